@@ -1,0 +1,4 @@
+import type { BenchSuite } from './records.js';
+
+/** Every benchmark suite, in the order they run. Each issue adds its own here. */
+export const BENCH_SUITES: readonly BenchSuite[] = [];
