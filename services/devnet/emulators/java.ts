@@ -14,9 +14,9 @@ export function parseJavaMajor(versionOutput: string): number | undefined {
   return first === 1 && match[2] !== undefined ? Number(match[2]) : first;
 }
 
-/** Fails with an actionable message unless a Java 17+ runtime is on PATH. */
-export function requireJava(): void {
-  const probe = spawnSync('java', ['-version'], { encoding: 'utf8' });
+/** Fails with an actionable message unless a Java 17+ runtime is on the PATH of `env`. */
+export function requireJava(env: NodeJS.ProcessEnv = process.env): void {
+  const probe = spawnSync('java', ['-version'], { encoding: 'utf8', env });
   if (probe.error !== undefined) {
     throw new EmulatorStartError('dynamodb-local', `no \`java\` on PATH. ${JAVA_INSTALL_HINT}`, { cause: probe.error });
   }
