@@ -1,0 +1,66 @@
+/**
+ * The FROST(Ed25519, SHA-512) key material signing works with, in @noble/curves' own shapes, and the
+ * NEAR derivation tweak applied to it. Participant p of this project is FROST identifier p + 1 (the
+ * same evaluation point `participantScalar` uses), so a Shamir share from key generation is a FROST
+ * signing share without any re-sharing.
+ */
+import { ed25519_FROST } from '@noble/curves/ed25519.js';
+import type { FrostPublic, FrostSecret, Identifier } from '@noble/curves/abstract/frost.js';
+import { ED25519 } from '../group.js';
+import { deriveEd25519PublicKey, ed25519TweakScalar, type Ed25519Point } from '../kdf.js';
+import { participantScalar } from '../polynomial.js';
+import type { ParticipantId } from '../protocol.js';
+
+/** One participant's FROST key: its secret signing share and the group's public package. */
+export interface FrostKeyPackage {
+  /** Never logged, never stored in plaintext. */
+  readonly secret: FrostSecret;
+  /** `commitments[0]` is the group public key; `verifyingShares` has every participant's share·B. */
+  readonly public: FrostPublic;
+}
+
+/** The FROST identifier of a participant: the scalar p + 1, in noble's canonical hex form. */
+export function frostIdentifier(participant: ParticipantId): Identifier {
+  return ed25519_FROST.Identifier.fromNumber(Number(participantScalar(participant)));
+}
+
+/** A key moved to the NEAR-derived key root + ε·B; signing with it yields plain Ed25519 signatures under `derivedPublicKey`. */
+export interface DerivedFrostKey extends FrostKeyPackage {
+  /** root + ε·B, 32 bytes: what the signature verifies under and what the contract checks. */
+  readonly derivedPublicKey: Uint8Array;
+}
+
+function addToPoint(encoded: Uint8Array, offset: Ed25519Point): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(ED25519.pointFromBytes(encoded).add(offset).toBytes());
+}
+
+/**
+ * Applies the NEAR tweak ε = tweak little-endian mod ℓ (near/mpc: nodes add ε to every FROST share
+ * and to the group key). Every share f(xᵢ) becomes f(xᵢ) + ε, which is a sharing of x + ε with the
+ * same threshold: interpolation weights sum to one, Σ λᵢ(f(xᵢ) + ε) = x + ε. So the aggregate of
+ * shares made with the tweaked key is an ordinary Ed25519 signature under A + ε·B. Publicly the same
+ * shift is ε·B on the constant-term commitment and on each verifying share, which keeps share
+ * verification (zᵢ·B = Rᵢ + c·λᵢ·Yᵢ) consistent with the tweaked shares.
+ */
+export function deriveFrostKey(key: FrostKeyPackage, tweak: Uint8Array): DerivedFrostKey {
+  if (tweak.length !== 32) throw new RangeError(`NEAR tweak must be 32 bytes, got ${tweak.length}`);
+  const [rootKey, ...higherCommitments] = key.public.commitments;
+  if (rootKey === undefined) throw new RangeError('FROST public package has no group key commitment');
+  const epsilon = ed25519TweakScalar(tweak);
+  const derivedPublicKey = deriveEd25519PublicKey(ED25519.pointFromBytes(rootKey), tweak).toBytes();
+  if (epsilon === 0n) return { ...key, derivedPublicKey };
+  const offset = ED25519.scaleBase(epsilon);
+  const Fn = ED25519.Fn;
+  const shiftedShare = Fn.add(ED25519.scalarFromBytes(key.secret.signingShare), epsilon);
+  return {
+    secret: { identifier: key.secret.identifier, signingShare: new Uint8Array(ED25519.scalarToBytes(shiftedShare)) },
+    public: {
+      signers: { ...key.public.signers },
+      commitments: [new Uint8Array(derivedPublicKey), ...higherCommitments],
+      verifyingShares: Object.fromEntries(
+        Object.entries(key.public.verifyingShares).map(([id, share]) => [id, addToPoint(share, offset)]),
+      ),
+    },
+    derivedPublicKey,
+  };
+}

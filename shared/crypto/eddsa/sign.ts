@@ -1,0 +1,210 @@
+/**
+ * FROST(Ed25519, SHA-512) threshold signing (RFC 9591) under a NEAR-derived key, as a sans-IO
+ * protocol around @noble/curves' `ed25519_FROST`, which does all of the FROST arithmetic.
+ *
+ * A coordinator (the request's leader, itself a signer) drives the run:
+ * - without a presignature: signers send round-1 commitments to the coordinator, it sends everyone
+ *   the commitment list, signers answer with signature shares (two round trips);
+ * - with an {@link EddsaPresignature}: the list is already agreed, so signers send their shares at
+ *   once (one message each).
+ * The coordinator aggregates; if the aggregate does not verify it checks every share on its own and
+ * aborts naming the signers whose shares are wrong. The signature is verified under the derived key
+ * (RFC 8032 strict) before it is returned: nothing unverified is ever output.
+ *
+ * The payload is not sent: every signer signs the payload of the pending request it saw itself.
+ */
+import { ed25519, ed25519_FROST } from '@noble/curves/ed25519.js';
+import type { NonceCommitments, RNG } from '@noble/curves/abstract/frost.js';
+import { ProtocolAbort } from '../errors.js';
+import type { Action, ParticipantId } from '../protocol.js';
+import { deriveFrostKey, frostIdentifier, type DerivedFrostKey, type FrostKeyPackage } from './frost-key.js';
+import { encodeEddsaMessage, type CommitmentList, type EddsaMessage, type NonceCommitmentPair } from './messages.js';
+import type { EddsaPresignature } from './presign.js';
+import { checkSigningSet, commitNonces, FrostSession, noncesUsed, sameParticipants, toFrostCommitments, type SigningNonces } from './session.js';
+
+/** The largest EdDSA payload near/mpc accepts (a Solana transaction). */
+export const MAX_EDDSA_PAYLOAD_BYTES = 1232;
+
+/** A payload longer than {@link MAX_EDDSA_PAYLOAD_BYTES}; refused before anything is sent. */
+export class EddsaPayloadTooLong extends RangeError {
+  constructor(
+    readonly length: number,
+    readonly limit: number = MAX_EDDSA_PAYLOAD_BYTES,
+  ) {
+    super(`EdDSA payload is ${length} bytes; the limit is ${limit}`);
+    this.name = 'EddsaPayloadTooLong';
+  }
+}
+
+/** The aggregate did not verify and these signers' shares fail `verifyShare`. */
+export class InvalidSignatureShares extends ProtocolAbort {
+  constructor(
+    readonly culprits: readonly ParticipantId[],
+    cause: unknown,
+  ) {
+    super(PROTOCOL, 'aggregate', `signature shares of participants ${culprits.join(', ')} do not verify`, culprits[0], { cause });
+    this.name = 'InvalidSignatureShares';
+  }
+}
+
+export interface EddsaSignOptions {
+  /** This participant's root key share; the NEAR tweak is applied inside. */
+  readonly key: FrostKeyPackage;
+  readonly me: ParticipantId;
+  /** Who signs, `me` and the coordinator included; with a presignature, exactly its signing set. */
+  readonly signers: readonly ParticipantId[];
+  readonly coordinator: ParticipantId;
+  /** The raw message (near/mpc signs the payload itself, not a hash), at most 1232 bytes. */
+  readonly payload: Uint8Array;
+  /** The 32-byte NEAR derivation tweak of the request (`deriveTweak(predecessor, path)`). */
+  readonly tweak: Uint8Array;
+  /** Pre-committed nonces: skips round 1. Must already have been taken out of the store. */
+  readonly presignature?: EddsaPresignature;
+  /** Test-only: nonce randomness for known-answer tests (see `EddsaPresignOptions.rng`). */
+  readonly rng?: RNG;
+}
+
+export type EddsaSignOutput =
+  /** The coordinator's result: a 64-byte Ed25519 signature R ‖ s, verified under `derivedPublicKey`. */
+  | { readonly role: 'coordinator'; readonly signature: Uint8Array; readonly derivedPublicKey: Uint8Array }
+  /** A signer's run ends once its share is sent; only the coordinator learns the signature. */
+  | { readonly role: 'signer' };
+
+const PROTOCOL = 'eddsa-sign';
+
+export class EddsaSignProtocol extends FrostSession<EddsaSignOutput> {
+  private readonly rootKey: FrostKeyPackage;
+  private readonly key: DerivedFrostKey;
+  private readonly coordinator: ParticipantId;
+  private readonly payload: Uint8Array;
+  private readonly rng: RNG | undefined;
+  private nonces: SigningNonces | undefined;
+  /** Round-1 commitments as they arrive (coordinator, without a presignature). */
+  private readonly received = new Map<ParticipantId, NonceCommitmentPair>();
+  /** The list every signer signs against, once fixed. */
+  private list: CommitmentList | undefined;
+  private readonly shares = new Map<ParticipantId, Uint8Array>();
+  private shareSent = false;
+
+  constructor(options: EddsaSignOptions) {
+    if (options.payload.length > MAX_EDDSA_PAYLOAD_BYTES) throw new EddsaPayloadTooLong(options.payload.length);
+    const signers = checkSigningSet(options.key, options.me, options.signers);
+    if (!signers.includes(options.coordinator)) throw new RangeError(`coordinator ${options.coordinator} is not a signer`);
+    super(PROTOCOL, options.me, signers);
+    const { presignature } = options;
+    if (presignature !== undefined) {
+      if (presignature.me !== options.me) throw new RangeError(`presignature belongs to participant ${presignature.me}, not ${options.me}`);
+      if (!sameParticipants(presignature.commitments, signers)) throw new RangeError('presignature was made for another signing set');
+      if (noncesUsed(presignature.nonces)) throw new RangeError('presignature was already used');
+      this.nonces = presignature.nonces;
+      this.list = presignature.commitments;
+    }
+    this.rootKey = options.key;
+    this.key = deriveFrostKey(options.key, options.tweak);
+    this.coordinator = options.coordinator;
+    this.payload = options.payload;
+    this.rng = options.rng;
+  }
+
+  private get isCoordinator(): boolean {
+    return this.me === this.coordinator;
+  }
+
+  protected advance(): Action<EddsaSignOutput> {
+    return this.isCoordinator ? this.advanceCoordinator() : this.advanceSigner();
+  }
+
+  private commit(): NonceCommitmentPair {
+    const own = commitNonces(this.rootKey, this.rng);
+    this.nonces = own.nonces;
+    return own.commitments;
+  }
+
+  private advanceCoordinator(): Action<EddsaSignOutput> {
+    if (this.list === undefined) {
+      if (this.nonces === undefined) this.received.set(this.me, this.commit());
+      if (this.received.size < this.participants.length) return { kind: 'wait' };
+      this.list = new Map(this.received);
+      return { kind: 'send-many', data: encodeEddsaMessage({ kind: 'signing-package', commitments: this.list }) };
+    }
+    if (!this.shares.has(this.me)) this.shares.set(this.me, this.signShare(this.list));
+    if (this.shares.size < this.participants.length) return { kind: 'wait' };
+    return { kind: 'return', output: this.aggregate(toFrostCommitments(this.list)) };
+  }
+
+  private advanceSigner(): Action<EddsaSignOutput> {
+    if (this.list === undefined) {
+      if (this.nonces !== undefined) return { kind: 'wait' };
+      const commitments = this.commit();
+      return { kind: 'send-private', to: this.coordinator, data: encodeEddsaMessage({ kind: 'commitments', commitments }) };
+    }
+    if (!this.shareSent) {
+      this.shareSent = true;
+      const share = this.signShare(this.list);
+      return { kind: 'send-private', to: this.coordinator, data: encodeEddsaMessage({ kind: 'signature-share', share }) };
+    }
+    return { kind: 'return', output: { role: 'signer' } };
+  }
+
+  /** zᵢ under the derived key; noble checks our own commitment in the list and zeroes the nonces. */
+  private signShare(list: CommitmentList): Uint8Array {
+    try {
+      return ed25519_FROST.signShare(this.key.secret, this.key.public, this.nonces!, toFrostCommitments(list), this.payload);
+    } catch (cause) {
+      // Our own inputs were checked at construction; a list we cannot sign against came from the coordinator.
+      const culprit = this.isCoordinator ? undefined : this.coordinator;
+      throw this.abort('round-2/sign', `cannot sign against the commitment list: ${String(cause)}`, culprit, cause);
+    }
+  }
+
+  private aggregate(list: NonceCommitments[]): EddsaSignOutput {
+    const shares = Object.fromEntries(this.participants.map((p) => [frostIdentifier(p), this.shares.get(p)!]));
+    let signature: Uint8Array;
+    try {
+      signature = ed25519_FROST.aggregate(this.key.public, list, this.payload, shares);
+    } catch (cause) {
+      const culprits = this.participants.filter((p) => !this.shareVerifies(list, p));
+      if (culprits.length > 0) throw new InvalidSignatureShares(culprits, cause);
+      throw this.abort('aggregate', `aggregation failed though every share verifies: ${String(cause)}`, undefined, cause);
+    }
+    if (!ed25519.verify(signature, this.payload, this.key.derivedPublicKey, { zip215: false })) {
+      throw this.abort('verify', 'the aggregate signature does not verify under the derived key');
+    }
+    return { role: 'coordinator', signature, derivedPublicKey: this.key.derivedPublicKey };
+  }
+
+  private shareVerifies(list: NonceCommitments[], participant: ParticipantId): boolean {
+    try {
+      return ed25519_FROST.verifyShare(this.key.public, list, this.payload, frostIdentifier(participant), this.shares.get(participant)!);
+    } catch {
+      return false;
+    }
+  }
+
+  protected receive(from: ParticipantId, message: EddsaMessage): void {
+    if (this.isCoordinator) this.receiveAsCoordinator(from, message);
+    else this.receiveAsSigner(from, message);
+  }
+
+  private receiveAsCoordinator(from: ParticipantId, message: EddsaMessage): void {
+    if (message.kind === 'commitments' && this.list === undefined) {
+      if (this.received.has(from)) throw this.abort('round-1/commitments', 'duplicate commitments', from);
+      this.received.set(from, message.commitments);
+    } else if (message.kind === 'signature-share' && this.list !== undefined) {
+      if (this.shares.has(from)) throw this.abort('round-2/signature-share', 'duplicate signature share', from);
+      this.shares.set(from, message.share);
+    } else {
+      throw this.abort('receive', `unexpected ${message.kind} message at this point`, from);
+    }
+  }
+
+  private receiveAsSigner(from: ParticipantId, message: EddsaMessage): void {
+    if (from !== this.coordinator || message.kind !== 'signing-package' || this.list !== undefined || this.nonces === undefined) {
+      throw this.abort('receive', `unexpected ${message.kind} message at this point`, from);
+    }
+    if (!sameParticipants(message.commitments, this.participants)) {
+      throw this.abort('round-2/signing-package', 'the commitment list does not cover exactly the signers', from);
+    }
+    this.list = message.commitments;
+  }
+}
