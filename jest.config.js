@@ -17,6 +17,8 @@ const shared = {
 };
 
 export default {
+  // Real emulators and real protocol runs on a loaded 2-core machine: generous, but bounded.
+  testTimeout: 60_000,
   projects: [
     {
       ...shared,
