@@ -76,7 +76,7 @@ describe('init', () => {
 
   it('refuses participant keys that are not usable', () => {
     const withKey = (change: Record<string, string>) => {
-      const parameters = structuredClone(THREE_NODES) as { participants: { participants: [string, number, Record<string, string>][] } };
+      const parameters = structuredClone(THREE_NODES);
       Object.assign(parameters.participants.participants[0]![2], change);
       return parameters;
     };

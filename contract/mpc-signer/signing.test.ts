@@ -22,8 +22,8 @@ const PATH = 'ethereum-1';
 const PAYLOAD = sha256(utf8ToBytes('transfer 1 ETH'));
 const N = secp256k1.Point.Fn.ORDER;
 
-const ecdsaSign = (payload = PAYLOAD, domainId = 0) => ({ request: { path: PATH, payload_v2: { Ecdsa: bytesToHex(payload) }, domain_id: domainId } });
-const ecdsaRequest = (payload = PAYLOAD, predecessor = USER, path = PATH) => ({ tweak: tweakHex(predecessor, path), payload: { Ecdsa: bytesToHex(payload) }, domain_id: 0 });
+const ecdsaSign = (payload: Uint8Array = PAYLOAD, domainId = 0) => ({ request: { path: PATH, payload_v2: { Ecdsa: bytesToHex(payload) }, domain_id: domainId } });
+const ecdsaRequest = (payload: Uint8Array = PAYLOAD, predecessor = USER, path = PATH) => ({ tweak: tweakHex(predecessor, path), payload: { Ecdsa: bytesToHex(payload) }, domain_id: 0 });
 
 function expectPanic(testbed: ContractTestbed, outcome: CallOutcome, pattern: RegExp, before: Map<string, string>): void {
   expect(outcome.status).toBe('panic');

@@ -31,7 +31,7 @@ export function thresholdParameters(accounts: readonly (readonly [string, number
   return {
     participants: {
       next_id: nextId ?? Math.max(...accounts.map(([, id]) => id)) + 1,
-      participants: accounts.map(([account, id]) => [account, id, participantInfo(account)]),
+      participants: accounts.map(([account, id]): [string, number, ReturnType<typeof participantInfo>] => [account, id, participantInfo(account)]),
     },
     threshold,
   };
