@@ -1,4 +1,5 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
+import type { RNG } from '@noble/curves/abstract/frost.js';
 import { bytesToHex, bytesToNumberLE, hexToBytes } from '@noble/curves/utils.js';
 import { ED25519 } from '../group.js';
 import { deriveEd25519PublicKey, deriveTweak } from '../kdf.js';
@@ -119,8 +120,8 @@ describe('RFC 9591 known-answer test through the protocol', () => {
   };
 
   /** Hands out the vector's randomness in order, and fails loudly if asked for more. */
-  function scriptedRng(values: readonly string[]): (length: number) => Uint8Array {
-    const queue = values.map((hex) => hexToBytes(hex));
+  function scriptedRng(values: readonly string[]): RNG {
+    const queue = values.map((hex) => new Uint8Array(hexToBytes(hex)));
     return (length) => {
       const next = queue.shift();
       if (next === undefined || next.length !== length) throw new Error(`unexpected randomness request of ${length} bytes`);

@@ -24,7 +24,7 @@ export function frostKeysFromShares(
   shares: ReadonlyMap<ParticipantId, Uint8Array>,
 ): Map<ParticipantId, FrostKeyPackage> {
   const verifyingShares = Object.fromEntries(
-    [...shares].map(([p, share]) => [frostIdentifier(p), ed25519.Point.BASE.multiply(ed25519.Point.Fn.fromBytes(share)).toBytes()]),
+    [...shares].map(([p, share]) => [frostIdentifier(p), new Uint8Array(ed25519.Point.BASE.multiply(ed25519.Point.Fn.fromBytes(share)).toBytes())]),
   );
   const pub = { signers: { min: threshold, max: shares.size }, commitments: [new Uint8Array(groupPublicKey)], verifyingShares };
   return new Map([...shares].map(([p, share]) => [p, { secret: { identifier: frostIdentifier(p), signingShare: new Uint8Array(share) }, public: pub }]));
