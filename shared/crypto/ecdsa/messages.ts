@@ -1,0 +1,99 @@
+/**
+ * Versioned wire encoding of the ECDSA presign and sign messages. Every message starts with the
+ * shared header (wire version, tag); scalars are 32-byte big-endian and must be below the group
+ * order; points must be valid non-identity secp256k1 points. Decoders take untrusted bytes and
+ * throw only {@link DecodeError}.
+ */
+import { ByteReader, ByteWriter, readHeader, writeHeader } from '../../codec/binary.js';
+import { SECP256K1 } from '../group.js';
+import type { Secp256k1Point } from '../kdf.js';
+
+/** Message tags of this file; distinct from other protocols' tags so a misrouted message is named. */
+export const PRESIGN_ROUND_1_TAG = 0x21;
+export const SIGN_SHARE_TAG = 0x31;
+
+const SCALAR_BYTES = SECP256K1.scalarBytes;
+/** Share commitments travel uncompressed: 32 more bytes each spare every receiver a square root. */
+export const UNCOMPRESSED_POINT_BYTES = 65;
+
+export function writeScalar(writer: ByteWriter, scalar: bigint): ByteWriter {
+  return writer.fixed(SECP256K1.scalarToBytes(scalar));
+}
+
+export function readScalar(reader: ByteReader): bigint {
+  const bytes = reader.fixed(SCALAR_BYTES);
+  try {
+    return SECP256K1.scalarFromBytes(bytes);
+  } catch {
+    return reader.fail('scalar is not below the secp256k1 group order');
+  }
+}
+
+/** A non-identity secp256k1 point in exactly `length` bytes (33 compressed or 65 uncompressed). */
+export function readPoint(reader: ByteReader, length: number): Secp256k1Point {
+  return readPointWithBytes(reader, length).point;
+}
+
+/** The bytes of a valid point (noble accepts only canonical encodings, so they are kept as read). */
+export function readPointBytes(reader: ByteReader, length: number): Uint8Array {
+  return readPointWithBytes(reader, length).bytes;
+}
+
+function readPointWithBytes(reader: ByteReader, length: number): { point: Secp256k1Point; bytes: Uint8Array } {
+  const bytes = reader.fixed(length);
+  try {
+    return { point: SECP256K1.pointFromBytes(bytes), bytes };
+  } catch (error) {
+    return reader.fail(`not a secp256k1 point (${(error as Error).message})`);
+  }
+}
+
+/**
+ * The one presign broadcast (see presign.ts): the λ-weighted openings of kd, k + a and x + b, and
+ * commitments to the λ-weighted shares of a and c that later let the sign coordinator name a
+ * participant whose signature share is wrong.
+ */
+export interface PresignRound1Message {
+  readonly kdShare: bigint;
+  readonly kaShare: bigint;
+  readonly xbShare: bigint;
+  /** a′ᵢ·G */
+  readonly aCommitment: Secp256k1Point;
+  /** c′ᵢ·G */
+  readonly cCommitment: Secp256k1Point;
+}
+
+export function encodePresignRound1(message: PresignRound1Message): Uint8Array {
+  const writer = writeHeader(new ByteWriter(2 + 3 * SCALAR_BYTES + 2 * UNCOMPRESSED_POINT_BYTES), PRESIGN_ROUND_1_TAG);
+  writeScalar(writer, message.kdShare);
+  writeScalar(writer, message.kaShare);
+  writeScalar(writer, message.xbShare);
+  return writer.fixed(message.aCommitment.toBytes(false)).fixed(message.cCommitment.toBytes(false)).finish();
+}
+
+export function decodePresignRound1(data: Uint8Array): PresignRound1Message {
+  const reader = new ByteReader(data, 'ecdsa-presign round-1 message');
+  readHeader(reader, [PRESIGN_ROUND_1_TAG]);
+  const message: PresignRound1Message = {
+    kdShare: readScalar(reader),
+    kaShare: readScalar(reader),
+    xbShare: readScalar(reader),
+    aCommitment: readPoint(reader, UNCOMPRESSED_POINT_BYTES),
+    cCommitment: readPoint(reader, UNCOMPRESSED_POINT_BYTES),
+  };
+  reader.end();
+  return message;
+}
+
+/** A participant's signature share sᵢ, sent privately to the sign coordinator. */
+export function encodeSignShare(share: bigint): Uint8Array {
+  return writeScalar(writeHeader(new ByteWriter(2 + SCALAR_BYTES), SIGN_SHARE_TAG), share).finish();
+}
+
+export function decodeSignShare(data: Uint8Array): bigint {
+  const reader = new ByteReader(data, 'ecdsa-sign share message');
+  readHeader(reader, [SIGN_SHARE_TAG]);
+  const share = readScalar(reader);
+  reader.end();
+  return share;
+}

@@ -1,0 +1,267 @@
+/**
+ * cait-sith presigning (threshold-crypto.md §1, near/threshold-signatures ot_based_ecdsa), sans-IO.
+ *
+ * Inputs: this participant's key share (x), and its shares of two committed Beaver triples from the
+ * same participant set — triple 0 = (k, d, kd), triple 1 = (a, b, c = a·b). Output: R = k⁻¹·G and
+ * additive shares of k and σ = k·x over the presign set.
+ *
+ * The presign set may be any subset (of size ≥ threshold) of the key and triple participants. Each
+ * participant first converts its Shamir shares to additive shares over the presign set by its Lagrange
+ * coefficient (the LIT "pornin fix": coefficients over the set that actually runs, never over the
+ * triple's own set). One broadcast then carries everything, since nothing in it depends on a peer's
+ * message (cait-sith sends its two broadcasts back to back, too):
+ *   kd′ᵢ, ka′ᵢ = k′ᵢ + a′ᵢ, xb′ᵢ = x′ᵢ + b′ᵢ, and commitments a′ᵢ·G, c′ᵢ·G.
+ * Every participant checks the openings against the public values (kd·G = C₀, ka·G = K + A,
+ * xb·G = X + B) and that the commitments sum to A and C, then sets R = kd⁻¹·D and
+ *   σ′ᵢ = ka·x′ᵢ − xb·a′ᵢ + c′ᵢ, so Σσ′ᵢ = (k + a)·x − (x + b)·a + a·b = k·x.
+ *
+ * Abort attribution: a malformed, duplicate, self-addressed or stranger's message, and a zero kd
+ * share, name their sender. A wrong opening does not: the triples carry no per-participant public
+ * shares, so a bad sum cannot be pinned on one participant (cait-sith has no identifiable abort).
+ * The commitments are what make the *sign* step identifiable: with them the coordinator can
+ * recompute every participant's expected signature share (sign.ts).
+ */
+import { ProtocolAbort } from '../errors.js';
+import { SECP256K1 } from '../group.js';
+import type { Secp256k1Point } from '../kdf.js';
+import type { KeyShare } from '../key-share.js';
+import { lagrangeCoefficient } from '../polynomial.js';
+import { assertParticipantSet, type Action, type ParticipantId, type Protocol } from '../protocol.js';
+import { EcdsaInputError } from './errors.js';
+import { decodePresignRound1, encodePresignRound1, type PresignRound1Message } from './messages.js';
+import type { PresignatureShare, PresignParticipantCommitments } from './presignature.js';
+import type { Triple, TriplePublic } from './triple.js';
+
+const PROTOCOL = 'ecdsa-presign';
+const Fn = SECP256K1.Fn;
+const G = SECP256K1.generator;
+
+export interface PresignInput {
+  /** The presign set; it is also the signing set of the resulting presignature. */
+  readonly participants: readonly ParticipantId[];
+  /** This participant's key share; `keyShare.me` is this participant. */
+  readonly keyShare: KeyShare;
+  /** Triple (k, d, kd): k becomes the nonce, d masks it so R can be computed in the open. */
+  readonly nonceTriple: Triple;
+  /** Triple (a, b, c): the Beaver triple that multiplies k by the key x. */
+  readonly multiplicationTriple: Triple;
+}
+
+function sameParticipants(left: readonly ParticipantId[], right: readonly ParticipantId[]): boolean {
+  const set = new Set(left);
+  return left.length === right.length && right.every((id) => set.has(id));
+}
+
+function samePoint(left: Uint8Array, right: Uint8Array): boolean {
+  return left.length === right.length && left.every((byte, i) => byte === right[i]);
+}
+
+/** Checks every rule of the input and returns the presign set, ascending. */
+function validateInput(input: PresignInput): ParticipantId[] {
+  const { keyShare, nonceTriple, multiplicationTriple } = input;
+  const fail = (reason: string): never => {
+    throw new EcdsaInputError(PROTOCOL, reason);
+  };
+  try {
+    assertParticipantSet(input.participants);
+  } catch (error) {
+    fail((error as Error).message);
+  }
+  const participants = [...input.participants].sort((a, b) => a - b);
+  if (keyShare.curve !== 'secp256k1') fail(`the key share is for ${keyShare.curve}, not secp256k1`);
+  if (!participants.includes(keyShare.me)) fail(`participant ${keyShare.me} is not in the presign set`);
+  if (participants.length < keyShare.threshold) {
+    fail(`${participants.length} participants cannot presign for a key with threshold ${keyShare.threshold}`);
+  }
+  const keyHolders = new Set(keyShare.participants);
+  const tripleHolders = new Set(nonceTriple.pub.participants);
+  for (const id of participants) {
+    if (!keyHolders.has(id)) fail(`participant ${id} holds no share of the key`);
+    if (!tripleHolders.has(id)) fail(`participant ${id} holds no share of the triples`);
+    if (keyShare.verifyingShares.get(id)?.length !== SECP256K1.pointBytes) {
+      fail(`the key share lacks participant ${id}'s compressed verifying share`);
+    }
+  }
+  const triples: readonly [string, TriplePublic][] = [
+    ['nonce', nonceTriple.pub],
+    ['multiplication', multiplicationTriple.pub],
+  ];
+  for (const [name, pub] of triples) {
+    if (pub.threshold !== keyShare.threshold) fail(`the ${name} triple has threshold ${pub.threshold}, the key ${keyShare.threshold}`);
+  }
+  if (!sameParticipants(nonceTriple.pub.participants, multiplicationTriple.pub.participants)) {
+    fail('the two triples come from different participant sets');
+  }
+  // Using one triple twice would open k + k and so reveal the nonce, and with it the key.
+  if (samePoint(nonceTriple.pub.bigA, multiplicationTriple.pub.bigA)) fail('the two triples are the same triple');
+  return participants;
+}
+
+function decodeLocalPoint(bytes: Uint8Array, what: string): Secp256k1Point {
+  try {
+    return SECP256K1.pointFromBytes(bytes);
+  } catch (error) {
+    throw new EcdsaInputError(PROTOCOL, `${what} is not a valid secp256k1 point (${(error as Error).message})`);
+  }
+}
+
+/** s·G for a public s (openings are public once summed), without the constant-time overhead. */
+function publicScaleBase(scalar: bigint): Secp256k1Point {
+  return G.multiplyUnsafe(scalar);
+}
+
+/** The public points presign checks against, decoded once. */
+interface PresignPublicPoints {
+  readonly bigX: Secp256k1Point;
+  readonly bigK: Secp256k1Point;
+  readonly bigD: Secp256k1Point;
+  readonly bigKD: Secp256k1Point;
+  readonly bigA: Secp256k1Point;
+  readonly bigB: Secp256k1Point;
+  readonly bigC: Secp256k1Point;
+}
+
+/** This participant's shares, already weighted by its Lagrange coefficient over the presign set. */
+interface WeightedShares {
+  readonly k: bigint;
+  readonly kd: bigint;
+  readonly a: bigint;
+  readonly b: bigint;
+  readonly c: bigint;
+  readonly x: bigint;
+}
+
+export class EcdsaPresign implements Protocol<PresignatureShare> {
+  private readonly participants: readonly ParticipantId[];
+  private readonly me: ParticipantId;
+  private readonly points: PresignPublicPoints;
+  private readonly weighted: WeightedShares;
+  private readonly received = new Map<ParticipantId, PresignRound1Message>();
+  private abort: ProtocolAbort | undefined;
+  private state: 'start' | 'waiting' | 'done' = 'start';
+
+  constructor(private readonly input: PresignInput) {
+    this.participants = validateInput(input);
+    const { keyShare, nonceTriple, multiplicationTriple } = input;
+    this.me = keyShare.me;
+    this.points = {
+      bigX: decodeLocalPoint(keyShare.publicKey, 'the key share public key'),
+      bigK: decodeLocalPoint(nonceTriple.pub.bigA, 'nonce triple A'),
+      bigD: decodeLocalPoint(nonceTriple.pub.bigB, 'nonce triple B'),
+      bigKD: decodeLocalPoint(nonceTriple.pub.bigC, 'nonce triple C'),
+      bigA: decodeLocalPoint(multiplicationTriple.pub.bigA, 'multiplication triple A'),
+      bigB: decodeLocalPoint(multiplicationTriple.pub.bigB, 'multiplication triple B'),
+      bigC: decodeLocalPoint(multiplicationTriple.pub.bigC, 'multiplication triple C'),
+    };
+    const lambda = lagrangeCoefficient(Fn, this.participants, this.me);
+    const weigh = (share: bigint): bigint => Fn.mul(lambda, share);
+    this.weighted = {
+      k: weigh(nonceTriple.share.a),
+      kd: weigh(nonceTriple.share.c),
+      a: weigh(multiplicationTriple.share.a),
+      b: weigh(multiplicationTriple.share.b),
+      c: weigh(multiplicationTriple.share.c),
+      x: weigh(keyShare.privateShare),
+    };
+  }
+
+  poke(): Action<PresignatureShare> {
+    if (this.abort) throw this.abort;
+    if (this.state === 'done') throw new Error(`${PROTOCOL}: poked after it returned`);
+    try {
+      if (this.state === 'start') {
+        this.state = 'waiting';
+        return { kind: 'send-many', data: this.ownMessage() };
+      }
+      // Own message included: it is recorded when sent.
+      if (this.received.size < this.participants.length) return { kind: 'wait' };
+      const output = this.finish();
+      this.state = 'done';
+      return { kind: 'return', output };
+    } catch (error) {
+      // An abort is final: later pokes throw it again instead of retrying a half-checked state.
+      if (error instanceof ProtocolAbort) this.abort = error;
+      throw error;
+    }
+  }
+
+  message(from: ParticipantId, data: Uint8Array): void {
+    if (this.abort || this.state === 'done') return;
+    const reject = (reason: string, cause?: unknown): void => {
+      this.abort = new ProtocolAbort(PROTOCOL, 'round-1', reason, from, { cause });
+    };
+    if (from === this.me) return reject('a message claims to come from this participant itself');
+    if (!this.participants.includes(from)) return reject('message from a participant outside the presign set');
+    if (this.received.has(from)) return reject('second round-1 message (duplicate or replay)');
+    try {
+      this.received.set(from, decodePresignRound1(data));
+    } catch (error) {
+      reject(`malformed round-1 message: ${(error as Error).message}`, error);
+    }
+  }
+
+  private ownMessage(): Uint8Array {
+    const { k, kd, a, b, c, x } = this.weighted;
+    const aCommitment = SECP256K1.scaleBase(a);
+    const cCommitment = SECP256K1.scaleBase(c);
+    // A zero share (probability 2⁻²⁵⁶ for honest triples) has no point encoding; it means corrupt input.
+    if (aCommitment.is0() || cCommitment.is0()) {
+      throw new ProtocolAbort(PROTOCOL, 'round-1', 'own triple share is zero', this.me);
+    }
+    const message: PresignRound1Message = { kdShare: kd, kaShare: Fn.add(k, a), xbShare: Fn.add(x, b), aCommitment, cCommitment };
+    this.received.set(this.me, message);
+    return encodePresignRound1(message);
+  }
+
+  private finish(): PresignatureShare {
+    const { points, weighted } = this;
+    const abort = (step: string, reason: string, culprit?: ParticipantId): never => {
+      throw new ProtocolAbort(PROTOCOL, step, reason, culprit);
+    };
+    let kd = 0n;
+    let ka = 0n;
+    let xb = 0n;
+    let sumA = SECP256K1.identity;
+    let sumC = SECP256K1.identity;
+    for (const id of this.participants) {
+      const message = this.received.get(id)!;
+      if (message.kdShare === 0n) abort('open-kd', 'kd share is zero', id);
+      kd = Fn.add(kd, message.kdShare);
+      ka = Fn.add(ka, message.kaShare);
+      xb = Fn.add(xb, message.xbShare);
+      sumA = sumA.add(message.aCommitment);
+      sumC = sumC.add(message.cCommitment);
+    }
+    if (kd === 0n) abort('open-kd', 'kd opened to zero, so R is undefined');
+    if (!publicScaleBase(kd).equals(points.bigKD)) abort('open-kd', 'kd·G differs from the nonce triple commitment C');
+    if (!publicScaleBase(ka).equals(points.bigK.add(points.bigA))) abort('open-ka', 'ka·G differs from K + A');
+    if (!publicScaleBase(xb).equals(points.bigX.add(points.bigB))) abort('open-xb', 'xb·G differs from X + B');
+    if (!sumA.equals(points.bigA) || !sumC.equals(points.bigC)) {
+      abort('share-commitments', 'the share commitments do not sum to the triple commitments A and C');
+    }
+    const bigR = points.bigD.multiplyUnsafe(Fn.inv(kd));
+    const sigma = Fn.add(Fn.sub(Fn.mul(ka, weighted.x), Fn.mul(xb, weighted.a)), weighted.c);
+    const commitments = new Map<ParticipantId, PresignParticipantCommitments>();
+    for (const id of this.participants) {
+      const message = this.received.get(id)!;
+      // noble memoises the affine form, so re-encoding a decoded or already-sent point is cheap.
+      commitments.set(id, {
+        kaShare: message.kaShare,
+        aCommitment: message.aCommitment.toBytes(false),
+        cCommitment: message.cCommitment.toBytes(false),
+        keyVerifyingShare: this.input.keyShare.verifyingShares.get(id)!,
+      });
+    }
+    return {
+      participants: this.participants,
+      me: this.me,
+      publicKey: points.bigX.toBytes(true),
+      bigR: bigR.toBytes(true),
+      k: weighted.k,
+      sigma,
+      ka,
+      xb,
+      commitments,
+    };
+  }
+}

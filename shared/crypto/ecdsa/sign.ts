@@ -1,0 +1,244 @@
+/**
+ * One-round ECDSA signing from a presignature, with NEAR's rerandomisation and key derivation
+ * (threshold-crypto.md §1, near-mpc.md §4; [GS21] against Wagner-style attacks on presignatures).
+ *
+ * Every participant derives the public δ = HKDF-SHA3-256(entropy; root key, tweak, payload, R,
+ * participants) and rerandomises its presignature share:
+ *   R ← δ·R,  kᵢ ← kᵢ·δ⁻¹,  σᵢ ← (σᵢ + ε·kᵢ)·δ⁻¹
+ * which turns (R, k, σ = k·x) into a presignature for the derived key X + ε·G. Each participant then
+ * sends sᵢ = h·kᵢ + r·σᵢ privately to the coordinator (r = x(R) mod n), which sums the shares,
+ * normalises s to low-s, and finds the recovery id by trying 0..3 until public-key recovery yields the
+ * derived key (as near/mpc does, near/mpc#98). That match *is* the verification the contract repeats
+ * on chain (ecrecover), so an unverified signature is never returned.
+ *
+ * When the signature does not verify, the coordinator recomputes each participant's expected sᵢ·G
+ * from the commitments published in presign and names the first participant whose share differs.
+ */
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { bytesToNumberBE } from '@noble/curves/utils.js';
+import { hkdf } from '@noble/hashes/hkdf.js';
+import { sha3_256 } from '@noble/hashes/sha3.js';
+import { utf8ToBytes } from '@noble/hashes/utils.js';
+import { ByteWriter } from '../../codec/binary.js';
+import { ProtocolAbort } from '../errors.js';
+import { SECP256K1 } from '../group.js';
+import { deriveSecp256k1PublicKey, secp256k1TweakScalar, type Secp256k1Point } from '../kdf.js';
+import { lagrangeCoefficient } from '../polynomial.js';
+import type { Action, ParticipantId, Protocol } from '../protocol.js';
+import { EcdsaInputError } from './errors.js';
+import { decodeSignShare, encodeSignShare } from './messages.js';
+import type { PresignatureShare } from './presignature.js';
+
+const PROTOCOL = 'ecdsa-sign';
+const Fn = SECP256K1.Fn;
+const G = SECP256K1.generator;
+const HALF_ORDER = Fn.ORDER >> 1n;
+
+/** What the contract asked for, as every node reads it from the chain. */
+export interface SignRequest {
+  /** The 32-byte message hash to sign (near/mpc `payload_v2.Ecdsa`); must be below the group order. */
+  readonly payloadHash: Uint8Array;
+  /** The 32-byte derivation tweak of the request (kdf.ts `deriveTweak`). */
+  readonly tweak: Uint8Array;
+  /** 32 bytes of public per-request entropy (the block's random value); seeds δ. */
+  readonly entropy: Uint8Array;
+}
+
+/** A verified, low-s secp256k1 signature under the derived key, in near/mpc's response shape. */
+export interface EcdsaSignature {
+  /** The rerandomised R, compressed (33 bytes); r = its x coordinate. */
+  readonly bigR: Uint8Array;
+  /** s, 32 bytes big-endian, at most n/2. */
+  readonly s: Uint8Array;
+  /** 0..3, for ecrecover: bit 0 = parity of the recovered R's y, bit 1 = x(R) ≥ n. */
+  readonly recoveryId: number;
+}
+
+/** The coordinator returns the signature; every other participant returns once its share is sent. */
+export type SignOutput =
+  | { readonly role: 'coordinator'; readonly signature: EcdsaSignature }
+  | { readonly role: 'participant' };
+
+/** HKDF salt: domain separation of this project's δ from every other use of the entropy. */
+const RERANDOMISATION_SALT = utf8ToBytes('near-chainsig-serverless ecdsa presignature rerandomisation v1');
+/** 48 bytes reduced mod n: the bias is below 2⁻¹²⁸. */
+const DELTA_BYTES = 48;
+
+/**
+ * δ = HKDF-SHA3-256(ikm = entropy, info = root key ‖ tweak ‖ payload ‖ R ‖ participant ids), as a
+ * scalar. Binding everything the signature depends on means a presignature's δ cannot be steered by
+ * choosing one input after seeing the others.
+ */
+export function rerandomisationDelta(presignature: PresignatureShare, request: SignRequest): bigint {
+  const info = new ByteWriter(256)
+    .fixed(presignature.publicKey)
+    .fixed(request.tweak)
+    .fixed(request.payloadHash)
+    .fixed(presignature.bigR)
+    .u32(presignature.participants.length);
+  for (const id of presignature.participants) info.u32(id);
+  return Fn.create(bytesToNumberBE(hkdf(sha3_256, request.entropy, RERANDOMISATION_SALT, info.finish(), DELTA_BYTES)));
+}
+
+/**
+ * The recovery id (0..3) under which ecrecover(payload, r, s) yields `expected`, or undefined when none
+ * does — that is, when (r, s) is not a valid signature for `expected`. Every id is tried against the
+ * key, as near/mpc does (near/mpc#98: deriving the id from R's parity alone went wrong after low-s
+ * normalisation); `likely` only puts one id first to save recoveries and cannot change the answer,
+ * since at most one id recovers a given key.
+ */
+export function findRecoveryId(r: bigint, s: bigint, payloadHash: Uint8Array, expected: Secp256k1Point, likely = 0): number | undefined {
+  for (const recoveryId of [likely, ...[0, 1, 2, 3].filter((id) => id !== likely)]) {
+    try {
+      if (new secp256k1.Signature(r, s, recoveryId).recoverPublicKey(payloadHash).equals(expected)) return recoveryId;
+    } catch {
+      // No point has this x (or x + n ≥ p for ids 2 and 3): not this id.
+    }
+  }
+  return undefined;
+}
+
+function requireBytes(value: Uint8Array, length: number, what: string): void {
+  if (!(value instanceof Uint8Array) || value.length !== length) {
+    throw new EcdsaInputError(PROTOCOL, `${what} must be ${length} bytes`);
+  }
+}
+
+/** Everything a participant derives from the presignature and the request before sending. */
+interface Rerandomised {
+  readonly delta: bigint;
+  readonly epsilon: bigint;
+  readonly h: bigint;
+  readonly bigR: Secp256k1Point;
+  readonly r: bigint;
+  readonly share: bigint;
+}
+
+export class EcdsaSign implements Protocol<SignOutput> {
+  private readonly me: ParticipantId;
+  private readonly participants: readonly ParticipantId[];
+  private readonly epsilon: bigint;
+  private readonly h: bigint;
+  private prepared: Rerandomised | undefined;
+  private readonly shares = new Map<ParticipantId, bigint>();
+  private abort: ProtocolAbort | undefined;
+  private state: 'start' | 'waiting' | 'done' = 'start';
+
+  constructor(
+    private readonly presignature: PresignatureShare,
+    private readonly request: SignRequest,
+    /** The participant that collects the shares and returns the signature (the request's leader). */
+    private readonly coordinator: ParticipantId,
+  ) {
+    this.me = presignature.me;
+    this.participants = presignature.participants;
+    if (!this.participants.includes(coordinator)) throw new EcdsaInputError(PROTOCOL, `coordinator ${coordinator} is not in the presign set`);
+    requireBytes(request.payloadHash, 32, 'the payload hash');
+    requireBytes(request.tweak, 32, 'the tweak');
+    requireBytes(request.entropy, 32, 'the entropy');
+    // near/mpc's contract refuses payloads ≥ n; reducing them would sign a different number.
+    this.h = bytesToNumberBE(request.payloadHash);
+    if (this.h >= Fn.ORDER) throw new EcdsaInputError(PROTOCOL, 'the payload hash is not below the secp256k1 group order');
+    try {
+      this.epsilon = secp256k1TweakScalar(request.tweak);
+    } catch (error) {
+      throw new EcdsaInputError(PROTOCOL, (error as Error).message);
+    }
+  }
+
+  private get isCoordinator(): boolean {
+    return this.me === this.coordinator;
+  }
+
+  poke(): Action<SignOutput> {
+    if (this.abort) throw this.abort;
+    if (this.state === 'done') throw new Error(`${PROTOCOL}: poked after it returned`);
+    try {
+      if (this.state === 'start') {
+        this.state = 'waiting';
+        this.prepared = this.rerandomise();
+        this.shares.set(this.me, this.prepared.share);
+        if (!this.isCoordinator) return { kind: 'send-private', to: this.coordinator, data: encodeSignShare(this.prepared.share) };
+      }
+      if (!this.isCoordinator) {
+        this.state = 'done';
+        return { kind: 'return', output: { role: 'participant' } };
+      }
+      if (this.shares.size < this.participants.length) return { kind: 'wait' };
+      const signature = this.aggregate(this.prepared!);
+      this.state = 'done';
+      return { kind: 'return', output: { role: 'coordinator', signature } };
+    } catch (error) {
+      if (error instanceof ProtocolAbort) this.abort = error;
+      throw error;
+    }
+  }
+
+  message(from: ParticipantId, data: Uint8Array): void {
+    if (this.abort || this.state === 'done') return;
+    const reject = (reason: string, cause?: unknown): void => {
+      this.abort = new ProtocolAbort(PROTOCOL, 'round-1', reason, from, { cause });
+    };
+    if (!this.isCoordinator) return reject(`only the coordinator ${this.coordinator} receives signature shares`);
+    if (from === this.me) return reject('a message claims to come from this participant itself');
+    if (!this.participants.includes(from)) return reject('message from a participant outside the signing set');
+    if (this.shares.has(from)) return reject('second signature share (duplicate or replay)');
+    try {
+      this.shares.set(from, decodeSignShare(data));
+    } catch (error) {
+      reject(`malformed signature share: ${(error as Error).message}`, error);
+    }
+  }
+
+  private rerandomise(): Rerandomised {
+    const { presignature, epsilon, h } = this;
+    const delta = rerandomisationDelta(presignature, this.request);
+    if (delta === 0n) throw new ProtocolAbort(PROTOCOL, 'rerandomise', 'δ is zero');
+    const bigR = SECP256K1.pointFromBytes(presignature.bigR).multiplyUnsafe(delta);
+    const r = Fn.create(bigR.toAffine().x);
+    if (r === 0n) throw new ProtocolAbort(PROTOCOL, 'rerandomise', 'x(R) is zero mod n');
+    const deltaInverse = Fn.inv(delta);
+    const k = Fn.mul(presignature.k, deltaInverse);
+    const sigma = Fn.mul(Fn.add(presignature.sigma, Fn.mul(epsilon, presignature.k)), deltaInverse);
+    return { delta, epsilon, h, bigR, r, share: Fn.add(Fn.mul(h, k), Fn.mul(r, sigma)) };
+  }
+
+  private aggregate(prepared: Rerandomised): EcdsaSignature {
+    let s = 0n;
+    for (const share of this.shares.values()) s = Fn.add(s, share);
+    // Low-s negates s, which is a signature with nonce point −R: R's y parity flips.
+    const negated = s > HALF_ORDER;
+    if (negated) s = Fn.neg(s);
+    const { x, y } = prepared.bigR.toAffine();
+    const likelyRecoveryId = (Number(y & 1n) ^ (negated ? 1 : 0)) | (x >= Fn.ORDER ? 2 : 0);
+    const derivedKey = deriveSecp256k1PublicKey(SECP256K1.pointFromBytes(this.presignature.publicKey), this.request.tweak);
+    const recoveryId = s === 0n ? undefined : findRecoveryId(prepared.r, s, this.request.payloadHash, derivedKey, likelyRecoveryId);
+    if (recoveryId === undefined) this.blame(prepared);
+    return { bigR: prepared.bigR.toBytes(true), s: SECP256K1.scalarToBytes(s), recoveryId };
+  }
+
+  /**
+   * Names the participant whose share differs from what its presign commitments predict:
+   *   δ·sⱼ·G = (h + r·ε)·k′ⱼ·G + r·σ′ⱼ·G, with k′ⱼ·G = kaⱼ·G − A′ⱼ and
+   *   σ′ⱼ·G = ka·λⱼ·Xⱼ − xb·A′ⱼ + C′ⱼ,
+   * rearranged so the base-point term is one multiplication. Honest shares always match, so a
+   * mismatch convicts; the presign checks make matching shares sum to a valid signature.
+   */
+  private blame(prepared: Rerandomised): never {
+    const { delta, epsilon, h, r } = prepared;
+    const { ka, xb } = this.presignature;
+    const nonceWeight = Fn.add(h, Fn.mul(r, epsilon));
+    for (const id of this.participants) {
+      const commitments = this.presignature.commitments.get(id)!;
+      const lambda = lagrangeCoefficient(Fn, this.participants, id);
+      const shareTimesDelta = Fn.mul(delta, this.shares.get(id)!);
+      const lhs = G.multiplyUnsafe(Fn.sub(shareTimesDelta, Fn.mul(nonceWeight, commitments.kaShare)));
+      const rhs = SECP256K1.pointFromBytes(commitments.keyVerifyingShare)
+        .multiplyUnsafe(Fn.mul(Fn.mul(r, ka), lambda))
+        .subtract(SECP256K1.pointFromBytes(commitments.aCommitment).multiplyUnsafe(Fn.add(nonceWeight, Fn.mul(r, xb))))
+        .add(SECP256K1.pointFromBytes(commitments.cCommitment).multiplyUnsafe(r));
+      if (!lhs.equals(rhs)) throw new ProtocolAbort(PROTOCOL, 'verify-share', 'signature share does not match the presign commitments', id);
+    }
+    throw new ProtocolAbort(PROTOCOL, 'verify', 'the signature does not verify although every share matches its commitments');
+  }
+}
