@@ -20,7 +20,8 @@ export type ContractErrorKind =
   | 'Paused'
   | 'GuardRejected'
   | 'NotFound'
-  | 'CallbackFailed';
+  | 'CallbackFailed'
+  | 'SignFailed';
 
 export class ContractError extends Error {
   constructor(
