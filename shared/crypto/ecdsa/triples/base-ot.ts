@@ -8,24 +8,19 @@
  * In OT extension the roles cross: the extension receiver is the base-OT sender, and the
  * extension sender's secret Δ is the base-OT choice vector.
  */
-import { normalizeZ } from '@noble/curves/abstract/curve.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { randomScalar, SECP256K1 } from '../../group.js';
 import type { Secp256k1Point } from '../../kdf.js';
 import { BASE_OT_COUNT, getBit } from './bit-matrix.js';
 import { SEED_BYTES } from './aes.js';
+import { encodePointsUncompressed } from './points.js';
 
 const KEY_DOMAIN = new TextEncoder().encode('chainsig/triples/base-ot/v1');
 
 export interface BaseOtSenderSecret {
   readonly y: bigint;
   readonly bigY: Secp256k1Point;
-}
-
-/** Affine-normalises points in one batch inversion and encodes them uncompressed. */
-export function encodePointsUncompressed(points: readonly Secp256k1Point[]): Uint8Array[] {
-  return normalizeZ(secp256k1.Point, [...points]).map((point) => point.toBytes(false));
 }
 
 function deriveKey(context: Uint8Array, index: number, bigY: Uint8Array, bigX: Uint8Array, shared: Uint8Array): Uint8Array {
@@ -92,6 +87,8 @@ export function baseOtSenderFinish(
   const yY = secret.bigY.multiply(secret.y);
   const shared0 = bigX.map((point) => SECP256K1.scale(point, secret.y));
   const shared1 = shared0.map((point) => point.subtract(yY));
+  // Xₖ = Y would make the second key the hash of the identity: only a cheating receiver does that.
+  if (shared1.some((point) => point.is0())) throw new RangeError('a base-OT receiver point equals the sender point Y');
   const encodedY = secret.bigY.toBytes(false);
   const encodedX = encodePointsUncompressed(bigX);
   const encoded0 = encodePointsUncompressed(shared0);
