@@ -1,4 +1,5 @@
 import type { BenchSuite } from './records.js';
+import { eddsaSignBench } from './eddsa-sign.js';
 
 /** Every benchmark suite, in the order they run. Each issue adds its own here. */
-export const BENCH_SUITES: readonly BenchSuite[] = [];
+export const BENCH_SUITES: readonly BenchSuite[] = [eddsaSignBench];

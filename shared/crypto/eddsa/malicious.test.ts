@@ -94,6 +94,18 @@ describe('FROST signing against malicious participants', () => {
     expect(run.stalled).toContain(coordinator);
   });
 
+  it('a signer refuses a commitment list holding a small-order point, blaming the coordinator', () => {
+    const smallOrder = ed25519.Point.fromHex('c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac03fa').toBytes();
+    const run = signWith((e, m) => {
+      if (m.kind !== 'signing-package' || e.to !== 2) return [e];
+      const forged = new Map(m.commitments);
+      forged.set(3, { hiding: smallOrder, binding: m.commitments.get(3)!.binding });
+      return replaceWith(e, { kind: 'signing-package', commitments: forged });
+    });
+    expect(run.aborts.get(2)).toMatchObject({ step: 'round-2/sign', culprit: coordinator });
+    expectNoSignature(run);
+  });
+
   it('a signer refuses a commitment list that leaves out a signer', () => {
     const run = signWith((e, m) => {
       if (m.kind !== 'signing-package') return [e];

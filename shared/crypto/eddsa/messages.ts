@@ -33,25 +33,30 @@ const KIND_BY_TAG = new Map<number, EddsaMessage['kind']>(Object.entries(TAGS).m
 export const MAX_SIGNERS = 1024;
 const DIGEST_BYTES = 32;
 
-export function writePoint(writer: ByteWriter, point: Uint8Array): void {
+function writePoint(writer: ByteWriter, point: Uint8Array): void {
   if (point.length !== ED25519.pointBytes) throw new RangeError(`Ed25519 point must be ${ED25519.pointBytes} bytes`);
   writer.fixed(point);
 }
 
 /**
- * A public point from a peer: canonical encoding, on the curve, not the identity and in the
- * prime-order subgroup — the checks RFC 9591 §3.1 DeserializeElement makes. Done on receipt so a
- * bad point is blamed on its sender rather than failing later inside the signing arithmetic.
+ * How much of RFC 9591 §3.1 DeserializeElement to check on receipt. Always: canonical encoding, on
+ * the curve, not the identity. `prime-order` adds the subgroup check (a scalar multiplication, the
+ * single most expensive step of signing here): done where it decides whom to blame — a peer's own
+ * commitments — and left to noble, which repeats the full check before using any point, where the
+ * blame is fixed anyway (anything wrong in a signing package is the coordinator's).
  */
-export function readPoint(reader: ByteReader): Uint8Array {
+export type PointCheck = 'encoding' | 'prime-order';
+
+function readPoint(reader: ByteReader, check: PointCheck): Uint8Array {
   const bytes = reader.fixed(ED25519.pointBytes);
   let valid: boolean;
   try {
-    valid = ED25519.pointFromBytes(bytes).isTorsionFree();
+    const point = ED25519.pointFromBytes(bytes);
+    valid = check === 'encoding' || point.isTorsionFree();
   } catch {
     valid = false;
   }
-  if (!valid) reader.fail('not a prime-order Ed25519 point');
+  if (!valid) reader.fail(check === 'encoding' ? 'not a valid Ed25519 point' : 'not a prime-order Ed25519 point');
   return bytes;
 }
 
@@ -66,13 +71,13 @@ export function readScalar(reader: ByteReader): Uint8Array {
   return bytes;
 }
 
-export function writeCommitmentPair(writer: ByteWriter, pair: NonceCommitmentPair): void {
+function writeCommitmentPair(writer: ByteWriter, pair: NonceCommitmentPair): void {
   writePoint(writer, pair.hiding);
   writePoint(writer, pair.binding);
 }
 
-export function readCommitmentPair(reader: ByteReader): NonceCommitmentPair {
-  return { hiding: readPoint(reader), binding: readPoint(reader) };
+function readCommitmentPair(reader: ByteReader, check: PointCheck): NonceCommitmentPair {
+  return { hiding: readPoint(reader, check), binding: readPoint(reader, check) };
 }
 
 /** Participants ascending (one canonical encoding per list), each with its commitment pair. */
@@ -85,7 +90,7 @@ export function writeCommitmentList(writer: ByteWriter, list: CommitmentList): v
   }
 }
 
-export function readCommitmentList(reader: ByteReader): CommitmentList {
+export function readCommitmentList(reader: ByteReader, check: PointCheck): CommitmentList {
   const count = reader.count(MAX_SIGNERS);
   const list = new Map<ParticipantId, NonceCommitmentPair>();
   let previous = -1;
@@ -93,7 +98,7 @@ export function readCommitmentList(reader: ByteReader): CommitmentList {
     const participant = reader.u32();
     if (participant <= previous) reader.fail('participants are not strictly ascending');
     previous = participant;
-    list.set(participant, readCommitmentPair(reader));
+    list.set(participant, readCommitmentPair(reader, check));
   }
   return list;
 }
@@ -126,10 +131,10 @@ export function decodeEddsaMessage(data: Uint8Array): EddsaMessage {
   let message: EddsaMessage;
   switch (kind) {
     case 'commitments':
-      message = { kind, commitments: readCommitmentPair(reader) };
+      message = { kind, commitments: readCommitmentPair(reader, 'prime-order') };
       break;
     case 'signing-package':
-      message = { kind, commitments: readCommitmentList(reader) };
+      message = { kind, commitments: readCommitmentList(reader, 'encoding') };
       break;
     case 'signature-share':
       message = { kind, share: readScalar(reader) };

@@ -139,7 +139,8 @@ export function decodeEddsaPresignature(data: Uint8Array): EddsaPresignature {
   const reader = new ByteReader(data, 'eddsa presignature');
   readHeader(reader, [PRESIGNATURE_TAG]);
   const me = reader.u32();
-  const commitments = readCommitmentList(reader);
+  // The list was checked in full when it was received; the record comes from our own encrypted store.
+  const commitments = readCommitmentList(reader, 'encoding');
   if (commitments.size < 2) reader.fail(`a signing set of ${commitments.size} participants`);
   if (!commitments.has(me)) reader.fail(`holder ${me} is not in the signing set`);
   const hiding = readScalar(reader);

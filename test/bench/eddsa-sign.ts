@@ -1,0 +1,70 @@
+/**
+ * FROST(Ed25519) signing with every party in this process (no network): the full two-round run with
+ * fresh nonces, the nonce pre-commitment run, and the one-message run that uses it, for
+ * (t, n) = (2, 3), (3, 5), (5, 7) with t signers; plus Node's single-party Ed25519 signing as the
+ * baseline. Keys come from noble's trusted dealer (benchmark only).
+ */
+import { generateKeyPairSync, randomBytes, sign as nodeSign } from 'node:crypto';
+import { deriveTweak } from '../../shared/crypto/kdf.js';
+import type { ParticipantId } from '../../shared/crypto/protocol.js';
+import { runProtocols } from '../../shared/crypto/runner.js';
+import { EddsaPresignProtocol } from '../../shared/crypto/eddsa/presign.js';
+import { deriveFrostKey } from '../../shared/crypto/eddsa/frost-key.js';
+import { coordinatorSignature, dealFrostKeys, signingParties, verifyWithNodeCrypto } from '../../shared/crypto/eddsa/test-fixtures.js';
+import { medianMs, type BenchRecord, type BenchSuite } from './records.js';
+
+const CONFIGURATIONS = [
+  { n: 3, t: 2, repetitions: 21 },
+  { n: 5, t: 3, repetitions: 15 },
+  { n: 7, t: 5, repetitions: 9 },
+] as const;
+const BASELINE_REPETITIONS = 2001;
+/** A typical Solana transaction is a few hundred bytes (the limit is 1232). */
+const PAYLOAD = randomBytes(256);
+const TWEAK = deriveTweak('bench.near', 'solana-1');
+
+function benchConfiguration(n: number, t: number, repetitions: number, progress: (line: string) => void): BenchRecord[] {
+  const participants: ParticipantId[] = Array.from({ length: n }, (_, i) => i);
+  const keys = dealFrostKeys(t, participants);
+  const signers = participants.slice(0, t);
+  const coordinator = signers[0]!;
+  const derivedPublicKey = deriveFrostKey(keys.get(coordinator)!, TWEAK).derivedPublicKey;
+  const signOnce = () => runProtocols(signingParties(keys, { signers, coordinator, payload: PAYLOAD, tweak: TWEAK }));
+  if (!verifyWithNodeCrypto(coordinatorSignature(signOnce().outputs, coordinator), PAYLOAD, derivedPublicKey)) {
+    throw new Error(`the ${t}-of-${n} benchmark signature does not verify`);
+  }
+  const signMs = medianMs(repetitions, signOnce);
+
+  const presign = () =>
+    runProtocols(new Map(signers.map((me) => [me, new EddsaPresignProtocol({ key: keys.get(me)!, me, participants: signers })]))).outputs;
+  const presignMs = medianMs(repetitions, presign);
+  // Pre-commitments are made outside the timed region: the online run is what a request waits for.
+  const stock = Array.from({ length: repetitions }, presign);
+  const presignedMs = medianMs(repetitions, () => {
+    runProtocols(signingParties(keys, { signers, coordinator, payload: PAYLOAD, tweak: TWEAK, presignatures: stock.pop()! }));
+  });
+
+  progress(`n=${n} t=${t}: sign ${signMs.toFixed(1)} ms, presign ${presignMs.toFixed(1)} ms, sign with presignature ${presignedMs.toFixed(1)} ms`);
+  return [
+    { metric: 'eddsa.sign_ms', n, t, value: signMs, unit: 'ms' },
+    { metric: 'eddsa.signs_per_s', n, t, value: 1000 / signMs, unit: 'signatures/s' },
+    { metric: 'eddsa.presign_ms', n, t, value: presignMs, unit: 'ms' },
+    { metric: 'eddsa.sign_presigned_ms', n, t, value: presignedMs, unit: 'ms' },
+  ];
+}
+
+function benchBaseline(progress: (line: string) => void): BenchRecord {
+  const { privateKey } = generateKeyPairSync('ed25519');
+  const value = medianMs(BASELINE_REPETITIONS, () => nodeSign(null, PAYLOAD, privateKey));
+  progress(`Node crypto.sign (single party): ${(value * 1000).toFixed(1)} µs`);
+  return { metric: 'baseline.ed25519_sign_ms', n: 1, t: 1, value, unit: 'ms' };
+}
+
+export const eddsaSignBench: BenchSuite = {
+  name: 'FROST(Ed25519) threshold signing',
+  group: 'crypto',
+  run: async (progress) => [
+    ...CONFIGURATIONS.flatMap(({ n, t, repetitions }) => benchConfiguration(n, t, repetitions, progress)),
+    benchBaseline(progress),
+  ],
+};
