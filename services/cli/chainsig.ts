@@ -1,16 +1,120 @@
 /** The `chainsig` command line. Subcommands arrive with the issues that build them. */
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { deriveEd25519PublicKey, deriveSecp256k1PublicKey, deriveTweak, TweakNotOnCurve } from '../../shared/crypto/kdf.js';
+import {
+  ethereumAddress,
+  formatNearPublicKey,
+  InvalidPublicKey,
+  parsePublicKey,
+  publicKeyHex,
+  type CurveName,
+  type NearPublicKey,
+} from '../../shared/near/keys.js';
+
 const USAGE = `usage: chainsig <command> [options]
 
 commands:
   help      print this text
+  derive    the public key (and Ethereum address) NEAR chain signatures derive for an account and path
+            --curve secp256k1|ed25519   needed when --root is hex; must match a NEAR-form root
+            --root <public key>         the MPC root key: secp256k1:<base58 x‖y>, ed25519:<base58>, or hex
+            --predecessor <account>     the account that calls sign (for FastAuth: the FastAuth contract)
+            --path <path>               the derivation path of the request
+            --json                      print {"tweak","publicKey","publicKeyHex","ethereumAddress"}
 `;
 
-export async function main(argv: readonly string[]): Promise<number> {
-  const [command] = argv;
+/** Where the command writes; tests pass their own. */
+export interface CliIo {
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown };
+}
+
+/** A mistake in the command line: printed with the usage, exit code 2. */
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+const DERIVE_VALUE_FLAGS = ['--curve', '--root', '--predecessor', '--path'] as const;
+type DeriveValueFlag = (typeof DERIVE_VALUE_FLAGS)[number];
+
+function parseDeriveArgs(args: readonly string[]): { values: Map<DeriveValueFlag, string>; json: boolean } {
+  const values = new Map<DeriveValueFlag, string>();
+  let json = false;
+  for (let i = 0; i < args.length; i += 1) {
+    const flag = args[i]!;
+    if (flag === '--json') {
+      json = true;
+      continue;
+    }
+    if (!(DERIVE_VALUE_FLAGS as readonly string[]).includes(flag)) throw new UsageError(`derive: unknown argument "${flag}"`);
+    const value = args[i + 1];
+    // A path may start with '-', but never with '--': that is the next flag with this value missing.
+    if (value === undefined || value.startsWith('--')) throw new UsageError(`derive: ${flag} needs a value`);
+    if (values.has(flag as DeriveValueFlag)) throw new UsageError(`derive: ${flag} given twice`);
+    values.set(flag as DeriveValueFlag, value);
+    i += 1;
+  }
+  return { values, json };
+}
+
+function derive(args: readonly string[], io: CliIo): void {
+  const { values, json } = parseDeriveArgs(args);
+  for (const flag of ['--root', '--predecessor', '--path'] as const) {
+    if (!values.has(flag)) throw new UsageError(`derive: ${flag} is required`);
+  }
+  const curveFlag = values.get('--curve');
+  if (curveFlag !== undefined && curveFlag !== 'secp256k1' && curveFlag !== 'ed25519') {
+    throw new UsageError(`derive: --curve must be secp256k1 or ed25519, not "${curveFlag}"`);
+  }
+  const root = parsePublicKey(values.get('--root')!, curveFlag as CurveName | undefined);
+  const predecessor = values.get('--predecessor')!;
+  if (predecessor.includes(',')) throw new UsageError(`derive: --predecessor "${predecessor}" is not an account id (contains ',')`);
+  const tweak = deriveTweak(predecessor, values.get('--path')!);
+  const derived: NearPublicKey =
+    root.curve === 'secp256k1'
+      ? { curve: 'secp256k1', point: deriveSecp256k1PublicKey(root.point, tweak) }
+      : { curve: 'ed25519', point: deriveEd25519PublicKey(root.point, tweak) };
+  const result = {
+    tweak: bytesToHex(tweak),
+    publicKey: formatNearPublicKey(derived),
+    publicKeyHex: publicKeyHex(derived),
+    ...(derived.curve === 'secp256k1' ? { ethereumAddress: ethereumAddress(derived.point) } : {}),
+  };
+  if (json) {
+    io.stdout.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
+  const lines = [
+    `curve:            ${derived.curve}`,
+    `tweak:            ${result.tweak}`,
+    `public key:       ${result.publicKey}`,
+    `public key (hex): ${result.publicKeyHex}`,
+    ...(result.ethereumAddress === undefined ? [] : [`ethereum address: ${result.ethereumAddress}`]),
+  ];
+  io.stdout.write(`${lines.join('\n')}\n`);
+}
+
+export async function main(argv: readonly string[], io: CliIo = process): Promise<number> {
+  const [command, ...args] = argv;
   if (command === undefined || command === 'help' || command === '--help') {
-    process.stdout.write(USAGE);
+    io.stdout.write(USAGE);
     return command === undefined ? 2 : 0;
   }
-  process.stderr.write(`chainsig: unknown command "${command}"\n${USAGE}`);
-  return 2;
+  try {
+    if (command === 'derive') {
+      derive(args, io);
+      return 0;
+    }
+    throw new UsageError(`unknown command "${command}"`);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof InvalidPublicKey) {
+      io.stderr.write(`chainsig: ${error.message}\n${error instanceof UsageError ? USAGE : ''}`);
+      return 2;
+    }
+    if (error instanceof TweakNotOnCurve) {
+      io.stderr.write(`chainsig: ${error.message}; near/mpc refuses this account and path too\n`);
+      return 1;
+    }
+    throw error;
+  }
 }
