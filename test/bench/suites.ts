@@ -1,5 +1,6 @@
 import type { BenchSuite } from './records.js';
 import { eddsaSignBench } from './eddsa-sign.js';
+import { ecdsaSignSuite } from './ecdsa-sign.js';
 
 /** Every benchmark suite, in the order they run. Each issue adds its own here. */
-export const BENCH_SUITES: readonly BenchSuite[] = [eddsaSignBench];
+export const BENCH_SUITES: readonly BenchSuite[] = [eddsaSignBench, ecdsaSignSuite];
