@@ -1,0 +1,211 @@
+// The operator's deployment configuration: one zod schema, read from the CDK context key `chainsig`
+// (cdk.json) with optional dotted overrides on the command line (`-c chainsig.near.contractId=v1.signer`).
+// Everything is checked before a construct is created, so a mistake is one clear message instead of a
+// CloudFormation rollback half-way through a deployment.
+import { z } from 'zod';
+
+/** The context key that holds the whole configuration object. */
+export const CONFIG_CONTEXT_KEY = 'chainsig';
+
+export class OperatorConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OperatorConfigError';
+  }
+}
+
+// NEAR account ids: 2–64 chars, lowercase alphanumerics separated by single `-`, `_` or `.`.
+const NEAR_ACCOUNT_ID = /^(([a-z\d]+[-_])*[a-z\d]+\.)*([a-z\d]+[-_])*[a-z\d]+$/;
+const nearAccountId = z
+  .string()
+  .min(2)
+  .max(64)
+  .regex(NEAR_ACCOUNT_ID, 'must be a NEAR account id (lowercase a-z, 0-9, separated by single "-", "_" or ".")');
+
+const hostname = z
+  .string()
+  .regex(/^(?=.{1,253}$)([a-z\d]([a-z\d-]{0,61}[a-z\d])?\.)+[a-z]{2,63}$/i, 'must be a DNS host name such as mpc.example.com');
+
+const cidr = z
+  .string()
+  .regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, 'must be an IPv4 CIDR such as 203.0.113.7/32');
+
+// Command-line overrides arrive as strings: accept "a,b" for lists and "12" for numbers.
+const commaList = (value: unknown): unknown =>
+  typeof value === 'string' ? value.split(',').map((item) => item.trim()).filter((item) => item !== '') : value;
+const count = (min: number) => z.coerce.number().int().min(min);
+
+/** Fargate's valid CPU units → memory MiB combinations (AWS ECS task size table). */
+const FARGATE_MEMORY_BY_CPU: Record<number, { min: number; max: number; step: number }> = {
+  256: { min: 512, max: 2048, step: 512 },
+  512: { min: 1024, max: 4096, step: 1024 },
+  1024: { min: 2048, max: 8192, step: 1024 },
+  2048: { min: 4096, max: 16384, step: 1024 },
+  4096: { min: 8192, max: 30720, step: 1024 },
+  8192: { min: 16384, max: 61440, step: 4096 },
+  16384: { min: 32768, max: 122880, step: 8192 },
+};
+
+const lakeSchema = z.object({
+  /** Name for the operator's lake bucket; omit to let CloudFormation generate a unique one. */
+  bucketName: z
+    .string()
+    .regex(/^[a-z\d][a-z\d.-]{1,61}[a-z\d]$/, 'must be a valid S3 bucket name')
+    .optional(),
+  /** IAM principal (role ARN) the operator's NEAR Lake writer uses to put objects into the bucket. */
+  writerPrincipalArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/, 'must be an IAM role or user ARN')
+    .optional(),
+  /**
+   * Which shard files raise notifications. "all": every `.json` object, and the indexer skips
+   * `block.json`; a list of shard ids: exactly `/shard_<id>.json` (only the contract's shard needs reading,
+   * which cuts queue and Lambda work by the shard count).
+   */
+  shards: z.preprocess(
+    (value) => (value === 'all' ? value : commaList(value)),
+    z.union([
+      z.literal('all'),
+      z
+        .array(count(0))
+        .min(1)
+        .refine((ids) => new Set(ids).size === ids.length, 'shard ids must be unique'),
+    ]),
+  ),
+  /** Days before lake objects expire: the indexer reads each file within seconds; older ones are only cost. */
+  retentionDays: count(1).default(7),
+  /** Reserved concurrency of the indexer Lambda (also its SQS poller's maximum concurrency). */
+  indexerConcurrency: count(2).default(2),
+});
+
+const nodeSchema = z
+  .object({
+    cpu: z.coerce
+      .number()
+      .int()
+      .refine((cpu) => cpu in FARGATE_MEMORY_BY_CPU, `must be one of ${Object.keys(FARGATE_MEMORY_BY_CPU).join(', ')} (Fargate CPU units)`),
+    memoryMiB: count(512),
+    /** Public host name of the mesh endpoint; the operator points it at the NLB (output `MeshLoadBalancerDns`). */
+    domainName: hostname,
+    /** ACM certificate for `domainName`, in the stack's region. */
+    certificateArn: z
+      .string()
+      .regex(/^arn:aws[a-z-]*:acm:[a-z\d-]+:\d{12}:certificate\/[\w-]+$/, 'must be an ACM certificate ARN'),
+    /** TLS port of the mesh endpoint, as registered in the contract's participant URL. */
+    meshPort: count(1).max(65535).default(443),
+    /** Port the node listens on inside the VPC (plain TCP behind the TLS-terminating NLB). */
+    containerPort: count(1024).max(65535).default(8443),
+    /** HTTP path on `containerPort` that answers 200 when the node is ready. */
+    healthCheckPath: z.string().regex(/^\/[\w./-]*$/, 'must be an absolute URL path').default('/healthz'),
+    /** Peers allowed to reach the mesh port. Peers authenticate every message, so 0.0.0.0/0 is workable. */
+    allowedPeerCidrs: z.preprocess(commaList, z.array(cidr).min(1)),
+    logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  })
+  .superRefine((node, ctx) => {
+    const memory = FARGATE_MEMORY_BY_CPU[node.cpu];
+    if (memory === undefined) return; // already reported on `cpu`
+    const fits = node.memoryMiB >= memory.min && node.memoryMiB <= memory.max && (node.memoryMiB - memory.min) % memory.step === 0;
+    if (!fits) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['memoryMiB'],
+        message: `Fargate with ${node.cpu} CPU units needs ${memory.min}–${memory.max} MiB in steps of ${memory.step}, got ${node.memoryMiB}`,
+      });
+    }
+  });
+
+const stockpileSchema = z
+  .object({
+    /** Presignatures kept ready even when no request was seen: a first request must not wait for triple generation. */
+    minPresignatures: count(1),
+    /** Upper bound of the stockpile however high the observed demand. */
+    maxPresignatures: count(1),
+    /** Upper bound of concurrent triple/presignature generation protocols. */
+    maxGenerationConcurrency: count(1),
+    /** How far back the node measures the request rate. */
+    demandWindowMinutes: count(1).default(60),
+    /** How many minutes of the observed rate the stockpile should cover. */
+    coverMinutes: count(1).default(30),
+  })
+  .refine((stockpile) => stockpile.minPresignatures <= stockpile.maxPresignatures, {
+    path: ['maxPresignatures'],
+    message: 'must be at least minPresignatures',
+  });
+
+export const operatorConfigSchema = z
+  .object({
+    /** AWS account the operator deploys into (12 digits). */
+    account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region such as us-east-1'),
+    stackName: z.string().regex(/^[A-Za-z][A-Za-z\d-]{0,127}$/, 'must be a CloudFormation stack name').default('ChainsigOperator'),
+    near: z.object({
+      network: z.enum(['mainnet', 'testnet']),
+      /** The MPC signer contract, e.g. v1.signer (mainnet) or v1.signer-prod.testnet. */
+      contractId: nearAccountId,
+      /** The operator's NEAR account: the participant that calls `respond` and the `vote_*` methods. */
+      operatorAccountId: nearAccountId,
+      rpcUrl: z.url({ protocol: /^https$/, error: 'must be an https:// URL' }),
+    }),
+    lake: lakeSchema,
+    node: nodeSchema,
+    stockpile: stockpileSchema,
+    network: z
+      .object({
+        /** 1 is the cost-aware default (one NAT for both AZs); 2 keeps egress up when an AZ fails. */
+        natGateways: count(1).max(2).default(1),
+      })
+      .prefault({}),
+    /** Namespace of the node's and the indexer's custom metrics (the indexer publishes to ChainSignatures). */
+    metricsNamespace: z.string().regex(/^[\w./#:-]{1,255}$/).default('ChainSignatures'),
+    alarmEmail: z.email().optional(),
+  })
+  .superRefine((config, ctx) => {
+    const certificateRegion = config.node.certificateArn.split(':')[3];
+    if (certificateRegion !== config.region) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['node', 'certificateArn'],
+        message: `the NLB needs a certificate in ${config.region}, this one is in ${certificateRegion}`,
+      });
+    }
+  });
+
+export type OperatorConfig = z.infer<typeof operatorConfigSchema>;
+
+/** Validates a raw configuration object; throws one OperatorConfigError listing every problem. */
+export function parseOperatorConfig(raw: unknown): OperatorConfig {
+  const result = operatorConfigSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const path = issue.path.length > 0 ? `${CONFIG_CONTEXT_KEY}.${issue.path.join('.')}` : CONFIG_CONTEXT_KEY;
+    return `  - ${path}: ${issue.message}`;
+  });
+  throw new OperatorConfigError(
+    `Invalid operator configuration (context "${CONFIG_CONTEXT_KEY}" in cdk.json, see docs/deploy.md):\n${problems.join('\n')}`,
+  );
+}
+
+/**
+ * Builds the raw configuration from a CDK context map: the `chainsig` object, then every
+ * `chainsig.a.b=value` key written over it (the CLI passes those as strings; the schema coerces them).
+ */
+export function rawConfigFromContext(context: Record<string, unknown>): Record<string, unknown> {
+  const base = context[CONFIG_CONTEXT_KEY];
+  if (base !== undefined && (typeof base !== 'object' || base === null || Array.isArray(base))) {
+    throw new OperatorConfigError(`Context "${CONFIG_CONTEXT_KEY}" must be an object, got ${JSON.stringify(base)}`);
+  }
+  const raw: Record<string, unknown> = structuredClone((base ?? {}) as Record<string, unknown>);
+  const prefix = `${CONFIG_CONTEXT_KEY}.`;
+  for (const [key, value] of Object.entries(context)) {
+    if (!key.startsWith(prefix)) continue;
+    const path = key.slice(prefix.length).split('.');
+    let target = raw;
+    for (const segment of path.slice(0, -1)) {
+      const next = target[segment];
+      if (typeof next !== 'object' || next === null) target[segment] = {};
+      target = target[segment] as Record<string, unknown>;
+    }
+    target[path[path.length - 1]!] = value;
+  }
+  return raw;
+}

@@ -1,0 +1,17 @@
+import { lakeNotificationFilters } from './lake-ingest.js';
+
+describe('lakeNotificationFilters', () => {
+  it('takes every .json object when all shards are wanted (the indexer skips block.json)', () => {
+    expect(lakeNotificationFilters('all')).toEqual([{ suffix: '.json' }]);
+  });
+
+  it('takes exactly the named shard files otherwise, never block.json', () => {
+    const filters = lakeNotificationFilters([0, 3, 11]);
+    expect(filters).toEqual([{ suffix: '/shard_0.json' }, { suffix: '/shard_3.json' }, { suffix: '/shard_11.json' }]);
+    const matches = (key: string) => filters.filter((filter) => key.endsWith(filter.suffix!)).length;
+    expect(matches('000123456789/shard_3.json')).toBe(1);
+    expect(matches('000123456789/shard_1.json')).toBe(0);
+    expect(matches('000123456789/shard_13.json')).toBe(0);
+    expect(matches('000123456789/block.json')).toBe(0);
+  });
+});

@@ -1,0 +1,206 @@
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+import path from 'node:path';
+import type { OperatorConfig } from './config.js';
+import { PROJECT_ROOT } from './paths.js';
+
+/** Environment variables the lake indexer handler reads. */
+export const INDEXER_ENVIRONMENT = {
+  requestsTable: 'REQUESTS_TABLE_NAME',
+  signRequestsQueueUrl: 'SIGN_REQUESTS_QUEUE_URL',
+  contractId: 'MPC_CONTRACT_ID',
+} as const;
+
+const INDEXER_TIMEOUT_SECONDS = 30;
+
+/**
+ * S3 key filters for the lake notifications. S3 filters are one prefix and one suffix, and the prefix of a
+ * lake key is the block height, so "shard_*.json" cannot be said directly:
+ * - "all": suffix `.json`; `block.json` arrives too and the indexer skips it (one extra message per block);
+ * - shard ids: one filter per shard with suffix `/shard_<id>.json`, exact, and nothing else is delivered.
+ */
+export function lakeNotificationFilters(shards: OperatorConfig['lake']['shards']): s3.NotificationKeyFilter[] {
+  if (shards === 'all') return [{ suffix: '.json' }];
+  return shards.map((shardId) => ({ suffix: `/shard_${shardId}.json` }));
+}
+
+/** The stack-wide Lambda CDK creates to configure bucket notifications (its construct id is fixed by CDK). */
+function acknowledgeNotificationsHandler(stack: Stack): void {
+  for (const child of stack.node.children) {
+    if (!child.node.id.startsWith('BucketNotificationsHandler')) continue;
+    Validations.of(child).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'CDK-managed deployment-time handler that only writes its own logs; its role is not configurable.',
+    });
+  }
+}
+
+export interface LakeIngestProps {
+  readonly lake: OperatorConfig['lake'];
+  readonly near: OperatorConfig['near'];
+  readonly metricsNamespace: string;
+  /** TypeScript file exporting `handler`, bundled by esbuild. */
+  readonly indexerEntry: string;
+  readonly accessLogs: s3.IBucket;
+  readonly requestsTable: dynamodb.ITableV2;
+  readonly signRequestsQueue: sqs.IQueue;
+  readonly dataKey: kms.IKey;
+}
+
+/**
+ * NEAR Lake → lake-events queue → indexer Lambda. The bucket is the operator's own: its own NEAR Lake
+ * writer fills it, so no third party's bucket is trusted for the blocks that trigger signatures.
+ */
+export class LakeIngest extends Construct {
+  readonly bucket: s3.Bucket;
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+  readonly indexer: NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: LakeIngestProps) {
+    super(scope, id);
+    const { lake } = props;
+
+    // SSE-S3 rather than KMS: the lake holds public chain data, and at ~10 objects per block a KMS call
+    // per PUT and GET would cost more than the rest of the stack.
+    this.bucket = new s3.Bucket(this, 'LakeBucket', {
+      ...(lake.bucketName !== undefined && { bucketName: lake.bucketName }),
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      serverAccessLogsBucket: props.accessLogs,
+      serverAccessLogsPrefix: 'lake-bucket/',
+      lifecycleRules: [{ expiration: Duration.days(lake.retentionDays) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    if (lake.writerPrincipalArn !== undefined) {
+      this.bucket.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'NearLakeWriterPutsBlocks',
+          principals: [new iam.ArnPrincipal(lake.writerPrincipalArn)],
+          actions: ['s3:PutObject'],
+          resources: [this.bucket.arnForObjects('*')],
+        }),
+      );
+    }
+
+    this.deadLetterQueue = new sqs.Queue(this, 'LakeEventsDlq', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.queue = new sqs.Queue(this, 'LakeEventsQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // AWS's guidance for Lambda sources: at least six times the function timeout, so a message is not
+      // redelivered while a retried batch is still running.
+      visibilityTimeout: Duration.seconds(INDEXER_TIMEOUT_SECONDS * 6),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: 5 },
+    });
+    for (const filter of lakeNotificationFilters(lake.shards)) {
+      this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(this.queue), filter);
+    }
+    acknowledgeNotificationsHandler(Stack.of(this));
+
+    const logGroup = new logs.LogGroup(this, 'IndexerLogs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // A role of our own instead of AWSLambdaBasicExecutionRole: it may write only to this log group.
+    const role = new iam.Role(this, 'IndexerRole', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Lake indexer: reads lake objects, records sign requests, enqueues them',
+    });
+    logGroup.grantWrite(role);
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadLakeObjects',
+        actions: ['s3:GetObject'],
+        resources: [this.bucket.arnForObjects('*')],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'RecordSignRequests',
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        resources: [props.requestsTable.tableArn],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'EnqueueSignRequests',
+        actions: ['sqs:SendMessage'],
+        resources: [props.signRequestsQueue.queueArn],
+      }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'UseTableKey',
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [props.dataKey.keyArn],
+      }),
+    );
+
+    this.indexer = new NodejsFunction(this, 'Indexer', {
+      description: `NEAR Lake indexer: sign requests to ${props.near.contractId}`,
+      entry: props.indexerEntry,
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: 256,
+      timeout: Duration.seconds(INDEXER_TIMEOUT_SECONDS),
+      reservedConcurrentExecutions: lake.indexerConcurrency,
+      role,
+      logGroup,
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
+      environment: {
+        [INDEXER_ENVIRONMENT.requestsTable]: props.requestsTable.tableName,
+        [INDEXER_ENVIRONMENT.signRequestsQueueUrl]: props.signRequestsQueue.queueUrl,
+        [INDEXER_ENVIRONMENT.contractId]: props.near.contractId,
+        POWERTOOLS_SERVICE_NAME: 'lake-indexer',
+        POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
+        LOG_LEVEL: 'INFO',
+        NODE_OPTIONS: '--enable-source-maps',
+      },
+      bundling: {
+        // The project is ESM; near-api-js and @noble are ESM-only. The banner gives CommonJS dependencies
+        // bundled into the ESM output a working `require`.
+        format: OutputFormat.ESM,
+        target: 'node24',
+        mainFields: ['module', 'main'],
+        banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+        // Bundle the AWS SDK too: the versions pinned in package-lock.json run, not whatever the runtime ships.
+        externalModules: [],
+        minify: true,
+        sourceMap: true,
+        // esbuild is a devDependency; never fall back to a Docker build.
+        forceDockerBundling: false,
+      },
+    });
+    this.indexer.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: 10,
+        reportBatchItemFailures: true,
+        maxConcurrency: lake.indexerConcurrency,
+      }),
+    );
+
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket)}.Arn>/*]`,
+      reason: "Lake object keys are <height>/<file>.json and unknown in advance; the grant is s3:GetObject on this bucket's objects only.",
+    });
+  }
+}

@@ -1,0 +1,310 @@
+import { CfnOutput, Duration, IgnoreMode, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import { Construct } from 'constructs';
+import type { OperatorConfig } from './config.js';
+import { PROJECT_ROOT } from './paths.js';
+import type { StorageTableName } from './request-storage.js';
+
+/** Environment variables the mpc-node reads (the deployment's half of its configuration contract). */
+export const NODE_ENVIRONMENT = {
+  nearNetwork: 'NEAR_NETWORK',
+  nearRpcUrl: 'NEAR_RPC_URL',
+  contractId: 'MPC_CONTRACT_ID',
+  accountId: 'NEAR_ACCOUNT_ID',
+  accountKeySecretArn: 'NEAR_ACCOUNT_KEY_SECRET_ARN',
+  meshIdentityKeySecretArn: 'MESH_IDENTITY_KEY_SECRET_ARN',
+  meshListenPort: 'MESH_LISTEN_PORT',
+  meshPublicUrl: 'MESH_PUBLIC_URL',
+  healthCheckPath: 'HEALTH_CHECK_PATH',
+  signRequestsQueueUrl: 'SIGN_REQUESTS_QUEUE_URL',
+  dataKeyArn: 'DATA_KEY_ARN',
+  metricsNamespace: 'METRICS_NAMESPACE',
+  logLevel: 'LOG_LEVEL',
+  tables: {
+    requests: 'REQUESTS_TABLE_NAME',
+    keyShares: 'KEY_SHARES_TABLE_NAME',
+    triples: 'TRIPLES_TABLE_NAME',
+    presignatures: 'PRESIGNATURES_TABLE_NAME',
+  } satisfies Record<StorageTableName, string>,
+} as const;
+
+/** The container image's build: the project is the context, only the files the bundle needs are sent. */
+export const NODE_IMAGE_DOCKERFILE = 'cdk/docker/mpc-node/Dockerfile';
+const NODE_IMAGE_CONTEXT_ALLOWLIST = [
+  '*',
+  '!package.json',
+  '!package-lock.json',
+  '!tsconfig.json',
+  '!shared',
+  '!contract',
+  '!services',
+  `!${NODE_IMAGE_DOCKERFILE}`,
+];
+
+export interface NodeServiceProps {
+  readonly near: OperatorConfig['near'];
+  readonly node: OperatorConfig['node'];
+  readonly metricsNamespace: string;
+  readonly vpc: ec2.IVpc;
+  readonly accessLogs: s3.IBucket;
+  readonly dataKey: kms.IKey;
+  readonly tables: Record<StorageTableName, dynamodb.ITableV2>;
+  readonly signRequestsQueue: sqs.IQueue;
+}
+
+/**
+ * The operator's MPC participant: one Fargate task behind a TLS NLB (the mesh endpoint registered in the
+ * contract), its two secret keys, and a task role that reaches only this stack's key, tables, queue and
+ * secrets.
+ */
+export class NodeService extends Construct {
+  readonly service: ecs.FargateService;
+  readonly container: ecs.ContainerDefinition;
+  readonly taskRole: iam.Role;
+  readonly loadBalancer: elbv2.NetworkLoadBalancer;
+  readonly targetGroup: elbv2.NetworkTargetGroup;
+  readonly accountKeySecret: secretsmanager.Secret;
+  readonly meshIdentityKeySecret: secretsmanager.Secret;
+  readonly meshUrl: string;
+
+  constructor(scope: Construct, id: string, props: NodeServiceProps) {
+    super(scope, id);
+    const { node, near } = props;
+    this.meshUrl = `https://${node.domainName}${node.meshPort === 443 ? '' : `:${node.meshPort}`}`;
+
+    // Both keys are generated inside the account as 32-byte Ed25519 seeds (64 lowercase hex characters), so
+    // no person ever handles them; the node logs and serves the public halves for registration. An operator
+    // that already has a NEAR access key may overwrite the value with its seed (docs/deploy.md).
+    const ed25519Seed = (secretId: string, description: string) =>
+      new secretsmanager.Secret(this, secretId, {
+        description,
+        encryptionKey: props.dataKey,
+        removalPolicy: RemovalPolicy.RETAIN,
+        generateSecretString: {
+          passwordLength: 64,
+          excludePunctuation: true,
+          excludeUppercase: true,
+          includeSpace: false,
+          requireEachIncludedType: false,
+          excludeCharacters: 'ghijklmnopqrstuvwxyz',
+        },
+      });
+    this.accountKeySecret = ed25519Seed('NearAccountKey', `Ed25519 seed of the access key ${near.operatorAccountId} signs respond/vote transactions with`);
+    this.meshIdentityKeySecret = ed25519Seed('MeshIdentityKey', 'Ed25519 seed of the mesh identity (the tls_public_key registered in the contract)');
+
+    this.taskRole = new iam.Role(this, 'TaskRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: 'mpc-node task: its data key, tables, sign-requests queue and two secrets, nothing else',
+    });
+    // Explicit actions rather than grant*() helpers: those add wildcard actions (kms:GenerateDataKey*,
+    // dynamodb:Batch*), and the node needs an exact, reviewable set.
+    this.taskRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'EnvelopeEncryptionWithDataKey',
+        actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey'],
+        resources: [props.dataKey.keyArn],
+      }),
+    );
+    this.taskRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'StockpileAndRequestTables',
+        actions: [
+          'dynamodb:BatchGetItem',
+          'dynamodb:BatchWriteItem',
+          'dynamodb:ConditionCheckItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:Query',
+          'dynamodb:UpdateItem',
+        ],
+        resources: Object.values(props.tables).map((table) => table.tableArn),
+      }),
+    );
+    this.taskRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ConsumeSignRequests',
+        actions: ['sqs:ChangeMessageVisibility', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage'],
+        resources: [props.signRequestsQueue.queueArn],
+      }),
+    );
+    this.taskRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'ReadNodeKeys',
+        actions: ['secretsmanager:GetSecretValue'],
+        resources: [this.accountKeySecret.secretArn, this.meshIdentityKeySecret.secretArn],
+      }),
+    );
+
+    const taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
+      cpu: node.cpu,
+      memoryLimitMiB: node.memoryMiB,
+      // Graviton: about 20 % cheaper per vCPU-hour; the bundle is plain JavaScript.
+      runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.ARM64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+      taskRole: this.taskRole,
+    });
+    const logGroup = new logs.LogGroup(this, 'NodeLogs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const healthUrl = `http://127.0.0.1:${node.containerPort}${node.healthCheckPath}`;
+    this.container = taskDefinition.addContainer('mpc-node', {
+      image: ecs.ContainerImage.fromAsset(PROJECT_ROOT, {
+        file: NODE_IMAGE_DOCKERFILE,
+        platform: Platform.LINUX_ARM64,
+        ignoreMode: IgnoreMode.DOCKER,
+        exclude: NODE_IMAGE_CONTEXT_ALLOWLIST,
+      }),
+      logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'mpc-node', logGroup }),
+      readonlyRootFilesystem: true,
+      portMappings: [{ name: 'mesh', containerPort: node.containerPort, protocol: ecs.Protocol.TCP }],
+      // The slim image has no curl; Node 22's fetch does the probe.
+      healthCheck: {
+        command: ['CMD', 'node', '-e', `fetch(${JSON.stringify(healthUrl)}).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
+        interval: Duration.seconds(15),
+        timeout: Duration.seconds(5),
+        retries: 3,
+        startPeriod: Duration.seconds(60),
+      },
+      stopTimeout: Duration.seconds(30),
+      environment: {
+        [NODE_ENVIRONMENT.nearNetwork]: near.network,
+        [NODE_ENVIRONMENT.nearRpcUrl]: near.rpcUrl,
+        [NODE_ENVIRONMENT.contractId]: near.contractId,
+        [NODE_ENVIRONMENT.accountId]: near.operatorAccountId,
+        [NODE_ENVIRONMENT.accountKeySecretArn]: this.accountKeySecret.secretArn,
+        [NODE_ENVIRONMENT.meshIdentityKeySecretArn]: this.meshIdentityKeySecret.secretArn,
+        [NODE_ENVIRONMENT.meshListenPort]: String(node.containerPort),
+        [NODE_ENVIRONMENT.meshPublicUrl]: this.meshUrl,
+        [NODE_ENVIRONMENT.healthCheckPath]: node.healthCheckPath,
+        [NODE_ENVIRONMENT.signRequestsQueueUrl]: props.signRequestsQueue.queueUrl,
+        [NODE_ENVIRONMENT.dataKeyArn]: props.dataKey.keyArn,
+        [NODE_ENVIRONMENT.metricsNamespace]: props.metricsNamespace,
+        [NODE_ENVIRONMENT.logLevel]: node.logLevel,
+        ...Object.fromEntries(
+          (Object.keys(props.tables) as StorageTableName[]).map((name) => [NODE_ENVIRONMENT.tables[name], props.tables[name].tableName]),
+        ),
+      },
+    });
+
+    const cluster = new ecs.Cluster(this, 'Cluster', {
+      vpc: props.vpc,
+      containerInsightsV2: ecs.ContainerInsights.DISABLED,
+    });
+    const serviceSecurityGroup = new ec2.SecurityGroup(this, 'ServiceSecurityGroup', {
+      vpc: props.vpc,
+      description: 'mpc-node tasks: inbound only from the mesh NLB',
+      allowAllOutbound: true,
+    });
+    this.service = new ecs.FargateService(this, 'Service', {
+      cluster,
+      taskDefinition,
+      desiredCount: 1,
+      // One participant = one mesh identity = one task. Stopping the old task before starting the new one
+      // costs a minute of absence (the threshold covers it) but never runs two nodes with one identity.
+      minHealthyPercent: 0,
+      maxHealthyPercent: 100,
+      circuitBreaker: { enable: true, rollback: true },
+      healthCheckGracePeriod: Duration.seconds(120),
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroups: [serviceSecurityGroup],
+      assignPublicIp: false,
+      platformVersion: ecs.FargatePlatformVersion.LATEST,
+    });
+
+    const loadBalancerSecurityGroup = new ec2.SecurityGroup(this, 'MeshLoadBalancerSecurityGroup', {
+      vpc: props.vpc,
+      description: 'Mesh NLB: TLS from the other participants',
+      allowAllOutbound: false,
+    });
+    for (const peerCidr of node.allowedPeerCidrs) {
+      loadBalancerSecurityGroup.addIngressRule(ec2.Peer.ipv4(peerCidr), ec2.Port.tcp(node.meshPort), 'MPC mesh peers');
+    }
+    this.loadBalancer = new elbv2.NetworkLoadBalancer(this, 'MeshLoadBalancer', {
+      vpc: props.vpc,
+      internetFacing: true,
+      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+      securityGroups: [loadBalancerSecurityGroup],
+      // The single task lives in one AZ; without cross-zone a peer resolving the other AZ's address fails.
+      crossZoneEnabled: true,
+    });
+    this.loadBalancer.logAccessLogs(props.accessLogs, 'mesh-nlb');
+    this.loadBalancer.connections.allowTo(serviceSecurityGroup, ec2.Port.tcp(node.containerPort), 'mesh traffic and health checks to the node');
+
+    // TLS terminates at the NLB with the operator's ACM certificate; peers are authenticated by the node
+    // itself, message by message, against the identity keys registered in the contract.
+    const listener = this.loadBalancer.addListener('MeshTls', {
+      port: node.meshPort,
+      protocol: elbv2.Protocol.TLS,
+      certificates: [elbv2.ListenerCertificate.fromArn(node.certificateArn)],
+      sslPolicy: elbv2.SslPolicy.TLS13_13,
+    });
+    this.targetGroup = listener.addTargets('Node', {
+      port: node.containerPort,
+      protocol: elbv2.Protocol.TCP,
+      targets: [this.service.loadBalancerTarget({ containerName: this.container.containerName, containerPort: node.containerPort })],
+      deregistrationDelay: Duration.seconds(30),
+      healthCheck: {
+        protocol: elbv2.Protocol.HTTP,
+        path: node.healthCheckPath,
+        interval: Duration.seconds(10),
+        healthyThresholdCount: 2,
+        unhealthyThresholdCount: 2,
+      },
+    });
+
+    new CfnOutput(this, 'MeshLoadBalancerDns', {
+      value: this.loadBalancer.loadBalancerDnsName,
+      description: `Point ${node.domainName} (CNAME or alias) at this name`,
+    });
+    new CfnOutput(this, 'MeshUrl', { value: this.meshUrl, description: 'The participant url to register in the contract' });
+    new CfnOutput(this, 'NearAccountKeySecretArn', { value: this.accountKeySecret.secretArn });
+    new CfnOutput(this, 'MeshIdentityKeySecretArn', { value: this.meshIdentityKeySecret.secretArn });
+
+    this.acknowledgeReviewedFindings(taskDefinition, cluster, loadBalancerSecurityGroup, node.allowedPeerCidrs);
+  }
+
+  private acknowledgeReviewedFindings(
+    taskDefinition: ecs.FargateTaskDefinition,
+    cluster: ecs.Cluster,
+    loadBalancerSecurityGroup: ec2.SecurityGroup,
+    allowedPeerCidrs: readonly string[],
+  ): void {
+    Validations.of(taskDefinition).acknowledge(
+      {
+        id: 'AwsSolutions::AwsSolutions-ECS2',
+        reason: 'The environment holds only non-secret configuration (names, ARNs, URLs); the keys are read from Secrets Manager at runtime.',
+      },
+      {
+        id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+        reason: 'ecr:GetAuthorizationToken supports no resource-level permissions; CDK adds it to the execution role for pulling the image asset.',
+      },
+    );
+    for (const secret of [this.accountKeySecret, this.meshIdentityKeySecret]) {
+      Validations.of(secret).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-SMG4',
+        reason: 'Rotating these keys needs an on-chain step (add the new access key / re-register tls_public_key) that a rotation Lambda cannot do safely; docs/deploy.md has the procedure.',
+      });
+    }
+    Validations.of(cluster).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-ECS4',
+      reason: "One service with one task: the free AWS/ECS CPU and memory metrics and the node's own metrics cover it; Container Insights would add custom-metric cost for nothing new.",
+    });
+    if (allowedPeerCidrs.includes('0.0.0.0/0')) {
+      Validations.of(loadBalancerSecurityGroup).acknowledge({
+        id: 'AwsSolutions::AwsSolutions-EC23',
+        reason: "The mesh port is open to the internet by configuration (node.allowedPeerCidrs): peers run in other operators' networks, and every message is authenticated to a registered participant.",
+      });
+    }
+  }
+}

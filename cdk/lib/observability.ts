@@ -1,0 +1,215 @@
+import { Duration, Validations } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import {
+  DefaultDashboardFactory,
+  MetricStatistic,
+  MonitoringFacade,
+  SnsAlarmActionStrategy,
+  type AlarmWithAnnotation,
+} from 'cdk-monitoring-constructs';
+import { Construct } from 'constructs';
+import type { NodeService } from './node-service.js';
+
+/** Custom metrics the mpc-node publishes (CloudWatch embedded metric format in its log, no API calls). */
+export const NODE_METRICS = {
+  /** Gauge: presignatures this node owns and can use now. */
+  presignaturesAvailable: 'PresignaturesAvailable',
+  /** Milliseconds from the request's block to the `respond` transaction, per request this node led. */
+  signLatency: 'SignLatency',
+} as const;
+
+/** Metrics the lake indexer publishes (Powertools, dimension service=lake-indexer). */
+export const INDEXER_METRICS = {
+  /** Seconds between a block's timestamp and its block.json being indexed. */
+  blockLag: 'BlockLagSeconds',
+} as const;
+const INDEXER_SERVICE_DIMENSION = { service: 'lake-indexer' };
+
+/** A request times out on chain after ~200 blocks; an indexer this far behind is already losing requests. */
+const LAKE_EVENTS_MAX_AGE_SECONDS = 60;
+const INDEXER_MAX_BLOCK_LAG_SECONDS = 60;
+const SIGN_REQUESTS_MAX_AGE_SECONDS = 30;
+const SIGN_LATENCY_P90_MAX_MS = 30_000;
+/** A message in a dead-letter queue is a lost block or request: page at once. */
+const ON_FIRST_DATAPOINT = { datapointsToAlarm: 1, evaluationPeriods: 1 } as const;
+
+export interface ObservabilityProps {
+  readonly dashboardName: string;
+  readonly metricsNamespace: string;
+  readonly minPresignatures: number;
+  readonly alarmEmail?: string;
+  readonly lakeEventsQueue: sqs.IQueue;
+  readonly lakeEventsDeadLetterQueue: sqs.IQueue;
+  readonly indexer: lambda.IFunction;
+  readonly signRequestsQueue: sqs.IQueue;
+  readonly signRequestsDeadLetterQueue: sqs.IQueue;
+  readonly node: NodeService;
+}
+
+/** One dashboard and the alarms an operator is paged for, all sent to one SNS topic. */
+export class Observability extends Construct {
+  readonly alarmTopic: sns.Topic;
+  readonly alarms: AlarmWithAnnotation[];
+
+  constructor(scope: Construct, id: string, props: ObservabilityProps) {
+    super(scope, id);
+    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', { displayName: `${props.dashboardName} alarms`, enforceSSL: true });
+    if (props.alarmEmail !== undefined) {
+      this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    }
+    Validations.of(this.alarmTopic).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-SNS2',
+      reason: 'Alarm notifications carry only alarm names and metric values; CloudWatch cannot publish to a topic encrypted with the AWS-managed SNS key, and a key just for alarms is cost without a secret to protect.',
+    });
+
+    const monitoring = new MonitoringFacade(this, 'Monitoring', {
+      alarmFactoryDefaults: {
+        alarmNamePrefix: props.dashboardName,
+        actionsEnabled: true,
+        action: new SnsAlarmActionStrategy({ onAlarmTopic: this.alarmTopic }),
+        // Three one-minute datapoints: requests die on chain after a few minutes, so a 15-minute alarm
+        // (the library's five-minute default period) would only report the loss.
+        datapointsToAlarm: 3,
+        evaluationPeriods: 3,
+      },
+      metricFactoryDefaults: { period: Duration.minutes(1) },
+      dashboardFactory: new DefaultDashboardFactory(this, 'Dashboards', {
+        dashboardNamePrefix: props.dashboardName,
+        createDashboard: true,
+        createSummaryDashboard: false,
+        createAlarmDashboard: false,
+      }),
+    });
+
+    monitoring
+      .monitorSqsQueueWithDlq({
+        queue: props.lakeEventsQueue,
+        deadLetterQueue: props.lakeEventsDeadLetterQueue,
+        humanReadableName: 'Lake events',
+        alarmFriendlyName: 'LakeEvents',
+        addQueueMaxMessageAgeAlarm: { Critical: { maxAgeInSeconds: LAKE_EVENTS_MAX_AGE_SECONDS } },
+        addDeadLetterQueueMaxSizeAlarm: { Critical: { maxMessageCount: 0, ...ON_FIRST_DATAPOINT } },
+      })
+      .monitorLambdaFunction({
+        lambdaFunction: props.indexer,
+        humanReadableName: 'Lake indexer',
+        alarmFriendlyName: 'LakeIndexer',
+        addFaultCountAlarm: { Critical: { maxErrorCount: 0 } },
+        addThrottlesCountAlarm: { Warning: { maxErrorCount: 0 } },
+      })
+      .monitorCustom({
+        humanReadableName: 'Lake indexer lag',
+        alarmFriendlyName: 'LakeIndexerLag',
+        metricGroups: [
+          {
+            title: 'Block lag (seconds behind the chain)',
+            metrics: [
+              {
+                metric: new cloudwatch.Metric({
+                  namespace: props.metricsNamespace,
+                  metricName: INDEXER_METRICS.blockLag,
+                  dimensionsMap: INDEXER_SERVICE_DIMENSION,
+                  statistic: MetricStatistic.MAX,
+                  unit: cloudwatch.Unit.SECONDS,
+                }),
+                alarmFriendlyName: 'BlockLag',
+                addAlarm: {
+                  Critical: {
+                    threshold: INDEXER_MAX_BLOCK_LAG_SECONDS,
+                    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                    // Only block.json notifications produce the metric (lake.shards "all"); a stalled indexer
+                    // also shows as lake-events queue age.
+                    treatMissingDataOverride: cloudwatch.TreatMissingData.NOT_BREACHING,
+                  },
+                },
+              },
+            ],
+          },
+        ],
+      })
+      .monitorSqsQueueWithDlq({
+        queue: props.signRequestsQueue,
+        deadLetterQueue: props.signRequestsDeadLetterQueue,
+        humanReadableName: 'Sign requests',
+        alarmFriendlyName: 'SignRequests',
+        addQueueMaxMessageAgeAlarm: { Critical: { maxAgeInSeconds: SIGN_REQUESTS_MAX_AGE_SECONDS } },
+        addDeadLetterQueueMaxSizeAlarm: { Critical: { maxMessageCount: 0, ...ON_FIRST_DATAPOINT } },
+      })
+      .monitorNetworkLoadBalancer({
+        networkLoadBalancer: props.node.loadBalancer,
+        networkTargetGroup: props.node.targetGroup,
+        humanReadableName: 'Mesh endpoint',
+        alarmFriendlyName: 'MeshEndpoint',
+        addHealthyTaskCountAlarm: { Critical: { minHealthyTasks: 1 } },
+      })
+      .monitorSimpleFargateService({
+        fargateService: props.node.service,
+        humanReadableName: 'MPC node',
+        alarmFriendlyName: 'MpcNode',
+        // Sustained high CPU means the task size is too small for the demand: a sizing signal, not a page.
+        addCpuUsageAlarm: { Warning: { maxUsagePercent: 85, evaluationPeriods: 3, datapointsToAlarm: 3 } },
+        addMemoryUsageAlarm: { Warning: { maxUsagePercent: 85 } },
+      })
+      .monitorCustom({
+        humanReadableName: 'Stockpile and signing',
+        alarmFriendlyName: 'Node',
+        metricGroups: [
+          {
+            title: 'Presignatures available',
+            metrics: [
+              {
+                metric: new cloudwatch.Metric({
+                  namespace: props.metricsNamespace,
+                  metricName: NODE_METRICS.presignaturesAvailable,
+                  statistic: MetricStatistic.MIN,
+                  period: Duration.minutes(5),
+                }),
+                alarmFriendlyName: 'StockpileLow',
+                addAlarm: {
+                  Critical: {
+                    // Half the floor: generation is not keeping up even with the demand-free minimum.
+                    threshold: Math.ceil(props.minPresignatures / 2),
+                    comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+                    // A node that stops reporting its stockpile is as bad as an empty one.
+                    treatMissingDataOverride: cloudwatch.TreatMissingData.BREACHING,
+                    evaluationPeriods: 3,
+                    datapointsToAlarm: 3,
+                  },
+                },
+              },
+            ],
+          },
+          {
+            title: 'Sign latency (p90)',
+            metrics: [
+              {
+                metric: new cloudwatch.Metric({
+                  namespace: props.metricsNamespace,
+                  metricName: NODE_METRICS.signLatency,
+                  statistic: MetricStatistic.P90,
+                  period: Duration.minutes(5),
+                  unit: cloudwatch.Unit.MILLISECONDS,
+                }),
+                alarmFriendlyName: 'SignLatency',
+                addAlarm: {
+                  Critical: {
+                    threshold: SIGN_LATENCY_P90_MAX_MS,
+                    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                    // No requests, no datapoints: an idle network is healthy.
+                    treatMissingDataOverride: cloudwatch.TreatMissingData.NOT_BREACHING,
+                    evaluationPeriods: 3,
+                    datapointsToAlarm: 2,
+                  },
+                },
+              },
+            ],
+          },
+        ],
+      });
+    this.alarms = monitoring.createdAlarms();
+  }
+}

@@ -1,0 +1,38 @@
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { OperatorConfigError } from './config.js';
+import { createOperatorApp } from './operator-app.js';
+import { PROJECT_ROOT } from './paths.js';
+
+const CDK_CONTEXT = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8')).context as Record<string, unknown>;
+const FIXTURE_ENTRY = path.join(PROJECT_ROOT, 'cdk', 'test-fixtures', 'lake-indexer-handler.ts');
+
+describe('createOperatorApp', () => {
+  it('refuses to build without the indexer handler, naming the missing file', () => {
+    const missing = path.join(PROJECT_ROOT, 'lambdas', 'no-such-indexer', 'handler.ts');
+    expect(() => createOperatorApp({ context: CDK_CONTEXT, indexerEntry: missing, cloudFormationValidation: false })).toThrow(
+      new OperatorConfigError('The lake indexer handler lambdas/no-such-indexer/handler.ts does not exist; the Lambda cannot be bundled without it.'),
+    );
+  });
+
+  it('reports configuration problems before creating any construct', () => {
+    const context = { ...CDK_CONTEXT, 'chainsig.node.memoryMiB': '1000' };
+    expect(() => createOperatorApp({ context, indexerEntry: FIXTURE_ENTRY })).toThrow(/chainsig\.node\.memoryMiB: Fargate with 1024 CPU units needs 2048–8192 MiB/);
+  });
+
+  it('fails the synth on a cdk-nag finding nobody acknowledged', () => {
+    const outdir = mkdtempSync(path.join(tmpdir(), 'chainsig-nag-'));
+    try {
+      const { app, stack } = createOperatorApp({ context: CDK_CONTEXT, outdir, indexerEntry: FIXTURE_ENTRY, cloudFormationValidation: false });
+      new sqs.Queue(stack, 'UnreviewedQueue'); // no DLQ, no TLS-only policy: AwsSolutions-SQS3 and -SQS4
+      expect(() => app.synth()).toThrow(/AwsSolutions-SQS3[\s\S]*ChainsigOperator\/UnreviewedQueue/);
+      const report = JSON.parse(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));
+      const violations = report.pluginReports.flatMap((plugin: { violations?: { ruleName: string }[] }) => plugin.violations ?? []);
+      expect(violations.map((violation: { ruleName: string }) => violation.ruleName).sort()).toEqual(['AwsSolutions-SQS3', 'AwsSolutions-SQS4']);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  });
+});

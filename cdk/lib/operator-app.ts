@@ -1,0 +1,49 @@
+import { App, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { OperatorConfigError, parseOperatorConfig, rawConfigFromContext, type OperatorConfig } from './config.js';
+import { OperatorStack } from './operator-stack.js';
+import { LAKE_INDEXER_ENTRY, PROJECT_ROOT } from './paths.js';
+
+export interface OperatorAppOptions {
+  /** Context for a programmatic app (tests); the CLI passes cdk.json and `-c` values itself. */
+  readonly context?: Record<string, unknown>;
+  readonly outdir?: string;
+  readonly indexerEntry?: string;
+  /** CDK's built-in CloudFormation schema validation; on by default, tests turn it off for speed. */
+  readonly cloudFormationValidation?: boolean;
+}
+
+export interface OperatorApp {
+  readonly app: App;
+  readonly config: OperatorConfig;
+  readonly stack: OperatorStack;
+}
+
+/**
+ * The app with one OperatorStack from the validated `chainsig` context, checked by cdk-nag's AwsSolutions
+ * pack on every synth: an unacknowledged finding fails the synth.
+ */
+export function createOperatorApp(options: OperatorAppOptions = {}): OperatorApp {
+  const app = new App({
+    ...(options.context !== undefined && { context: options.context }),
+    ...(options.outdir !== undefined && { outdir: options.outdir }),
+    builtinCloudFormationValidation: options.cloudFormationValidation ?? true,
+  });
+  const config = parseOperatorConfig(rawConfigFromContext(app.node.getAllContext()));
+  const indexerEntry = options.indexerEntry ?? LAKE_INDEXER_ENTRY;
+  if (!existsSync(indexerEntry)) {
+    throw new OperatorConfigError(
+      `The lake indexer handler ${path.relative(PROJECT_ROOT, indexerEntry)} does not exist; the Lambda cannot be bundled without it.`,
+    );
+  }
+  const stack = new OperatorStack(app, config.stackName, {
+    env: { account: config.account, region: config.region },
+    description: `NEAR chain-signatures MPC operator ${config.near.operatorAccountId} for ${config.near.contractId} (${config.near.network})`,
+    config,
+    indexerEntry,
+  });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  return { app, config, stack };
+}

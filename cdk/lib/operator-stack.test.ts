@@ -1,0 +1,498 @@
+// Template tests of the whole operator stack, synthesized once from the committed cdk.json configuration
+// with cdk-nag's AwsSolutions pack registered exactly as `cdk synth` registers it.
+import { Validations, type CfnElement } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import type { IConstruct } from 'constructs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseOperatorConfig, rawConfigFromContext } from './config.js';
+import { INDEXER_ENVIRONMENT } from './lake-ingest.js';
+import { NODE_ENVIRONMENT, NODE_IMAGE_DOCKERFILE } from './node-service.js';
+import { INDEXER_METRICS, NODE_METRICS } from './observability.js';
+import { createOperatorApp } from './operator-app.js';
+import type { OperatorStack } from './operator-stack.js';
+import { PROJECT_ROOT } from './paths.js';
+import { STOCKPILE_POLICY_PARAMETER_ENV, stockpilePolicy } from './stockpile-scaling.js';
+
+const CDK_CONTEXT = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8')).context as Record<string, unknown>;
+const CONFIG = parseOperatorConfig(rawConfigFromContext(CDK_CONTEXT));
+const INDEXER_ENTRY = path.join(PROJECT_ROOT, 'cdk', 'test-fixtures', 'lake-indexer-handler.ts');
+
+let outdir: string;
+let stack: OperatorStack;
+let assembly: CloudAssembly;
+let template: Template;
+
+beforeAll(() => {
+  outdir = mkdtempSync(path.join(tmpdir(), 'chainsig-cdk-'));
+  const operator = createOperatorApp({ context: CDK_CONTEXT, outdir, indexerEntry: INDEXER_ENTRY, cloudFormationValidation: false });
+  stack = operator.stack;
+  try {
+    assembly = operator.app.synth();
+  } catch (error) {
+    const reportPath = path.join(outdir, 'validation-report.json');
+    const report = existsSync(reportPath) ? readFileSync(reportPath, 'utf8') : '(no validation report)';
+    throw new Error(`synth failed: ${(error as Error).message}\n${report}`);
+  }
+  template = Template.fromJSON(assembly.getStackByName(stack.stackName).template);
+});
+
+afterAll(() => {
+  rmSync(outdir, { recursive: true, force: true });
+});
+
+const logicalId = (construct: IConstruct): string => stack.getLogicalId(construct.node.defaultChild as CfnElement);
+const ref = (construct: IConstruct) => ({ Ref: logicalId(construct) });
+const arnOf = (construct: IConstruct) => ({ 'Fn::GetAtt': [logicalId(construct), 'Arn'] });
+
+interface PolicyStatement {
+  Action: string | string[];
+  Resource: unknown;
+  Effect: string;
+  Sid?: string;
+}
+
+/** Every statement of the inline policies attached to a role. */
+function statementsOfRole(role: IConstruct): PolicyStatement[] {
+  const policies = template.findResources('AWS::IAM::Policy', {
+    Properties: { Roles: Match.arrayWith([ref(role)]) },
+  });
+  return Object.values(policies).flatMap((policy) => policy.Properties.PolicyDocument.Statement as PolicyStatement[]);
+}
+const actionsOf = (statement: PolicyStatement): string[] => [statement.Action].flat();
+const resourcesOf = (statement: PolicyStatement): unknown[] => [statement.Resource].flat();
+const statementWithSid = (statements: PolicyStatement[], sid: string): PolicyStatement => {
+  const found = statements.find((statement) => statement.Sid === sid);
+  if (found === undefined) throw new Error(`no statement ${sid}`);
+  return found;
+};
+
+describe('cdk-nag AwsSolutions', () => {
+  it('synthesizes with the pack registered and no unacknowledged finding', () => {
+    const report = JSON.parse(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));
+    const violations = report.pluginReports.flatMap((plugin: { violations?: unknown[] }) => plugin.violations ?? []);
+    expect(violations).toEqual([]);
+  });
+
+  it('gives every acknowledgement a written reason', () => {
+    const acknowledgements = stack.node
+      .findAll()
+      .flatMap((construct) => construct.node.metadata)
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) => Object.entries(entry.data as Record<string, string>))
+      .filter(([id]) => id.startsWith('AwsSolutions::'))
+      .map(([id, reason]) => [id.slice('AwsSolutions::'.length), reason] as const);
+    expect(acknowledgements.map(([id]) => id).sort()).toEqual([
+      'AwsSolutions-EC23',
+      'AwsSolutions-ECS2',
+      'AwsSolutions-ECS4',
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      'AwsSolutions-IAM5[Resource::*]',
+      `AwsSolutions-IAM5[Resource::<${logicalId(stack.lakeIngest.bucket)}.Arn>/*]`,
+      'AwsSolutions-S1',
+      'AwsSolutions-SMG4',
+      'AwsSolutions-SMG4',
+      'AwsSolutions-SNS2',
+    ]);
+    for (const [, reason] of acknowledgements) expect(reason.length).toBeGreaterThan(40);
+  });
+});
+
+describe('lake ingest', () => {
+  it('keeps the lake bucket private, TLS-only, logged and short-lived', () => {
+    template.hasResource('AWS::S3::Bucket', {
+      Properties: {
+        BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+        LoggingConfiguration: { DestinationBucketName: ref(stack.accessLogs.bucket), LogFilePrefix: 'lake-bucket/' },
+        LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: CONFIG.lake.retentionDays, Status: 'Enabled' })] },
+      },
+      DeletionPolicy: 'Retain',
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: ref(stack.lakeIngest.bucket),
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('notifies the lake-events queue of created .json objects only', () => {
+    template.resourceCountIs('Custom::S3BucketNotifications', 1);
+    template.hasResourceProperties('Custom::S3BucketNotifications', {
+      BucketName: ref(stack.lakeIngest.bucket),
+      NotificationConfiguration: {
+        QueueConfigurations: [
+          {
+            Events: ['s3:ObjectCreated:*'],
+            Filter: { Key: { FilterRules: [{ Name: 'suffix', Value: '.json' }] } },
+            QueueArn: arnOf(stack.lakeIngest.queue),
+          },
+        ],
+      },
+    });
+  });
+
+  it('redrives poison lake events to a dead-letter queue after five receives', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      RedrivePolicy: { deadLetterTargetArn: arnOf(stack.lakeIngest.deadLetterQueue), maxReceiveCount: 5 },
+      VisibilityTimeout: 180,
+      SqsManagedSseEnabled: true,
+    });
+  });
+
+  it('runs the indexer on Node 24 / ARM64 with reserved concurrency and Powertools settings', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      ReservedConcurrentExecutions: CONFIG.lake.indexerConcurrency,
+      Role: arnOf(stack.lakeIngest.indexer.role!),
+      Environment: {
+        Variables: Match.objectLike({
+          POWERTOOLS_SERVICE_NAME: 'lake-indexer',
+          POWERTOOLS_METRICS_NAMESPACE: CONFIG.metricsNamespace,
+          LOG_LEVEL: 'INFO',
+          [INDEXER_ENVIRONMENT.requestsTable]: ref(stack.storage.tables.requests),
+          [INDEXER_ENVIRONMENT.signRequestsQueueUrl]: ref(stack.storage.signRequestsQueue),
+          [INDEXER_ENVIRONMENT.contractId]: CONFIG.near.contractId,
+        }),
+      },
+    });
+  });
+
+  it('bundled the handler with local esbuild into an ESM file (no Docker)', () => {
+    const indexer = template.toJSON().Resources[logicalId(stack.lakeIngest.indexer)];
+    const assetHash = (indexer.Properties.Code.S3Key as string).replace(/\.zip$/, '');
+    const manifest = JSON.parse(readFileSync(path.join(outdir, `${stack.artifactId}.assets.json`), 'utf8'));
+    const bundleDirectory = path.join(outdir, manifest.files[assetHash].source.path);
+    expect(readdirSync(bundleDirectory).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+    expect(readFileSync(path.join(bundleDirectory, 'index.mjs'), 'utf8')).toMatch(/export\s*\{[^}]*handler/);
+  });
+
+  it('consumes the lake-events queue with partial batch failures', () => {
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: arnOf(stack.lakeIngest.queue),
+      FunctionName: ref(stack.lakeIngest.indexer),
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BatchSize: 10,
+      ScalingConfig: { MaximumConcurrency: CONFIG.lake.indexerConcurrency },
+    });
+  });
+
+  it('lets the indexer read lake objects and record and enqueue requests, nothing else', () => {
+    const statements = statementsOfRole(stack.lakeIngest.indexer.role!);
+    const grants = Object.fromEntries(statements.map((statement) => [statement.Sid ?? actionsOf(statement).join(','), statement]));
+    expect(Object.keys(grants).sort()).toEqual([
+      'EnqueueSignRequests',
+      'ReadLakeObjects',
+      'RecordSignRequests',
+      'UseTableKey',
+      'logs:CreateLogStream,logs:PutLogEvents',
+      'sqs:ReceiveMessage,sqs:ChangeMessageVisibility,sqs:GetQueueUrl,sqs:DeleteMessage,sqs:GetQueueAttributes',
+    ]);
+    expect(resourcesOf(grants.ReadLakeObjects!)).toEqual([{ 'Fn::Join': ['', [arnOf(stack.lakeIngest.bucket), '/*']] }]);
+    expect(resourcesOf(grants.RecordSignRequests!)).toEqual([arnOf(stack.storage.tables.requests)]);
+    expect(resourcesOf(grants.EnqueueSignRequests!)).toEqual([arnOf(stack.storage.signRequestsQueue)]);
+    expect(resourcesOf(grants.UseTableKey!)).toEqual([arnOf(stack.storage.dataKey)]);
+  });
+});
+
+describe('requests and storage', () => {
+  it('makes sign-requests a FIFO queue without content-based dedup, redriving to a FIFO dead-letter queue', () => {
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      FifoQueue: true,
+      ContentBasedDeduplication: false,
+      RedrivePolicy: { deadLetterTargetArn: arnOf(stack.storage.signRequestsDeadLetterQueue), maxReceiveCount: 5 },
+    });
+    const deadLetter = template.toJSON().Resources[logicalId(stack.storage.signRequestsDeadLetterQueue)];
+    expect(deadLetter.Properties).toMatchObject({ FifoQueue: true, ContentBasedDeduplication: false });
+  });
+
+  it('denies non-TLS access to every queue', () => {
+    const queuePolicies = Object.values(template.findResources('AWS::SQS::QueuePolicy'));
+    const deniedQueues = queuePolicies
+      .filter((policy) =>
+        policy.Properties.PolicyDocument.Statement.some(
+          (statement: { Effect: string; Condition?: unknown }) =>
+            statement.Effect === 'Deny' && JSON.stringify(statement.Condition) === JSON.stringify({ Bool: { 'aws:SecureTransport': 'false' } }),
+        ),
+      )
+      .flatMap((policy) => policy.Properties.Queues);
+    const allQueues = [stack.lakeIngest.queue, stack.lakeIngest.deadLetterQueue, stack.storage.signRequestsQueue, stack.storage.signRequestsDeadLetterQueue];
+    expect(deniedQueues).toEqual(expect.arrayContaining(allQueues.map(ref)));
+  });
+
+  it('rotates the customer-managed data key and keeps it on stack deletion', () => {
+    template.hasResource('AWS::KMS::Key', { Properties: { EnableKeyRotation: true }, DeletionPolicy: 'Retain' });
+  });
+
+  it.each(['requests', 'keyShares', 'triples', 'presignatures'] as const)(
+    'encrypts the %s table with the data key, on demand, with PITR and deletion protection',
+    (tableName) => {
+      const table = template.toJSON().Resources[logicalId(stack.storage.tables[tableName])];
+      expect(table.Type).toBe('AWS::DynamoDB::GlobalTable');
+      expect(table.DeletionPolicy).toBe('Retain');
+      expect(table.Properties).toMatchObject({
+        BillingMode: 'PAY_PER_REQUEST',
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+        Replicas: [
+          {
+            Region: CONFIG.region,
+            DeletionProtectionEnabled: true,
+            PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+            SSESpecification: { KMSMasterKeyId: arnOf(stack.storage.dataKey) },
+          },
+        ],
+      });
+    },
+  );
+
+  it('expires request records by TTL', () => {
+    template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+      KeySchema: [{ AttributeName: 'requestId', KeyType: 'HASH' }],
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+    });
+  });
+});
+
+describe('node service', () => {
+  it('runs one ARM64 task of the configured size, replaced without overlap and rolled back on failure', () => {
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      Cpu: String(CONFIG.node.cpu),
+      Memory: String(CONFIG.node.memoryMiB),
+      RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
+      TaskRoleArn: arnOf(stack.mpcNode.taskRole),
+    });
+    template.hasResourceProperties('AWS::ECS::Service', {
+      LaunchType: 'FARGATE',
+      DesiredCount: 1,
+      DeploymentConfiguration: {
+        MinimumHealthyPercent: 0,
+        MaximumPercent: 100,
+        DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+      },
+      NetworkConfiguration: { AwsvpcConfiguration: { AssignPublicIp: 'DISABLED' } },
+    });
+  });
+
+  it('configures the container: read-only root, health check, mesh port and its resources by name', () => {
+    const [taskDefinition] = Object.values(template.findResources('AWS::ECS::TaskDefinition'));
+    const [container] = taskDefinition!.Properties.ContainerDefinitions;
+    expect(container).toMatchObject({
+      ReadonlyRootFilesystem: true,
+      PortMappings: [{ ContainerPort: CONFIG.node.containerPort, Protocol: 'tcp' }],
+      HealthCheck: { Command: ['CMD', 'node', '-e', expect.stringContaining(`http://127.0.0.1:${CONFIG.node.containerPort}${CONFIG.node.healthCheckPath}`)] },
+    });
+    const environment = Object.fromEntries(
+      (container.Environment as { Name: string; Value: unknown }[]).map(({ Name, Value }) => [Name, Value]),
+    );
+    expect(environment).toMatchObject({
+      [NODE_ENVIRONMENT.contractId]: CONFIG.near.contractId,
+      [NODE_ENVIRONMENT.accountId]: CONFIG.near.operatorAccountId,
+      [NODE_ENVIRONMENT.nearRpcUrl]: CONFIG.near.rpcUrl,
+      [NODE_ENVIRONMENT.meshPublicUrl]: `https://${CONFIG.node.domainName}`,
+      [NODE_ENVIRONMENT.meshListenPort]: String(CONFIG.node.containerPort),
+      [NODE_ENVIRONMENT.accountKeySecretArn]: ref(stack.mpcNode.accountKeySecret),
+      [NODE_ENVIRONMENT.meshIdentityKeySecretArn]: ref(stack.mpcNode.meshIdentityKeySecret),
+      [NODE_ENVIRONMENT.signRequestsQueueUrl]: ref(stack.storage.signRequestsQueue),
+      [NODE_ENVIRONMENT.dataKeyArn]: arnOf(stack.storage.dataKey),
+      [NODE_ENVIRONMENT.tables.requests]: ref(stack.storage.tables.requests),
+      [NODE_ENVIRONMENT.tables.keyShares]: ref(stack.storage.tables.keyShares),
+      [NODE_ENVIRONMENT.tables.triples]: ref(stack.storage.tables.triples),
+      [NODE_ENVIRONMENT.tables.presignatures]: ref(stack.storage.tables.presignatures),
+      [STOCKPILE_POLICY_PARAMETER_ENV]: ref(stack.scaling.policyParameter),
+    });
+    // Secrets are read by the node through its role, never placed in the task definition.
+    expect(container.Secrets).toBeUndefined();
+  });
+
+  it('builds the image at deploy time from the project, ARM64, with only the sources in the context', () => {
+    const manifest = JSON.parse(readFileSync(path.join(outdir, `${stack.artifactId}.assets.json`), 'utf8'));
+    const images = Object.values(manifest.dockerImages) as { source: { directory: string; dockerFile: string; platform: string } }[];
+    expect(images).toHaveLength(1);
+    const { source } = images[0]!;
+    expect(source).toMatchObject({ dockerFile: NODE_IMAGE_DOCKERFILE, platform: 'linux/arm64' });
+    const context = readdirSync(path.join(outdir, source.directory)).sort();
+    expect(context).toEqual(expect.arrayContaining(['package-lock.json', 'package.json', 'services', 'shared', 'tsconfig.json']));
+    expect(context).not.toContain('node_modules');
+    expect(context).not.toContain('docs');
+    expect(existsSync(path.join(outdir, source.directory, NODE_IMAGE_DOCKERFILE))).toBe(true);
+  });
+
+  it('keeps the two node keys in Secrets Manager under the data key, generated as 32-byte hex seeds', () => {
+    for (const secret of [stack.mpcNode.accountKeySecret, stack.mpcNode.meshIdentityKeySecret]) {
+      const resource = template.toJSON().Resources[logicalId(secret)];
+      expect(resource.DeletionPolicy).toBe('Retain');
+      expect(resource.Properties).toMatchObject({
+        KmsKeyId: arnOf(stack.storage.dataKey),
+        GenerateSecretString: { PasswordLength: 64, ExcludeUppercase: true, ExcludePunctuation: true, ExcludeCharacters: 'ghijklmnopqrstuvwxyz' },
+      });
+    }
+  });
+
+  it('terminates mesh TLS 1.3 at an internet-facing NLB with the configured certificate and port', () => {
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      Type: 'network',
+      Scheme: 'internet-facing',
+      LoadBalancerAttributes: Match.arrayWith([
+        { Key: 'load_balancing.cross_zone.enabled', Value: 'true' },
+        { Key: 'access_logs.s3.enabled', Value: 'true' },
+      ]),
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: CONFIG.node.meshPort,
+      Protocol: 'TLS',
+      SslPolicy: 'ELBSecurityPolicy-TLS13-1-3-2021-06',
+      Certificates: [{ CertificateArn: CONFIG.node.certificateArn }],
+    });
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      Port: CONFIG.node.containerPort,
+      Protocol: 'TCP',
+      TargetType: 'ip',
+      HealthCheckProtocol: 'HTTP',
+      HealthCheckPath: CONFIG.node.healthCheckPath,
+    });
+  });
+
+  it('admits mesh peers to the NLB only, and the NLB only to the node port', () => {
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      SecurityGroupIngress: CONFIG.node.allowedPeerCidrs.map((cidr) =>
+        Match.objectLike({ CidrIp: cidr, FromPort: CONFIG.node.meshPort, ToPort: CONFIG.node.meshPort, IpProtocol: 'tcp' }),
+      ),
+    });
+    template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 1);
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      FromPort: CONFIG.node.containerPort,
+      ToPort: CONFIG.node.containerPort,
+      SourceSecurityGroupId: Match.objectLike({ 'Fn::GetAtt': [Match.stringLikeRegexp('MeshLoadBalancerSecurityGroup'), 'GroupId'] }),
+    });
+  });
+
+  it('scopes the task role to its own key, tables, queue, secrets and policy parameter', () => {
+    const statements = statementsOfRole(stack.mpcNode.taskRole);
+    expect(statements.map((statement) => statement.Sid).sort()).toEqual([
+      'ConsumeSignRequests',
+      'EnvelopeEncryptionWithDataKey',
+      'ReadNodeKeys',
+      'ReadStockpilePolicy',
+      'StockpileAndRequestTables',
+    ]);
+    expect(statementWithSid(statements, 'EnvelopeEncryptionWithDataKey')).toMatchObject({
+      Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey'],
+      Resource: arnOf(stack.storage.dataKey),
+    });
+    expect(resourcesOf(statementWithSid(statements, 'StockpileAndRequestTables'))).toEqual(
+      Object.values(stack.storage.tables).map(arnOf),
+    );
+    expect(resourcesOf(statementWithSid(statements, 'ConsumeSignRequests'))).toEqual([arnOf(stack.storage.signRequestsQueue)]);
+    expect(statementWithSid(statements, 'ReadNodeKeys')).toMatchObject({
+      Action: 'secretsmanager:GetSecretValue',
+      Resource: [ref(stack.mpcNode.accountKeySecret), ref(stack.mpcNode.meshIdentityKeySecret)],
+    });
+    expect(actionsOf(statementWithSid(statements, 'ReadStockpilePolicy'))).toEqual(['ssm:GetParameter']);
+  });
+
+  it('grants no wildcard action and no "*" resource to the node or the indexer', () => {
+    for (const role of [stack.mpcNode.taskRole, stack.lakeIngest.indexer.role!]) {
+      const statements = statementsOfRole(role);
+      expect(statements.length).toBeGreaterThan(0);
+      for (const statement of statements) {
+        expect(statement.Effect).toBe('Allow');
+        for (const action of actionsOf(statement)) expect(action).not.toContain('*');
+        expect(resourcesOf(statement)).not.toContain('*');
+      }
+    }
+  });
+});
+
+describe('network', () => {
+  it('spans two AZs with private node subnets, one NAT and free gateway endpoints', () => {
+    template.resourceCountIs('AWS::EC2::Subnet', 4);
+    template.resourceCountIs('AWS::EC2::NatGateway', CONFIG.network.natGateways);
+    for (const service of ['dynamodb', 's3']) {
+      template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+        VpcEndpointType: 'Gateway',
+        ServiceName: { 'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, `.${service}`]] },
+      });
+    }
+    template.hasResourceProperties('AWS::EC2::FlowLog', { LogDestinationType: 's3', TrafficType: 'REJECT' });
+  });
+});
+
+describe('observability', () => {
+  const alarmsOn = (metricName: string) =>
+    Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((alarm) =>
+      JSON.stringify(alarm.Properties).includes(`"MetricName":"${metricName}"`),
+    );
+
+  it('creates one dashboard and sends every alarm to the alarm topic', () => {
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms.length).toBeGreaterThanOrEqual(9);
+    for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([ref(stack.observability.alarmTopic)]);
+  });
+
+  it('alarms on the age of both queues and on any message in either dead-letter queue', () => {
+    const ageAlarms = alarmsOn('ApproximateAgeOfOldestMessage').map((alarm) => JSON.stringify(alarm.Properties));
+    expect(ageAlarms).toHaveLength(2);
+    expect(ageAlarms.some((alarm) => alarm.includes(logicalId(stack.lakeIngest.queue)))).toBe(true);
+    expect(ageAlarms.some((alarm) => alarm.includes(logicalId(stack.storage.signRequestsQueue)))).toBe(true);
+    const depthAlarms = alarmsOn('ApproximateNumberOfMessagesVisible');
+    const watchedDeadLetterQueues = depthAlarms.map((alarm) => JSON.stringify(alarm.Properties));
+    for (const deadLetterQueue of [stack.lakeIngest.deadLetterQueue, stack.storage.signRequestsDeadLetterQueue]) {
+      const alarm = depthAlarms[watchedDeadLetterQueues.findIndex((json) => json.includes(logicalId(deadLetterQueue)))];
+      expect(alarm?.Properties).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', DatapointsToAlarm: 1 });
+    }
+  });
+
+  it('alarms on a low or unreported stockpile and on slow signatures from the node metrics', () => {
+    expect(alarmsOn(NODE_METRICS.presignaturesAvailable).map((alarm) => alarm.Properties)).toEqual([
+      expect.objectContaining({
+        Namespace: CONFIG.metricsNamespace,
+        ComparisonOperator: 'LessThanThreshold',
+        Threshold: Math.ceil(CONFIG.stockpile.minPresignatures / 2),
+        TreatMissingData: 'breaching',
+      }),
+    ]);
+    expect(alarmsOn(NODE_METRICS.signLatency).map((alarm) => alarm.Properties)).toEqual([
+      expect.objectContaining({ Namespace: CONFIG.metricsNamespace, ExtendedStatistic: 'p90', ComparisonOperator: 'GreaterThanThreshold' }),
+    ]);
+  });
+
+  it('alarms on indexer errors, indexer lag and on the mesh endpoint losing its healthy node', () => {
+    expect(alarmsOn('Errors')).toHaveLength(1);
+    expect(alarmsOn(INDEXER_METRICS.blockLag).map((alarm) => alarm.Properties)).toEqual([
+      expect.objectContaining({
+        Namespace: CONFIG.metricsNamespace,
+        Dimensions: [{ Name: 'service', Value: 'lake-indexer' }],
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 60,
+      }),
+    ]);
+    expect(alarmsOn('HealthyHostCount').map((alarm) => alarm.Properties)).toEqual([
+      expect.objectContaining({ ComparisonOperator: 'LessThanThreshold', Threshold: 1 }),
+    ]);
+  });
+});
+
+describe('stockpile scaling', () => {
+  it('publishes the configured stockpile policy for the node to follow', () => {
+    template.hasResourceProperties('AWS::SSM::Parameter', {
+      Type: 'String',
+      Value: JSON.stringify(stockpilePolicy(CONFIG.stockpile)),
+    });
+    expect(stockpilePolicy(CONFIG.stockpile)).toEqual({
+      minPresignatures: CONFIG.stockpile.minPresignatures,
+      maxPresignatures: CONFIG.stockpile.maxPresignatures,
+      maxGenerationConcurrency: CONFIG.stockpile.maxGenerationConcurrency,
+      demandWindowSeconds: CONFIG.stockpile.demandWindowMinutes * 60,
+      coverSeconds: CONFIG.stockpile.coverMinutes * 60,
+    });
+  });
+});

@@ -1,0 +1,80 @@
+import { CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { AccessLogs } from './access-logs.js';
+import type { OperatorConfig } from './config.js';
+import { LakeIngest } from './lake-ingest.js';
+import { NodeNetwork } from './node-network.js';
+import { NodeService } from './node-service.js';
+import { Observability } from './observability.js';
+import { RequestStorage } from './request-storage.js';
+import { StockpileScaling } from './stockpile-scaling.js';
+
+export interface OperatorStackProps extends StackProps {
+  readonly config: OperatorConfig;
+  /** TypeScript entry of the lake indexer Lambda (exports `handler`). */
+  readonly indexerEntry: string;
+}
+
+/** Everything one MPC operator runs in its own AWS account. */
+export class OperatorStack extends Stack {
+  readonly accessLogs: AccessLogs;
+  readonly storage: RequestStorage;
+  readonly lakeIngest: LakeIngest;
+  readonly network: NodeNetwork;
+  readonly mpcNode: NodeService;
+  readonly scaling: StockpileScaling;
+  readonly observability: Observability;
+
+  constructor(scope: Construct, id: string, props: OperatorStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    Tags.of(this).add('chainsig:contract', config.near.contractId);
+    Tags.of(this).add('chainsig:operator', config.near.operatorAccountId);
+
+    this.accessLogs = new AccessLogs(this, 'AccessLogs');
+    this.storage = new RequestStorage(this, 'Storage');
+    this.lakeIngest = new LakeIngest(this, 'LakeIngest', {
+      lake: config.lake,
+      near: config.near,
+      metricsNamespace: config.metricsNamespace,
+      indexerEntry: props.indexerEntry,
+      accessLogs: this.accessLogs.bucket,
+      requestsTable: this.storage.tables.requests,
+      signRequestsQueue: this.storage.signRequestsQueue,
+      dataKey: this.storage.dataKey,
+    });
+    this.network = new NodeNetwork(this, 'Network', {
+      natGateways: config.network.natGateways,
+      flowLogsBucket: this.accessLogs.bucket,
+    });
+    this.mpcNode = new NodeService(this, 'Node', {
+      near: config.near,
+      node: config.node,
+      metricsNamespace: config.metricsNamespace,
+      vpc: this.network.vpc,
+      accessLogs: this.accessLogs.bucket,
+      dataKey: this.storage.dataKey,
+      tables: this.storage.tables,
+      signRequestsQueue: this.storage.signRequestsQueue,
+    });
+    this.scaling = new StockpileScaling(this, 'Scaling', { stockpile: config.stockpile, node: this.mpcNode });
+    this.observability = new Observability(this, 'Observability', {
+      dashboardName: this.stackName,
+      metricsNamespace: config.metricsNamespace,
+      minPresignatures: config.stockpile.minPresignatures,
+      ...(config.alarmEmail !== undefined && { alarmEmail: config.alarmEmail }),
+      lakeEventsQueue: this.lakeIngest.queue,
+      lakeEventsDeadLetterQueue: this.lakeIngest.deadLetterQueue,
+      indexer: this.lakeIngest.indexer,
+      signRequestsQueue: this.storage.signRequestsQueue,
+      signRequestsDeadLetterQueue: this.storage.signRequestsDeadLetterQueue,
+      node: this.mpcNode,
+    });
+
+    new CfnOutput(this, 'LakeBucketName', {
+      value: this.lakeIngest.bucket.bucketName,
+      description: 'Where the operator\'s NEAR Lake writer puts <height>/block.json and shard_<n>.json',
+    });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.alarmTopic.topicArn });
+  }
+}

@@ -1,0 +1,8 @@
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+
+/** The repository root: the esbuild project root of the Lambdas and the container image's build context. */
+export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** The lake indexer handler the deployed Lambda runs (written in lambdas/, exports `handler`). */
+export const LAKE_INDEXER_ENTRY = path.join(PROJECT_ROOT, 'lambdas', 'lake-indexer', 'handler.ts');
