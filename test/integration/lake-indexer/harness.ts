@@ -6,7 +6,17 @@
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient, GetItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
-import { CreateBucketCommand, DeleteBucketCommand, DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CompleteMultipartUploadCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  DeleteBucketCommand,
+  DeleteObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import {
   CreateQueueCommand,
   DeleteMessageCommand,
@@ -68,6 +78,7 @@ export interface HarnessOptions {
 
 export interface IndexerHarness {
   readonly bucket: string;
+  readonly tableName: string;
   readonly s3: S3Client;
   readonly sqs: SQSClient;
   readonly dynamodb: DynamoDBClient;
@@ -90,6 +101,21 @@ export interface IndexerHarness {
   drainSignRequests(): Promise<SignRequest[]>;
   requestItem(requestId: string): Promise<Record<string, AttributeValue> | undefined>;
   destroy(): Promise<void>;
+}
+
+/** fauxqs takes request bodies up to 11 MiB; larger objects go up in parts, as big uploads do on AWS. */
+const MULTIPART_PART_BYTES = 8 * 1024 * 1024;
+
+async function putMultipart(s3: S3Client, bucket: string, key: string, body: Buffer): Promise<void> {
+  const { UploadId } = await s3.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key: key }));
+  const parts = [];
+  for (let offset = 0, partNumber = 1; offset < body.length; offset += MULTIPART_PART_BYTES, partNumber += 1) {
+    const part = await s3.send(
+      new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: partNumber, Body: body.subarray(offset, offset + MULTIPART_PART_BYTES) }),
+    );
+    parts.push({ PartNumber: partNumber, ETag: part.ETag });
+  }
+  await s3.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId, MultipartUpload: { Parts: parts } }));
 }
 
 export function s3Notification(bucket: string, key: string): string {
@@ -169,6 +195,7 @@ export async function createIndexerHarness(name: string, options: HarnessOptions
 
   return {
     bucket,
+    tableName,
     s3,
     sqs,
     dynamodb,
@@ -181,7 +208,8 @@ export async function createIndexerHarness(name: string, options: HarnessOptions
     metrics,
     queue,
     putLakeFile: async (key, body) => {
-      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+      if (body.length <= MULTIPART_PART_BYTES) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+      else await putMultipart(s3, bucket, key, Buffer.from(body));
     },
     notify: (keys) => sendRawEvents(keys.map((key) => s3Notification(bucket, key))),
     sendRawEvents,
