@@ -1,0 +1,88 @@
+import { randomBytes } from '@noble/hashes/utils.js';
+import type { KeyShare } from '../../shared/crypto/key-share.js';
+import { createDkg } from '../../shared/crypto/keygen/index.js';
+import type { Action, ParticipantId, Protocol } from '../../shared/crypto/protocol.js';
+import { MetricsRegistry } from './observability/metrics.js';
+import { framePayload, ProtocolRouter, ProtocolTimeout } from './protocol-router.js';
+
+/** Routers wired through an in-memory mesh whose delivery the test controls. */
+function network(ids: readonly ParticipantId[]) {
+  const queue: Array<() => void> = [];
+  const metrics = new MetricsRegistry();
+  const dropped = metrics.counter('protocol_messages_dropped_total', 'dropped');
+  const routers = new Map<ParticipantId, ProtocolRouter>();
+  for (const me of ids) {
+    routers.set(me, new ProtocolRouter({ me, dropped, send: async (to, payload) => void queue.push(() => routers.get(to)?.deliver(me, payload)) }));
+  }
+  const flush = async () => {
+    for (let rounds = 0; rounds < 10_000 && queue.length > 0; rounds += 1) {
+      queue.splice(0).forEach((deliver) => deliver());
+      await Promise.resolve();
+    }
+  };
+  return { routers, dropped, flush, queue };
+}
+
+class NeverFinishes implements Protocol<never> {
+  poke(): Action<never> {
+    return { kind: 'wait' };
+  }
+  message(): void {}
+}
+
+describe('ProtocolRouter', () => {
+  it('runs a real DKG among three routers, holding messages for instances not started yet', async () => {
+    const ids = [0, 1, 2];
+    const { routers, flush } = network(ids);
+    const instance = randomBytes(32);
+    const sessionId = randomBytes(32);
+    const start = (me: ParticipantId) => routers.get(me)!.run<KeyShare>(instance, createDkg({ curve: 'secp256k1', participants: ids, threshold: 2, me, sessionId }), ids, 60_000);
+    // Node 2 starts only after the others' first messages reached it.
+    const first = [start(0), start(1)];
+    await flush();
+    expect(routers.get(2)!.heldMessageCount).toBeGreaterThan(0);
+    const third = start(2);
+    await flush();
+    const shares = await Promise.all([...first, third]);
+    expect(routers.get(2)!.heldMessageCount).toBe(0);
+    expect(new Set(shares.map((share) => Buffer.from(share.publicKey).toString('hex'))).size).toBe(1);
+    expect(shares.map((share) => share.me)).toEqual(ids);
+  });
+
+  it('drops messages from non-participants, for finished instances and never-started ones', async () => {
+    const { routers, dropped, flush } = network([0, 1]);
+    const router = routers.get(0)!;
+    const instance = randomBytes(32);
+    const run = router.run(instance, new NeverFinishes(), [0, 1], 50);
+    router.deliver(7, framePayload(instance, Uint8Array.of(1)));
+    expect(dropped.get({ reason: 'not-a-participant' })).toBe(1);
+    await expect(run).rejects.toBeInstanceOf(ProtocolTimeout);
+    router.deliver(1, framePayload(instance, Uint8Array.of(1)));
+    expect(dropped.get({ reason: 'instance-finished' })).toBe(1);
+    router.deliver(1, Uint8Array.of(1, 2));
+    expect(dropped.get({ reason: 'no-instance-id' })).toBe(1);
+    router.deliver(1, framePayload(randomBytes(32), Uint8Array.of(1)));
+    router.sweep(Date.now() + 31_000);
+    expect(dropped.get({ reason: 'instance-never-started' })).toBe(1);
+    await flush();
+  });
+
+  it('refuses to run the same instance twice', async () => {
+    const { routers } = network([0, 1]);
+    const instance = randomBytes(32);
+    const run = routers.get(0)!.run(instance, new NeverFinishes(), [0, 1], 20);
+    expect(() => routers.get(0)!.run(instance, new NeverFinishes(), [0, 1], 20)).toThrow(/already ran/);
+    await expect(run).rejects.toBeInstanceOf(ProtocolTimeout);
+    expect(() => routers.get(0)!.run(instance, new NeverFinishes(), [0, 1], 20)).toThrow(/already ran/);
+  });
+
+  it('turns a protocol abort into a rejected run', async () => {
+    const { routers, flush } = network([0, 1, 2]);
+    const instance = randomBytes(32);
+    const dkg = createDkg({ curve: 'ed25519', participants: [0, 1, 2], threshold: 2, me: 0, sessionId: randomBytes(32) });
+    const run = routers.get(0)!.run(instance, dkg, [0, 1, 2], 60_000);
+    routers.get(0)!.deliver(1, framePayload(instance, randomBytes(40)));
+    await flush();
+    await expect(run).rejects.toMatchObject({ name: 'ProtocolAbort' });
+  });
+});
