@@ -3,7 +3,8 @@
  * product code must never do (security invariant 1); it lives here so the tests can check that the
  * shares really encode the key behind `publicKey`. Nothing outside *.test.ts files imports this.
  */
-import { randomBytes } from '@noble/hashes/utils.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import type { CurveId, GroupPoint } from '../group.js';
 import type { KeyShare } from '../key-share.js';
 import { lagrangeCoefficient } from '../polynomial.js';
@@ -14,6 +15,20 @@ import { withSuite } from './suite.js';
 
 export function newSessionId(): Uint8Array {
   return randomBytes(16);
+}
+
+/** A deterministic byte stream SHA-256(seed ‖ counter) ‖ …, so two runs can be given identical randomness. */
+export function seededRng(seed: string): (length: number) => Uint8Array {
+  let counter = 0;
+  return (length) => {
+    const out = new Uint8Array(length);
+    for (let offset = 0; offset < length; offset += 32) {
+      const block = sha256(Uint8Array.of(...utf8ToBytes(seed), counter >>> 24, counter >>> 16, counter >>> 8, counter));
+      counter += 1;
+      out.set(block.subarray(0, Math.min(32, length - offset)), offset);
+    }
+    return out;
+  };
 }
 
 /** The numbers 0 … n−1 spread out, so tests do not rely on participant ids being 0-based and dense. */
