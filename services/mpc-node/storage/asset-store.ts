@@ -5,8 +5,9 @@
  * Payloads are sealed with the item's id as AAD (invariant 3); this store never writes plaintext.
  */
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { StoreError } from './errors.js';
+import { SealedTable } from './sealed-table.js';
 import type { Sealer } from './sealer.js';
 import { PARTITION_KEY, SORT_KEY } from './tables.js';
 
@@ -47,43 +48,23 @@ const TAKE_CANDIDATES = 8;
 const TAKE_ROUNDS = 4;
 
 export class DynamoAssetStore implements AssetStore {
-  private readonly documents: DynamoDBDocumentClient;
+  private readonly table: SealedTable;
 
-  constructor(
-    client: DynamoDBClient,
-    private readonly tableName: string,
-    private readonly sealer: Sealer,
-  ) {
-    this.documents = DynamoDBDocumentClient.from(client);
-  }
-
-  private itemId(partition: string, id: string): string {
-    return `${this.tableName}/${partition}/${id}`;
+  constructor(client: DynamoDBClient, tableName: string, sealer: Sealer) {
+    this.table = new SealedTable(client, tableName, sealer);
   }
 
   async put(asset: Asset): Promise<void> {
-    const sealed = await this.sealer.seal(this.itemId(asset.partition, asset.id), asset.payload);
-    try {
-      await this.documents.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { [PARTITION_KEY]: asset.partition, [SORT_KEY]: asset.id, participants: [...asset.participants], sealed },
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PARTITION_KEY },
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new AssetAlreadyStored(asset.partition, asset.id);
-      throw new StoreError(`put ${this.itemId(asset.partition, asset.id)}`, 'DynamoDB write failed', { cause: error });
-    }
+    const stored = await this.table.putOnce(asset.partition, asset.id, { participants: [...asset.participants] }, asset.payload);
+    if (!stored) throw new AssetAlreadyStored(asset.partition, asset.id);
   }
 
   async take(partition: string, id: string): Promise<Asset | undefined> {
     let removed: Record<string, unknown> | undefined;
     try {
-      const result = await this.documents.send(
+      const result = await this.table.documents.send(
         new DeleteCommand({
-          TableName: this.tableName,
+          TableName: this.table.tableName,
           Key: { [PARTITION_KEY]: partition, [SORT_KEY]: id },
           ConditionExpression: 'attribute_exists(#pk)',
           ExpressionAttributeNames: { '#pk': PARTITION_KEY },
@@ -93,18 +74,18 @@ export class DynamoAssetStore implements AssetStore {
       removed = result.Attributes;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw new StoreError(`take ${this.itemId(partition, id)}`, 'DynamoDB delete failed', { cause: error });
+      throw new StoreError(`take ${this.table.itemId(partition, id)}`, 'DynamoDB delete failed', { cause: error });
     }
     if (removed === undefined) return undefined;
-    const payload = await this.sealer.open(this.itemId(partition, id), removed.sealed as Uint8Array);
+    const payload = await this.table.open(partition, id, removed);
     return { partition, id, participants: (removed.participants as number[]).map(Number), payload };
   }
 
   async takeAny(partition: string): Promise<Asset | undefined> {
     for (let round = 0; round < TAKE_ROUNDS; round += 1) {
-      const candidates = await this.documents.send(
+      const candidates = await this.table.documents.send(
         new QueryCommand({
-          TableName: this.tableName,
+          TableName: this.table.tableName,
           KeyConditionExpression: '#pk = :partition',
           ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY },
           ExpressionAttributeValues: { ':partition': partition },
@@ -128,9 +109,9 @@ export class DynamoAssetStore implements AssetStore {
     let total = 0;
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await this.documents.send(
+      const page = await this.table.documents.send(
         new QueryCommand({
-          TableName: this.tableName,
+          TableName: this.table.tableName,
           KeyConditionExpression: '#pk = :partition',
           ExpressionAttributeNames: { '#pk': PARTITION_KEY },
           ExpressionAttributeValues: { ':partition': partition },

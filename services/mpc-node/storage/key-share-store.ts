@@ -3,11 +3,11 @@
  * once and never overwritten: a second write for the same domain and epoch is refused, so a
  * confused restart cannot replace a good share.
  */
-import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { KeyShare } from '../../../shared/crypto/key-share.js';
 import { decodeKeyShare, encodeKeyShare } from '../../../shared/crypto/keygen/index.js';
-import { StoreError } from './errors.js';
+import { SealedTable } from './sealed-table.js';
 import type { Sealer } from './sealer.js';
 import { PARTITION_KEY, SORT_KEY } from './tables.js';
 
@@ -26,50 +26,31 @@ const partitionOf = (domainId: number): string => `domain#${domainId}`;
 const sortKeyOf = (epochId: number): string => `epoch#${String(epochId).padStart(10, '0')}`;
 
 export class DynamoKeyShareStore {
-  private readonly documents: DynamoDBDocumentClient;
+  private readonly table: SealedTable;
 
-  constructor(
-    client: DynamoDBClient,
-    private readonly tableName: string,
-    private readonly sealer: Sealer,
-  ) {
-    this.documents = DynamoDBDocumentClient.from(client);
-  }
-
-  private itemId(domainId: number, epochId: number): string {
-    return `${this.tableName}/${partitionOf(domainId)}/${sortKeyOf(epochId)}`;
+  constructor(client: DynamoDBClient, tableName: string, sealer: Sealer) {
+    this.table = new SealedTable(client, tableName, sealer);
   }
 
   async put(domainId: number, epochId: number, share: KeyShare): Promise<void> {
-    const sealed = await this.sealer.seal(this.itemId(domainId, epochId), encodeKeyShare(share));
-    try {
-      await this.documents.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: { [PARTITION_KEY]: partitionOf(domainId), [SORT_KEY]: sortKeyOf(epochId), curve: share.curve, sealed },
-          ConditionExpression: 'attribute_not_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PARTITION_KEY },
-        }),
-      );
-    } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new KeyShareAlreadyStored(domainId, epochId);
-      throw new StoreError(`put ${this.itemId(domainId, epochId)}`, 'DynamoDB write failed', { cause: error });
-    }
+    const stored = await this.table.putOnce(partitionOf(domainId), sortKeyOf(epochId), { curve: share.curve }, encodeKeyShare(share));
+    if (!stored) throw new KeyShareAlreadyStored(domainId, epochId);
   }
 
   async get(domainId: number, epochId: number): Promise<KeyShare | undefined> {
-    const result = await this.documents.send(
-      new GetCommand({ TableName: this.tableName, Key: { [PARTITION_KEY]: partitionOf(domainId), [SORT_KEY]: sortKeyOf(epochId) }, ConsistentRead: true }),
+    const [partition, sortKey] = [partitionOf(domainId), sortKeyOf(epochId)];
+    const result = await this.table.documents.send(
+      new GetCommand({ TableName: this.table.tableName, Key: { [PARTITION_KEY]: partition, [SORT_KEY]: sortKey }, ConsistentRead: true }),
     );
     if (result.Item === undefined) return undefined;
-    return decodeKeyShare(await this.sealer.open(this.itemId(domainId, epochId), result.Item.sealed as Uint8Array));
+    return decodeKeyShare(await this.table.open(partition, sortKey, result.Item));
   }
 
   /** The share of the newest epoch stored for the domain, with its epoch. */
   async latest(domainId: number): Promise<{ epochId: number; share: KeyShare } | undefined> {
-    const result = await this.documents.send(
+    const result = await this.table.documents.send(
       new QueryCommand({
-        TableName: this.tableName,
+        TableName: this.table.tableName,
         KeyConditionExpression: '#pk = :partition',
         ExpressionAttributeNames: { '#pk': PARTITION_KEY },
         ExpressionAttributeValues: { ':partition': partitionOf(domainId) },
@@ -80,7 +61,7 @@ export class DynamoKeyShareStore {
     );
     const item = result.Items?.[0];
     if (item === undefined) return undefined;
-    const epochId = Number((item[SORT_KEY] as string).slice('epoch#'.length));
-    return { epochId, share: decodeKeyShare(await this.sealer.open(this.itemId(domainId, epochId), item.sealed as Uint8Array)) };
+    const sortKey = item[SORT_KEY] as string;
+    return { epochId: Number(sortKey.slice('epoch#'.length)), share: decodeKeyShare(await this.table.open(partitionOf(domainId), sortKey, item)) };
   }
 }
