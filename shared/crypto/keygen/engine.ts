@@ -168,7 +168,9 @@ export abstract class DealingProtocol<P extends GroupPoint<P>, Output> implement
   poke(): Action<Output> {
     if (this.failure !== undefined) throw this.failure;
     if (this.returned) throw new Error('protocol already returned its output; it must not be poked again');
-    if (this.outbox.length === 0) this.advance();
+    // A phase may complete without sending anything (a joiner's start), so keep going until there is
+    // something to do or nothing more can happen with the messages received so far.
+    while (this.outbox.length === 0 && this.advance());
     const action = this.outbox.shift() ?? { kind: 'wait' };
     if (action.kind === 'return') this.returned = true;
     return action;
@@ -180,7 +182,8 @@ export abstract class DealingProtocol<P extends GroupPoint<P>, Output> implement
     return data;
   }
 
-  private advance(): void {
+  /** Runs the next phase if its inputs are all here; returns whether it did. */
+  private advance(): boolean {
     const { instance, polynomial, receivers } = this.setup;
     if (!this.started) {
       this.started = true;
@@ -189,11 +192,11 @@ export abstract class DealingProtocol<P extends GroupPoint<P>, Output> implement
         const bytes = this.send({ kind: 'commitments', instance, commitments, proofOfKnowledge });
         this.dealings.set(this.me, { commitments, proofOfKnowledge, bytes });
       }
-      return;
+      return true;
     }
     if (this.ownDigest === undefined) {
       // A party that only deals checks nothing and waits for nothing: it sends its shares and is done.
-      if (this.isReceiver && this.dealings.size < this.dealers.length) return;
+      if (this.isReceiver && this.dealings.size < this.dealers.length) return false;
       if (this.isReceiver) {
         const dealings = this.inDealerOrder(this.dealings);
         for (const [dealer, dealing] of dealings) {
@@ -217,9 +220,9 @@ export abstract class DealingProtocol<P extends GroupPoint<P>, Output> implement
         }
       }
       if (!this.isReceiver) this.outbox.push({ kind: 'return', output: this.toOutput(undefined) });
-      return;
+      return true;
     }
-    if (this.echoes.size < receivers.length - 1 || this.shares.size < this.dealers.length) return;
+    if (this.echoes.size < receivers.length - 1 || this.shares.size < this.dealers.length) return false;
     for (const receiver of receivers) {
       if (receiver !== this.me && !equalBytes(this.echoes.get(receiver)!, this.ownDigest)) {
         this.abort('echo', `participant ${receiver} received different commitments broadcasts than this party (it or a dealer equivocated)`, receiver);
@@ -256,6 +259,7 @@ export abstract class DealingProtocol<P extends GroupPoint<P>, Output> implement
         verifyingShares,
       }),
     });
+    return true;
   }
 
   /**

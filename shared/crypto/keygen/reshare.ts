@@ -150,6 +150,7 @@ class ReshareProtocol<P extends GroupPoint<P>, Output> extends DealingProtocol<P
   }
 
   protected checkDealing(dealer: ParticipantId, dealing: Dealing<P>): void {
+    if (dealing.proofOfKnowledge.length !== 0) this.abort('commitments', `dealer ${dealer} attached a proof of knowledge, which resharing does not use`, dealer);
     const expected = this.expectedConstants?.get(dealer);
     if (expected !== undefined && !dealing.commitments[0]!.equals(expected)) {
       this.abort('constant-term', `dealer ${dealer} did not deal its Lagrange-weighted share of the key`, dealer);
