@@ -117,21 +117,21 @@ export class ContractTestbed {
 
   /** Runs the callback of a resumed yield with its payload (what the chain does after `promise_yield_resume`). */
   deliverResumedYield(dataId: string): CallOutcome {
-    const parked = this.takeParked(dataId);
-    if (parked.resumedWith === null) throw new Error(`yield ${dataId} was not resumed`);
-    return this.run(parked.method, parked.args, { predecessor: this.accountId, gas: parked.gas, promiseResults: [{ status: 'successful', value: parked.resumedWith }] }, false);
+    const parked = this.takeParked(dataId, true);
+    return this.run(parked.method, parked.args, { predecessor: this.accountId, gas: parked.gas, promiseResults: [{ status: 'successful', value: parked.resumedWith! }] }, false);
   }
 
   /** Runs the callback of a parked, un-resumed yield as the chain does when it times out. */
   timeOutYield(dataId: string): CallOutcome {
-    const parked = this.takeParked(dataId);
-    if (parked.resumedWith !== null) throw new Error(`yield ${dataId} was resumed; it cannot time out`);
+    const parked = this.takeParked(dataId, false);
     return this.run(parked.method, parked.args, { predecessor: this.accountId, gas: parked.gas, promiseResults: [{ status: 'failed' }] }, false);
   }
 
-  private takeParked(dataId: string): ParkedYield {
+  private takeParked(dataId: string, resumed: boolean): ParkedYield {
     const parked = this.parked.get(dataId);
     if (parked === undefined) throw new Error(`no parked yield ${dataId}`);
+    if (resumed && parked.resumedWith === null) throw new Error(`yield ${dataId} was not resumed`);
+    if (!resumed && parked.resumedWith !== null) throw new Error(`yield ${dataId} was resumed; it cannot time out`);
     this.parked.delete(dataId);
     return parked;
   }

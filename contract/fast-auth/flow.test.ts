@@ -1,0 +1,73 @@
+/**
+ * The whole FastAuth path, with the test playing the chain between testbeds: FastAuth → router →
+ * Auth0 guard (a real RS256 token) → FastAuth callback → MPC signer → a node's respond → back to the user.
+ */
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { hexToBytes } from '@noble/hashes/utils.js';
+import { parsePublicKey } from '../../shared/near/keys.js';
+import { ecdsaResponse, NODES, runningSigner, SIGNER_ACCOUNT, tweakHex } from '../testing/mpc-fixtures.js';
+import { GUARD_ACCOUNT, ISSUER, issuerKey, mintToken } from '../testing/jwt-fixtures.js';
+import type { PromiseResult } from '../host.js';
+import { type CallOutcome, ContractTestbed, type RecordedPromise, success } from '../testing/test-host.js';
+import { fastAuthContract } from './fast-auth.js';
+import { jwtGuardRouterContract } from './jwt-guard-router.js';
+import { auth0GuardContract } from './jwt-guard.js';
+import type { EcdsaResponse } from '../mpc-signer/signature-response.js';
+
+const FAST_AUTH = 'fast-auth.near';
+const ROUTER = 'jwt.fast-auth.near';
+const USER = 'relayer.near';
+const DEPOSIT = 10n ** 22n;
+
+/** Runs a recorded function call on the testbed of its receiver, as the chain would. */
+function execute(testbed: ContractTestbed, promise: RecordedPromise | undefined, predecessor: string, promiseResults?: PromiseResult[]): CallOutcome {
+  if (promise?.kind !== 'call' || promise.account !== testbed.accountId) throw new Error(`expected a call to ${testbed.accountId}, got ${JSON.stringify(promise, (_k, v) => (typeof v === 'bigint' ? v.toString() : v))}`);
+  const outcome = testbed.call(promise.method, promise.args, { predecessor, signer: USER, deposit: promise.deposit, gas: promise.gas, ...(promiseResults ? { promiseResults } : {}) });
+  if (outcome.status !== 'success') throw new Error(`${promise.method} failed: ${outcome.error}`);
+  return outcome;
+}
+
+it('signs a transaction for a JWT-authenticated user and refunds the deposit', async () => {
+  const key = await issuerKey('k1');
+  const fastAuth = new ContractTestbed(fastAuthContract, FAST_AUTH);
+  fastAuth.call('init', { owner: 'owner.near', mpc_address: SIGNER_ACCOUNT, init_guards: { jwt: ROUTER } }, { predecessor: FAST_AUTH });
+  const router = new ContractTestbed(jwtGuardRouterContract, ROUTER);
+  router.call('init', { owner: 'owner.near' }, { predecessor: ROUTER });
+  router.call('add_guard', { name: ISSUER, account_id: GUARD_ACCOUNT }, { predecessor: 'owner.near' });
+  const guard = new ContractTestbed(auth0GuardContract, GUARD_ACCOUNT);
+  guard.call('init', { owner: 'owner.near', issuer: ISSUER, public_keys: [key.jwk] }, { predecessor: GUARD_ACCOUNT });
+  const signer = runningSigner();
+
+  const transaction = [...new TextEncoder().encode('borsh(SignedDelegate)')];
+  const token = await mintToken(key, Number(guard.blockTimestampNs / 1_000_000_000n), { fatxn: transaction, sub: 'google-oauth2|7' });
+  const guardId = `jwt#${ISSUER}`;
+
+  const signCall = fastAuth.call('sign', { guard_id: guardId, verify_payload: token, sign_payload: transaction, algorithm: 'ecdsa' }, { predecessor: USER, deposit: DEPOSIT });
+  const routed = execute(router, signCall.promises[0], FAST_AUTH);
+  const verdict = execute(guard, routed.promises[0], ROUTER);
+  expect(verdict.value).toEqual([true, 'google-oauth2|7']);
+
+  const verified = execute(fastAuth, signCall.promises[1], FAST_AUTH, [success(verdict.value)]);
+  const mpcSign = execute(signer, verified.promises[0], FAST_AUTH);
+  expect(mpcSign.promises).toContainEqual({ kind: 'transfer', index: 1, account: FAST_AUTH, amount: DEPOSIT - 1n });
+
+  const path = `${guardId}#google-oauth2|7`;
+  const hash = sha256(Uint8Array.from(transaction));
+  const request = { tweak: tweakHex(FAST_AUTH, path), payload: { Ecdsa: Buffer.from(hash).toString('hex') }, domain_id: 0 };
+  const response = ecdsaResponse(FAST_AUTH, path, hash);
+  signer.call('respond', { request, response }, { predecessor: NODES[0] });
+  const parked = mpcSign.promises.find((promise) => promise.kind === 'yield');
+  const returned = signer.deliverResumedYield((parked as { dataId: string }).dataId);
+
+  const finished = execute(fastAuth, verified.promises[1], FAST_AUTH, [success(returned.value)]);
+  expect(finished.promises).toEqual([{ kind: 'transfer', index: 0, account: USER, amount: DEPOSIT }]);
+  const signature = finished.value as EcdsaResponse;
+  expect(signature).toEqual(response);
+
+  // The user's key is the one the signer derives for (FastAuth, path).
+  const derived = parsePublicKey(signer.view('derived_public_key', { path, predecessor: FAST_AUTH }) as string);
+  const r = hexToBytes(signature.big_r.affine_point).subarray(1);
+  const recovered = secp256k1.Signature.fromBytes(Uint8Array.from([...r, ...hexToBytes(signature.s.scalar)]), 'compact').addRecoveryBit(signature.recovery_id).recoverPublicKey(hash);
+  expect(recovered.equals(derived.point as typeof recovered)).toBe(true);
+});
