@@ -4,8 +4,8 @@
  *
  * Item: `requestId` (key), `request` (the exact sign-requests message body), `status`
  * (`pending` | `answered` | `timed_out`), `enqueued` (SQS acknowledged the message), `sendClaimExpiresAt`
- * (ms; who may send it, see below), `blockHeight`, `domainId`, and `completedInBlock` once the
- * request's yield callback ran.
+ * (ms; who may send it, see below), `blockHeight`, `domainId`, `completedInBlock` once the
+ * request's yield callback ran, and `expiresAt` (epoch seconds, the table's TTL attribute).
  *
  * Sending is claimed: the delivery that writes the request holds a short claim, and a concurrent
  * duplicate delivery (SQS standard queues deliver at least once, and S3 can notify twice) sees the
@@ -28,6 +28,13 @@ import {
 import type { SignCompletion, SignRequest } from '../../shared/near/sign-request.js';
 
 export const REQUESTS_TABLE_KEY = 'requestId';
+/** The table's TTL attribute (the CDK stack enables TTL on it). */
+export const REQUESTS_TTL_ATTRIBUTE = 'expiresAt';
+/**
+ * How long an item is kept: as long as a lake-events message can live (its DLQ keeps messages 14
+ * days), so no redriven or replayed event finds its request forgotten and enqueues it again.
+ */
+export const REQUEST_RETENTION_SECONDS = 14 * 24 * 60 * 60;
 
 /** Key schema of the requests table (the CDK stack and the devnet create it from this). */
 export function requestsTableDefinition(tableName: string): CreateTableCommandInput {
@@ -83,6 +90,10 @@ export class DynamoDbRequestLedger implements RequestLedger {
     this.now = options.now ?? Date.now;
   }
 
+  private expiresAt(nowMillis: number): AttributeValue {
+    return { N: String(Math.floor(nowMillis / 1000) + REQUEST_RETENTION_SECONDS) };
+  }
+
   private key(requestId: string): Record<string, AttributeValue> {
     return { [REQUESTS_TABLE_KEY]: { S: requestId } };
   }
@@ -96,10 +107,11 @@ export class DynamoDbRequestLedger implements RequestLedger {
           TableName: this.tableName,
           Key: this.key(request.requestId),
           UpdateExpression:
-            'SET #request = :request, #status = if_not_exists(#status, :pending), enqueued = :false, sendClaimExpiresAt = :expiry, blockHeight = :height, domainId = :domain',
+            'SET #request = :request, #status = if_not_exists(#status, :pending), enqueued = :false, sendClaimExpiresAt = :expiry, blockHeight = :height, domainId = :domain, #ttl = if_not_exists(#ttl, :expiresAt)',
           ConditionExpression: 'attribute_not_exists(#request)',
-          ExpressionAttributeNames: { '#request': 'request', '#status': 'status' },
+          ExpressionAttributeNames: { '#request': 'request', '#status': 'status', '#ttl': REQUESTS_TTL_ATTRIBUTE },
           ExpressionAttributeValues: {
+            ':expiresAt': this.expiresAt(now),
             ':request': { S: messageBody },
             ':pending': { S: 'pending' },
             ':false': { BOOL: false },
@@ -180,10 +192,15 @@ export class DynamoDbRequestLedger implements RequestLedger {
         new UpdateItemCommand({
           TableName: this.tableName,
           Key: this.key(completion.requestId),
-          UpdateExpression: 'SET #status = :outcome, completedInBlock = :block',
+          UpdateExpression: 'SET #status = :outcome, completedInBlock = :block, #ttl = if_not_exists(#ttl, :expiresAt)',
           ConditionExpression: 'attribute_not_exists(#status) OR #status = :pending',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':outcome': { S: completion.outcome }, ':block': { S: completion.blockHash }, ':pending': { S: 'pending' } },
+          ExpressionAttributeNames: { '#status': 'status', '#ttl': REQUESTS_TTL_ATTRIBUTE },
+          ExpressionAttributeValues: {
+            ':outcome': { S: completion.outcome },
+            ':block': { S: completion.blockHash },
+            ':pending': { S: 'pending' },
+            ':expiresAt': this.expiresAt(this.now()),
+          },
         }),
       );
       return true;

@@ -1,7 +1,7 @@
 import { parseLakeBlock } from '../../../shared/near/lake-parser.js';
 import { attachBlock, encodeSignRequest, type SignRequest } from '../../../shared/near/sign-request.js';
 import { SignRequestSendInProgress, readShardActivity } from '../../../lambdas/lake-indexer/indexer.js';
-import { DynamoDbRequestLedger, type RequestLedger } from '../../../lambdas/lake-indexer/request-ledger.js';
+import { DynamoDbRequestLedger, REQUEST_RETENTION_SECONDS, type RequestLedger } from '../../../lambdas/lake-indexer/request-ledger.js';
 import type { SignRequestQueue } from '../../../lambdas/lake-indexer/sign-request-queue.js';
 import { createIndexerHarness, s3Notification, type HarnessOptions, type IndexerHarness } from './harness.js';
 import { MPC_CONTRACT, acceptedSign, blockFile, ecdsaArgs, requestIdOf, shardFile } from './lake-fixtures.js';
@@ -105,5 +105,7 @@ describe('lake indexer crash paths', () => {
     const claims = await Promise.all(Array.from({ length: 8 }, () => ledger.claimSend(request, body)));
     expect(claims.filter((claim) => claim.kind === 'claimed')).toEqual([{ kind: 'claimed', firstSeen: false }]);
     expect(claims.filter((claim) => claim.kind === 'claimed-elsewhere')).toHaveLength(7);
+    // Kept (TTL) from the first write, as long as a lake-events message can live.
+    expect((await harness.requestItem(REQUEST_ID))?.expiresAt).toEqual({ N: String(1000 + REQUEST_RETENTION_SECONDS) });
   });
 });
