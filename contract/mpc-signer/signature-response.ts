@@ -12,18 +12,13 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { bytesToNumberBE } from '@noble/curves/utils.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { Ed25519Point, Secp256k1Point } from '../../shared/crypto/kdf.js';
+import type { EcdsaSignatureResponse, LegacyEcdsaSignatureResponse } from '../../shared/near/signature-response.js';
 import { byteArray, hexBytes, integer, object, onlyKeys } from '../common/args.js';
 import { fail } from '../common/errors.js';
 
-export type EcdsaResponse = {
-  readonly scheme: 'Secp256k1';
-  readonly big_r: { readonly affine_point: string };
-  readonly s: { readonly scalar: string };
-  readonly recovery_id: number;
-};
+export type EcdsaResponse = EcdsaSignatureResponse;
 export type Ed25519Response = { readonly scheme: 'Ed25519'; readonly signature: readonly number[] };
 export type SignatureResponse = EcdsaResponse | Ed25519Response;
-export type LegacyEcdsaResponse = Omit<EcdsaResponse, 'scheme'>;
 
 export function readSignatureResponse(value: unknown, where: string): SignatureResponse {
   const response = object(value, where);
@@ -47,7 +42,7 @@ export function readSignatureResponse(value: unknown, where: string): SignatureR
   return fail('InvalidArguments', `${where}.scheme: expected "Secp256k1" or "Ed25519"`);
 }
 
-export function toLegacyResponse(response: EcdsaResponse): LegacyEcdsaResponse {
+export function toLegacyResponse(response: EcdsaResponse): LegacyEcdsaSignatureResponse {
   return { big_r: response.big_r, s: response.s, recovery_id: response.recovery_id };
 }
 
