@@ -339,6 +339,29 @@ describe('sign against malicious participants', () => {
     expectCoordinatorAbort(runWith((e) => [e], presignatures), 'verify-share', 1, /presign commitments/);
   });
 
+  it('colluders who shift their commitments between them cannot get an honest participant blamed', () => {
+    const colluders = [1, 3];
+    const shift = SECP256K1.scaleBase(987654321n);
+    // The colluders show the honest coordinator shifted commitments whose sum still matches A
+    // (between themselves they keep the true ones, so their own runs finish too).
+    const shifted = (envelope: Envelope): readonly Envelope[] => {
+      if (!colluders.includes(envelope.from) || colluders.includes(envelope.to)) return [envelope];
+      const message = decodePresignRound1(envelope.data);
+      const aCommitment = envelope.from === 1 ? message.aCommitment.add(shift) : message.aCommitment.subtract(shift);
+      return [{ ...envelope, data: encodePresignRound1({ ...message, aCommitment }) }];
+    };
+    const presignatures = settleProtocols(presignParties(key, dealTriple(participants, 3), dealTriple(participants, 3), quorum), { intercept: shifted });
+    expect(presignatures.aborts.size).toBe(0);
+    // Signing honestly still gives a valid signature (the shift cancels in the sum) ...
+    const request = randomRequest();
+    expectValid(sign(presignatures.outputs, request, coordinator), request, derivedKeyOf(key, request));
+    // ... and when one colluder then cheats, the one named is a colluder, never the honest party.
+    const run = runWith((e) => (e.from === 3 ? [{ ...e, data: encodeSignShare(Fn.add(decodeSignShare(e.data), 1n)) }] : [e]), presignatures.outputs);
+    const abort = run.aborts.get(coordinator);
+    expect(abort).toMatchObject({ step: 'verify-share' });
+    expect(colluders).toContain(abort!.culprit);
+  });
+
   it('a malformed share names its sender', () => {
     expectCoordinatorAbort(runWith((e) => (e.from === cheater ? [{ ...e, data: e.data.subarray(0, 10) }] : [e])), 'round-1', cheater, /malformed/);
   });

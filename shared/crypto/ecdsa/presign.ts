@@ -52,7 +52,7 @@ function sameParticipants(left: readonly ParticipantId[], right: readonly Partic
   return left.length === right.length && right.every((id) => set.has(id));
 }
 
-function samePoint(left: Uint8Array, right: Uint8Array): boolean {
+function sameBytes(left: Uint8Array, right: Uint8Array): boolean {
   return left.length === right.length && left.every((byte, i) => byte === right[i]);
 }
 
@@ -93,7 +93,7 @@ function validateInput(input: PresignInput): ParticipantId[] {
     fail('the two triples come from different participant sets');
   }
   // Using one triple twice would open k + k and so reveal the nonce, and with it the key.
-  if (samePoint(nonceTriple.pub.bigA, multiplicationTriple.pub.bigA)) fail('the two triples are the same triple');
+  if (sameBytes(nonceTriple.pub.bigA, multiplicationTriple.pub.bigA)) fail('the two triples are the same triple');
   return participants;
 }
 
