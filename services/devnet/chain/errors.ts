@@ -39,6 +39,12 @@ export class UnknownBlockError extends ChainError {
   }
 }
 
+export class UnknownChunkError extends ChainError {
+  constructor(readonly chunkHash: CryptoHash) {
+    super(`Chunk Missing (unavailable on the node): ${chunkHash}`);
+  }
+}
+
 /** The devnet keeps state at the head only; older blocks exist but their state is gone. */
 export class BlockStateUnavailableError extends ChainError {
   constructor(readonly height: number, readonly hash: CryptoHash) {
