@@ -34,7 +34,7 @@ describe('operator configuration', () => {
       region: 'us-east-1',
       near: { network: 'testnet', contractId: 'v1.signer-prod.testnet' },
       lake: { shards: 'all', retentionDays: 7 },
-      node: { cpu: 1024, memoryMiB: 2048, meshPort: 443, logLevel: 'INFO' },
+      node: { cpu: 1024, memoryMiB: 2048, meshPort: 443, containerPort: 8443, healthPort: 8080, desiredCount: 1, logLevel: 'info' },
       network: { natGateways: 1 },
     });
   });
@@ -86,6 +86,12 @@ describe('operator configuration', () => {
     expect(problemsOf(withChanges({ node: { certificateArn } }))).toContain(
       'chainsig.node.certificateArn: the NLB needs a certificate in us-east-1, this one is in eu-central-1',
     );
+  });
+
+  it('keeps the mesh and health ports apart and allows at most one task', () => {
+    expect(problemsOf(withChanges({ node: { healthPort: 8443 } }))).toContain('chainsig.node.healthPort: must differ from containerPort');
+    expect(problemsOf(withChanges({ node: { desiredCount: 2 } }))).toContain('chainsig.node.desiredCount');
+    expect(parseOperatorConfig(rawConfigFromContext({ ...CDK_CONTEXT, 'chainsig.node.desiredCount': '0' })).node.desiredCount).toBe(0);
   });
 
   it('rejects duplicate shard ids, open-ended peers lists and a zero stockpile floor', () => {

@@ -93,15 +93,22 @@ const nodeSchema = z
       .regex(/^arn:aws[a-z-]*:acm:[a-z\d-]+:\d{12}:certificate\/[\w-]+$/, 'must be an ACM certificate ARN'),
     /** TLS port of the mesh endpoint, as registered in the contract's participant URL. */
     meshPort: count(1).max(65535).default(443),
-    /** Port the node listens on inside the VPC (plain TCP behind the TLS-terminating NLB). */
+    /** Port the node's mesh listener uses inside the VPC (plain HTTP behind the TLS-terminating NLB). */
     containerPort: count(1024).max(65535).default(8443),
-    /** HTTP path on `containerPort` that answers 200 when the node is ready. */
+    /** The node's own HTTP port (health, /metrics), probed by the NLB and the container health check. */
+    healthPort: count(1024).max(65535).default(8080),
+    /** HTTP path on `healthPort` that answers 200 when the node is ready. */
     healthCheckPath: z.string().regex(/^\/[\w./-]*$/, 'must be an absolute URL path').default('/healthz'),
+    /** 1 in operation; 0 for the first deployment, before the key secrets hold real values (docs/deploy.md). */
+    desiredCount: z.coerce.number().int().min(0).max(1).default(1),
     /** Peers allowed to reach the mesh port. Peers authenticate every message, so 0.0.0.0/0 is workable. */
     allowedPeerCidrs: z.preprocess(commaList, z.array(cidr).min(1)),
-    logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+    logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   })
   .superRefine((node, ctx) => {
+    if (node.healthPort === node.containerPort) {
+      ctx.addIssue({ code: 'custom', path: ['healthPort'], message: 'must differ from containerPort (the node serves them separately)' });
+    }
     const memory = FARGATE_MEMORY_BY_CPU[node.cpu];
     if (memory === undefined) return; // already reported on `cpu`
     const fits = node.memoryMiB >= memory.min && node.memoryMiB <= memory.max && (node.memoryMiB - memory.min) % memory.step === 0;

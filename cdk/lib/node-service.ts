@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, IgnoreMode, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, IgnoreMode, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -15,28 +15,42 @@ import type { OperatorConfig } from './config.js';
 import { PROJECT_ROOT } from './paths.js';
 import type { StorageTableName } from './request-storage.js';
 
-/** Environment variables the mpc-node reads (the deployment's half of its configuration contract). */
+/**
+ * Environment variables of the mpc-node container, named as services/mpc-node/config.ts reads them.
+ * `metricsNamespace` and `stockpilePolicyParameter` are this stack's half of two contracts the node
+ * does not implement yet (CloudWatch metrics for the alarms, demand-following stockpile).
+ */
 export const NODE_ENVIRONMENT = {
-  nearNetwork: 'NEAR_NETWORK',
-  nearRpcUrl: 'NEAR_RPC_URL',
+  accountId: 'NODE_ACCOUNT_ID',
   contractId: 'MPC_CONTRACT_ID',
-  accountId: 'NEAR_ACCOUNT_ID',
-  accountKeySecretArn: 'NEAR_ACCOUNT_KEY_SECRET_ARN',
-  meshIdentityKeySecretArn: 'MESH_IDENTITY_KEY_SECRET_ARN',
-  meshListenPort: 'MESH_LISTEN_PORT',
-  meshPublicUrl: 'MESH_PUBLIC_URL',
-  healthCheckPath: 'HEALTH_CHECK_PATH',
+  nearRpcUrl: 'NEAR_RPC_URL',
   signRequestsQueueUrl: 'SIGN_REQUESTS_QUEUE_URL',
-  dataKeyArn: 'DATA_KEY_ARN',
-  metricsNamespace: 'METRICS_NAMESPACE',
+  meshListen: 'MESH_LISTEN',
+  httpPort: 'HTTP_PORT',
+  sealing: 'SEALING',
+  kmsKeyId: 'KMS_KEY_ID',
   logLevel: 'LOG_LEVEL',
+  metricsNamespace: 'METRICS_NAMESPACE',
   tables: {
-    requests: 'REQUESTS_TABLE_NAME',
-    keyShares: 'KEY_SHARES_TABLE_NAME',
-    triples: 'TRIPLES_TABLE_NAME',
-    presignatures: 'PRESIGNATURES_TABLE_NAME',
+    requests: 'REQUESTS_TABLE',
+    keyShares: 'KEY_SHARES_TABLE',
+    triples: 'TRIPLES_TABLE',
+    presignatures: 'PRESIGNATURES_TABLE',
   } satisfies Record<StorageTableName, string>,
 } as const;
+
+/** Secret environment variables, injected by ECS from Secrets Manager when the task starts. */
+export const NODE_SECRET_ENVIRONMENT = {
+  /** `ed25519:<base58>`: the NEAR access key the node signs respond/vote transactions with. */
+  accountSecretKey: 'NODE_ACCOUNT_SECRET_KEY',
+  /** 64 hex characters: the Ed25519 secret whose public key is the participant's `sign_pk`. */
+  meshSignSecretKey: 'MESH_SIGN_SECRET_KEY',
+  /** 64 hex characters: the X25519 secret whose public key is the participant's `cipher_pk`. */
+  meshCipherSecretKey: 'MESH_CIPHER_SECRET_KEY',
+} as const;
+
+/** JSON fields of the mesh identity secret. */
+export const MESH_IDENTITY_FIELDS = { sign: 'sign', cipher: 'cipher' } as const;
 
 /** The container image's build: the project is the context, only the files the bundle needs are sent. */
 export const NODE_IMAGE_DOCKERFILE = 'cdk/docker/mpc-node/Dockerfile';
@@ -64,8 +78,7 @@ export interface NodeServiceProps {
 
 /**
  * The operator's MPC participant: one Fargate task behind a TLS NLB (the mesh endpoint registered in the
- * contract), its two secret keys, and a task role that reaches only this stack's key, tables, queue and
- * secrets.
+ * contract), its two key secrets, and a task role that reaches only this stack's key, tables and queue.
  */
 export class NodeService extends Construct {
   readonly service: ecs.FargateService;
@@ -76,35 +89,24 @@ export class NodeService extends Construct {
   readonly accountKeySecret: secretsmanager.Secret;
   readonly meshIdentityKeySecret: secretsmanager.Secret;
   readonly meshUrl: string;
+  readonly logGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: NodeServiceProps) {
     super(scope, id);
     const { node, near } = props;
     this.meshUrl = `https://${node.domainName}${node.meshPort === 443 ? '' : `:${node.meshPort}`}`;
 
-    // Both keys are generated inside the account as 32-byte Ed25519 seeds (64 lowercase hex characters), so
-    // no person ever handles them; the node logs and serves the public halves for registration. An operator
-    // that already has a NEAR access key may overwrite the value with its seed (docs/deploy.md).
-    const ed25519Seed = (secretId: string, description: string) =>
-      new secretsmanager.Secret(this, secretId, {
-        description,
-        encryptionKey: props.dataKey,
-        removalPolicy: RemovalPolicy.RETAIN,
-        generateSecretString: {
-          passwordLength: 64,
-          excludePunctuation: true,
-          excludeUppercase: true,
-          includeSpace: false,
-          requireEachIncludedType: false,
-          excludeCharacters: 'ghijklmnopqrstuvwxyz',
-        },
-      });
-    this.accountKeySecret = ed25519Seed('NearAccountKey', `Ed25519 seed of the access key ${near.operatorAccountId} signs respond/vote transactions with`);
-    this.meshIdentityKeySecret = ed25519Seed('MeshIdentityKey', 'Ed25519 seed of the mesh identity (the tls_public_key registered in the contract)');
+    // The operator stores the real values after the first deployment (docs/deploy.md): the NEAR access key
+    // in NEAR's own string form, the mesh identity as {"sign": hex32, "cipher": hex32}. Until then the
+    // secrets hold a random placeholder the node rejects, which is why the first deployment runs no task.
+    const keySecret = (secretId: string, description: string) =>
+      new secretsmanager.Secret(this, secretId, { description, encryptionKey: props.dataKey, removalPolicy: RemovalPolicy.RETAIN });
+    this.accountKeySecret = keySecret('NearAccountKey', `NEAR access key (ed25519:<base58>) of ${near.operatorAccountId} for respond/vote transactions`);
+    this.meshIdentityKeySecret = keySecret('MeshIdentityKey', 'Mesh identity: {"sign": Ed25519 secret hex, "cipher": X25519 secret hex}');
 
     this.taskRole = new iam.Role(this, 'TaskRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: 'mpc-node task: its data key, tables, sign-requests queue and two secrets, nothing else',
+      description: 'mpc-node task: its data key, tables and sign-requests queue, nothing else',
     });
     // Explicit actions rather than grant*() helpers: those add wildcard actions (kms:GenerateDataKey*,
     // dynamodb:Batch*), and the node needs an exact, reviewable set.
@@ -138,14 +140,6 @@ export class NodeService extends Construct {
         resources: [props.signRequestsQueue.queueArn],
       }),
     );
-    this.taskRole.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadNodeKeys',
-        actions: ['secretsmanager:GetSecretValue'],
-        resources: [this.accountKeySecret.secretArn, this.meshIdentityKeySecret.secretArn],
-      }),
-    );
-
     const taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
       cpu: node.cpu,
       memoryLimitMiB: node.memoryMiB,
@@ -153,11 +147,11 @@ export class NodeService extends Construct {
       runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.ARM64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
       taskRole: this.taskRole,
     });
-    const logGroup = new logs.LogGroup(this, 'NodeLogs', {
+    this.logGroup = new logs.LogGroup(this, 'NodeLogs', {
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    const healthUrl = `http://127.0.0.1:${node.containerPort}${node.healthCheckPath}`;
+    const healthUrl = `http://127.0.0.1:${node.healthPort}${node.healthCheckPath}`;
     this.container = taskDefinition.addContainer('mpc-node', {
       image: ecs.ContainerImage.fromAsset(PROJECT_ROOT, {
         file: NODE_IMAGE_DOCKERFILE,
@@ -165,7 +159,7 @@ export class NodeService extends Construct {
         ignoreMode: IgnoreMode.DOCKER,
         exclude: NODE_IMAGE_CONTEXT_ALLOWLIST,
       }),
-      logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'mpc-node', logGroup }),
+      logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'mpc-node', logGroup: this.logGroup }),
       readonlyRootFilesystem: true,
       portMappings: [{ name: 'mesh', containerPort: node.containerPort, protocol: ecs.Protocol.TCP }],
       // The slim image has no curl; Node 22's fetch does the probe.
@@ -178,22 +172,25 @@ export class NodeService extends Construct {
       },
       stopTimeout: Duration.seconds(30),
       environment: {
-        [NODE_ENVIRONMENT.nearNetwork]: near.network,
-        [NODE_ENVIRONMENT.nearRpcUrl]: near.rpcUrl,
-        [NODE_ENVIRONMENT.contractId]: near.contractId,
         [NODE_ENVIRONMENT.accountId]: near.operatorAccountId,
-        [NODE_ENVIRONMENT.accountKeySecretArn]: this.accountKeySecret.secretArn,
-        [NODE_ENVIRONMENT.meshIdentityKeySecretArn]: this.meshIdentityKeySecret.secretArn,
-        [NODE_ENVIRONMENT.meshListenPort]: String(node.containerPort),
-        [NODE_ENVIRONMENT.meshPublicUrl]: this.meshUrl,
-        [NODE_ENVIRONMENT.healthCheckPath]: node.healthCheckPath,
+        [NODE_ENVIRONMENT.contractId]: near.contractId,
+        [NODE_ENVIRONMENT.nearRpcUrl]: near.rpcUrl,
         [NODE_ENVIRONMENT.signRequestsQueueUrl]: props.signRequestsQueue.queueUrl,
-        [NODE_ENVIRONMENT.dataKeyArn]: props.dataKey.keyArn,
-        [NODE_ENVIRONMENT.metricsNamespace]: props.metricsNamespace,
+        [NODE_ENVIRONMENT.meshListen]: `0.0.0.0:${node.containerPort}`,
+        [NODE_ENVIRONMENT.httpPort]: String(node.healthPort),
+        [NODE_ENVIRONMENT.sealing]: 'kms',
+        [NODE_ENVIRONMENT.kmsKeyId]: props.dataKey.keyArn,
         [NODE_ENVIRONMENT.logLevel]: node.logLevel,
+        [NODE_ENVIRONMENT.metricsNamespace]: props.metricsNamespace,
         ...Object.fromEntries(
           (Object.keys(props.tables) as StorageTableName[]).map((name) => [NODE_ENVIRONMENT.tables[name], props.tables[name].tableName]),
         ),
+      },
+      // ECS reads these with the execution role when the task starts; the task role cannot read them.
+      secrets: {
+        [NODE_SECRET_ENVIRONMENT.accountSecretKey]: ecs.Secret.fromSecretsManager(this.accountKeySecret),
+        [NODE_SECRET_ENVIRONMENT.meshSignSecretKey]: ecs.Secret.fromSecretsManager(this.meshIdentityKeySecret, MESH_IDENTITY_FIELDS.sign),
+        [NODE_SECRET_ENVIRONMENT.meshCipherSecretKey]: ecs.Secret.fromSecretsManager(this.meshIdentityKeySecret, MESH_IDENTITY_FIELDS.cipher),
       },
     });
 
@@ -209,7 +206,7 @@ export class NodeService extends Construct {
     this.service = new ecs.FargateService(this, 'Service', {
       cluster,
       taskDefinition,
-      desiredCount: 1,
+      desiredCount: node.desiredCount,
       // One participant = one mesh identity = one task. Stopping the old task before starting the new one
       // costs a minute of absence (the threshold covers it) but never runs two nodes with one identity.
       minHealthyPercent: 0,
@@ -239,7 +236,8 @@ export class NodeService extends Construct {
       crossZoneEnabled: true,
     });
     this.loadBalancer.logAccessLogs(props.accessLogs, 'mesh-nlb');
-    this.loadBalancer.connections.allowTo(serviceSecurityGroup, ec2.Port.tcp(node.containerPort), 'mesh traffic and health checks to the node');
+    this.loadBalancer.connections.allowTo(serviceSecurityGroup, ec2.Port.tcp(node.containerPort), 'mesh traffic to the node');
+    this.loadBalancer.connections.allowTo(serviceSecurityGroup, ec2.Port.tcp(node.healthPort), 'NLB health checks');
 
     // TLS terminates at the NLB with the operator's ACM certificate; peers are authenticated by the node
     // itself, message by message, against the identity keys registered in the contract.
@@ -256,20 +254,13 @@ export class NodeService extends Construct {
       deregistrationDelay: Duration.seconds(30),
       healthCheck: {
         protocol: elbv2.Protocol.HTTP,
+        port: String(node.healthPort),
         path: node.healthCheckPath,
         interval: Duration.seconds(10),
         healthyThresholdCount: 2,
         unhealthyThresholdCount: 2,
       },
     });
-
-    new CfnOutput(this, 'MeshLoadBalancerDns', {
-      value: this.loadBalancer.loadBalancerDnsName,
-      description: `Point ${node.domainName} (CNAME or alias) at this name`,
-    });
-    new CfnOutput(this, 'MeshUrl', { value: this.meshUrl, description: 'The participant url to register in the contract' });
-    new CfnOutput(this, 'NearAccountKeySecretArn', { value: this.accountKeySecret.secretArn });
-    new CfnOutput(this, 'MeshIdentityKeySecretArn', { value: this.meshIdentityKeySecret.secretArn });
 
     this.acknowledgeReviewedFindings(taskDefinition, cluster, loadBalancerSecurityGroup, node.allowedPeerCidrs);
   }
@@ -283,7 +274,7 @@ export class NodeService extends Construct {
     Validations.of(taskDefinition).acknowledge(
       {
         id: 'AwsSolutions::AwsSolutions-ECS2',
-        reason: 'The environment holds only non-secret configuration (names, ARNs, URLs); the keys are read from Secrets Manager at runtime.',
+        reason: 'The environment holds only non-secret configuration (names, ARNs, URLs, ports); the keys come from Secrets Manager through the container secrets.',
       },
       {
         id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
@@ -293,7 +284,7 @@ export class NodeService extends Construct {
     for (const secret of [this.accountKeySecret, this.meshIdentityKeySecret]) {
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions::AwsSolutions-SMG4',
-        reason: 'Rotating these keys needs an on-chain step (add the new access key / re-register tls_public_key) that a rotation Lambda cannot do safely; docs/deploy.md has the procedure.',
+        reason: 'Rotating these keys needs an on-chain step (a new NEAR access key, or a participant record with new sign_pk/cipher_pk voted in) that a rotation Lambda cannot do; docs/deploy.md has the procedure.',
       });
     }
     Validations.of(cluster).acknowledge({

@@ -9,12 +9,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseOperatorConfig, rawConfigFromContext } from './config.js';
 import { INDEXER_ENVIRONMENT } from './lake-ingest.js';
-import { NODE_ENVIRONMENT, NODE_IMAGE_DOCKERFILE } from './node-service.js';
+import { MESH_IDENTITY_FIELDS, NODE_ENVIRONMENT, NODE_IMAGE_DOCKERFILE, NODE_SECRET_ENVIRONMENT } from './node-service.js';
 import { INDEXER_METRICS, NODE_METRICS } from './observability.js';
 import { createOperatorApp } from './operator-app.js';
 import type { OperatorStack } from './operator-stack.js';
 import { PROJECT_ROOT } from './paths.js';
-import { STOCKPILE_POLICY_PARAMETER_ENV, stockpilePolicy } from './stockpile-scaling.js';
+import { STOCKPILE_ENVIRONMENT, stockpilePolicy } from './stockpile-scaling.js';
 
 const CDK_CONTEXT = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8')).context as Record<string, unknown>;
 const CONFIG = parseOperatorConfig(rawConfigFromContext(CDK_CONTEXT));
@@ -281,35 +281,58 @@ describe('node service', () => {
     });
   });
 
-  it('configures the container: read-only root, health check, mesh port and its resources by name', () => {
+  it('configures the container as services/mpc-node/config.ts reads it: read-only root, health check, ports, resources by name', () => {
     const [taskDefinition] = Object.values(template.findResources('AWS::ECS::TaskDefinition'));
     const [container] = taskDefinition!.Properties.ContainerDefinitions;
     expect(container).toMatchObject({
       ReadonlyRootFilesystem: true,
       PortMappings: [{ ContainerPort: CONFIG.node.containerPort, Protocol: 'tcp' }],
-      HealthCheck: { Command: ['CMD', 'node', '-e', expect.stringContaining(`http://127.0.0.1:${CONFIG.node.containerPort}${CONFIG.node.healthCheckPath}`)] },
+      HealthCheck: { Command: ['CMD', 'node', '-e', expect.stringContaining(`http://127.0.0.1:${CONFIG.node.healthPort}${CONFIG.node.healthCheckPath}`)] },
     });
     const environment = Object.fromEntries(
       (container.Environment as { Name: string; Value: unknown }[]).map(({ Name, Value }) => [Name, Value]),
     );
-    expect(environment).toMatchObject({
-      [NODE_ENVIRONMENT.contractId]: CONFIG.near.contractId,
+    expect(environment).toEqual({
       [NODE_ENVIRONMENT.accountId]: CONFIG.near.operatorAccountId,
+      [NODE_ENVIRONMENT.contractId]: CONFIG.near.contractId,
       [NODE_ENVIRONMENT.nearRpcUrl]: CONFIG.near.rpcUrl,
-      [NODE_ENVIRONMENT.meshPublicUrl]: `https://${CONFIG.node.domainName}`,
-      [NODE_ENVIRONMENT.meshListenPort]: String(CONFIG.node.containerPort),
-      [NODE_ENVIRONMENT.accountKeySecretArn]: ref(stack.mpcNode.accountKeySecret),
-      [NODE_ENVIRONMENT.meshIdentityKeySecretArn]: ref(stack.mpcNode.meshIdentityKeySecret),
       [NODE_ENVIRONMENT.signRequestsQueueUrl]: ref(stack.storage.signRequestsQueue),
-      [NODE_ENVIRONMENT.dataKeyArn]: arnOf(stack.storage.dataKey),
+      [NODE_ENVIRONMENT.meshListen]: `0.0.0.0:${CONFIG.node.containerPort}`,
+      [NODE_ENVIRONMENT.httpPort]: String(CONFIG.node.healthPort),
+      [NODE_ENVIRONMENT.sealing]: 'kms',
+      [NODE_ENVIRONMENT.kmsKeyId]: arnOf(stack.storage.dataKey),
+      [NODE_ENVIRONMENT.logLevel]: CONFIG.node.logLevel,
+      [NODE_ENVIRONMENT.metricsNamespace]: CONFIG.metricsNamespace,
       [NODE_ENVIRONMENT.tables.requests]: ref(stack.storage.tables.requests),
       [NODE_ENVIRONMENT.tables.keyShares]: ref(stack.storage.tables.keyShares),
       [NODE_ENVIRONMENT.tables.triples]: ref(stack.storage.tables.triples),
       [NODE_ENVIRONMENT.tables.presignatures]: ref(stack.storage.tables.presignatures),
-      [STOCKPILE_POLICY_PARAMETER_ENV]: ref(stack.scaling.policyParameter),
+      [STOCKPILE_ENVIRONMENT.presignatureTarget]: String(CONFIG.stockpile.minPresignatures),
+      [STOCKPILE_ENVIRONMENT.tripleTarget]: String(2 * CONFIG.stockpile.minPresignatures),
+      [STOCKPILE_ENVIRONMENT.maxConcurrentGenerations]: String(CONFIG.stockpile.maxGenerationConcurrency),
+      [STOCKPILE_ENVIRONMENT.policyParameter]: ref(stack.scaling.policyParameter),
     });
-    // Secrets are read by the node through its role, never placed in the task definition.
-    expect(container.Secrets).toBeUndefined();
+  });
+
+  it('injects the three node keys from the two secrets at task start', () => {
+    const [taskDefinition] = Object.values(template.findResources('AWS::ECS::TaskDefinition'));
+    const [container] = taskDefinition!.Properties.ContainerDefinitions;
+    const secrets = Object.fromEntries((container.Secrets as { Name: string; ValueFrom: unknown }[]).map(({ Name, ValueFrom }) => [Name, ValueFrom]));
+    const meshField = (field: string) => ({ 'Fn::Join': ['', [ref(stack.mpcNode.meshIdentityKeySecret), `:${field}::`]] });
+    expect(secrets).toEqual({
+      [NODE_SECRET_ENVIRONMENT.accountSecretKey]: ref(stack.mpcNode.accountKeySecret),
+      [NODE_SECRET_ENVIRONMENT.meshSignSecretKey]: meshField(MESH_IDENTITY_FIELDS.sign),
+      [NODE_SECRET_ENVIRONMENT.meshCipherSecretKey]: meshField(MESH_IDENTITY_FIELDS.cipher),
+    });
+  });
+
+  it('lets only the execution role read the two secrets, and nothing but them', () => {
+    const executionRole = stack.mpcNode.service.taskDefinition.executionRole!;
+    const secretStatements = statementsOfRole(executionRole).filter((statement) => actionsOf(statement).some((action) => action.startsWith('secretsmanager:')));
+    expect(secretStatements.flatMap(actionsOf).sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:GetSecretValue']);
+    expect(secretStatements.flatMap(resourcesOf)).toEqual([ref(stack.mpcNode.accountKeySecret), ref(stack.mpcNode.meshIdentityKeySecret)]);
+    const taskRoleActions = statementsOfRole(stack.mpcNode.taskRole).flatMap(actionsOf);
+    expect(taskRoleActions.filter((action) => action.startsWith('secretsmanager:'))).toEqual([]);
   });
 
   it('builds the image at deploy time from the project, ARM64, with only the sources in the context', () => {
@@ -325,14 +348,12 @@ describe('node service', () => {
     expect(existsSync(path.join(outdir, source.directory, NODE_IMAGE_DOCKERFILE))).toBe(true);
   });
 
-  it('keeps the two node keys in Secrets Manager under the data key, generated as 32-byte hex seeds', () => {
+  it('keeps the node keys in two Secrets Manager secrets under the data key, retained on deletion', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 2);
     for (const secret of [stack.mpcNode.accountKeySecret, stack.mpcNode.meshIdentityKeySecret]) {
       const resource = template.toJSON().Resources[logicalId(secret)];
       expect(resource.DeletionPolicy).toBe('Retain');
-      expect(resource.Properties).toMatchObject({
-        KmsKeyId: arnOf(stack.storage.dataKey),
-        GenerateSecretString: { PasswordLength: 64, ExcludeUppercase: true, ExcludePunctuation: true, ExcludeCharacters: 'ghijklmnopqrstuvwxyz' },
-      });
+      expect(resource.Properties.KmsKeyId).toEqual(arnOf(stack.storage.dataKey));
     }
   });
 
@@ -356,30 +377,30 @@ describe('node service', () => {
       Protocol: 'TCP',
       TargetType: 'ip',
       HealthCheckProtocol: 'HTTP',
+      HealthCheckPort: String(CONFIG.node.healthPort),
       HealthCheckPath: CONFIG.node.healthCheckPath,
     });
   });
 
-  it('admits mesh peers to the NLB only, and the NLB only to the node port', () => {
+  it('admits mesh peers to the NLB only, and the NLB only to the mesh and health ports', () => {
     template.hasResourceProperties('AWS::EC2::SecurityGroup', {
       SecurityGroupIngress: CONFIG.node.allowedPeerCidrs.map((cidr) =>
         Match.objectLike({ CidrIp: cidr, FromPort: CONFIG.node.meshPort, ToPort: CONFIG.node.meshPort, IpProtocol: 'tcp' }),
       ),
     });
-    template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 1);
-    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
-      FromPort: CONFIG.node.containerPort,
-      ToPort: CONFIG.node.containerPort,
-      SourceSecurityGroupId: Match.objectLike({ 'Fn::GetAtt': [Match.stringLikeRegexp('MeshLoadBalancerSecurityGroup'), 'GroupId'] }),
+    const ingressPorts = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress')).map((rule) => {
+      expect(rule.Properties.SourceSecurityGroupId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/MeshLoadBalancerSecurityGroup/), 'GroupId'] });
+      expect(rule.Properties.FromPort).toBe(rule.Properties.ToPort);
+      return rule.Properties.FromPort;
     });
+    expect(ingressPorts.sort()).toEqual([CONFIG.node.healthPort, CONFIG.node.containerPort].sort());
   });
 
-  it('scopes the task role to its own key, tables, queue, secrets and policy parameter', () => {
+  it('scopes the task role to its own key, tables, queue and policy parameter', () => {
     const statements = statementsOfRole(stack.mpcNode.taskRole);
     expect(statements.map((statement) => statement.Sid).sort()).toEqual([
       'ConsumeSignRequests',
       'EnvelopeEncryptionWithDataKey',
-      'ReadNodeKeys',
       'ReadStockpilePolicy',
       'StockpileAndRequestTables',
     ]);
@@ -391,23 +412,35 @@ describe('node service', () => {
       Object.values(stack.storage.tables).map(arnOf),
     );
     expect(resourcesOf(statementWithSid(statements, 'ConsumeSignRequests'))).toEqual([arnOf(stack.storage.signRequestsQueue)]);
-    expect(statementWithSid(statements, 'ReadNodeKeys')).toMatchObject({
-      Action: 'secretsmanager:GetSecretValue',
-      Resource: [ref(stack.mpcNode.accountKeySecret), ref(stack.mpcNode.meshIdentityKeySecret)],
-    });
     expect(actionsOf(statementWithSid(statements, 'ReadStockpilePolicy'))).toEqual(['ssm:GetParameter']);
   });
 
-  it('grants no wildcard action and no "*" resource to the node or the indexer', () => {
-    for (const role of [stack.mpcNode.taskRole, stack.lakeIngest.indexer.role!]) {
+  it('grants no wildcard action and no "*" resource on data to the node, its execution role or the indexer', () => {
+    const executionRole = stack.mpcNode.service.taskDefinition.executionRole!;
+    // ecr:GetAuthorizationToken is the one action AWS only offers on "*"; it reaches no data.
+    const isImagePullToken = (statement: PolicyStatement) => actionsOf(statement).join() === 'ecr:GetAuthorizationToken';
+    for (const role of [stack.mpcNode.taskRole, executionRole, stack.lakeIngest.indexer.role!]) {
       const statements = statementsOfRole(role);
       expect(statements.length).toBeGreaterThan(0);
-      for (const statement of statements) {
+      for (const statement of statements.filter((candidate) => !isImagePullToken(candidate))) {
         expect(statement.Effect).toBe('Allow');
         for (const action of actionsOf(statement)) expect(action).not.toContain('*');
         expect(resourcesOf(statement)).not.toContain('*');
       }
     }
+  });
+});
+
+describe('outputs', () => {
+  it('names what the deployment guide needs', () => {
+    template.hasOutput('MeshUrl', { Value: `https://${CONFIG.node.domainName}` });
+    template.hasOutput('MeshLoadBalancerDns', { Value: { 'Fn::GetAtt': [logicalId(stack.mpcNode.loadBalancer), 'DNSName'] } });
+    template.hasOutput('NearAccountKeySecretArn', { Value: ref(stack.mpcNode.accountKeySecret) });
+    template.hasOutput('MeshIdentityKeySecretArn', { Value: ref(stack.mpcNode.meshIdentityKeySecret) });
+    template.hasOutput('LakeBucketName', { Value: ref(stack.lakeIngest.bucket) });
+    template.hasOutput('NodeLogGroupName', { Value: ref(stack.mpcNode.logGroup) });
+    template.hasOutput('StockpilePolicyParameterName', { Value: ref(stack.scaling.policyParameter) });
+    template.hasOutput('AlarmTopicArn', { Value: ref(stack.observability.alarmTopic) });
   });
 });
 

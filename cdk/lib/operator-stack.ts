@@ -71,10 +71,23 @@ export class OperatorStack extends Stack {
       node: this.mpcNode,
     });
 
-    new CfnOutput(this, 'LakeBucketName', {
-      value: this.lakeIngest.bucket.bucketName,
-      description: 'Where the operator\'s NEAR Lake writer puts <height>/block.json and shard_<n>.json',
-    });
-    new CfnOutput(this, 'AlarmTopicArn', { value: this.observability.alarmTopic.topicArn });
+    // Stack-level outputs keep plain names: docs/deploy.md refers to them.
+    const outputs: Record<string, { value: string; description: string }> = {
+      LakeBucketName: {
+        value: this.lakeIngest.bucket.bucketName,
+        description: "Where the operator's NEAR Lake writer puts <height>/block.json and shard_<n>.json",
+      },
+      MeshLoadBalancerDns: {
+        value: this.mpcNode.loadBalancer.loadBalancerDnsName,
+        description: `Point ${config.node.domainName} (CNAME or alias) at this name`,
+      },
+      MeshUrl: { value: this.mpcNode.meshUrl, description: "The participant url to register in the contract" },
+      NearAccountKeySecretArn: { value: this.mpcNode.accountKeySecret.secretArn, description: "Ed25519 seed of the node's NEAR access key" },
+      MeshIdentityKeySecretArn: { value: this.mpcNode.meshIdentityKeySecret.secretArn, description: 'Ed25519 seed of the mesh identity' },
+      NodeLogGroupName: { value: this.mpcNode.logGroup.logGroupName, description: 'mpc-node logs (public keys, health, errors)' },
+      StockpilePolicyParameterName: { value: this.scaling.policyParameter.parameterName, description: 'JSON stockpile policy the node follows' },
+      AlarmTopicArn: { value: this.observability.alarmTopic.topicArn, description: 'Subscribe on-call here' },
+    };
+    for (const [id, output] of Object.entries(outputs)) new CfnOutput(this, id, output);
   }
 }

@@ -4,8 +4,20 @@ import { Construct } from 'constructs';
 import type { OperatorConfig } from './config.js';
 import type { NodeService } from './node-service.js';
 
-/** Environment variable naming the SSM parameter that holds the node's stockpile policy. */
-export const STOCKPILE_POLICY_PARAMETER_ENV = 'STOCKPILE_POLICY_PARAMETER';
+/**
+ * Node environment for the stockpile. The first three are the static targets services/mpc-node/config.ts
+ * reads today, set to the policy's floor (an idle network keeps only that); the parameter name is for the
+ * demand-following policy below, which the node is to read once it implements it.
+ */
+export const STOCKPILE_ENVIRONMENT = {
+  presignatureTarget: 'PRESIGNATURE_TARGET',
+  tripleTarget: 'TRIPLE_TARGET',
+  maxConcurrentGenerations: 'MAX_CONCURRENT_GENERATIONS',
+  policyParameter: 'STOCKPILE_POLICY_PARAMETER',
+} as const;
+
+/** One presignature consumes two triples. */
+const TRIPLES_PER_PRESIGNATURE = 2;
 
 /** The JSON document in the parameter; the node re-reads it every few minutes. */
 export interface StockpilePolicy {
@@ -39,7 +51,8 @@ export interface StockpileScalingProps {
  *   target = clamp(minPresignatures, maxPresignatures, ceil(rate × coverSeconds))
  * presignatures (two triples each), running at most `maxGenerationConcurrency` generation protocols, and
  * fewer the smaller the deficit. The policy is an SSM parameter, so an operator can raise it ahead of a
- * known launch without a deployment (the next deployment writes the configured values back).
+ * known launch without a deployment (the next deployment writes the configured values back). Until the
+ * node reads it, the static targets above hold the stockpile at the floor.
  */
 export class StockpileScaling extends Construct {
   readonly policyParameter: ssm.StringParameter;
@@ -58,6 +71,12 @@ export class StockpileScaling extends Construct {
         resources: [this.policyParameter.parameterArn],
       }),
     );
-    props.node.container.addEnvironment(STOCKPILE_POLICY_PARAMETER_ENV, this.policyParameter.parameterName);
+    const environment = {
+      [STOCKPILE_ENVIRONMENT.presignatureTarget]: props.stockpile.minPresignatures,
+      [STOCKPILE_ENVIRONMENT.tripleTarget]: TRIPLES_PER_PRESIGNATURE * props.stockpile.minPresignatures,
+      [STOCKPILE_ENVIRONMENT.maxConcurrentGenerations]: props.stockpile.maxGenerationConcurrency,
+      [STOCKPILE_ENVIRONMENT.policyParameter]: this.policyParameter.parameterName,
+    };
+    for (const [name, value] of Object.entries(environment)) props.node.container.addEnvironment(name, String(value));
   }
 }
