@@ -84,9 +84,12 @@ export abstract class DealingProtocol<P extends GroupPoint<P>, Output> implement
   private readonly shares = new Map<ParticipantId, bigint>();
   private readonly outbox: Action<Output>[] = [];
 
-  private started = false;
-  private ownDigest: Uint8Array | undefined;
-  private returned = false;
+  /** Round 1 not yet sent; waiting for every dealing; waiting for every echo and share; returned. */
+  private phase: 'start' | 'dealings' | 'echoes-and-shares' | 'done' = 'start';
+  /** This party's echo, once sent. */
+  private ownDigest: Uint8Array = new Uint8Array();
+  /** Σ of all dealings' commitments, once every dealing is in. */
+  private summed: readonly P[] = [];
   private failure: ProtocolAbort | undefined;
 
   protected constructor(setup: EngineSetup<P>) {
@@ -120,7 +123,7 @@ export abstract class DealingProtocol<P extends GroupPoint<P>, Output> implement
   }
 
   message(from: ParticipantId, data: Uint8Array): void {
-    if (this.failure !== undefined || this.returned) return;
+    if (this.failure !== undefined || this.phase === 'done') return;
     try {
       this.receive(from, data);
     } catch (error) {
@@ -167,12 +170,12 @@ export abstract class DealingProtocol<P extends GroupPoint<P>, Output> implement
 
   poke(): Action<Output> {
     if (this.failure !== undefined) throw this.failure;
-    if (this.returned) throw new Error('protocol already returned its output; it must not be poked again');
+    if (this.phase === 'done') throw new Error('protocol already returned its output; it must not be poked again');
     // A phase may complete without sending anything (a joiner's start), so keep going until there is
     // something to do or nothing more can happen with the messages received so far.
     while (this.outbox.length === 0 && this.advance());
     const action = this.outbox.shift() ?? { kind: 'wait' };
-    if (action.kind === 'return') this.returned = true;
+    if (action.kind === 'return') this.phase = 'done';
     return action;
   }
 
@@ -185,8 +188,8 @@ export abstract class DealingProtocol<P extends GroupPoint<P>, Output> implement
   /** Runs the next phase if its inputs are all here; returns whether it did. */
   private advance(): boolean {
     const { instance, polynomial, receivers } = this.setup;
-    if (!this.started) {
-      this.started = true;
+    if (this.phase === 'start') {
+      this.phase = 'dealings';
       if (polynomial !== undefined) {
         const { commitments, proofOfKnowledge } = polynomial;
         const bytes = this.send({ kind: 'commitments', instance, commitments, proofOfKnowledge });
@@ -194,9 +197,10 @@ export abstract class DealingProtocol<P extends GroupPoint<P>, Output> implement
       }
       return true;
     }
-    if (this.ownDigest === undefined) {
+    if (this.phase === 'dealings') {
       // A party that only deals checks nothing and waits for nothing: it sends its shares and is done.
       if (this.isReceiver && this.dealings.size < this.dealers.length) return false;
+      this.phase = 'echoes-and-shares';
       if (this.isReceiver) {
         const dealings = this.inDealerOrder(this.dealings);
         for (const [dealer, dealing] of dealings) {
@@ -206,11 +210,10 @@ export abstract class DealingProtocol<P extends GroupPoint<P>, Output> implement
           }
           this.checkDealing(dealer, dealing);
         }
+        this.summed = this.sumCommitments(dealings);
         this.checkSummedCommitments(dealings);
         this.ownDigest = this.digest(dealings);
         this.send({ kind: 'echo', instance, digest: this.ownDigest });
-      } else {
-        this.ownDigest = new Uint8Array();
       }
       if (polynomial !== undefined) {
         for (const receiver of receivers) {
@@ -222,7 +225,7 @@ export abstract class DealingProtocol<P extends GroupPoint<P>, Output> implement
       if (!this.isReceiver) this.outbox.push({ kind: 'return', output: this.toOutput(undefined) });
       return true;
     }
-    if (this.echoes.size < receivers.length - 1 || this.shares.size < this.dealers.length) return false;
+    if (this.phase !== 'echoes-and-shares' || this.echoes.size < receivers.length - 1 || this.shares.size < this.dealers.length) return false;
     for (const receiver of receivers) {
       if (receiver !== this.me && !equalBytes(this.echoes.get(receiver)!, this.ownDigest)) {
         this.abort('echo', `participant ${receiver} received different commitments broadcasts than this party (it or a dealer equivocated)`, receiver);
@@ -239,10 +242,9 @@ export abstract class DealingProtocol<P extends GroupPoint<P>, Output> implement
       }
       privateShare = group.Fn.add(privateShare, share);
     }
-    const summed = this.sumCommitments(dealings);
     const verifyingShares = new Map<ParticipantId, Uint8Array>();
     for (const receiver of receivers) {
-      const point = evaluatePublicCommitment(this.suite, summed, participantScalar(receiver));
+      const point = evaluatePublicCommitment(this.suite, this.summed, participantScalar(receiver));
       // Only a dealer knowing every other dealer's polynomial could aim the sum at the identity.
       if (point.is0()) this.abort('verifying-share', `participant ${receiver}'s verifying share is the identity`);
       verifyingShares.set(receiver, point.toBytes(true));
@@ -255,7 +257,7 @@ export abstract class DealingProtocol<P extends GroupPoint<P>, Output> implement
         threshold: this.setup.threshold,
         me: this.me,
         privateShare,
-        publicKey: summed[0]!.toBytes(true),
+        publicKey: this.summed[0]!.toBytes(true),
         verifyingShares,
       }),
     });
@@ -263,16 +265,16 @@ export abstract class DealingProtocol<P extends GroupPoint<P>, Output> implement
   }
 
   /**
-   * The summed commitments define the key and every verifying share: they must lie in the prime-order
-   * subgroup (a small-order component cancels out of no signature) and commit to the right key.
+   * The summed commitments define the key and every verifying share, so they must lie in the
+   * prime-order subgroup (a small-order component would end up in the public key) and commit to the
+   * right key.
    */
   private checkSummedCommitments(dealings: ReadonlyMap<ParticipantId, Dealing<P>>): void {
-    const summed = this.sumCommitments(dealings);
-    if (!summed.every((point) => this.suite.isPrimeOrder(point))) {
+    if (!this.summed.every((point) => this.suite.isPrimeOrder(point))) {
       const culprit = [...dealings].find(([, dealing]) => !dealing.commitments.every((point) => this.suite.isPrimeOrder(point)))?.[0];
       this.abort('commitments', 'a commitment has a small-order component', culprit);
     }
-    this.checkPublicKey(summed[0]!);
+    this.checkPublicKey(this.summed[0]!);
   }
 
   private inDealerOrder<V>(values: ReadonlyMap<ParticipantId, V>): ReadonlyMap<ParticipantId, V> {
