@@ -15,6 +15,7 @@ import type { Secp256k1Point } from '../../kdf.js';
 import { BASE_OT_COUNT, getBit } from './bit-matrix.js';
 import { SEED_BYTES } from './aes.js';
 import { encodePointsUncompressed } from './points.js';
+import { multiplySecret } from './glv-multiply.js';
 
 const KEY_DOMAIN = new TextEncoder().encode('chainsig/triples/base-ot/v1');
 
@@ -84,8 +85,8 @@ export function baseOtSenderFinish(
   bigX: readonly Secp256k1Point[],
 ): { readonly seeds0: Uint8Array; readonly seeds1: Uint8Array } {
   if (bigX.length !== BASE_OT_COUNT) throw new RangeError('base OT needs 128 receiver points');
-  const yY = secret.bigY.multiply(secret.y);
-  const shared0 = bigX.map((point) => SECP256K1.scale(point, secret.y));
+  const yY = multiplySecret(secret.bigY, secret.y);
+  const shared0 = bigX.map((point) => multiplySecret(point, secret.y));
   const shared1 = shared0.map((point) => point.subtract(yY));
   // Xₖ = Y would make the second key the hash of the identity: only a cheating receiver does that.
   if (shared1.some((point) => point.is0())) throw new RangeError('a base-OT receiver point equals the sender point Y');

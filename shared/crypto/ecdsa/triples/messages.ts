@@ -138,32 +138,31 @@ function readCommitments(r: ByteReader, shape: RunShape): PolynomialCommitments 
   return { e, f, l };
 }
 
-// Round 2 broadcast: confirmation of everyone's round-1 hashes, the opening, proofs of e(0), f(0).
+// Round 2 broadcast: confirmation of everyone's round-1 hashes, the opening, and one batched
+// proof of knowledge of every e(0) and f(0) (statements E(0) of all triples, then F(0)).
 export interface CommitmentOpening {
   readonly confirmation: Uint8Array;
   readonly randomizer: Uint8Array;
   /** Exactly the bytes the round-1 hash covers. */
   readonly encodedCommitments: Uint8Array;
   readonly commitments: PolynomialCommitments;
-  readonly eProofs: DlogProof[];
-  readonly fProofs: DlogProof[];
+  readonly proof: DlogProof;
 }
 
-function writeDlogProofs(w: ByteWriter, proofs: readonly DlogProof[]): void {
-  writePoints(w, proofs.map((proof) => proof.commitment));
-  for (const proof of proofs) writeScalar(w, proof.response);
+function writeDlogProof(w: ByteWriter, proof: DlogProof): void {
+  writePoints(w, [proof.commitment]);
+  writeScalar(w, proof.response);
 }
 
-function readDlogProofs(r: ByteReader, count: number): DlogProof[] {
-  const commitments = readPoints(r, count);
-  return commitments.map((commitment) => ({ commitment, response: readScalar(r) }));
+function readDlogProof(r: ByteReader): DlogProof {
+  const commitment = readPoint(r);
+  return { commitment, response: readScalar(r) };
 }
 
 export function encodeCommitmentOpening(opening: Omit<CommitmentOpening, 'commitments'>): Uint8Array {
-  const w = writer(Tag.commitmentOpening, 2 * HASH_BYTES + opening.encodedCommitments.length + 4 * opening.eProofs.length * 97);
+  const w = writer(Tag.commitmentOpening, 2 * HASH_BYTES + opening.encodedCommitments.length + 97);
   w.fixed(opening.confirmation).fixed(opening.randomizer).fixed(opening.encodedCommitments);
-  writeDlogProofs(w, opening.eProofs);
-  writeDlogProofs(w, opening.fProofs);
+  writeDlogProof(w, opening.proof);
   return w.finish();
 }
 
@@ -174,10 +173,9 @@ export function decodeCommitmentOpening(data: Uint8Array, shape: RunShape): Comm
   const start = r.position;
   const commitments = readCommitments(r, shape);
   const encodedCommitments = data.slice(start, r.position);
-  const eProofs = readDlogProofs(r, shape.batchSize);
-  const fProofs = readDlogProofs(r, shape.batchSize);
+  const proof = readDlogProof(r);
   r.end();
-  return { confirmation, randomizer, encodedCommitments, commitments, eProofs, fProofs };
+  return { confirmation, randomizer, encodedCommitments, commitments, proof };
 }
 
 // Round 3 broadcast: Cᵢ = eᵢ(0)·F(0) per triple, with a dlog-eq proof against Eᵢ(0).
@@ -202,25 +200,25 @@ export function decodeProductCommitments(data: Uint8Array, shape: RunShape): Pro
   return { products, proofs };
 }
 
-// Final broadcast: Ĉᵢ = cᵢ·G for the additive product share cᵢ, with a dlog proof.
+// Final broadcast: Ĉᵢ = cᵢ·G for the additive product shares cᵢ, with one batched dlog proof.
 export interface MultiplicationCommitments {
   readonly commitments: Secp256k1Point[];
-  readonly proofs: DlogProof[];
+  readonly proof: DlogProof;
 }
 
 export function encodeMultiplicationCommitments(message: MultiplicationCommitments): Uint8Array {
-  const w = writer(Tag.multiplicationCommitments, message.commitments.length * (2 * 65 + 32));
+  const w = writer(Tag.multiplicationCommitments, message.commitments.length * 65 + 97);
   writePoints(w, message.commitments);
-  writeDlogProofs(w, message.proofs);
+  writeDlogProof(w, message.proof);
   return w.finish();
 }
 
 export function decodeMultiplicationCommitments(data: Uint8Array, shape: RunShape): MultiplicationCommitments {
   const r = reader(data, Tag.multiplicationCommitments, 'triples/multiplication-commitments');
   const commitments = readPoints(r, shape.batchSize);
-  const proofs = readDlogProofs(r, shape.batchSize);
+  const proof = readDlogProof(r);
   r.end();
-  return { commitments, proofs };
+  return { commitments, proof };
 }
 
 // Private, OT-extension receiver → sender: the base-OT sender point Y.

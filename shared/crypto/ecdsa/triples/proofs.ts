@@ -2,15 +2,17 @@
  * Fiat–Shamir Maurer proofs on secp256k1 in (commitment, response) form, so that many of them
  * can be verified in one multi-scalar multiplication:
  *
- * - dlog: knowledge of x with P = x·G. Commitment R = k·G, c = H(τ, P, R), s = k + c·x; valid iff
- *   s·G = R + c·P.
- * - dlog-eq (Chaum–Pedersen): the same x in P = x·G and Q = x·H. R₁ = k·G, R₂ = k·H,
- *   c = H(τ, H, P, Q, R₁, R₂), s = k + c·x; valid iff s·G = R₁ + c·P and s·H = R₂ + c·Q.
+ * - batched dlog: knowledge of x₁ … x_K with Pₖ = xₖ·G, as one Schnorr proof for the statement
+ *   P* = Σ ρₖ·Pₖ with ρₖ = H(H(τ, P₁ … P_K), k) (Gennaro–Leigh–Sundaram–Yerazunis 2004 batch proof:
+ *   an extractor rewinding over K choices of ρ solves for every xₖ). Commitment R = k·G,
+ *   c = H(H(τ, P₁ … P_K), R), s = k + c·Σ ρₖ·xₖ; valid iff s·G = R + c·P*. K = 1 is a plain Schnorr proof.
+ * - dlog-eq (Chaum–Pedersen), one per statement: the same x in P = x·G and Q = x·H. R₁ = k·G,
+ *   R₂ = k·H, c = H(τ, H, P, Q, R₁, R₂), s = k + c·x; valid iff s·G = R₁ + c·P and s·H = R₂ + c·Q.
  *
- * τ is the caller's transcript (session, agreed commitments, prover, triple index, statement
- * kind), so a proof cannot be replayed in another run, for another party or another triple.
- * Batch verification weights every equation with an independent 128-bit random ρ chosen by the
- * verifier (small-exponent test): a false proof passes with probability ≤ 2⁻¹²⁸.
+ * τ is the caller's transcript (session, agreed commitments, prover, statement kind, index), so
+ * a proof cannot be replayed in another run, for another party or another statement.
+ * Verification weights every equation with an independent 128-bit random weight chosen by the
+ * verifier (small-exponent batch test): a false equation passes with probability ≤ 2⁻¹²⁸.
  */
 import { pippenger } from '@noble/curves/abstract/curve.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
@@ -18,9 +20,11 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToNumberBE } from '@noble/curves/utils.js';
 import { randomScalar, SECP256K1 } from '../../group.js';
 import type { Secp256k1Point } from '../../kdf.js';
+import { multiplySecret } from './glv-multiply.js';
 
 const Fn = SECP256K1.Fn;
 const DLOG_DOMAIN = new TextEncoder().encode('chainsig/triples/dlog/v1');
+const DLOG_BATCH_DOMAIN = new TextEncoder().encode('chainsig/triples/dlog-batch/v1');
 const DLOG_EQ_DOMAIN = new TextEncoder().encode('chainsig/triples/dlog-eq/v1');
 
 export interface DlogProof {
@@ -44,16 +48,45 @@ function challenge(domain: Uint8Array, transcript: Uint8Array, points: readonly 
   return Fn.create(bytesToNumberBE(sha256(input)));
 }
 
-export function proveDlog(
+/**
+ * The statement digest H(τ, P₁ … P_K) and ρ₁ … ρ_K (128-bit) of a batched dlog statement. The
+ * challenge hashes the digest instead of P*, so verifiers never need P* as a point.
+ */
+function batchWeights(transcript: Uint8Array, statements: readonly Secp256k1Point[]): { digest: Uint8Array; weights: bigint[] } {
+  const digest = sha256(concat([DLOG_BATCH_DOMAIN, transcript, ...statements.map((point) => point.toBytes(false))]));
+  const weights = statements.map((_, k) => {
+    const input = new Uint8Array(36);
+    input.set(digest);
+    new DataView(input.buffer).setUint32(32, k, true);
+    return bytesToNumberBE(sha256(input).subarray(0, 16));
+  });
+  return { digest, weights };
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
+
+/** One proof of knowledge of every secrets[k] = log_G statements[k]. */
+export function proveDlogs(
   transcript: Uint8Array,
-  secret: bigint,
-  statement: Secp256k1Point,
+  secrets: readonly bigint[],
+  statements: readonly Secp256k1Point[],
   rng: (length: number) => Uint8Array,
 ): DlogProof {
+  if (secrets.length !== statements.length || secrets.length === 0) throw new RangeError('one secret per statement expected');
+  const { digest, weights } = batchWeights(transcript, statements);
+  const combinedSecret = secrets.reduce((sum, secret, k) => Fn.add(sum, Fn.mul(weights[k]!, secret)), 0n);
   const nonce = randomScalar(Fn, rng);
   const commitment = SECP256K1.scaleBase(nonce);
-  const c = challenge(DLOG_DOMAIN, transcript, [statement, commitment]);
-  return { commitment, response: Fn.add(nonce, Fn.mul(c, secret)) };
+  const c = challenge(DLOG_DOMAIN, digest, [commitment]);
+  return { commitment, response: Fn.add(nonce, Fn.mul(c, combinedSecret)) };
 }
 
 export function proveDlogEq(
@@ -66,18 +99,18 @@ export function proveDlogEq(
 ): DlogEqProof {
   const nonce = randomScalar(Fn, rng);
   const commitment1 = SECP256K1.scaleBase(nonce);
-  const commitment2 = SECP256K1.scale(base2, nonce);
+  const commitment2 = multiplySecret(base2, nonce);
   const c = challenge(DLOG_EQ_DOMAIN, transcript, [base2, statement1, statement2, commitment1, commitment2]);
   return { commitment1, commitment2, response: Fn.add(nonce, Fn.mul(c, secret)) };
 }
 
 /**
- * Accumulates equations Σ scalarᵢ·Pointᵢ = 0 and checks their random linear combination with
- * one MSM. Only for public data: the MSM is not constant time.
+ * Accumulates equations Σ scalarᵢ·Pointᵢ = 0, each under its own random weight, and checks them
+ * with one MSM. A point that appears in several equations (the same object) is added once with
+ * the summed scalar. Only for public data: the MSM is not constant time.
  */
 export class LinearCheck {
-  private readonly points: Secp256k1Point[] = [];
-  private readonly scalars: bigint[] = [];
+  private readonly terms = new Map<Secp256k1Point, bigint>();
   private baseScalar = 0n;
 
   constructor(private readonly rng: (length: number) => Uint8Array) {}
@@ -88,8 +121,7 @@ export class LinearCheck {
   }
 
   addTerm(point: Secp256k1Point, scalar: bigint): void {
-    this.points.push(point);
-    this.scalars.push(Fn.create(scalar));
+    this.terms.set(point, Fn.add(this.terms.get(point) ?? 0n, Fn.create(scalar)));
   }
 
   addBase(scalar: bigint): void {
@@ -97,17 +129,28 @@ export class LinearCheck {
   }
 
   holds(): boolean {
-    const sum = pippenger(secp256k1.Point, [...this.points, SECP256K1.generator], [...this.scalars, this.baseScalar]);
-    return sum.is0();
+    return LinearCheck.allHold([this]);
   }
 
-  /** Adds the weighted equation s·G − R − c·P = 0 of a dlog proof. */
-  addDlog(transcript: Uint8Array, statement: Secp256k1Point, proof: DlogProof): void {
-    const c = challenge(DLOG_DOMAIN, transcript, [statement, proof.commitment]);
+  /** Whether every equation of every check holds, in one MSM over their union. */
+  static allHold(checks: readonly LinearCheck[]): boolean {
+    const merged = new Map<Secp256k1Point, bigint>([[SECP256K1.generator, 0n]]);
+    for (const check of checks) {
+      merged.set(SECP256K1.generator, Fn.add(merged.get(SECP256K1.generator)!, check.baseScalar));
+      for (const [point, scalar] of check.terms) merged.set(point, Fn.add(merged.get(point) ?? 0n, scalar));
+    }
+    return pippenger(secp256k1.Point, [...merged.keys()], [...merged.values()]).is0();
+  }
+
+  /** Adds the weighted equation s·G − R − c·Σ ρₖ·Pₖ = 0 of a batched dlog proof. */
+  addDlogs(transcript: Uint8Array, statements: readonly Secp256k1Point[], proof: DlogProof): void {
+    const { digest, weights } = batchWeights(transcript, statements);
+    const c = challenge(DLOG_DOMAIN, digest, [proof.commitment]);
     const rho = this.weight();
     this.addBase(rho * proof.response);
     this.addTerm(proof.commitment, -rho);
-    this.addTerm(statement, -rho * c);
+    const factor = Fn.mul(rho, c);
+    statements.forEach((statement, k) => this.addTerm(statement, -factor * weights[k]!));
   }
 
   /** Adds both weighted equations of a dlog-eq proof. */

@@ -67,8 +67,8 @@ describe('triple generation against malicious parties', () => {
     expect(settled.outputs.size).toBe(0);
   });
 
-  it('a bad dlog proof of f(0) is blamed on its prover', () => {
-    // The last byte of the opening is the last byte of the last f(0) proof response.
+  it('a bad proof of knowledge of e(0), f(0) is blamed on its prover', () => {
+    // The last byte of the opening is the last byte of the batched proof's response.
     const settled = run(tamperOnce(2, 0, Tag.commitmentOpening, flipByte((data) => data.length - 1)));
     expectAbort(settled, 0, 'round-2/dlog-proof', 2);
     expect(settled.outputs.size).toBe(0);

@@ -61,13 +61,17 @@ import {
   peekTag,
   Tag,
   type CommitmentOpening,
+  type MultiplicationCommitments,
   type PolynomialCommitments,
+  type ProductCommitments,
+  type SharesAndBaseOt,
   type RunShape,
 } from './messages.js';
+import { multiplySecret } from './glv-multiply.js';
 import { mtaReceive, mtaSenderCorrections, mtaSenderShares } from './mta.js';
 import { OtExtensionReceiver, OtExtensionSender } from './ot-extension.js';
 import { normalizePoints } from './points.js';
-import { LinearCheck, proveDlog, proveDlogEq, type DlogProof } from './proofs.js';
+import { LinearCheck, proveDlogEq, proveDlogs } from './proofs.js';
 
 export const TRIPLES_PROTOCOL = 'ecdsa-triples';
 
@@ -100,10 +104,9 @@ type PairRole = 'ot-sender' | 'ot-receiver';
 
 /** Statement labels inside proof transcripts. */
 const enum ProofLabel {
-  e0 = 1,
-  f0 = 2,
-  product = 3,
-  multiplication = 4,
+  constantTerms = 1,
+  product = 2,
+  productShares = 3,
 }
 
 interface PairState {
@@ -404,15 +407,17 @@ class TripleGeneration implements Protocol<readonly Triple[]> {
       baseOtPoints.set(peer, normalizePoints(pair.otSender!.receiveBaseOt(bigY)));
     }
 
-    const prove = (label: ProofLabel, polys: bigint[][], points: Secp256k1Point[][]): DlogProof[] =>
-      polys.map((poly, m) => proveDlog(this.proofTranscript(this.me, label, m), poly[0]!, points[m]![0]!, this.rng));
     this.broadcast(
       encodeCommitmentOpening({
         confirmation: this.confirmation,
         randomizer: this.randomizer,
         encodedCommitments: this.myEncodedCommitments,
-        eProofs: prove(ProofLabel.e0, this.ePolys, this.myCommitments!.e),
-        fProofs: prove(ProofLabel.f0, this.fPolys, this.myCommitments!.f),
+        proof: proveDlogs(
+          this.proofTranscript(this.me, ProofLabel.constantTerms, 0),
+          [...this.ePolys.map((poly) => poly[0]!), ...this.fPolys.map((poly) => poly[0]!)],
+          constantTerms(this.myCommitments!),
+          this.rng,
+        ),
       }),
     );
     for (const peer of this.peers) {
@@ -440,54 +445,60 @@ class TripleGeneration implements Protocol<readonly Triple[]> {
         // Someone sent different round-1 hashes to different parties; who cannot be told here.
         throw new ProtocolAbort(TRIPLES_PROTOCOL, 'round-2/broadcast-consistency', `participant ${peer} saw different round-1 commitment hashes`);
       }
-    }
-    for (const [peer, opening] of openings) {
       if (!equalBytes(this.commitmentHash(peer, opening.randomizer, opening.encodedCommitments), this.commitmentHashes.get(peer)!)) {
         throw new ProtocolAbort(TRIPLES_PROTOCOL, 'round-2/commitment-opening', 'commitments do not match the round-1 hash', peer);
       }
-      const check = new LinearCheck(this.rng);
-      for (let m = 0; m < batchSize; m += 1) {
-        check.addDlog(this.proofTranscript(peer, ProofLabel.e0, m), opening.commitments.e[m]![0]!, opening.eProofs[m]!);
-        check.addDlog(this.proofTranscript(peer, ProofLabel.f0, m), opening.commitments.f[m]![0]!, opening.fProofs[m]!);
-      }
-      if (!check.holds()) throw new ProtocolAbort(TRIPLES_PROTOCOL, 'round-2/dlog-proof', 'a proof of knowledge of e(0) or f(0) is invalid', peer);
       this.commitments.set(peer, opening.commitments);
     }
     this.commitments.set(this.me, this.myCommitments!);
+    this.verifyPerPeer('round-2/dlog-proof', 'the proof of knowledge of e(0) and f(0) is invalid', (peer, check) => {
+      const commitments = this.commitments.get(peer)!;
+      check.addDlogs(this.proofTranscript(peer, ProofLabel.constantTerms, 0), constantTerms(commitments), openings.get(peer)!.proof);
+    });
 
+    const sum = (pick: (c: PolynomialCommitments) => Secp256k1Point[][]): Secp256k1Point[][] =>
+      pick(this.myCommitments!).map((coefficients, m) =>
+        normalizePoints(coefficients.map((_, k) => this.participants.reduce((acc, id) => acc.add(pick(this.commitments.get(id)!)[m]![k]!), SECP256K1.identity))),
+      );
     const aShares = this.ePolys.map((poly) => evaluatePolynomial(Fn, poly, myX));
     const bShares = this.fPolys.map((poly) => evaluatePolynomial(Fn, poly, myX));
-    const baseOtPoints = new Map<ParticipantId, Secp256k1Point[]>();
+    const received = new Map<ParticipantId, SharesAndBaseOt>();
     for (const peer of this.peers) {
       const withPoints = this.role(peer) === 'ot-receiver';
       const message = this.fromPeer('round-2/private-shares', peer, () =>
         decodeSharesAndBaseOt(this.received(Tag.sharesAndBaseOtReceiverPoints, peer), this.shape, withPoints),
       );
-      const commitments = this.commitments.get(peer)!;
-      const check = new LinearCheck(this.rng);
+      received.set(peer, message);
       for (let m = 0; m < batchSize; m += 1) {
-        addShareEquation(check, message.eShares[m]!, commitments.e[m]!, myX);
-        addShareEquation(check, message.fShares[m]!, commitments.f[m]!, myX);
         aShares[m] = Fn.add(aShares[m]!, message.eShares[m]!);
         bShares[m] = Fn.add(bShares[m]!, message.fShares[m]!);
       }
-      if (!check.holds()) throw new ProtocolAbort(TRIPLES_PROTOCOL, 'round-2/private-shares', 'shares do not match the commitments', peer);
-      if (message.baseOtPoints !== undefined) baseOtPoints.set(peer, message.baseOtPoints);
     }
-    const sum = (pick: (c: PolynomialCommitments) => Secp256k1Point[][]): Secp256k1Point[][] =>
-      pick(this.myCommitments!).map((coefficients, m) =>
-        normalizePoints(coefficients.map((_, k) => this.participants.reduce((acc, id) => acc.add(pick(this.commitments.get(id)!)[m]![k]!), SECP256K1.identity))),
-      );
     this.aggregates = { e: sum((c) => c.e), f: sum((c) => c.f), l: sum((c) => c.l), aShares, bShares };
+    // My total shares must lie on the summed commitments; only if not, find whose shares do not.
+    const total = new LinearCheck(this.rng);
+    for (let m = 0; m < batchSize; m += 1) {
+      addShareEquation(total, aShares[m]!, this.aggregates.e[m]!, myX);
+      addShareEquation(total, bShares[m]!, this.aggregates.f[m]!, myX);
+    }
+    if (!total.holds()) {
+      this.verifyPerPeer('round-2/private-shares', 'shares do not match the commitments', (peer, check) => {
+        const { eShares, fShares } = received.get(peer)!;
+        const { e, f } = this.commitments.get(peer)!;
+        eShares.forEach((share, m) => addShareEquation(check, share, e[m]!, myX));
+        fShares.forEach((share, m) => addShareEquation(check, share, f[m]!, myX));
+      });
+      throw new ProtocolAbort(TRIPLES_PROTOCOL, 'round-2/private-shares', 'my own shares do not match my commitments');
+    }
 
     for (const [peer, pair] of this.pairs) {
       if (pair.role !== 'ot-receiver') continue;
-      const correction = this.fromPeer('round-2/base-ot', peer, () => pair.otReceiver!.extend(baseOtPoints.get(peer)!));
+      const correction = this.fromPeer('round-2/base-ot', peer, () => pair.otReceiver!.extend(received.get(peer)!.baseOtPoints!));
       this.sendPrivate(peer, encodeOtCorrection(correction));
     }
 
     const bigB = this.aggregates.f.map((coefficients) => coefficients[0]!);
-    const products = normalizePoints(this.ePolys.map((poly, m) => SECP256K1.scale(bigB[m]!, poly[0]!)));
+    const products = normalizePoints(this.ePolys.map((poly, m) => multiplySecret(bigB[m]!, poly[0]!)));
     const proofs = this.ePolys.map((poly, m) =>
       proveDlogEq(this.proofTranscript(this.me, ProofLabel.product, m), poly[0]!, bigB[m]!, this.myCommitments!.e[m]![0]!, products[m]!, this.rng),
     );
@@ -498,16 +509,17 @@ class TripleGeneration implements Protocol<readonly Triple[]> {
   private round4(): void {
     const bigB = this.aggregates!.f.map((coefficients) => coefficients[0]!);
     const total = [...this.products];
+    const messages = new Map<ParticipantId, ProductCommitments>();
     for (const peer of this.peers) {
       const message = this.fromPeer('round-3/product-commitments', peer, () => decodeProductCommitments(this.received(Tag.productCommitments, peer), this.shape));
-      const check = new LinearCheck(this.rng);
-      const eCommitments = this.commitments.get(peer)!.e;
-      message.products.forEach((product, m) => {
-        check.addDlogEq(this.proofTranscript(peer, ProofLabel.product, m), bigB[m]!, eCommitments[m]![0]!, product, message.proofs[m]!);
-        total[m] = total[m]!.add(product);
-      });
-      if (!check.holds()) throw new ProtocolAbort(TRIPLES_PROTOCOL, 'round-3/dlog-eq-proof', 'a proof that C = e(0)·F(0) is invalid', peer);
+      messages.set(peer, message);
+      message.products.forEach((product, m) => (total[m] = total[m]!.add(product)));
     }
+    this.verifyPerPeer('round-3/dlog-eq-proof', 'a proof that C = e(0)·F(0) is invalid', (peer, check) => {
+      const { products, proofs } = messages.get(peer)!;
+      const eCommitments = this.commitments.get(peer)!.e;
+      products.forEach((product, m) => check.addDlogEq(this.proofTranscript(peer, ProofLabel.product, m), bigB[m]!, eCommitments[m]![0]!, product, proofs[m]!));
+    });
     this.products = normalizePoints(total);
     for (const [peer, pair] of this.pairs) {
       if (pair.role !== 'ot-sender') continue;
@@ -575,9 +587,9 @@ class TripleGeneration implements Protocol<readonly Triple[]> {
       return share;
     });
     const commitments = normalizePoints(this.productShares.map((share) => SECP256K1.scaleBase(share)));
-    const proofs = this.productShares.map((share, m) => proveDlog(this.proofTranscript(this.me, ProofLabel.multiplication, m), share, commitments[m]!, this.rng));
+    const proof = proveDlogs(this.proofTranscript(this.me, ProofLabel.productShares, 0), this.productShares, commitments, this.rng);
     this.myMultiplicationCommitments = commitments;
-    this.broadcast(encodeMultiplicationCommitments({ commitments, proofs }));
+    this.broadcast(encodeMultiplicationCommitments({ commitments, proof }));
     for (const peer of this.peers) {
       const x = participantScalar(peer);
       this.sendPrivate(peer, encodeProductShares(this.lPolys.map((poly, m) => Fn.add(evaluatePolynomial(Fn, poly, x), this.productShares[m]!))));
@@ -590,31 +602,39 @@ class TripleGeneration implements Protocol<readonly Triple[]> {
     const aggregates = this.aggregates!;
     const sums = [...this.myMultiplicationCommitments];
     const cShares = this.lPolys.map((poly, m) => Fn.add(evaluatePolynomial(Fn, poly, myX), this.productShares[m]!));
+    const messages = new Map<ParticipantId, MultiplicationCommitments>();
+    const received = new Map<ParticipantId, bigint[]>();
     for (const peer of this.peers) {
       const message = this.fromPeer('round-8/multiplication-commitments', peer, () =>
         decodeMultiplicationCommitments(this.received(Tag.multiplicationCommitments, peer), this.shape),
       );
-      const proofCheck = new LinearCheck(this.rng);
-      message.commitments.forEach((commitment, m) => {
-        proofCheck.addDlog(this.proofTranscript(peer, ProofLabel.multiplication, m), commitment, message.proofs[m]!);
-        sums[m] = sums[m]!.add(commitment);
-      });
-      if (!proofCheck.holds()) throw new ProtocolAbort(TRIPLES_PROTOCOL, 'round-8/dlog-proof', 'a proof of knowledge of a product share is invalid', peer);
+      messages.set(peer, message);
+      message.commitments.forEach((commitment, m) => (sums[m] = sums[m]!.add(commitment)));
       const shares = this.fromPeer('round-8/product-shares', peer, () => decodeProductShares(this.received(Tag.productShares, peer), this.shape));
-      // Peer's polynomial lⱼ + cⱼ is committed by (Ĉⱼ, Lⱼ,₁ … Lⱼ,ₜ₋₁).
-      const shareCheck = new LinearCheck(this.rng);
-      const lCommitments = this.commitments.get(peer)!.l;
-      shares.forEach((share, m) => {
-        addShareEquation(shareCheck, share, [message.commitments[m]!, ...lCommitments[m]!], myX);
-        cShares[m] = Fn.add(cShares[m]!, share);
-      });
-      if (!shareCheck.holds()) throw new ProtocolAbort(TRIPLES_PROTOCOL, 'round-8/product-shares', 'product shares do not match the commitments', peer);
+      received.set(peer, shares);
+      shares.forEach((share, m) => (cShares[m] = Fn.add(cShares[m]!, share)));
     }
+    this.verifyPerPeer('round-8/dlog-proof', 'the proof of knowledge of the product shares is invalid', (peer, check) => {
+      const { commitments, proof } = messages.get(peer)!;
+      check.addDlogs(this.proofTranscript(peer, ProofLabel.productShares, 0), commitments, proof);
+    });
     for (let m = 0; m < batchSize; m += 1) {
       if (!sums[m]!.equals(this.products[m]!)) {
         // Σ Ĉᵢ ≠ a·b·G: some multiplication (MTA) input was wrong; the culprit is not identifiable.
         throw new ProtocolAbort(TRIPLES_PROTOCOL, 'final/multiplication-check', `triple ${m}: the product shares do not add up to C = a·B`);
       }
+    }
+    // c(me)·G = C + Σₖ meᵏ·Lₖ (C = Σ Ĉᵢ was just checked); only if not, find whose shares do not match.
+    const total = new LinearCheck(this.rng);
+    cShares.forEach((share, m) => addShareEquation(total, share, [this.products[m]!, ...aggregates.l[m]!], myX));
+    if (!total.holds()) {
+      this.verifyPerPeer('round-8/product-shares', 'product shares do not match the commitments', (peer, check) => {
+        // Peer's polynomial lⱼ + cⱼ is committed by (Ĉⱼ, Lⱼ,₁ … Lⱼ,ₜ₋₁).
+        const lCommitments = this.commitments.get(peer)!.l;
+        const { commitments } = messages.get(peer)!;
+        received.get(peer)!.forEach((share, m) => addShareEquation(check, share, [commitments[m]!, ...lCommitments[m]!], myX));
+      });
+      throw new ProtocolAbort(TRIPLES_PROTOCOL, 'round-8/product-shares', 'my own product shares do not match my commitments');
     }
     const bigA = normalizePoints(aggregates.e.map((coefficients) => coefficients[0]!));
     const bigB = aggregates.f.map((coefficients) => coefficients[0]!);
@@ -629,6 +649,27 @@ class TripleGeneration implements Protocol<readonly Triple[]> {
       },
     }));
   }
+
+  /**
+   * Builds one check per peer, verifies them all in one MSM, and only when that fails checks
+   * them one by one to name the culprit.
+   */
+  private verifyPerPeer(step: string, failure: string, build: (peer: ParticipantId, check: LinearCheck) => void): void {
+    const checks = new Map<ParticipantId, LinearCheck>();
+    for (const peer of this.peers) {
+      const check = new LinearCheck(this.rng);
+      build(peer, check);
+      checks.set(peer, check);
+    }
+    if (LinearCheck.allHold([...checks.values()])) return;
+    for (const [peer, check] of checks) if (!check.holds()) throw new ProtocolAbort(TRIPLES_PROTOCOL, step, failure, peer);
+    throw new ProtocolAbort(TRIPLES_PROTOCOL, step, failure);
+  }
+}
+
+/** E(0) of every triple, then F(0): the statements of a party's round-2 proof. */
+function constantTerms(commitments: PolynomialCommitments): Secp256k1Point[] {
+  return [...commitments.e.map((e) => e[0]!), ...commitments.f.map((f) => f[0]!)];
 }
 
 /** Adds the weighted equation share·G − Σₖ xᵏ·Commitmentₖ = 0 (a Feldman share check). */
