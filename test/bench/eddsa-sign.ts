@@ -3,7 +3,7 @@
  * fresh nonces, the nonce pre-commitment run, and the one-message run that uses it, for
  * (t, n) = (2, 3), (3, 5), (5, 7) with t signers; plus Node's single-party Ed25519 signing as the
  * baseline and one noble Ed25519 verification (which every threshold signature includes) as the
- * floor. Keys come from noble's trusted dealer (benchmark only).
+ * floor. Keys come from the project's DKG.
  */
 import { generateKeyPairSync, randomBytes, sign as nodeSign } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';
@@ -11,8 +11,7 @@ import { deriveTweak } from '../../shared/crypto/kdf.js';
 import type { ParticipantId } from '../../shared/crypto/protocol.js';
 import { runProtocols } from '../../shared/crypto/runner.js';
 import { EddsaPresignProtocol } from '../../shared/crypto/eddsa/presign.js';
-import { deriveFrostKey } from '../../shared/crypto/eddsa/frost-key.js';
-import { coordinatorSignature, dealFrostKeys, signingParties, verifyWithNodeCrypto } from '../../shared/crypto/eddsa/test-fixtures.js';
+import { coordinatorSignature, derivedPublicKeyOf, dkgKeyShares, signingParties, verifyWithNodeCrypto } from '../../shared/crypto/eddsa/test-fixtures.js';
 import { medianMs, type BenchRecord, type BenchSuite } from './records.js';
 
 const CONFIGURATIONS = [
@@ -28,10 +27,10 @@ const TWEAK = deriveTweak('bench.near', 'solana-1');
 
 function benchConfiguration(n: number, t: number, repetitions: number, progress: (line: string) => void): BenchRecord[] {
   const participants: ParticipantId[] = Array.from({ length: n }, (_, i) => i);
-  const keys = dealFrostKeys(t, participants);
+  const keys = dkgKeyShares(t, participants);
   const signers = participants.slice(0, t);
   const coordinator = signers[0]!;
-  const derivedPublicKey = deriveFrostKey(keys.get(coordinator)!, TWEAK).derivedPublicKey;
+  const derivedPublicKey = derivedPublicKeyOf(keys.get(coordinator)!, TWEAK);
   const signOnce = () => runProtocols(signingParties(keys, { signers, coordinator, payload: PAYLOAD, tweak: TWEAK }));
   if (!verifyWithNodeCrypto(coordinatorSignature(signOnce().outputs, coordinator), PAYLOAD, derivedPublicKey)) {
     throw new Error(`the ${t}-of-${n} benchmark signature does not verify`);
@@ -39,7 +38,7 @@ function benchConfiguration(n: number, t: number, repetitions: number, progress:
   const signMs = medianMs(repetitions, signOnce);
 
   const presign = () =>
-    runProtocols(new Map(signers.map((me) => [me, new EddsaPresignProtocol({ key: keys.get(me)!, me, participants: signers })]))).outputs;
+    runProtocols(new Map(signers.map((me) => [me, new EddsaPresignProtocol({ keyShare: keys.get(me)!, participants: signers })]))).outputs;
   const presignMs = medianMs(repetitions, presign);
   // Pre-commitments are made outside the timed region: the online run is what a request waits for.
   const stock = Array.from({ length: repetitions }, presign);

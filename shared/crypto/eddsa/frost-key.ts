@@ -1,27 +1,31 @@
 /**
- * The FROST(Ed25519, SHA-512) key material signing works with, in @noble/curves' own shapes, and the
- * NEAR derivation tweak applied to it. Participant p of this project is FROST identifier p + 1 (the
- * same evaluation point `participantScalar` uses), so a Shamir share from key generation is a FROST
- * signing share without any re-sharing.
+ * The Ed25519 key material FROST signing works with: a {@link KeyShare} from key generation, turned
+ * into noble's FROST key package by keygen's bridge (participant p is FROST identifier p + 1, the
+ * point at which its Shamir share was evaluated), and the NEAR derivation tweak applied to it.
  */
-import { ed25519_FROST } from '@noble/curves/ed25519.js';
-import type { FrostPublic, FrostSecret, Identifier } from '@noble/curves/abstract/frost.js';
 import { ED25519 } from '../group.js';
 import { deriveEd25519PublicKey, ed25519TweakScalar, type Ed25519Point } from '../kdf.js';
-import { participantScalar } from '../polynomial.js';
+import type { KeyShare } from '../key-share.js';
+import { frostIdentifierOf, type FrostKeyPackage } from '../keygen/index.js';
 import type { ParticipantId } from '../protocol.js';
 
-/** One participant's FROST key: its secret signing share and the group's public package. */
-export interface FrostKeyPackage {
-  /** Never logged, never stored in plaintext. */
-  readonly secret: FrostSecret;
-  /** `commitments[0]` is the group public key; `verifyingShares` has every participant's share·B. */
-  readonly public: FrostPublic;
+/** A caller handed an EdDSA protocol inputs it cannot run with; thrown before anything is sent. */
+export class EddsaInputError extends RangeError {
+  constructor(
+    /** `eddsa-sign` or `eddsa-presign`. */
+    readonly protocol: string,
+    reason: string,
+  ) {
+    super(`${protocol}: ${reason}`);
+    this.name = 'EddsaInputError';
+  }
 }
 
-/** The FROST identifier of a participant: the scalar p + 1, in noble's canonical hex form. */
-export function frostIdentifier(participant: ParticipantId): Identifier {
-  return ed25519_FROST.Identifier.fromNumber(Number(participantScalar(participant)));
+const ED25519_KEY = { curve: 'ed25519' } as const satisfies Pick<KeyShare, 'curve'>;
+
+/** The FROST(Ed25519) identifier of a participant, in noble's canonical hex form. */
+export function frostIdentifier(participant: ParticipantId): string {
+  return frostIdentifierOf(ED25519_KEY, participant);
 }
 
 /** A key moved to the NEAR-derived key root + ε·B; signing with it yields plain Ed25519 signatures under `derivedPublicKey`. */
@@ -50,8 +54,7 @@ export function deriveFrostKey(key: FrostKeyPackage, tweak: Uint8Array): Derived
   const derivedPublicKey = deriveEd25519PublicKey(ED25519.pointFromBytes(rootKey), tweak).toBytes();
   if (epsilon === 0n) return { ...key, derivedPublicKey };
   const offset = ED25519.scaleBase(epsilon);
-  const Fn = ED25519.Fn;
-  const shiftedShare = Fn.add(ED25519.scalarFromBytes(key.secret.signingShare), epsilon);
+  const shiftedShare = ED25519.Fn.add(ED25519.scalarFromBytes(key.secret.signingShare), epsilon);
   return {
     secret: { identifier: key.secret.identifier, signingShare: new Uint8Array(ED25519.scalarToBytes(shiftedShare)) },
     public: {

@@ -7,11 +7,11 @@ import { runProtocols, settleProtocols, type Envelope, type SettledRun } from '.
 import { decodeEddsaMessage, encodeEddsaMessage, type EddsaMessage } from './messages.js';
 import { EddsaPresignProtocol } from './presign.js';
 import { InvalidSignatureShares, type EddsaSignOutput } from './sign.js';
-import { dealFrostKeys, signingParties } from './test-fixtures.js';
+import { dkgKeyShares, signingParties } from './test-fixtures.js';
 
 const tweak = deriveTweak('mallory.near', 'path');
 const payload = new TextEncoder().encode('malicious-party tests');
-const keys = dealFrostKeys(3, [0, 1, 2, 3, 4]);
+const keys = dkgKeyShares(3, [0, 1, 2, 3, 4]);
 const signers = [0, 2, 3];
 const coordinator = 0;
 
@@ -162,7 +162,7 @@ describe('FROST signing against malicious participants', () => {
   });
 
   it('names a bad share when signing with presignatures too', () => {
-    const presignatures = runProtocols(new Map(signers.map((me) => [me, new EddsaPresignProtocol({ key: keys.get(me)!, me, participants: signers })]))).outputs;
+    const presignatures = runProtocols(new Map(signers.map((me) => [me, new EddsaPresignProtocol({ keyShare: keys.get(me)!, participants: signers })]))).outputs;
     const run = settleProtocols(signingParties(keys, { signers, coordinator: 3, payload, tweak, presignatures }), {
       intercept: (e) => {
         const m = decodeEddsaMessage(e.data);

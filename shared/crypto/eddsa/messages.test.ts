@@ -9,9 +9,9 @@ import { deriveTweak } from '../kdf.js';
 import { runProtocols } from '../runner.js';
 import { decodeEddsaMessage, encodeEddsaMessage, MAX_SIGNERS, type EddsaMessage } from './messages.js';
 import { decodeEddsaPresignature, encodeEddsaPresignature, EddsaPresignProtocol } from './presign.js';
-import { dealFrostKeys, signingParties } from './test-fixtures.js';
+import { dkgKeyShares, signingParties } from './test-fixtures.js';
 
-const keys = dealFrostKeys(2, [0, 1, 2]);
+const keys = dkgKeyShares(2, [0, 1, 2]);
 const points = [1n, 2n, 3n, 5n, 8n].map((k) => ed25519.Point.BASE.multiply(k).toBytes());
 const point = fc.constantFrom(...points);
 const pair = fc.record({ hiding: point, binding: point });
@@ -89,7 +89,7 @@ describe('EdDSA wire format', () => {
 
 describe('EdDSA presignature storage encoding', () => {
   const stored = encodeEddsaPresignature(
-    runProtocols(new Map([0, 2].map((me) => [me, new EddsaPresignProtocol({ key: keys.get(me)!, me, participants: [0, 2] })]))).outputs.get(0)!,
+    runProtocols(new Map([0, 2].map((me) => [me, new EddsaPresignProtocol({ keyShare: keys.get(me)!, participants: [0, 2] })]))).outputs.get(0)!,
   );
 
   it('random bytes into the presignature decoder give a DecodeError or a presignature that re-encodes identically', () => {
@@ -121,7 +121,7 @@ describe('sign and presign protocols on hostile bytes', () => {
     fc.assert(
       fc.property(hostileBytes, fc.constantFrom(0, 1), (bytes, receiver) => {
         const parties = signingParties(keys, { signers: [0, 1], coordinator: 0, payload: new Uint8Array(1), tweak });
-        const presign = new EddsaPresignProtocol({ key: keys.get(receiver)!, me: receiver, participants: [0, 1] });
+        const presign = new EddsaPresignProtocol({ keyShare: keys.get(receiver)!, participants: [0, 1] });
         for (const party of [parties.get(receiver)!, presign]) {
           party.poke();
           party.message(1 - receiver, bytes);
@@ -139,13 +139,13 @@ describe('sign and presign protocols on hostile bytes', () => {
 });
 
 describe('security invariant 1 in this folder', () => {
-  it('no product file uses a trusted dealer, reconstructs a secret, or imports the test fixtures', () => {
+  it('no product file uses a trusted dealer, reconstructs a secret, or imports test helpers', () => {
     const folder = dirname(fileURLToPath(import.meta.url));
     const productFiles = readdirSync(folder).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts') && f !== 'test-fixtures.ts');
     expect(productFiles.length).toBeGreaterThan(3);
     for (const file of productFiles) {
       const source = readFileSync(`${folder}/${file}`, 'utf8');
-      expect(source).not.toMatch(/trustedDealer|combineSecret|test-fixtures/);
+      expect(source).not.toMatch(/trustedDealer|combineSecret|test-fixtures|test-helpers|interpolateSecret/);
     }
   });
 });

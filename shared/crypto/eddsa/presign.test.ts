@@ -2,23 +2,23 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { deriveTweak } from '../kdf.js';
 import type { ParticipantId, Protocol } from '../protocol.js';
 import { runProtocols, settleProtocols } from '../runner.js';
-import { deriveFrostKey, type FrostKeyPackage } from './frost-key.js';
+import type { KeyShare } from '../key-share.js';
 import { decodeEddsaMessage, encodeEddsaMessage } from './messages.js';
 import { decodeEddsaPresignature, encodeEddsaPresignature, EddsaPresignProtocol, type EddsaPresignature } from './presign.js';
 import { EddsaSignProtocol } from './sign.js';
-import { coordinatorSignature, dealFrostKeys, signingParties, verifyWithNodeCrypto } from './test-fixtures.js';
+import { coordinatorSignature, derivedPublicKeyOf, dkgKeyShares, signingParties, verifyWithNodeCrypto } from './test-fixtures.js';
 
 const tweak = deriveTweak('bob.near', 'solana-7');
 const payload = new TextEncoder().encode('pre-committed nonces, one message per signer');
 const participants = [1, 3, 4, 6, 8];
 const signers = [1, 4, 6];
 
-function presignParties(keys: ReadonlyMap<ParticipantId, FrostKeyPackage>, set: readonly ParticipantId[]): Map<ParticipantId, Protocol<EddsaPresignature>> {
-  return new Map(set.map((me) => [me, new EddsaPresignProtocol({ key: keys.get(me)!, me, participants: set })]));
+function presignParties(keys: ReadonlyMap<ParticipantId, KeyShare>, set: readonly ParticipantId[]): Map<ParticipantId, Protocol<EddsaPresignature>> {
+  return new Map(set.map((me) => [me, new EddsaPresignProtocol({ keyShare: keys.get(me)!, participants: set })]));
 }
 
 describe('FROST nonce pre-commitment', () => {
-  const keys = dealFrostKeys(3, participants);
+  const keys = dkgKeyShares(3, participants);
 
   it('agrees on one commitment list, then signs with one message per signer and none from the coordinator', () => {
     const presignatures = runProtocols(presignParties(keys, signers)).outputs;
@@ -29,7 +29,7 @@ describe('FROST nonce pre-commitment', () => {
     const run = runProtocols(signingParties(keys, { signers, coordinator, payload, tweak, presignatures }));
     expect(run.messagesSent.get(coordinator) ?? 0).toBe(0);
     for (const signer of signers) if (signer !== coordinator) expect(run.messagesSent.get(signer)).toBe(1);
-    const derived = deriveFrostKey(keys.get(1)!, tweak).derivedPublicKey;
+    const derived = derivedPublicKeyOf(keys.get(1)!, tweak);
     expect(verifyWithNodeCrypto(coordinatorSignature(run.outputs, coordinator), payload, derived)).toBe(true);
     expect(ed25519.verify(coordinatorSignature(run.outputs, coordinator), payload, derived)).toBe(true);
   });
@@ -40,7 +40,7 @@ describe('FROST nonce pre-commitment', () => {
     const restored = new Map([...stored].map(([p, bytes]) => [p, decodeEddsaPresignature(bytes)]));
     expect(restored.get(6)).toEqual(presignatures.get(6));
     const run = runProtocols(signingParties(keys, { signers, coordinator: 1, payload, tweak, presignatures: restored }));
-    expect(verifyWithNodeCrypto(coordinatorSignature(run.outputs, 1), payload, deriveFrostKey(keys.get(1)!, tweak).derivedPublicKey)).toBe(true);
+    expect(verifyWithNodeCrypto(coordinatorSignature(run.outputs, 1), payload, derivedPublicKeyOf(keys.get(1)!, tweak))).toBe(true);
     expect(() => decodeEddsaPresignature(encodeEddsaMessage({ kind: 'signature-share', share: new Uint8Array(32) }))).toThrow(/unknown message tag/);
   });
 
@@ -56,7 +56,7 @@ describe('FROST nonce pre-commitment', () => {
 
   it('refuses a presignature of another participant or another signing set', () => {
     const presignatures = runProtocols(presignParties(keys, signers)).outputs;
-    const base = { key: keys.get(1)!, me: 1, coordinator: 1, payload, tweak };
+    const base = { keyShare: keys.get(1)!, coordinator: 1, payload, tweak };
     expect(() => new EddsaSignProtocol({ ...base, signers, presignature: presignatures.get(4)! })).toThrow(/belongs to participant 4/);
     expect(() => new EddsaSignProtocol({ ...base, signers: [1, 3, 4], presignature: presignatures.get(1)! })).toThrow(/another signing set/);
   });

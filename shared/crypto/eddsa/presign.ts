@@ -15,7 +15,8 @@ import { equalBytes } from '@noble/curves/utils.js';
 import { ByteReader, ByteWriter, readHeader, writeHeader } from '../../codec/binary.js';
 import { ED25519 } from '../group.js';
 import type { Action, ParticipantId } from '../protocol.js';
-import type { FrostKeyPackage } from './frost-key.js';
+import type { KeyShare } from '../key-share.js';
+import { toFrostKeyPackage, type FrostKeyPackage } from '../keygen/index.js';
 import {
   encodeEddsaMessage,
   readCommitmentList,
@@ -37,10 +38,9 @@ export interface EddsaPresignature {
 }
 
 export interface EddsaPresignOptions {
-  /** This participant's root key share (before any tweak): hedges the nonces. */
-  readonly key: FrostKeyPackage;
-  readonly me: ParticipantId;
-  /** The signing set the presignature will serve, `me` included. */
+  /** This participant's share of the root key (before any tweak): hedges the nonces. */
+  readonly keyShare: KeyShare;
+  /** The signing set the presignature will serve, this participant included. */
   readonly participants: readonly ParticipantId[];
   /**
    * Test-only: the randomness behind the nonces, for known-answer tests. Production leaves it unset
@@ -72,9 +72,9 @@ export class EddsaPresignProtocol extends FrostSession<EddsaPresignature> {
   private readonly digests = new Map<ParticipantId, Uint8Array>();
 
   constructor(options: EddsaPresignOptions) {
-    const participants = checkSigningSet(options.key, options.me, options.participants);
-    super(PROTOCOL, options.me, participants);
-    this.key = options.key;
+    const participants = checkSigningSet(PROTOCOL, options.keyShare, options.participants);
+    super(PROTOCOL, options.keyShare.me, participants);
+    this.key = toFrostKeyPackage(options.keyShare);
     this.rng = options.rng;
   }
 

@@ -7,7 +7,9 @@ import { ed25519_FROST } from '@noble/curves/ed25519.js';
 import type { NonceCommitments, RNG } from '@noble/curves/abstract/frost.js';
 import { DecodeError, ProtocolAbort } from '../errors.js';
 import { assertParticipantSet, type Action, type ParticipantId, type Protocol } from '../protocol.js';
-import { frostIdentifier, type FrostKeyPackage } from './frost-key.js';
+import type { KeyShare } from '../key-share.js';
+import type { FrostKeyPackage } from '../keygen/index.js';
+import { EddsaInputError, frostIdentifier } from './frost-key.js';
 import { decodeEddsaMessage, type CommitmentList, type EddsaMessage, type NonceCommitmentPair } from './messages.js';
 
 /** A participant's secret round-1 nonces d (hiding) and e (binding), 32-byte scalars. Single use. */
@@ -26,20 +28,23 @@ export function noncesUsed(nonces: SigningNonces): boolean {
 }
 
 /**
- * Checks that `me` can sign with `key` among `signers` and returns the signers ascending. Throws
- * RangeError: these are the caller's own inputs, not a peer's misbehaviour.
+ * Checks that the holder of `keyShare` can sign among `signers` and returns the signers ascending.
+ * Throws {@link EddsaInputError}: these are the caller's own inputs, not a peer's misbehaviour.
  */
-export function checkSigningSet(key: FrostKeyPackage, me: ParticipantId, signers: readonly ParticipantId[]): ParticipantId[] {
-  assertParticipantSet(signers);
-  const sorted = [...signers].sort((a, b) => a - b);
-  if (!sorted.includes(me)) throw new RangeError(`participant ${me} is not among the signers ${sorted.join(', ')}`);
-  if (key.secret.identifier !== frostIdentifier(me)) throw new RangeError(`the key share does not belong to participant ${me}`);
-  const { min, max } = key.public.signers;
-  if (sorted.length < min || sorted.length > max) {
-    throw new RangeError(`${sorted.length} signers given; the key needs between ${min} and ${max}`);
+export function checkSigningSet(protocol: string, keyShare: KeyShare, signers: readonly ParticipantId[]): ParticipantId[] {
+  if (keyShare.curve !== 'ed25519') throw new EddsaInputError(protocol, `FROST signs with an Ed25519 key, not ${keyShare.curve}`);
+  try {
+    assertParticipantSet(signers);
+  } catch (error) {
+    throw new EddsaInputError(protocol, (error as Error).message);
   }
-  const unknown = sorted.filter((p) => key.public.verifyingShares[frostIdentifier(p)] === undefined);
-  if (unknown.length > 0) throw new RangeError(`participants ${unknown.join(', ')} hold no share of this key`);
+  const sorted = [...signers].sort((a, b) => a - b);
+  if (!sorted.includes(keyShare.me)) throw new EddsaInputError(protocol, `participant ${keyShare.me} is not among the signers ${sorted.join(', ')}`);
+  if (sorted.length < keyShare.threshold) {
+    throw new EddsaInputError(protocol, `${sorted.length} signers given; the key needs ${keyShare.threshold}`);
+  }
+  const strangers = sorted.filter((p) => !keyShare.participants.includes(p));
+  if (strangers.length > 0) throw new EddsaInputError(protocol, `participants ${strangers.join(', ')} hold no share of this key`);
   return sorted;
 }
 

@@ -5,13 +5,16 @@ import { ED25519 } from '../group.js';
 import { deriveEd25519PublicKey, deriveTweak } from '../kdf.js';
 import type { ParticipantId } from '../protocol.js';
 import { runProtocols } from '../runner.js';
-import { deriveFrostKey } from './frost-key.js';
+import type { KeyShare } from '../key-share.js';
+import { EddsaInputError } from './frost-key.js';
 import { decodeEddsaMessage } from './messages.js';
 import { EddsaPayloadTooLong, EddsaSignProtocol, MAX_EDDSA_PAYLOAD_BYTES } from './sign.js';
 import {
   coordinatorSignature,
-  dealFrostKeys,
-  frostKeysFromShares,
+  dealtKeyShares,
+  derivedPublicKeyOf,
+  dkgKeyShares,
+  keySharesFromShares,
   signingParties,
   verifyWithNodeCrypto,
 } from './test-fixtures.js';
@@ -20,7 +23,7 @@ const tweak = deriveTweak('alice.near', 'solana-1');
 const payload = new TextEncoder().encode('transfer 1 SOL to bob');
 
 function sign(threshold: number, participants: readonly ParticipantId[], signers: readonly ParticipantId[], message = payload) {
-  const keys = dealFrostKeys(threshold, participants);
+  const keys = dkgKeyShares(threshold, participants);
   const coordinator = signers[signers.length - 1]!;
   const run = runProtocols(signingParties(keys, { signers, coordinator, payload: message, tweak }));
   return { keys, run, coordinator, signature: coordinatorSignature(run.outputs, coordinator) };
@@ -36,7 +39,7 @@ describe('FROST(Ed25519) signing under a NEAR-derived key', () => {
     const signers = participants.slice(n - threshold);
     const { keys, run, coordinator, signature } = sign(threshold, participants, signers);
 
-    const root = ed25519.Point.fromBytes(keys.get(participants[0]!)!.public.commitments[0]!);
+    const root = ed25519.Point.fromBytes(keys.get(participants[0]!)!.publicKey);
     const derived = deriveEd25519PublicKey(root, tweak).toBytes();
     expect(signature).toHaveLength(64);
     expect(verifyWithNodeCrypto(signature, payload, derived)).toBe(true);
@@ -49,8 +52,8 @@ describe('FROST(Ed25519) signing under a NEAR-derived key', () => {
 
   it('signs with any quorum of the key, including more than the threshold', () => {
     const participants = [0, 4, 7, 9];
-    const keys = dealFrostKeys(2, participants);
-    const derived = deriveFrostKey(keys.get(0)!, tweak).derivedPublicKey;
+    const keys = dkgKeyShares(2, participants);
+    const derived = derivedPublicKeyOf(keys.get(0)!, tweak);
     for (const signers of [[0, 4], [7, 9], [4, 9], [0, 4, 7, 9]]) {
       const coordinator = signers[0]!;
       const run = runProtocols(signingParties(keys, { signers, coordinator, payload, tweak }));
@@ -60,9 +63,9 @@ describe('FROST(Ed25519) signing under a NEAR-derived key', () => {
 
   it('matches near/mpc derivation: root 4fe4ab5c… with tweak (hello, my-path) signs under 14a5f400…', () => {
     // near/mpc kdf test vectors (reference/near-mpc.md §1): root secret read little-endian mod ℓ.
-    const rootSecret = ED25519.scalarToBytes(ED25519.Fn.create(bytesToNumberLE(hexToBytes('1be2d390d2a3b5c70752bdd3fd3b7151f064cd7ca05322c010d2ef76727fce31'))));
-    const keys = dealFrostKeys(2, [0, 1, 2], rootSecret);
-    expect(bytesToHex(keys.get(0)!.public.commitments[0]!)).toBe('4fe4ab5c0e3791236e0af15836c45b1497f824df76b4b58e61121ad01ed76576');
+    const rootSecret = ED25519.Fn.create(bytesToNumberLE(hexToBytes('1be2d390d2a3b5c70752bdd3fd3b7151f064cd7ca05322c010d2ef76727fce31')));
+    const keys = dealtKeyShares(rootSecret, 2, [0, 1, 2]);
+    expect(bytesToHex(keys.get(0)!.publicKey)).toBe('4fe4ab5c0e3791236e0af15836c45b1497f824df76b4b58e61121ad01ed76576');
     const nearTweak = deriveTweak('hello', 'my-path');
     const run = runProtocols(signingParties(keys, { signers: [0, 2], coordinator: 2, payload, tweak: nearTweak }));
     const output = run.outputs.get(2);
@@ -75,23 +78,33 @@ describe('FROST(Ed25519) signing under a NEAR-derived key', () => {
     for (const length of [0, MAX_EDDSA_PAYLOAD_BYTES]) {
       const message = new Uint8Array(length).fill(7);
       const { keys, signature } = sign(2, [0, 1, 2], [0, 1], message);
-      expect(verifyWithNodeCrypto(signature, message, deriveFrostKey(keys.get(0)!, tweak).derivedPublicKey)).toBe(true);
+      expect(verifyWithNodeCrypto(signature, message, derivedPublicKeyOf(keys.get(0)!, tweak))).toBe(true);
     }
-    const keys = dealFrostKeys(2, [0, 1, 2]);
+    const keys = dkgKeyShares(2, [0, 1, 2]);
     const tooLong = new Uint8Array(MAX_EDDSA_PAYLOAD_BYTES + 1);
-    const create = () => new EddsaSignProtocol({ key: keys.get(0)!, me: 0, signers: [0, 1], coordinator: 0, payload: tooLong, tweak });
+    const create = () => new EddsaSignProtocol({ keyShare: keys.get(0)!, signers: [0, 1], coordinator: 0, payload: tooLong, tweak });
     expect(create).toThrow(EddsaPayloadTooLong);
-    expect(create).toThrow(expect.objectContaining({ length: 1233, limit: 1232 }));
+    expect(create).toThrow(EddsaInputError);
+    expect(create).toThrow(expect.objectContaining({ length: 1233, limit: 1232, protocol: 'eddsa-sign' }));
   });
 
   it('refuses inputs it cannot sign with, before anything is sent', () => {
-    const keys = dealFrostKeys(3, [0, 1, 2, 3]);
-    const options = { key: keys.get(0)!, me: 0, signers: [0, 1, 2], coordinator: 0, payload, tweak };
-    expect(() => new EddsaSignProtocol({ ...options, coordinator: 3 })).toThrow(/coordinator 3 is not a signer/);
-    expect(() => new EddsaSignProtocol({ ...options, signers: [0, 1] })).toThrow(/needs between 3 and 4/);
-    expect(() => new EddsaSignProtocol({ ...options, me: 1 })).toThrow(/does not belong to participant 1/);
-    expect(() => new EddsaSignProtocol({ ...options, signers: [0, 1, 5] })).toThrow(/5 hold no share/);
-    expect(() => new EddsaSignProtocol({ ...options, tweak: new Uint8Array(31) })).toThrow(/tweak must be 32 bytes/);
+    const keys = dkgKeyShares(3, [0, 1, 2, 3]);
+    const options = { keyShare: keys.get(0)!, signers: [0, 1, 2], coordinator: 0, payload, tweak };
+    const refusals: [Partial<typeof options> | { keyShare: KeyShare }, RegExp][] = [
+      [{ coordinator: 3 }, /coordinator 3 is not a signer/],
+      [{ signers: [0, 1] }, /2 signers given; the key needs 3/],
+      [{ signers: [1, 2, 3] }, /participant 0 is not among the signers/],
+      [{ signers: [0, 1, 5] }, /5 hold no share/],
+      [{ signers: [0, 1, 1] }, /appears twice/],
+      [{ tweak: new Uint8Array(31) }, /tweak must be 32 bytes/],
+      [{ keyShare: { ...keys.get(0)!, curve: 'secp256k1' } }, /Ed25519 key, not secp256k1/],
+    ];
+    for (const [change, reason] of refusals) {
+      const create = () => new EddsaSignProtocol({ ...options, ...change });
+      expect(create).toThrow(EddsaInputError);
+      expect(create).toThrow(reason);
+    }
   });
 });
 
@@ -131,14 +144,14 @@ describe('RFC 9591 known-answer test through the protocol', () => {
 
   // Each run captures the non-coordinator's share on the wire; the two runs cover both shares.
   it.each([0, 2])('reproduces the vector signature and signature shares with coordinator %i (zero tweak = root key)', (coordinator) => {
-    const keys = frostKeysFromShares(2, hexToBytes(vector.groupPublicKey), new Map([...vector.shares].map(([p, s]) => [p, hexToBytes(s)])));
+    const shares = new Map([...vector.shares].map(([p, share]) => [p, ED25519.scalarFromBytes(hexToBytes(share))]));
+    const keys = keySharesFromShares(2, hexToBytes(vector.groupPublicKey), shares);
     const signers = [0, 2];
     const parties = new Map(
       signers.map((me) => [
         me,
         new EddsaSignProtocol({
-          key: keys.get(me)!,
-          me,
+          keyShare: keys.get(me)!,
           signers,
           coordinator,
           payload: hexToBytes(vector.message),

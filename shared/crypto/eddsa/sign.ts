@@ -17,7 +17,9 @@ import { ed25519, ed25519_FROST } from '@noble/curves/ed25519.js';
 import type { NonceCommitments, RNG } from '@noble/curves/abstract/frost.js';
 import { ProtocolAbort } from '../errors.js';
 import type { Action, ParticipantId } from '../protocol.js';
-import { deriveFrostKey, frostIdentifier, type DerivedFrostKey, type FrostKeyPackage } from './frost-key.js';
+import type { KeyShare } from '../key-share.js';
+import { toFrostKeyPackage, type FrostKeyPackage } from '../keygen/index.js';
+import { deriveFrostKey, EddsaInputError, frostIdentifier, type DerivedFrostKey } from './frost-key.js';
 import { encodeEddsaMessage, type CommitmentList, type EddsaMessage, type NonceCommitmentPair } from './messages.js';
 import type { EddsaPresignature } from './presign.js';
 import { checkSigningSet, commitNonces, FrostSession, noncesUsed, sameParticipants, toFrostCommitments, type SigningNonces } from './session.js';
@@ -26,12 +28,12 @@ import { checkSigningSet, commitNonces, FrostSession, noncesUsed, sameParticipan
 export const MAX_EDDSA_PAYLOAD_BYTES = 1232;
 
 /** A payload longer than {@link MAX_EDDSA_PAYLOAD_BYTES}; refused before anything is sent. */
-export class EddsaPayloadTooLong extends RangeError {
+export class EddsaPayloadTooLong extends EddsaInputError {
   constructor(
     readonly length: number,
     readonly limit: number = MAX_EDDSA_PAYLOAD_BYTES,
   ) {
-    super(`EdDSA payload is ${length} bytes; the limit is ${limit}`);
+    super(PROTOCOL, `payload is ${length} bytes; the limit is ${limit}`);
     this.name = 'EddsaPayloadTooLong';
   }
 }
@@ -48,10 +50,9 @@ export class InvalidSignatureShares extends ProtocolAbort {
 }
 
 export interface EddsaSignOptions {
-  /** This participant's root key share; the NEAR tweak is applied inside. */
-  readonly key: FrostKeyPackage;
-  readonly me: ParticipantId;
-  /** Who signs, `me` and the coordinator included; with a presignature, exactly its signing set. */
+  /** This participant's share of the root key; the NEAR tweak is applied inside. */
+  readonly keyShare: KeyShare;
+  /** Who signs, this participant and the coordinator included; with a presignature, exactly its signing set. */
   readonly signers: readonly ParticipantId[];
   readonly coordinator: ParticipantId;
   /** The raw message (near/mpc signs the payload itself, not a hash), at most 1232 bytes. */
@@ -88,19 +89,20 @@ export class EddsaSignProtocol extends FrostSession<EddsaSignOutput> {
 
   constructor(options: EddsaSignOptions) {
     if (options.payload.length > MAX_EDDSA_PAYLOAD_BYTES) throw new EddsaPayloadTooLong(options.payload.length);
-    const signers = checkSigningSet(options.key, options.me, options.signers);
-    if (!signers.includes(options.coordinator)) throw new RangeError(`coordinator ${options.coordinator} is not a signer`);
-    super(PROTOCOL, options.me, signers);
-    const { presignature } = options;
+    const { keyShare, presignature } = options;
+    const signers = checkSigningSet(PROTOCOL, keyShare, options.signers);
+    if (!signers.includes(options.coordinator)) throw new EddsaInputError(PROTOCOL, `coordinator ${options.coordinator} is not a signer`);
+    if (options.tweak.length !== 32) throw new EddsaInputError(PROTOCOL, `the NEAR tweak must be 32 bytes, got ${options.tweak.length}`);
+    super(PROTOCOL, keyShare.me, signers);
     if (presignature !== undefined) {
-      if (presignature.me !== options.me) throw new RangeError(`presignature belongs to participant ${presignature.me}, not ${options.me}`);
-      if (!sameParticipants(presignature.commitments, signers)) throw new RangeError('presignature was made for another signing set');
-      if (noncesUsed(presignature.nonces)) throw new RangeError('presignature was already used');
+      if (presignature.me !== keyShare.me) throw new EddsaInputError(PROTOCOL, `presignature belongs to participant ${presignature.me}, not ${keyShare.me}`);
+      if (!sameParticipants(presignature.commitments, signers)) throw new EddsaInputError(PROTOCOL, 'presignature was made for another signing set');
+      if (noncesUsed(presignature.nonces)) throw new EddsaInputError(PROTOCOL, 'presignature was already used');
       this.nonces = presignature.nonces;
       this.list = presignature.commitments;
     }
-    this.rootKey = options.key;
-    this.key = deriveFrostKey(options.key, options.tweak);
+    this.rootKey = toFrostKeyPackage(keyShare);
+    this.key = deriveFrostKey(this.rootKey, options.tweak);
     this.coordinator = options.coordinator;
     this.payload = options.payload;
     this.rng = options.rng;

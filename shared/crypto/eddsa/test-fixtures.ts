@@ -1,33 +1,38 @@
 /**
- * TEST ONLY. Keys for the FROST signing tests come from noble's trusted dealer, which product code
- * must never use (security invariant 1: keys come from DKG); nothing outside *.test.ts files and
- * test/bench imports this file, and eddsa.test.ts checks that for this folder.
+ * TEST ONLY. Key shares for the FROST signing tests come from the project's DKG; the known-answer
+ * tests also need shares of a given secret, which only a dealer can make — exactly what product code
+ * must never do (security invariant 1). Nothing outside *.test.ts files and test/bench imports this
+ * file, and messages.test.ts checks that for this folder.
  */
 import { createPublicKey, verify as nodeVerify } from 'node:crypto';
-import { ed25519, ed25519_FROST } from '@noble/curves/ed25519.js';
+import { ED25519 } from '../group.js';
+import { deriveEd25519PublicKey } from '../kdf.js';
+import type { KeyShare } from '../key-share.js';
+import { runDkg } from '../keygen/test-helpers.js';
+import { evaluatePolynomial, participantScalar, randomPolynomial } from '../polynomial.js';
 import type { ParticipantId, Protocol } from '../protocol.js';
-import { frostIdentifier, type FrostKeyPackage } from './frost-key.js';
 import type { EddsaPresignature } from './presign.js';
 import { EddsaSignProtocol, type EddsaSignOptions, type EddsaSignOutput } from './sign.js';
 
-/** A t-of-n key dealt to `participants` (TEST ONLY), optionally with a fixed group secret (32 bytes LE). */
-export function dealFrostKeys(threshold: number, participants: readonly ParticipantId[], groupSecret?: Uint8Array): Map<ParticipantId, FrostKeyPackage> {
-  const identifiers = participants.map(frostIdentifier);
-  const dealt = ed25519_FROST.trustedDealer({ min: threshold, max: participants.length }, identifiers, groupSecret);
-  return new Map(participants.map((p) => [p, { secret: dealt.secretShares[frostIdentifier(p)]!, public: dealt.public }]));
+/** A t-of-n Ed25519 key from a real DKG run among `participants`. */
+export function dkgKeyShares(threshold: number, participants: readonly ParticipantId[]): Map<ParticipantId, KeyShare> {
+  return runDkg('ed25519', participants, threshold);
 }
 
-/** Builds key packages from known shares (the RFC 9591 vector gives shares, not a dealer run). */
-export function frostKeysFromShares(
-  threshold: number,
-  groupPublicKey: Uint8Array,
-  shares: ReadonlyMap<ParticipantId, Uint8Array>,
-): Map<ParticipantId, FrostKeyPackage> {
-  const verifyingShares = Object.fromEntries(
-    [...shares].map(([p, share]) => [frostIdentifier(p), new Uint8Array(ed25519.Point.BASE.multiply(ed25519.Point.Fn.fromBytes(share)).toBytes())]),
+/** Key shares from known share values (the RFC 9591 vector gives shares, not a key generation run). */
+export function keySharesFromShares(threshold: number, publicKey: Uint8Array, shares: ReadonlyMap<ParticipantId, bigint>): Map<ParticipantId, KeyShare> {
+  const participants = [...shares.keys()].sort((a, b) => a - b);
+  const verifyingShares = new Map([...shares].map(([p, share]) => [p, ED25519.scaleBase(share).toBytes()]));
+  return new Map(
+    participants.map((me) => [me, { curve: 'ed25519', participants, threshold, me, privateShare: shares.get(me)!, publicKey, verifyingShares }]),
   );
-  const pub = { signers: { min: threshold, max: shares.size }, commitments: [new Uint8Array(groupPublicKey)], verifyingShares };
-  return new Map([...shares].map(([p, share]) => [p, { secret: { identifier: frostIdentifier(p), signingShare: new Uint8Array(share) }, public: pub }]));
+}
+
+/** Shamir shares of a chosen secret (TEST ONLY: a dealer), for known-answer derivation tests. */
+export function dealtKeyShares(secret: bigint, threshold: number, participants: readonly ParticipantId[]): Map<ParticipantId, KeyShare> {
+  const polynomial = randomPolynomial(ED25519.Fn, secret, threshold - 1);
+  const shares = new Map(participants.map((p) => [p, evaluatePolynomial(ED25519.Fn, polynomial, participantScalar(p))]));
+  return keySharesFromShares(threshold, ED25519.scaleBase(secret).toBytes(), shares);
 }
 
 export type SignRequest = Pick<EddsaSignOptions, 'payload' | 'tweak' | 'coordinator'> & {
@@ -36,13 +41,12 @@ export type SignRequest = Pick<EddsaSignOptions, 'payload' | 'tweak' | 'coordina
 };
 
 /** One sign protocol per signer, ready for `runProtocols` / `settleProtocols`. */
-export function signingParties(keys: ReadonlyMap<ParticipantId, FrostKeyPackage>, request: SignRequest): Map<ParticipantId, Protocol<EddsaSignOutput>> {
+export function signingParties(keyShares: ReadonlyMap<ParticipantId, KeyShare>, request: SignRequest): Map<ParticipantId, Protocol<EddsaSignOutput>> {
   return new Map(
     request.signers.map((me) => [
       me,
       new EddsaSignProtocol({
-        key: keys.get(me)!,
-        me,
+        keyShare: keyShares.get(me)!,
         signers: request.signers,
         coordinator: request.coordinator,
         payload: request.payload,
@@ -58,6 +62,11 @@ export function coordinatorSignature(outputs: ReadonlyMap<ParticipantId, EddsaSi
   const output = outputs.get(coordinator);
   if (output?.role !== 'coordinator') throw new Error(`participant ${coordinator} returned no signature`);
   return output.signature;
+}
+
+/** root + ε·B for a key share's group key: what the signature must verify under. */
+export function derivedPublicKeyOf(keyShare: KeyShare, tweak: Uint8Array): Uint8Array {
+  return deriveEd25519PublicKey(ED25519.pointFromBytes(keyShare.publicKey), tweak).toBytes();
 }
 
 /** DER SubjectPublicKeyInfo prefix of an Ed25519 key (RFC 8410): the 32 raw key bytes follow it. */
