@@ -78,7 +78,7 @@ function readAlgorithm(value: unknown): Algorithm {
 }
 
 /** The near/mpc `sign` arguments for an algorithm (legacy request for `secp256k1`, the current one otherwise). */
-export function mpcSignArgs(state: FastAuthState, algorithm: Algorithm, path: string, signPayload: Uint8Array) {
+function mpcSignArgs(state: FastAuthState, algorithm: Algorithm, path: string, signPayload: Uint8Array) {
   const hash = sha256(signPayload);
   switch (algorithm) {
     case 'secp256k1':

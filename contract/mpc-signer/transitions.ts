@@ -236,7 +236,7 @@ export function voteCancelResharing(state: ResharingState, voter: AccountId): Pr
   const requests = [...state.cancellation_requests, voter];
   if (requests.length < previous.parameters.threshold) return { Resharing: { ...state, cancellation_requests: requests } };
   // Nodes may hold material for the cancelled epoch, so that epoch id is never used again.
-  return { Running: { ...runningState(previous.domains, previous.keyset, previous.parameters, state.resharing_key.epoch_id) } };
+  return { Running: runningState(previous.domains, previous.keyset, previous.parameters, state.resharing_key.epoch_id) };
 }
 
 /** What signing uses in each state: the keyed domains and the participants allowed to respond (the old set while resharing). */
