@@ -107,8 +107,6 @@ function requireBytes(value: Uint8Array, length: number, what: string): void {
 /** Everything a participant derives from the presignature and the request before sending. */
 interface Rerandomised {
   readonly delta: bigint;
-  readonly epsilon: bigint;
-  readonly h: bigint;
   readonly bigR: Secp256k1Point;
   readonly r: bigint;
   readonly share: bigint;
@@ -200,7 +198,7 @@ export class EcdsaSign implements Protocol<SignOutput> {
     const deltaInverse = Fn.inv(delta);
     const k = Fn.mul(presignature.k, deltaInverse);
     const sigma = Fn.mul(Fn.add(presignature.sigma, Fn.mul(epsilon, presignature.k)), deltaInverse);
-    return { delta, epsilon, h, bigR, r, share: Fn.add(Fn.mul(h, k), Fn.mul(r, sigma)) };
+    return { delta, bigR, r, share: Fn.add(Fn.mul(h, k), Fn.mul(r, sigma)) };
   }
 
   private aggregate(prepared: Rerandomised): EcdsaSignature {
@@ -225,7 +223,8 @@ export class EcdsaSign implements Protocol<SignOutput> {
    * mismatch convicts; the presign checks make matching shares sum to a valid signature.
    */
   private blame(prepared: Rerandomised): never {
-    const { delta, epsilon, h, r } = prepared;
+    const { delta, r } = prepared;
+    const { epsilon, h } = this;
     const { ka, xb } = this.presignature;
     const nonceWeight = Fn.add(h, Fn.mul(r, epsilon));
     for (const id of this.participants) {

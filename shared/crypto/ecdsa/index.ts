@@ -1,0 +1,17 @@
+/**
+ * Threshold ECDSA on secp256k1 (cait-sith presign + NEAR's rerandomised one-round sign). Triple
+ * generation lives in ./triples/; the test-only dealer (./test-fixtures.ts) is deliberately not
+ * exported here.
+ */
+export { EcdsaInputError } from './errors.js';
+export { decodePresignRound1, decodeSignShare, encodePresignRound1, encodeSignShare, type PresignRound1Message } from './messages.js';
+export { EcdsaPresign, type PresignInput } from './presign.js';
+export {
+  decodePresignatureShare,
+  encodePresignatureShare,
+  PRESIGNATURE_RECORD_VERSION,
+  type PresignatureShare,
+  type PresignParticipantCommitments,
+} from './presignature.js';
+export { EcdsaSign, findRecoveryId, rerandomisationDelta, type EcdsaSignature, type SignOutput, type SignRequest } from './sign.js';
+export type { Triple, TriplePublic, TripleShare } from './triple.js';
