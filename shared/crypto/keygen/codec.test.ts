@@ -52,7 +52,7 @@ describe.each(CURVES)('key share codec on %s', (curve) => {
         corrupted[at] = corrupted[at]! ^ flip;
         return decodesOrRejects(() => decodeKeyShare(corrupted));
       }),
-      { numRuns: 300 },
+      { numRuns: 150 },
     );
   });
 });
@@ -118,7 +118,7 @@ describe.each(CURVES)('keygen message codec on %s', (curve) => {
           bytes[position % bytes.length] ^= flip;
           return decodesOrRejects(() => decodeKeygenMessage(suite.group, bytes, 4));
         }),
-        { numRuns: 300 },
+        { numRuns: 150 },
       );
     });
   });

@@ -2,6 +2,7 @@ import type { DKG_Round1, DKG_Round2 } from '@noble/curves/abstract/frost.js';
 import { ed25519, ed25519_FROST } from '@noble/curves/ed25519.js';
 import { runProtocols } from '../runner.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
+import fc from 'fast-check';
 import type { CurveId } from '../group.js';
 import type { KeyShare } from '../key-share.js';
 import { createDkg } from './dkg.js';
@@ -37,6 +38,23 @@ describe.each(CURVES)('DKG on %s', (curve) => {
     });
     for (const subset of subsets(all, threshold)) expect(isSecretOf(interpolateSecret(subset), first!)).toBe(true);
     for (const subset of subsets(all, threshold - 1)) expect(isSecretOf(interpolateSecret(subset), first!)).toBe(false);
+  });
+
+  it('works for any u32 participant ids, given in any order (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.oneof(fc.nat({ max: 20 }), fc.constant(0xffff_ffff), fc.nat({ max: 0xffff_ffff })), { minLength: 2, maxLength: 4 }),
+        fc.nat(),
+        (participants, thresholdSeed) => {
+          const threshold = 2 + (thresholdSeed % (participants.length - 1));
+          const shares = [...runDkg(curve, participants, threshold).values()];
+          expect(shares[0]!.participants).toEqual([...participants].sort((a, b) => a - b));
+          expect(isSecretOf(interpolateSecret(shares.slice(0, threshold)), shares[0]!)).toBe(true);
+          expect(isSecretOf(interpolateSecret(shares.slice(0, threshold - 1)), shares[0]!)).toBe(false);
+        },
+      ),
+      { numRuns: 8 },
+    );
   });
 
   it('two runs give unrelated keys', () => {

@@ -2,6 +2,7 @@
  * One participant (or the network) misbehaves; the honest parties must abort with a ProtocolAbort
  * naming the step (and the culprit when it is identifiable) and return no key share.
  */
+import { ed25519 } from '@noble/curves/ed25519.js';
 import { ProtocolAbort } from '../errors.js';
 import type { CurveId, GroupPoint } from '../group.js';
 import type { KeyShare } from '../key-share.js';
@@ -54,6 +55,27 @@ function expectAborted<T>(run: SettledRun<T>, parties: readonly ParticipantId[],
 }
 
 describe.each(CURVES)('DKG on %s against a cheating participant', (curve) => {
+  if (curve === 'ed25519') {
+    it('a commitment with a small-order component is refused, naming the dealer', () => {
+      // (0, −1): the Ed25519 point of order 2. Added to a coefficient the proof of knowledge does not cover.
+      const orderTwo = ed25519.Point.fromHex('ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f');
+      const run = settleProtocols(dkgParties(curve), {
+        intercept: (envelope) =>
+          envelope.from === CHEATER && isKind(envelope, 'commitments')
+            ? [
+                {
+                  ...envelope,
+                  data: rewrite(curve, envelope.data, (m, { group }) =>
+                    m.kind === 'commitments' ? { ...m, commitments: m.commitments.map((c, k) => (k === 1 ? c.add(group.pointFromBytes(orderTwo.toBytes())) : c)) } : m,
+                  ),
+                },
+              ]
+            : [envelope],
+      });
+      expectAborted(run, HONEST, 'dkg/commitments', CHEATER);
+    });
+  }
+
   it('a corrupted private share is caught by its recipient, naming the dealer', () => {
     const run = settleProtocols(dkgParties(curve), {
       intercept: (envelope) =>
