@@ -7,7 +7,6 @@ import { createOperatorApp } from './operator-app.js';
 import { PROJECT_ROOT } from './paths.js';
 
 const CDK_CONTEXT = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8')).context as Record<string, unknown>;
-const FIXTURE_ENTRY = path.join(PROJECT_ROOT, 'cdk', 'test-fixtures', 'lake-indexer-handler.ts');
 
 describe('createOperatorApp', () => {
   it('refuses to build without the indexer handler, naming the missing file', () => {
@@ -19,13 +18,13 @@ describe('createOperatorApp', () => {
 
   it('reports configuration problems before creating any construct', () => {
     const context = { ...CDK_CONTEXT, 'chainsig.node.memoryMiB': '1000' };
-    expect(() => createOperatorApp({ context, indexerEntry: FIXTURE_ENTRY })).toThrow(/chainsig\.node\.memoryMiB: Fargate with 1024 CPU units needs 2048–8192 MiB/);
+    expect(() => createOperatorApp({ context })).toThrow(/chainsig\.node\.memoryMiB: Fargate with 1024 CPU units needs 2048–8192 MiB/);
   });
 
   it('fails the synth on a cdk-nag finding nobody acknowledged', () => {
     const outdir = mkdtempSync(path.join(tmpdir(), 'chainsig-nag-'));
     try {
-      const { app, stack } = createOperatorApp({ context: CDK_CONTEXT, outdir, indexerEntry: FIXTURE_ENTRY, cloudFormationValidation: false });
+      const { app, stack } = createOperatorApp({ context: CDK_CONTEXT, outdir, cloudFormationValidation: false });
       new sqs.Queue(stack, 'UnreviewedQueue'); // no DLQ, no TLS-only policy: AwsSolutions-SQS3 and -SQS4
       expect(() => app.synth()).toThrow(/AwsSolutions-SQS3[\s\S]*ChainsigOperator\/UnreviewedQueue/);
       const report = JSON.parse(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));

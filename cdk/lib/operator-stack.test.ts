@@ -13,12 +13,11 @@ import { MESH_IDENTITY_FIELDS, NODE_ENVIRONMENT, NODE_IMAGE_DOCKERFILE, NODE_SEC
 import { INDEXER_METRICS, NODE_METRICS } from './observability.js';
 import { createOperatorApp } from './operator-app.js';
 import type { OperatorStack } from './operator-stack.js';
-import { PROJECT_ROOT } from './paths.js';
+import { LAKE_INDEXER_ENTRY, PROJECT_ROOT } from './paths.js';
 import { STOCKPILE_ENVIRONMENT, stockpilePolicy } from './stockpile-scaling.js';
 
 const CDK_CONTEXT = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8')).context as Record<string, unknown>;
 const CONFIG = parseOperatorConfig(rawConfigFromContext(CDK_CONTEXT));
-const INDEXER_ENTRY = path.join(PROJECT_ROOT, 'cdk', 'test-fixtures', 'lake-indexer-handler.ts');
 
 let outdir: string;
 let stack: OperatorStack;
@@ -27,7 +26,8 @@ let template: Template;
 
 beforeAll(() => {
   outdir = mkdtempSync(path.join(tmpdir(), 'chainsig-cdk-'));
-  const operator = createOperatorApp({ context: CDK_CONTEXT, outdir, indexerEntry: INDEXER_ENTRY, cloudFormationValidation: false });
+  // The real lambdas/lake-indexer/handler.ts, bundled exactly as `cdk deploy` bundles it.
+  const operator = createOperatorApp({ context: CDK_CONTEXT, outdir, indexerEntry: LAKE_INDEXER_ENTRY, cloudFormationValidation: false });
   stack = operator.stack;
   try {
     assembly = operator.app.synth();
