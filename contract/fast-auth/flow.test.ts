@@ -28,7 +28,13 @@ function execute(testbed: ContractTestbed, promise: RecordedPromise | undefined,
   return outcome;
 }
 
-it('signs a transaction for a JWT-authenticated user and refunds the deposit', async () => {
+const TRANSACTION = [...new TextEncoder().encode('borsh(SignedDelegate)')];
+const GUARD_ID = `jwt#${ISSUER}`;
+const SUB = 'google-oauth2|7';
+const PATH = `${GUARD_ID}#${SUB}`;
+
+/** FastAuth, router, Auth0 guard and a running signer, wired as on mainnet; `sign` called with a token. */
+async function startSign(claims: Record<string, unknown> = {}) {
   const key = await issuerKey('k1');
   const fastAuth = new ContractTestbed(fastAuthContract, FAST_AUTH);
   fastAuth.call('init', { owner: 'owner.near', mpc_address: SIGNER_ACCOUNT, init_guards: { jwt: ROUTER } }, { predecessor: FAST_AUTH });
@@ -38,24 +44,24 @@ it('signs a transaction for a JWT-authenticated user and refunds the deposit', a
   const guard = new ContractTestbed(auth0GuardContract, GUARD_ACCOUNT);
   guard.call('init', { owner: 'owner.near', issuer: ISSUER, public_keys: [key.jwk] }, { predecessor: GUARD_ACCOUNT });
   const signer = runningSigner();
+  const token = await mintToken(key, Number(guard.blockTimestampNs / 1_000_000_000n), { fatxn: TRANSACTION, sub: SUB, ...claims });
 
-  const transaction = [...new TextEncoder().encode('borsh(SignedDelegate)')];
-  const token = await mintToken(key, Number(guard.blockTimestampNs / 1_000_000_000n), { fatxn: transaction, sub: 'google-oauth2|7' });
-  const guardId = `jwt#${ISSUER}`;
-
-  const signCall = fastAuth.call('sign', { guard_id: guardId, verify_payload: token, sign_payload: transaction, algorithm: 'ecdsa' }, { predecessor: USER, deposit: DEPOSIT });
+  const signCall = fastAuth.call('sign', { guard_id: GUARD_ID, verify_payload: token, sign_payload: TRANSACTION, algorithm: 'ecdsa' }, { predecessor: USER, deposit: DEPOSIT });
   const routed = execute(router, signCall.promises[0], FAST_AUTH);
   const verdict = execute(guard, routed.promises[0], ROUTER);
-  expect(verdict.value).toEqual([true, 'google-oauth2|7']);
-
   const verified = execute(fastAuth, signCall.promises[1], FAST_AUTH, [success(verdict.value)]);
+  return { fastAuth, signer, verdict, verified };
+}
+
+it('signs a transaction for a JWT-authenticated user and refunds the deposit', async () => {
+  const { fastAuth, signer, verdict, verified } = await startSign();
+  expect(verdict.value).toEqual([true, SUB]);
   const mpcSign = execute(signer, verified.promises[0], FAST_AUTH);
   expect(mpcSign.promises).toContainEqual({ kind: 'transfer', index: 1, account: FAST_AUTH, amount: DEPOSIT - 1n });
 
-  const path = `${guardId}#google-oauth2|7`;
-  const hash = sha256(Uint8Array.from(transaction));
-  const request = { tweak: tweakHex(FAST_AUTH, path), payload: { Ecdsa: Buffer.from(hash).toString('hex') }, domain_id: 0 };
-  const response = ecdsaResponse(FAST_AUTH, path, hash);
+  const hash = sha256(Uint8Array.from(TRANSACTION));
+  const request = { tweak: tweakHex(FAST_AUTH, PATH), payload: { Ecdsa: Buffer.from(hash).toString('hex') }, domain_id: 0 };
+  const response = ecdsaResponse(FAST_AUTH, PATH, hash);
   signer.call('respond', { request, response }, { predecessor: NODES[0] });
   const parked = mpcSign.promises.find((promise) => promise.kind === 'yield');
   const returned = signer.deliverResumedYield((parked as { dataId: string }).dataId);
@@ -66,8 +72,31 @@ it('signs a transaction for a JWT-authenticated user and refunds the deposit', a
   expect(signature).toEqual(response);
 
   // The user's key is the one the signer derives for (FastAuth, path).
-  const derived = parsePublicKey(signer.view('derived_public_key', { path, predecessor: FAST_AUTH }) as string);
+  const derived = parsePublicKey(signer.view('derived_public_key', { path: PATH, predecessor: FAST_AUTH }) as string);
   const r = hexToBytes(signature.big_r.affine_point).subarray(1);
   const recovered = secp256k1.Signature.fromBytes(Uint8Array.from([...r, ...hexToBytes(signature.s.scalar)]), 'compact').addRecoveryBit(signature.recovery_id).recoverPublicKey(hash);
   expect(recovered.equals(derived.point as typeof recovered)).toBe(true);
+});
+
+it('refunds the user when the signer times out', async () => {
+  const { fastAuth, signer, verified } = await startSign();
+  const mpcSign = execute(signer, verified.promises[0], FAST_AUTH);
+  const parked = mpcSign.promises.find((promise) => promise.kind === 'yield') as { dataId: string };
+  signer.advanceBlocks(200);
+  const timedOut = signer.timeOutYield(parked.dataId);
+  // The signer gives its 1 yocto back to FastAuth and fails the sign call through fail_on_timeout.
+  expect(timedOut.promises[0]).toEqual({ kind: 'transfer', index: 0, account: FAST_AUTH, amount: 1n });
+  const failed = signer.call('fail_on_timeout', {}, { predecessor: SIGNER_ACCOUNT });
+  expect(failed.status).toBe('panic');
+
+  const finished = execute(fastAuth, verified.promises[1], FAST_AUTH, [{ status: 'failed' }]);
+  expect(finished.promises[0]).toEqual({ kind: 'transfer', index: 0, account: USER, amount: DEPOSIT });
+  expect(finished.promises[1]).toMatchObject({ method: 'report_failure', args: { error: 'the MPC signer failed or timed out' } });
+});
+
+it('refunds the user when the guard rejects the token, without calling the signer', async () => {
+  const { verdict, verified } = await startSign({ fatxn: [...TRANSACTION, 1] });
+  expect(verdict.value).toEqual([false, 'the fatxn claim does not match the payload to sign']);
+  expect(verified.promises[0]).toEqual({ kind: 'transfer', index: 0, account: USER, amount: DEPOSIT });
+  expect(verified.promises.some((promise) => promise.kind === 'call' && promise.method === 'sign')).toBe(false);
 });
