@@ -7,11 +7,16 @@
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { bytesToHex, hexToBytes, randomBytes } from '@noble/hashes/utils.js';
 import { recoverAddress } from 'ethers';
-import { EcdsaPresign } from '../../shared/crypto/ecdsa/presign.js';
-import type { PresignatureShare } from '../../shared/crypto/ecdsa/presignature.js';
-import { EcdsaSign, type EcdsaSignature, type SignOutput, type SignRequest } from '../../shared/crypto/ecdsa/sign.js';
+import {
+  EcdsaPresign,
+  EcdsaSign,
+  type EcdsaSignature,
+  type PresignatureShare,
+  type SignOutput,
+  type SignRequest,
+  type Triple,
+} from '../../shared/crypto/ecdsa/index.js';
 import { generateTriples } from '../../shared/crypto/ecdsa/triples/triple-generation.js';
-import type { Triple } from '../../shared/crypto/ecdsa/triple.js';
 import { SECP256K1 } from '../../shared/crypto/group.js';
 import { deriveSecp256k1PublicKey, deriveTweak } from '../../shared/crypto/kdf.js';
 import type { KeyShare } from '../../shared/crypto/key-share.js';

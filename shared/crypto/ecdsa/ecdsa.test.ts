@@ -1,3 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { bytesToNumberBE } from '@noble/curves/utils.js';
 import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
@@ -387,5 +390,27 @@ describe('sign against malicious participants', () => {
     expect(() => party.poke()).toThrow(ProtocolAbort);
     // The abort is final.
     expect(() => party.poke()).toThrow(ProtocolAbort);
+  });
+});
+
+describe('the test-only dealer', () => {
+  it('is imported by no product code (security invariant 1: keys come from DKG)', () => {
+    const root = fileURLToPath(new URL('../../../', import.meta.url));
+    const sources = (dir: string): string[] =>
+      readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) => {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) return entry.name === 'node_modules' ? [] : sources(path);
+        return path.endsWith('.ts') ? [path] : [];
+      });
+    const product = ['shared', 'services', 'lambdas', 'contract', 'cdk']
+      .flatMap(sources)
+      .filter((path) => !path.endsWith('.test.ts') && !/test-fixtures|test-helpers/.test(path));
+    expect(product.length).toBeGreaterThan(10);
+    const importsDealer = (path: string): boolean => {
+      const text = readFileSync(join(root, path), 'utf8');
+      return /ecdsa\/test-fixtures\.js/.test(text) || (dirname(path) === join('shared', 'crypto', 'ecdsa') && text.includes("'./test-fixtures.js'"));
+    };
+    const importers = product.filter(importsDealer);
+    expect(importers).toEqual([]);
   });
 });
