@@ -84,7 +84,7 @@ class DkgProtocol<P extends GroupPoint<P>> extends DealingProtocol<P, KeyShare> 
   }
 
   protected checkPublicKey(publicKey: P): void {
-    // Only reachable if noble's round 1 produced cancelling polynomials (probability ~2⁻²⁵²).
+    // Proofs of knowledge stop a party from aiming its constant at minus the others' sum; only chance (~2⁻²⁵²) gets here.
     if (publicKey.is0()) this.abort('public-key', 'the dealt secrets sum to zero');
   }
 

@@ -75,7 +75,9 @@ export abstract class DealingProtocol<P extends GroupPoint<P>, Output> implement
   protected readonly suite: KeygenSuite<P>;
   protected readonly me: ParticipantId;
   protected readonly dealers: readonly ParticipantId[];
-  private readonly setup: EngineSetup<P>;
+  private readonly setup: Omit<EngineSetup<P>, 'polynomial'>;
+  /** This dealer's round-1 broadcast content. */
+  private readonly ownDealing: Omit<OwnPolynomial<P>, 'coefficients'> | undefined;
   private readonly isReceiver: boolean;
   private readonly participants: ReadonlySet<ParticipantId>;
 
@@ -88,6 +90,8 @@ export abstract class DealingProtocol<P extends GroupPoint<P>, Output> implement
   private phase: 'start' | 'dealings' | 'echoes-and-shares' | 'done' = 'start';
   /** This party's echo, once sent. */
   private ownDigest: Uint8Array = new Uint8Array();
+  /** This dealer's secret polynomial until its shares are out. */
+  private coefficients: readonly bigint[] | undefined;
   /** Σ of all dealings' commitments, once every dealing is in. */
   private summed: readonly P[] = [];
   private failure: ProtocolAbort | undefined;
@@ -100,7 +104,10 @@ export abstract class DealingProtocol<P extends GroupPoint<P>, Output> implement
     if (setup.polynomial !== undefined && setup.polynomial.coefficients.length !== setup.threshold) {
       throw new RangeError(`a dealt polynomial needs ${setup.threshold} coefficients`);
     }
-    this.setup = setup;
+    const { polynomial, ...publicSetup } = setup;
+    this.setup = publicSetup;
+    this.ownDealing = polynomial && { commitments: polynomial.commitments, proofOfKnowledge: polynomial.proofOfKnowledge };
+    this.coefficients = polynomial?.coefficients;
     this.suite = setup.suite;
     this.me = setup.me;
     this.dealers = setup.dealers;
@@ -187,11 +194,11 @@ export abstract class DealingProtocol<P extends GroupPoint<P>, Output> implement
 
   /** Runs the next phase if its inputs are all here; returns whether it did. */
   private advance(): boolean {
-    const { instance, polynomial, receivers } = this.setup;
+    const { instance, receivers } = this.setup;
     if (this.phase === 'start') {
       this.phase = 'dealings';
-      if (polynomial !== undefined) {
-        const { commitments, proofOfKnowledge } = polynomial;
+      if (this.ownDealing !== undefined) {
+        const { commitments, proofOfKnowledge } = this.ownDealing;
         const bytes = this.send({ kind: 'commitments', instance, commitments, proofOfKnowledge });
         this.dealings.set(this.me, { commitments, proofOfKnowledge, bytes });
       }
@@ -215,12 +222,14 @@ export abstract class DealingProtocol<P extends GroupPoint<P>, Output> implement
         this.ownDigest = this.digest(dealings);
         this.send({ kind: 'echo', instance, digest: this.ownDigest });
       }
-      if (polynomial !== undefined) {
+      if (this.coefficients !== undefined) {
         for (const receiver of receivers) {
-          const share = evaluatePolynomial(this.suite.group.Fn, polynomial.coefficients, participantScalar(receiver));
+          const share = evaluatePolynomial(this.suite.group.Fn, this.coefficients, participantScalar(receiver));
           if (receiver === this.me) this.shares.set(receiver, share);
           else this.send({ kind: 'share', instance, share }, receiver);
         }
+        // Nothing needs the polynomial any more; do not keep a secret longer than necessary.
+        this.coefficients = undefined;
       }
       if (!this.isReceiver) this.outbox.push({ kind: 'return', output: this.toOutput(undefined) });
       return true;
