@@ -51,9 +51,12 @@ export interface AwsClients {
 
 /** Clients from the SDK's default chain (region, credentials and the `AWS_ENDPOINT_URL_*` overrides the devnet sets). */
 export function defaultAwsClients(): AwsClients {
-  // A local S3 endpoint (the devnet's emulator) has no DNS for virtual-hosted bucket names; AWS itself keeps its default.
+  // Local endpoints (the devnet's emulators) have no DNS for virtual-hosted bucket names, nor for the
+  // `sqs.<region>.localhost` host in the queue URLs fauxqs hands out: address the endpoint itself.
+  // Against AWS the SDK's defaults stay.
   const forcePathStyle = process.env.AWS_ENDPOINT_URL_S3 !== undefined;
-  return { s3: new S3Client({ forcePathStyle }), sqs: new SQSClient({}), dynamodb: new DynamoDBClient({}) };
+  const useQueueUrlAsEndpoint = process.env.AWS_ENDPOINT_URL_SQS === undefined;
+  return { s3: new S3Client({ forcePathStyle }), sqs: new SQSClient({ useQueueUrlAsEndpoint }), dynamodb: new DynamoDBClient({}) };
 }
 
 /** The production wiring: Powertools logger and metrics, AWS adapters over `clients`. */
