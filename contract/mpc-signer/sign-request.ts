@@ -16,6 +16,7 @@ import type { SignatureScheme } from './types.js';
 /** near/mpc's EdDSA payload limit (a Solana transaction). */
 export const MAX_EDDSA_PAYLOAD_BYTES = 1232;
 export const MAX_PATH_LENGTH = 4096;
+export const LEGACY_ECDSA_DOMAIN_ID = 0;
 
 /** Lower-case hex, tagged with the scheme that signs it (serde's externally tagged `Payload`). */
 export type Payload = { readonly Ecdsa: string } | { readonly Eddsa: string };
@@ -62,7 +63,8 @@ function readDomainId(request: JsonObject): number {
   if (request.domain_id !== undefined) return integer(request.domain_id, 'request.domain_id');
   // Legacy callers name the domain by `key_version` (u32).
   if (request.key_version !== undefined) return integer(request.key_version, 'request.key_version', 0xffff_ffff);
-  return fail('InvalidArguments', 'request: domain_id (or the legacy key_version) is missing');
+  // near/mpc: a request naming neither goes to the legacy ECDSA domain (`DomainId::legacy_ecdsa_id()`).
+  return LEGACY_ECDSA_DOMAIN_ID;
 }
 
 export function readSignArgs(args: JsonObject): SignArgs {

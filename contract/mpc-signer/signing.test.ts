@@ -89,7 +89,6 @@ describe('sign', () => {
     ['payload and payload_v2 together', jsonBytes({ request: { path: PATH, payload: [...PAYLOAD], payload_v2: { Ecdsa: bytesToHex(PAYLOAD) }, domain_id: 0 } }), /either payload or payload_v2, not both/],
     ['domain_id and key_version together', jsonBytes({ request: { path: PATH, payload_v2: { Ecdsa: bytesToHex(PAYLOAD) }, domain_id: 0, key_version: 0 } }), /either domain_id or key_version, not both/],
     ['no payload', jsonBytes({ request: { path: PATH, domain_id: 0 } }), /payload_v2 \(or the legacy payload\) is missing/],
-    ['no domain', jsonBytes({ request: { path: PATH, payload_v2: { Ecdsa: bytesToHex(PAYLOAD) } } }), /domain_id \(or the legacy key_version\) is missing/],
     ['a misspelt field', jsonBytes({ request: { path: PATH, payload_V2: { Ecdsa: bytesToHex(PAYLOAD) }, domain_id: 0 } }), /unknown field "payload_V2"/],
     ['a legacy byte above 255', jsonBytes({ request: { path: PATH, payload: [...PAYLOAD.subarray(1), 256], key_version: 0 } }), /request.payload\[31\]: expected a byte/],
     ['a 33-byte legacy payload', jsonBytes({ request: { path: PATH, payload: [...PAYLOAD, 1], key_version: 0 } }), /request.payload: expected 32 bytes, got 33/],
@@ -102,6 +101,13 @@ describe('sign', () => {
   ])('refuses %s with a clear error and unchanged state', (_name, input, pattern) => {
     const before = signer.snapshot();
     expectPanic(signer, signer.call('sign', input, { predecessor: USER, deposit: 1n }), pattern, before);
+  });
+
+  it('sends a request that names no domain to the legacy ECDSA domain 0', () => {
+    const outcome = expectSuccess(signer.call('sign', { request: { path: PATH, payload: [...PAYLOAD] } }, { predecessor: USER, deposit: 1n }));
+    expect(yieldOf(outcome).args).toEqual({ request: ecdsaRequest(), caller: USER, legacy: true });
+    const before = signer.snapshot();
+    expectPanic(signer, signer.call('sign', { request: { path: PATH, payload_v2: { Eddsa: 'aa' } } }, { predecessor: USER, deposit: 1n }), /domain 0 signs with Secp256k1; the payload is for Ed25519/, before);
   });
 
   it('accepts an EdDSA payload of exactly 1232 bytes and an empty one', () => {
