@@ -187,8 +187,11 @@ describe.each(CURVES)('reshare on %s against a cheating dealer', (curve) => {
   const NEW = [0, 1, 2, 5, 6];
   const LEAVING_CHEATER = 4;
 
-  function reshareParties(old: ReadonlyMap<ParticipantId, KeyShare>, tamperedOldShare?: KeyShare): Map<ParticipantId, Protocol<KeyShare | undefined>> {
-    const sessionId = newSessionId();
+  function reshareParties(
+    old: ReadonlyMap<ParticipantId, KeyShare>,
+    tamperedOldShare?: KeyShare,
+    sessionId = newSessionId(),
+  ): Map<ParticipantId, Protocol<KeyShare | undefined>> {
     const publicKey = old.get(0)!.publicKey;
     return new Map(
       [...new Set([...OLD, ...NEW])].map((me) => {
@@ -208,6 +211,20 @@ describe.each(CURVES)('reshare on %s against a cheating dealer', (curve) => {
     expectAborted(run, [0, 1, 2], 'reshare/constant-term', LEAVING_CHEATER);
     expectAborted(run, [5, 6], 'reshare/public-key');
     expect(run.aborts.get(5)!.culprit).toBeUndefined();
+  });
+
+  it('a dealer sending one receiver another valid dealing of the same secret is caught by the echo round', () => {
+    const old = runDkg(curve, OLD, 3);
+    const sessionId = newSessionId();
+    const parties = reshareParties(old, undefined, sessionId);
+    const otherDealing = firstBroadcast(reshareParties(old, undefined, sessionId).get(LEAVING_CHEATER)!);
+    const run = settleProtocols(parties, {
+      intercept: (envelope) =>
+        envelope.from === LEAVING_CHEATER && envelope.to === 6 && isKind(envelope, 'commitments') ? [{ ...envelope, data: otherDealing }] : [envelope],
+    });
+    expect([...run.outputs.values()].filter((output) => output !== undefined)).toHaveLength(0);
+    expectAborted(run, [0, 1, 2, 5], 'reshare/echo', 6);
+    expectAborted(run, [6], 'reshare/echo', 0);
   });
 
   it('a corrupted reshare share is caught by its recipient, naming the dealer', () => {
