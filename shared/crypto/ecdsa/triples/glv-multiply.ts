@@ -19,8 +19,8 @@ const Point = secp256k1.Point;
 const Fp = Point.Fp;
 const ORDER = Point.Fn.ORDER;
 /** secp256k1's GLV parameters (SEC 2 / libsecp256k1): β of order 3 in Fp and a reduced lattice basis. */
-const BETA = 0x7ae96a2b657c07106e64479eac3434e99cf0497512f58995c1396c28719501een;
-const BASIS: [[bigint, bigint], [bigint, bigint]] = [
+export const GLV_BETA = 0x7ae96a2b657c07106e64479eac3434e99cf0497512f58995c1396c28719501een;
+export const GLV_BASIS: [[bigint, bigint], [bigint, bigint]] = [
   [0x3086d221a7d46bcde86c90e49284eb15n, -0xe4437ed6010e88286f547fa90abfe4c3n],
   [0x114ca50f7a8e2f3f657c1108d9d44cfd8n, 0x3086d221a7d46bcde86c90e49284eb15n],
 ];
@@ -44,11 +44,11 @@ function select(table: readonly Secp256k1Point[], digit: number): Secp256k1Point
 /** k·P for a secret k in [1, n) and any point P. */
 export function multiplySecret(point: Secp256k1Point, scalar: bigint): Secp256k1Point {
   if (scalar <= 0n || scalar >= ORDER) throw new RangeError('secret scalar must be in [1, n)');
-  const { k1neg, k1, k2neg, k2 } = _splitEndoScalar(scalar, BASIS, ORDER);
+  const { k1neg, k1, k2neg, k2 } = _splitEndoScalar(scalar, GLV_BASIS, ORDER);
   const negated = point.negate();
   const first = k1neg ? negated : point;
   // ψ(x, y) = (β·x, y) is λ·P; in projective coordinates only X changes.
-  const endo = new Point(Fp.mul(point.X, BETA), point.Y, point.Z);
+  const endo = new Point(Fp.mul(point.X, GLV_BETA), point.Y, point.Z);
   const second = k2neg ? endo.negate() : endo;
   const table1 = windowTable(first);
   const table2 = windowTable(second);

@@ -1,3 +1,4 @@
+import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes } from '@noble/hashes/utils.js';
 import { gf128Multiply, GF128_ONE, polynomialHash } from './aes.js';
 import { getBit, transposeColumnsToRows } from './bit-matrix.js';
@@ -5,12 +6,11 @@ import { correctionBytes, OtExtensionReceiver, OtExtensionSender } from './ot-ex
 
 const context = new TextEncoder().encode('test-context');
 
-function runExtension(count: number, tamper?: (correction: Uint8Array) => void) {
+function runExtension(count: number) {
   const receiver = new OtExtensionReceiver(context, count, randomBytes);
   const sender = new OtExtensionSender(context, count, randomBytes);
   const correction = receiver.extend(sender.receiveBaseOt(receiver.bigY));
   expect(correction.length).toBe(correctionBytes(count));
-  tamper?.(correction);
   const challenge = sender.receiveCorrection(correction);
   return { receiver, sender, passed: sender.check(receiver.answerChallenge(challenge)) };
 }
@@ -68,17 +68,29 @@ describe('random OT extension', () => {
     expect(ones).toBeLessThan(250);
   });
 
-  it('a receiver that flips a choice bit in one column fails the check unless it guessed Δ', () => {
-    // Flipping bit j of column k means the receiver used choice 1 − rⱼ there; the check then
-    // passes only if Δₖ = 0, so over several runs both outcomes appear and passes are Δ-guesses.
-    const outcomes = new Set<boolean>();
-    for (let attempt = 0; attempt < 12 && outcomes.size < 2; attempt += 1) {
-      const { passed } = runExtension(128, (correction) => {
-        correction[5 * ((128 + 256) / 8) + 3]! ^= 0x10;
-      });
-      outcomes.add(passed);
+  it('a receiver that flips a choice bit in one column passes the check exactly when it guessed that bit of Δ', () => {
+    // A deterministic sender RNG lets the test know Δ (the sender's first 16 random bytes).
+    const seededRng = (seed: number) => {
+      let counter = 0;
+      return (length: number) => {
+        const out = new Uint8Array(length);
+        for (let at = 0; at < length; at += 32) out.set(sha256(Uint8Array.of(seed, counter++)).subarray(0, Math.min(32, length - at)), at);
+        return out;
+      };
+    };
+    const delta = seededRng(7)(16);
+    const zeroColumn = [...Array(128).keys()].find((k) => getBit(delta, k) === 0)!;
+    const oneColumn = [...Array(128).keys()].find((k) => getBit(delta, k) === 1)!;
+    const columnBytes = (128 + 256) / 8;
+    for (const [column, expected] of [[zeroColumn, true], [oneColumn, false]] as const) {
+      const receiver = new OtExtensionReceiver(context, 128, randomBytes);
+      const sender = new OtExtensionSender(context, 128, seededRng(7));
+      const correction = receiver.extend(sender.receiveBaseOt(receiver.bigY));
+      // Flipping bit j of column k means choice 1 − rⱼ in that column only.
+      correction[column * columnBytes + 3]! ^= 0x10;
+      const challenge = sender.receiveCorrection(correction);
+      expect(sender.check(receiver.answerChallenge(challenge))).toBe(expected);
     }
-    expect(outcomes).toEqual(new Set([true, false]));
   });
 
   it('rejects a tampered answer and refuses to release outputs', () => {

@@ -14,13 +14,12 @@
  * Verification weights every equation with an independent 128-bit random weight chosen by the
  * verifier (small-exponent batch test): a false equation passes with probability ≤ 2⁻¹²⁸.
  */
-import { pippenger } from '@noble/curves/abstract/curve.js';
-import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToNumberBE } from '@noble/curves/utils.js';
 import { randomScalar, SECP256K1 } from '../../group.js';
 import type { Secp256k1Point } from '../../kdf.js';
 import { multiplySecret } from './glv-multiply.js';
+import { multiScalarMultiply } from './msm.js';
 
 const Fn = SECP256K1.Fn;
 const DLOG_DOMAIN = new TextEncoder().encode('chainsig/triples/dlog/v1');
@@ -139,7 +138,7 @@ export class LinearCheck {
       merged.set(SECP256K1.generator, Fn.add(merged.get(SECP256K1.generator)!, check.baseScalar));
       for (const [point, scalar] of check.terms) merged.set(point, Fn.add(merged.get(point) ?? 0n, scalar));
     }
-    return pippenger(secp256k1.Point, [...merged.keys()], [...merged.values()]).is0();
+    return multiScalarMultiply([...merged.keys()], [...merged.values()]).is0();
   }
 
   /** Adds the weighted equation s·G − R − c·Σ ρₖ·Pₖ = 0 of a batched dlog proof. */
