@@ -83,12 +83,12 @@ export class EddsaPresignProtocol extends FrostSession<EddsaPresignature> {
       const own = commitNonces(this.key, this.rng);
       this.nonces = own.nonces;
       this.commitments.set(this.me, own.commitments);
-      return { kind: 'send-many', data: encodeCommitments(own.commitments) };
+      return { kind: 'send-many', data: encodeEddsaMessage({ kind: 'commitments', commitments: own.commitments }) };
     }
     if (this.commitments.size < this.participants.length) return { kind: 'wait' };
     if (this.ownDigest === undefined) {
       this.ownDigest = commitmentListDigest(this.commitments);
-      return { kind: 'send-many', data: encodeDigest(this.ownDigest) };
+      return { kind: 'send-many', data: encodeEddsaMessage({ kind: 'commitment-digest', digest: this.ownDigest }) };
     }
     if (this.digests.size < this.participants.length - 1) return { kind: 'wait' };
     for (const [participant, digest] of this.digests) {
@@ -111,14 +111,6 @@ export class EddsaPresignProtocol extends FrostSession<EddsaPresignature> {
       throw this.abort('receive', `unexpected ${message.kind} message`, from);
     }
   }
-}
-
-function encodeCommitments(commitments: NonceCommitmentPair): Uint8Array {
-  return encodeEddsaMessage({ kind: 'commitments', commitments });
-}
-
-function encodeDigest(digest: Uint8Array): Uint8Array {
-  return encodeEddsaMessage({ kind: 'commitment-digest', digest });
 }
 
 /** Storage tag of an encoded presignature (outside the message tag range, so neither decodes as the other). */
