@@ -162,8 +162,6 @@ export const operatorConfigSchema = z
         natGateways: count(1).max(2).default(1),
       })
       .prefault({}),
-    /** Namespace of the node's and the indexer's custom metrics (the indexer publishes to ChainSignatures). */
-    metricsNamespace: z.string().regex(/^[\w./#:-]{1,255}$/).default('ChainSignatures'),
     alarmEmail: z.email().optional(),
   })
   .superRefine((config, ctx) => {

@@ -1,9 +1,10 @@
+import { App, Stack } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { OperatorConfigError } from './config.js';
-import { createOperatorApp } from './operator-app.js';
+import { createOperatorApp, registerNagChecks } from './operator-app.js';
 import { PROJECT_ROOT } from './paths.js';
 
 const CDK_CONTEXT = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8')).context as Record<string, unknown>;
@@ -24,9 +25,10 @@ describe('createOperatorApp', () => {
   it('fails the synth on a cdk-nag finding nobody acknowledged', () => {
     const outdir = mkdtempSync(path.join(tmpdir(), 'chainsig-nag-'));
     try {
-      const { app, stack } = createOperatorApp({ context: CDK_CONTEXT, outdir, cloudFormationValidation: false });
-      new sqs.Queue(stack, 'UnreviewedQueue'); // no DLQ, no TLS-only policy: AwsSolutions-SQS3 and -SQS4
-      expect(() => app.synth()).toThrow(/AwsSolutions-SQS3[\s\S]*ChainsigOperator\/UnreviewedQueue/);
+      const app = new App({ outdir, builtinCloudFormationValidation: false });
+      registerNagChecks(app);
+      new sqs.Queue(new Stack(app, 'Unreviewed'), 'Queue'); // no DLQ, no TLS-only policy: AwsSolutions-SQS3 and -SQS4
+      expect(() => app.synth()).toThrow(/AwsSolutions-SQS3[\s\S]*Unreviewed\/Queue/);
       const report = JSON.parse(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));
       const violations = report.pluginReports.flatMap((plugin: { violations?: { ruleName: string }[] }) => plugin.violations ?? []);
       expect(violations.map((violation: { ruleName: string }) => violation.ruleName).sort()).toEqual(['AwsSolutions-SQS3', 'AwsSolutions-SQS4']);

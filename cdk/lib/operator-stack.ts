@@ -9,6 +9,9 @@ import { Observability } from './observability.js';
 import { RequestStorage } from './request-storage.js';
 import { StockpileScaling } from './stockpile-scaling.js';
 
+/** CloudWatch namespace of the indexer's and the node's metrics; the indexer's code fixes it (create-handler.ts). */
+export const METRICS_NAMESPACE = 'ChainSignatures';
+
 export interface OperatorStackProps extends StackProps {
   readonly config: OperatorConfig;
   /** TypeScript entry of the lake indexer Lambda (exports `handler`). */
@@ -36,7 +39,7 @@ export class OperatorStack extends Stack {
     this.lakeIngest = new LakeIngest(this, 'LakeIngest', {
       lake: config.lake,
       near: config.near,
-      metricsNamespace: config.metricsNamespace,
+      metricsNamespace: METRICS_NAMESPACE,
       indexerEntry: props.indexerEntry,
       accessLogs: this.accessLogs.bucket,
       requestsTable: this.storage.tables.requests,
@@ -50,7 +53,7 @@ export class OperatorStack extends Stack {
     this.mpcNode = new NodeService(this, 'Node', {
       near: config.near,
       node: config.node,
-      metricsNamespace: config.metricsNamespace,
+      metricsNamespace: METRICS_NAMESPACE,
       vpc: this.network.vpc,
       accessLogs: this.accessLogs.bucket,
       dataKey: this.storage.dataKey,
@@ -60,7 +63,7 @@ export class OperatorStack extends Stack {
     this.scaling = new StockpileScaling(this, 'Scaling', { stockpile: config.stockpile, node: this.mpcNode });
     this.observability = new Observability(this, 'Observability', {
       dashboardName: this.stackName,
-      metricsNamespace: config.metricsNamespace,
+      metricsNamespace: METRICS_NAMESPACE,
       minPresignatures: config.stockpile.minPresignatures,
       ...(config.alarmEmail !== undefined && { alarmEmail: config.alarmEmail }),
       lakeEventsQueue: this.lakeIngest.queue,
@@ -85,6 +88,8 @@ export class OperatorStack extends Stack {
       NearAccountKeySecretArn: { value: this.mpcNode.accountKeySecret.secretArn, description: "Ed25519 seed of the node's NEAR access key" },
       MeshIdentityKeySecretArn: { value: this.mpcNode.meshIdentityKeySecret.secretArn, description: 'Ed25519 seed of the mesh identity' },
       NodeLogGroupName: { value: this.mpcNode.logGroup.logGroupName, description: 'mpc-node logs (public keys, health, errors)' },
+      NodeClusterName: { value: this.mpcNode.service.cluster.clusterName, description: 'ECS cluster of the node service' },
+      NodeServiceName: { value: this.mpcNode.service.serviceName, description: 'ECS service of the node (force a new deployment after a key change)' },
       StockpilePolicyParameterName: { value: this.scaling.policyParameter.parameterName, description: 'JSON stockpile policy the node follows' },
       AlarmTopicArn: { value: this.observability.alarmTopic.topicArn, description: 'Subscribe on-call here' },
     };
