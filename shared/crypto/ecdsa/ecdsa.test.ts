@@ -146,7 +146,16 @@ describe('presign', () => {
     expect(() => make(triple, triple)).toThrow(/same triple/);
     expect(() => make(triple, dealTriple([0, 1, 2, 3, 4], 3).get(0)!)).toThrow(/different participant sets/);
     expect(() => make(dealTriple(participants, 2).get(0)!)).toThrow(/threshold 2, the key 3/);
-    expect(() => make(triple, { ...triple, pub: { ...triple.pub, bigA: new Uint8Array(33) } })).toThrow(/not a valid secp256k1 point/);
+    const other = dealTriple(participants, 3).get(0)!;
+    expect(() => make(triple, { ...other, pub: { ...other.pub, bigB: new Uint8Array(33) } })).toThrow(/not a valid secp256k1 point/);
+  });
+
+  it('a corrupt local triple commitment aborts the run without blaming a peer', () => {
+    const nonceTriple = dealTriple(participants, 3);
+    const corrupt = new Map([...nonceTriple].map(([id, triple]) => [id, { ...triple, pub: { ...triple.pub, bigC: new Uint8Array(33).fill(2) } }]));
+    const run = settleProtocols(presignParties(key, corrupt, dealTriple(participants, 3), quorum));
+    expect(run.outputs.size).toBe(0);
+    for (const id of quorum) expect(run.aborts.get(id)).toMatchObject({ step: 'open-kd', culprit: undefined });
   });
 
   it('rejects a key share of another curve', () => {

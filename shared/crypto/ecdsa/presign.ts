@@ -70,6 +70,7 @@ function validateInput(input: PresignInput): ParticipantId[] {
   const participants = [...input.participants].sort((a, b) => a - b);
   if (keyShare.curve !== 'secp256k1') fail(`the key share is for ${keyShare.curve}, not secp256k1`);
   if (!participants.includes(keyShare.me)) fail(`participant ${keyShare.me} is not in the presign set`);
+  if (keyShare.publicKey.length !== SECP256K1.pointBytes) fail('the key share public key is not a compressed point');
   if (participants.length < keyShare.threshold) {
     fail(`${participants.length} participants cannot presign for a key with threshold ${keyShare.threshold}`);
   }
@@ -110,15 +111,19 @@ function publicScaleBase(scalar: bigint): Secp256k1Point {
   return G.multiplyUnsafe(scalar);
 }
 
-/** The public points presign checks against, decoded once. */
+/**
+ * The only public points presign needs as points: D for R = kd⁻¹·D, and B for the xb check. The
+ * others (C₀, K, A, C, X) are only compared, and comparing encodings costs one inversion where
+ * decoding costs a square root; a match also proves the local encoding is a valid point.
+ */
 interface PresignPublicPoints {
-  readonly bigX: Secp256k1Point;
-  readonly bigK: Secp256k1Point;
   readonly bigD: Secp256k1Point;
-  readonly bigKD: Secp256k1Point;
-  readonly bigA: Secp256k1Point;
   readonly bigB: Secp256k1Point;
-  readonly bigC: Secp256k1Point;
+}
+
+/** True when `point` is not the identity and encodes (compressed) to exactly `encoded`. */
+function encodesTo(point: Secp256k1Point, encoded: Uint8Array): boolean {
+  return !point.is0() && sameBytes(point.toBytes(true), encoded);
 }
 
 /** This participant's shares, already weighted by its Lagrange coefficient over the presign set. */
@@ -145,13 +150,8 @@ export class EcdsaPresign implements Protocol<PresignatureShare> {
     const { keyShare, nonceTriple, multiplicationTriple } = input;
     this.me = keyShare.me;
     this.points = {
-      bigX: decodeLocalPoint(keyShare.publicKey, 'the key share public key'),
-      bigK: decodeLocalPoint(nonceTriple.pub.bigA, 'nonce triple A'),
       bigD: decodeLocalPoint(nonceTriple.pub.bigB, 'nonce triple B'),
-      bigKD: decodeLocalPoint(nonceTriple.pub.bigC, 'nonce triple C'),
-      bigA: decodeLocalPoint(multiplicationTriple.pub.bigA, 'multiplication triple A'),
       bigB: decodeLocalPoint(multiplicationTriple.pub.bigB, 'multiplication triple B'),
-      bigC: decodeLocalPoint(multiplicationTriple.pub.bigC, 'multiplication triple C'),
     };
     const lambda = lagrangeCoefficient(Fn, this.participants, this.me);
     const weigh = (share: bigint): bigint => Fn.mul(lambda, share);
@@ -233,12 +233,14 @@ export class EcdsaPresign implements Protocol<PresignatureShare> {
       sumC = sumC.add(message.cCommitment);
     }
     if (kd === 0n) abort('open-kd', 'kd opened to zero, so R is undefined');
-    if (!publicScaleBase(kd).equals(points.bigKD)) abort('open-kd', 'kd·G differs from the nonce triple commitment C');
-    if (!publicScaleBase(ka).equals(points.bigK.add(points.bigA))) abort('open-ka', 'ka·G differs from K + A');
-    if (!publicScaleBase(xb).equals(points.bigX.add(points.bigB))) abort('open-xb', 'xb·G differs from X + B');
-    if (!sumA.equals(points.bigA) || !sumC.equals(points.bigC)) {
+    const { nonceTriple, multiplicationTriple, keyShare } = this.input;
+    if (!encodesTo(publicScaleBase(kd), nonceTriple.pub.bigC)) abort('open-kd', 'kd·G differs from the nonce triple commitment C');
+    if (!encodesTo(sumA, multiplicationTriple.pub.bigA) || !encodesTo(sumC, multiplicationTriple.pub.bigC)) {
       abort('share-commitments', 'the share commitments do not sum to the triple commitments A and C');
     }
+    // ΣA′ = A from here on, so ka·G = K + A ⇔ ka·G − ΣA′ = K.
+    if (!encodesTo(publicScaleBase(ka).subtract(sumA), nonceTriple.pub.bigA)) abort('open-ka', 'ka·G differs from K + A');
+    if (!encodesTo(publicScaleBase(xb).subtract(points.bigB), keyShare.publicKey)) abort('open-xb', 'xb·G differs from X + B');
     const bigR = points.bigD.multiplyUnsafe(Fn.inv(kd));
     const sigma = Fn.add(Fn.sub(Fn.mul(ka, weighted.x), Fn.mul(xb, weighted.a)), weighted.c);
     const commitments = new Map<ParticipantId, PresignParticipantCommitments>();
@@ -249,13 +251,13 @@ export class EcdsaPresign implements Protocol<PresignatureShare> {
         kaShare: message.kaShare,
         aCommitment: message.aCommitment.toBytes(false),
         cCommitment: message.cCommitment.toBytes(false),
-        keyVerifyingShare: this.input.keyShare.verifyingShares.get(id)!,
+        keyVerifyingShare: keyShare.verifyingShares.get(id)!,
       });
     }
     return {
       participants: this.participants,
       me: this.me,
-      publicKey: points.bigX.toBytes(true),
+      publicKey: keyShare.publicKey,
       bigR: bigR.toBytes(true),
       k: weighted.k,
       sigma,
