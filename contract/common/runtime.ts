@@ -80,3 +80,25 @@ export function singlePromiseResult(host: ContractHost, method: string) {
   if (count !== 1) fail('CallbackFailed', `${method} expects exactly one promise result, got ${count}`);
   return host.promiseResult(0);
 }
+
+/** A contract's one JSON state value under `STATE` (near-sdk's key), with the init and load checks every contract needs. */
+export class StateCell<T> {
+  private static readonly KEY = 'STATE';
+
+  /** `what` names the contract in errors ("FastAuth is not initialized"). */
+  constructor(private readonly what: string) {}
+
+  load(host: ContractHost): T {
+    return readStored<T>(host, StateCell.KEY) ?? fail('InvalidState', `${this.what} is not initialized`);
+  }
+
+  save(host: ContractHost, value: T): void {
+    writeStored(host, StateCell.KEY, value);
+  }
+
+  /** For `init`: state is written once. */
+  initialize(host: ContractHost, value: T): void {
+    if (host.storageHasKey(storageKey(StateCell.KEY))) fail('InvalidState', `${this.what} is already initialized`);
+    this.save(host, value);
+  }
+}

@@ -9,7 +9,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { accountId, byteArray, integer, type JsonObject, object, onlyKeys, optional, string, U32_MAX, yocto } from '../common/args.js';
 import { fail } from '../common/errors.js';
-import { decodeJson, defineContract, encodeJson, readStored, requireGas, requirePrivate, returnJson, singlePromiseResult, writeStored } from '../common/runtime.js';
+import { decodeJson, defineContract, encodeJson, requireGas, requirePrivate, returnJson, singlePromiseResult, StateCell } from '../common/runtime.js';
 import { type AccountId, type Balance, type ContractHost, ONE_YOCTO, TGAS } from '../host.js';
 import { MAX_JWT_ARGUMENT_LENGTH, MAX_SIGN_PAYLOAD_BYTES } from './jwt-guard.js';
 import { MAX_SUB_LENGTH } from './jwt/jwt.js';
@@ -42,18 +42,13 @@ interface FastAuthState {
   readonly mpc_domain_ids: { readonly ecdsa: number; readonly eddsa: number };
 }
 
-const STATE_KEY = 'STATE';
+const fastAuthState = new StateCell<FastAuthState>('FastAuth');
 const ON_VERIFY_SIGN_CALLBACK = 'on_verify_sign_callback';
 const ON_SIGN_CALLBACK = 'on_sign_callback';
 const REPORT_FAILURE = 'report_failure';
 
-function loadState(host: ContractHost): FastAuthState {
-  return readStored<FastAuthState>(host, STATE_KEY) ?? fail('InvalidState', 'FastAuth is not initialized');
-}
-
-function saveState(host: ContractHost, state: FastAuthState): void {
-  writeStored(host, STATE_KEY, state);
-}
+const loadState = (host: ContractHost) => fastAuthState.load(host);
+const saveState = (host: ContractHost, state: FastAuthState) => fastAuthState.save(host, state);
 
 function requireNotPaused(state: FastAuthState): void {
   if (state.paused) fail('Paused', 'FastAuth is paused');
@@ -196,7 +191,6 @@ function verify(host: ContractHost, args: JsonObject): void {
 function init(host: ContractHost, args: JsonObject): void {
   requirePrivate(host, 'init');
   onlyKeys(args, ['owner', 'pauser', 'mpc_address', 'init_guards', 'mpc_key_version', 'mpc_domain_ids'], 'arguments');
-  if (readStored(host, STATE_KEY) !== null) fail('InvalidState', 'FastAuth is already initialized');
   const owner = accountId(args.owner, 'owner');
   const guards: Record<string, AccountId> = {};
   for (const [id, account] of Object.entries(optional(args.init_guards, (value) => object(value, 'init_guards')) ?? {})) {
@@ -204,7 +198,7 @@ function init(host: ContractHost, args: JsonObject): void {
   }
   const domainIds = optional(args.mpc_domain_ids, (value) => object(value, 'mpc_domain_ids'));
   if (domainIds !== undefined) onlyKeys(domainIds, ['ecdsa', 'eddsa'], 'mpc_domain_ids');
-  saveState(host, {
+  fastAuthState.initialize(host, {
     owner,
     pauser: optional(args.pauser, (value) => accountId(value, 'pauser')) ?? owner,
     paused: false,

@@ -5,7 +5,7 @@
  */
 import { accountId, byteArray, type JsonObject, onlyKeys, string } from '../common/args.js';
 import { fail } from '../common/errors.js';
-import { defineContract, encodeJson, readStored, requirePrivate, returnJson, writeStored } from '../common/runtime.js';
+import { defineContract, encodeJson, requirePrivate, returnJson, StateCell } from '../common/runtime.js';
 import { type AccountId, type ContractHost, TGAS } from '../host.js';
 import { MAX_ISSUER_LENGTH, MAX_JWT_ARGUMENT_LENGTH, MAX_SIGN_PAYLOAD_BYTES } from './jwt-guard.js';
 import { readNewOwner, requireOwner } from './owner.js';
@@ -18,11 +18,8 @@ interface RouterState {
   readonly guards: Readonly<Record<string, AccountId>>;
 }
 
-const STATE_KEY = 'STATE';
-
-function loadState(host: ContractHost): RouterState {
-  return readStored<RouterState>(host, STATE_KEY) ?? fail('InvalidState', 'the router is not initialized');
-}
+const routerState = new StateCell<RouterState>('the router');
+const loadState = (host: ContractHost) => routerState.load(host);
 
 export function readGuardName(value: unknown, where: string): string {
   const name = string(value, where, MAX_ISSUER_LENGTH);
@@ -51,7 +48,7 @@ function updateGuards(host: ContractHost, method: string, update: (guards: Recor
   requireOwner(host, state.owner, method);
   const guards = { ...state.guards };
   update(guards);
-  writeStored(host, STATE_KEY, { ...state, guards } satisfies RouterState);
+  routerState.save(host, { ...state, guards });
 }
 
 export const jwtGuardRouterContract = defineContract(
@@ -60,8 +57,7 @@ export const jwtGuardRouterContract = defineContract(
     init: (host, args) => {
       requirePrivate(host, 'init');
       onlyKeys(args, ['owner'], 'arguments');
-      if (readStored(host, STATE_KEY) !== null) fail('InvalidState', 'the router is already initialized');
-      writeStored(host, STATE_KEY, { owner: accountId(args.owner, 'owner'), guards: {} } satisfies RouterState);
+      routerState.initialize(host, { owner: accountId(args.owner, 'owner'), guards: {} });
     },
     verify,
     add_guard: (host, args) => {
@@ -84,7 +80,7 @@ export const jwtGuardRouterContract = defineContract(
     change_owner: (host, args) => {
       const state = loadState(host);
       requireOwner(host, state.owner, 'change_owner');
-      writeStored(host, STATE_KEY, { ...state, owner: readNewOwner(args) } satisfies RouterState);
+      routerState.save(host, { ...state, owner: readNewOwner(args) });
     },
     get_guard: (host, args) => {
       onlyKeys(args, ['name'], 'arguments');

@@ -8,7 +8,7 @@
  */
 import { accountId, array, byteArray, type JsonObject, object, onlyKeys, optional, string } from '../common/args.js';
 import { fail } from '../common/errors.js';
-import { defineContract, readStored, requirePrivate, returnJson, writeStored } from '../common/runtime.js';
+import { defineContract, requirePrivate, returnJson, StateCell } from '../common/runtime.js';
 import type { AccountId, ContractDefinition, ContractHost } from '../host.js';
 import { JwtRejected, verifyJwt } from './jwt/jwt.js';
 import { InvalidRsaKey, type RsaJwk, rsaPublicKey } from './jwt/rs256.js';
@@ -35,14 +35,12 @@ interface GuardState {
   readonly public_keys: readonly RsaJwk[];
 }
 
-const STATE_KEY = 'STATE';
+const guardState = new StateCell<GuardState>('the guard');
 
 /** `[valid, sub or reason]`, the tuple FastAuth and the router pass on. */
 export type GuardVerdict = readonly [boolean, string];
 
-function loadState(host: ContractHost): GuardState {
-  return readStored<GuardState>(host, STATE_KEY) ?? fail('InvalidState', 'the guard is not initialized');
-}
+const loadState = (host: ContractHost) => guardState.load(host);
 
 function readPublicKeys(value: unknown): RsaJwk[] {
   const keys = array(value, 'public_keys', MAX_PUBLIC_KEYS);
@@ -74,14 +72,13 @@ function defineJwtGuard(name: string, bindsSignPayload: boolean): ContractDefini
   function init(host: ContractHost, args: JsonObject): void {
     requirePrivate(host, 'init');
     onlyKeys(args, ['owner', 'issuer', 'audiences', 'public_keys'], 'arguments');
-    if (readStored(host, STATE_KEY) !== null) fail('InvalidState', 'the guard is already initialized');
-    writeStored(host, STATE_KEY, {
+    guardState.initialize(host, {
       owner: accountId(args.owner, 'owner'),
       issuer: string(args.issuer, 'issuer', MAX_ISSUER_LENGTH),
       // Auth0's rule (Peersyst #97): the token must be issued for this guard unless told otherwise.
       audiences: optional(args.audiences, readAudiences) ?? [host.currentAccountId()],
       public_keys: readPublicKeys(args.public_keys),
-    } satisfies GuardState);
+    });
   }
 
   function verify(host: ContractHost, args: JsonObject): void {
@@ -111,7 +108,7 @@ function defineJwtGuard(name: string, bindsSignPayload: boolean): ContractDefini
   const ownerOnly = (method: string, update: (state: GuardState, args: JsonObject) => GuardState) => (host: ContractHost, args: JsonObject) => {
     const state = loadState(host);
     requireOwner(host, state.owner, method);
-    writeStored(host, STATE_KEY, update(state, args));
+    guardState.save(host, update(state, args));
   };
 
   return defineContract(

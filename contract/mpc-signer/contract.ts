@@ -10,7 +10,7 @@ import { deriveEd25519PublicKey, deriveSecp256k1PublicKey, deriveTweak, secp256k
 import { formatNearPublicKey, parsePublicKey } from '../../shared/near/keys.js';
 import { accountId, boolean, integer, type JsonObject, object, onlyKeys, optional, string } from '../common/args.js';
 import { fail } from '../common/errors.js';
-import { defineContract, encodeJson, readStored, removeStored, requireGas, requirePrivate, returnJson, singlePromiseResult, writeStored } from '../common/runtime.js';
+import { defineContract, encodeJson, readStored, removeStored, requireGas, requirePrivate, returnJson, singlePromiseResult, StateCell, writeStored } from '../common/runtime.js';
 import { type AccountId, type ContractHost, ONE_YOCTO, TGAS } from '../host.js';
 import { isParticipant, readKeyEventId, readThresholdParameters } from './parameters.js';
 import { canonicalRequest, MAX_PATH_LENGTH, payloadBytes, payloadScheme, readSignArgs, readSignatureRequest, requireEcdsaScalar, type SignatureRequest } from './sign-request.js';
@@ -41,7 +41,7 @@ export const MAX_PENDING_REQUESTS_PER_PAYLOAD = 128;
 /** NEAR's yield timeout (the chain enforces it; nodes drop requests at the same age). */
 export const SIGN_REQUEST_TIMEOUT_BLOCKS = 200;
 
-const STATE_KEY = 'STATE';
+const protocolState = new StateCell<ProtocolState>('the contract');
 const CONFIG_KEY = 'CONFIG';
 const PENDING_PREFIX = 'pending:';
 
@@ -63,15 +63,13 @@ interface PendingQueue {
 
 // ---- storage ----
 
-function loadState(host: ContractHost): ProtocolState {
-  return readStored<ProtocolState>(host, STATE_KEY) ?? fail('InvalidState', 'the contract is not initialized');
-}
+const loadState = (host: ContractHost) => protocolState.load(host);
 
 function saveState(host: ContractHost, before: ProtocolState, after: ProtocolState): void {
   const [from] = Object.keys(before);
   const [to] = Object.keys(after);
   if (from !== to) host.log(`protocol state: ${from} -> ${to}`);
-  writeStored(host, STATE_KEY, after);
+  protocolState.save(host, after);
 }
 
 function loadConfig(host: ContractHost): ContractConfig {
@@ -127,7 +125,6 @@ function directCaller(host: ContractHost): AccountId {
 function init(host: ContractHost, args: JsonObject): void {
   requirePrivate(host, 'init');
   onlyKeys(args, ['parameters', 'init_config'], 'arguments');
-  if (readStored(host, STATE_KEY) !== null) fail('InvalidState', 'the contract is already initialized');
   const parameters = readThresholdParameters(args.parameters, 'parameters');
   const initConfig = optional(args.init_config, (value) => object(value, 'init_config'));
   if (initConfig !== undefined) onlyKeys(initConfig, ['key_event_timeout_blocks'], 'init_config');
@@ -135,8 +132,8 @@ function init(host: ContractHost, args: JsonObject): void {
     key_event_timeout_blocks: optional(initConfig?.key_event_timeout_blocks, (value) => integer(value, 'init_config.key_event_timeout_blocks', 100_000)) ?? DEFAULT_CONFIG.key_event_timeout_blocks,
   };
   if (config.key_event_timeout_blocks < 1) fail('InvalidArguments', 'init_config.key_event_timeout_blocks must be at least 1');
+  protocolState.initialize(host, { Running: initialRunningState(parameters) });
   writeStored(host, CONFIG_KEY, config);
-  writeStored(host, STATE_KEY, { Running: initialRunningState(parameters) } satisfies ProtocolState);
   host.log(`initialized with ${parameters.participants.participants.length} participants, threshold ${parameters.threshold}`);
 }
 
