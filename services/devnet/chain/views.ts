@@ -15,6 +15,7 @@ import type {
   LakeTransaction,
 } from '../../../shared/near/lake-types.js';
 import { sha256Bytes, toBase64, ZERO_HASH } from './encoding.js';
+import type { ChainConfig } from './chain.js';
 import type { AccessKey, Action, ChainBlock, ChainTransaction, ExecutionOutcome, ExecutionStatus, Receipt } from './types.js';
 
 /** The one block producer and chunk producer of the devnet. */
@@ -23,6 +24,10 @@ export interface ChainIdentity {
   readonly protocolVersion: number;
   /** The devnet has one epoch, forever. */
   readonly epochId: string;
+}
+
+export function chainIdentity(config: Pick<ChainConfig, 'registrarId' | 'protocolVersion'>): ChainIdentity {
+  return { validatorId: config.registrarId, protocolVersion: config.protocolVersion, epochId: ZERO_HASH };
 }
 
 export function accessKeyView(key: AccessKey): { nonce: number; permission: 'FullAccess' | { FunctionCall: { allowance: string | null; receiver_id: string; method_names: string[] } } } {

@@ -13,7 +13,7 @@ import { BlockStateUnavailableError, TransactionWaitTimeoutError, UnknownChunkEr
 import { GAS_PRICE, MAX_PREPAID_GAS } from '../chain/gas.js';
 import { readSignedTransaction } from '../chain/transaction.js';
 import type { ChainBlock, ChainTransaction } from '../chain/types.js';
-import { accessKeyView, blockView, chunkHeaderView, outcomeView, receiptView, transactionView, type ChainIdentity } from '../chain/views.js';
+import { accessKeyView, blockView, chainIdentity, chunkHeaderView, outcomeView, receiptView, transactionView, type ChainIdentity } from '../chain/views.js';
 import { RpcRequestError, requestValidationFailure, rpcFailureFor } from './errors.js';
 
 /** NEAR's storage price (10¹⁹ yoctoNEAR per byte); reported to clients, not charged by the devnet. */
@@ -96,7 +96,7 @@ class RpcHandler {
     private readonly waitMs: number,
     private readonly url: () => string,
   ) {
-    this.identity = chainIdentity(chain);
+    this.identity = chainIdentity(chain.config);
   }
 
   async call(method: string, params: Params): Promise<unknown> {
@@ -326,10 +326,6 @@ class RpcHandler {
     const executed = block?.receiptOutcomes.find((entry) => entry.receipt.receiptId === receiptId);
     return executed === undefined ? [] : [receiptView(executed.receipt)];
   }
-}
-
-export function chainIdentity(chain: DevnetChain): ChainIdentity {
-  return { validatorId: chain.config.registrarId, protocolVersion: chain.config.protocolVersion, epochId: '11111111111111111111111111111111' };
 }
 
 /** Contracts are in-process definitions; their "code hash" is the hash of the name `DeployContract` carried. */

@@ -1,0 +1,149 @@
+/**
+ * S3 → SQS event notifications for the devnet, which the emulators do not deliver: the bridge polls
+ * the Lake bucket's listing and, for each new `shard_*.json` of a complete block folder (one whose
+ * `block.json` exists, which the writer puts last), sends the `ObjectCreated:Put` notification S3
+ * would send to the lake-events queue — one record per message, key URL-encoded, size and ETag
+ * from the listing, sequencers increasing.
+ */
+import { ListObjectsV2Command, type S3Client, type _Object } from '@aws-sdk/client-s3';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { S3Event, S3EventRecord } from 'aws-lambda';
+import { randomBytes } from 'node:crypto';
+import { lakeBlockFolder } from '../../../shared/near/lake-types.js';
+
+const DEFAULT_POLL_MS = 200;
+const LIST_PAGE_SIZE = 1_000;
+const SHARD_FILE = /^shard_\d+\.json$/;
+
+export interface S3EventBridgeOptions {
+  readonly s3: S3Client;
+  readonly sqs: SQSClient;
+  readonly bucket: string;
+  readonly queueUrl: string;
+  readonly region: string;
+  /** The notification configuration's id, as S3 puts it in each record. */
+  readonly configurationId?: string;
+  /** Announce blocks from this height on (default 0: everything in the bucket). */
+  readonly fromHeight?: number;
+  readonly pollIntervalMs?: number;
+  /** Told about a failed poll before the next one (default: stderr). */
+  readonly onError?: (error: unknown) => void;
+}
+
+export interface RunningS3EventBridge {
+  /** Notifications sent so far. */
+  sentCount(): number;
+  stop(): Promise<void>;
+}
+
+/** S3 URL-encodes keys in notifications (form encoding: spaces as `+`), leaving `/` readable. */
+export function encodeEventKey(key: string): string {
+  return encodeURIComponent(key).replace(/%2F/g, '/').replace(/%20/g, '+');
+}
+
+/** One notification record, field for field as S3 writes `ObjectCreated:Put`. */
+export function objectCreatedRecord(options: {
+  region: string;
+  bucket: string;
+  configurationId: string;
+  key: string;
+  size: number;
+  eTag: string;
+  eventTime: Date;
+  sequencer: string;
+}): S3EventRecord {
+  return {
+    eventVersion: '2.1',
+    eventSource: 'aws:s3',
+    awsRegion: options.region,
+    eventTime: options.eventTime.toISOString(),
+    eventName: 'ObjectCreated:Put',
+    userIdentity: { principalId: 'AWS:DEVNETLAKEWRITER' },
+    requestParameters: { sourceIPAddress: '127.0.0.1' },
+    responseElements: { 'x-amz-request-id': randomBytes(8).toString('hex').toUpperCase(), 'x-amz-id-2': randomBytes(48).toString('base64') },
+    s3: {
+      s3SchemaVersion: '1.0',
+      configurationId: options.configurationId,
+      bucket: { name: options.bucket, ownerIdentity: { principalId: 'DEVNET' }, arn: `arn:aws:s3:::${options.bucket}` },
+      object: { key: encodeEventKey(options.key), size: options.size, eTag: options.eTag.replace(/"/g, ''), sequencer: options.sequencer },
+    },
+  };
+}
+
+const folderOf = (key: string): string => key.slice(0, key.indexOf('/'));
+const fileOf = (key: string): string => key.slice(key.indexOf('/') + 1);
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function startS3EventBridge(options: S3EventBridgeOptions): Promise<RunningS3EventBridge> {
+  const configurationId = options.configurationId ?? 'lake-events';
+  const onError = options.onError ?? ((error: unknown) => process.stderr.write(`s3 event bridge: ${String(error)}\n`));
+  // Keys sort by height (12-digit folders); everything up to the cursor has been announced.
+  let cursor: string | undefined = options.fromHeight === undefined || options.fromHeight === 0 ? undefined : lakeBlockFolder(options.fromHeight - 1) + '/~';
+  let sent = 0;
+  let sequence = 0n;
+  let stopped = false;
+
+  const nextSequencer = (eventTime: Date): string => {
+    sequence += 1n;
+    return (BigInt(eventTime.getTime()) * 1_000_000n + sequence).toString(16).toUpperCase().padStart(18, '0');
+  };
+
+  async function announce(object: _Object): Promise<void> {
+    const eventTime = object.LastModified ?? new Date();
+    const event: S3Event = {
+      Records: [
+        objectCreatedRecord({
+          region: options.region,
+          bucket: options.bucket,
+          configurationId,
+          key: object.Key!,
+          size: object.Size ?? 0,
+          eTag: object.ETag ?? '',
+          eventTime,
+          sequencer: nextSequencer(eventTime),
+        }),
+      ],
+    };
+    await options.sqs.send(new SendMessageCommand({ QueueUrl: options.queueUrl, MessageBody: JSON.stringify(event) }));
+    sent += 1;
+  }
+
+  /** Announces every complete folder after the cursor; stops at the first incomplete one. */
+  async function poll(): Promise<void> {
+    for (;;) {
+      const page = await options.s3.send(new ListObjectsV2Command({ Bucket: options.bucket, StartAfter: cursor, MaxKeys: LIST_PAGE_SIZE }));
+      const objects = (page.Contents ?? []).filter((object) => object.Key?.includes('/'));
+      const folders = new Map<string, _Object[]>();
+      for (const object of objects) folders.set(folderOf(object.Key!), [...(folders.get(folderOf(object.Key!)) ?? []), object]);
+      const names = [...folders.keys()];
+      // A truncated page may have cut its last folder short; that folder waits for the next page.
+      if (page.IsTruncated && names.length > 1) names.pop();
+      for (const name of names) {
+        const files = folders.get(name)!;
+        if (!files.some((object) => fileOf(object.Key!) === 'block.json')) return;
+        for (const object of files) if (SHARD_FILE.test(fileOf(object.Key!))) await announce(object);
+        cursor = `${name}/~`;
+      }
+      if (!page.IsTruncated) return;
+    }
+  }
+
+  const loop = (async (): Promise<void> => {
+    while (!stopped) {
+      try {
+        await poll();
+      } catch (error) {
+        if (!stopped) onError(error);
+      }
+      await sleep(options.pollIntervalMs ?? DEFAULT_POLL_MS);
+    }
+  })();
+
+  return {
+    sentCount: () => sent,
+    async stop() {
+      stopped = true;
+      await loop;
+    },
+  };
+}
