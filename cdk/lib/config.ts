@@ -58,9 +58,9 @@ const lakeSchema = z.object({
     .regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/, 'must be an IAM role or user ARN')
     .optional(),
   /**
-   * Which shard files raise notifications. "all": every `.json` object, and the indexer skips
-   * `block.json`; a list of shard ids: exactly `/shard_<id>.json` (only the contract's shard needs reading,
-   * which cuts queue and Lambda work by the shard count).
+   * Which lake objects raise notifications. "all": every `.json` object (`block.json` too, which the
+   * indexer uses only for its lag metric); a list of shard ids: exactly `/shard_<id>.json` (only the
+   * contract's shard needs reading, which cuts queue and Lambda work by the shard count).
    */
   shards: z.preprocess(
     (value) => (value === 'all' ? value : commaList(value)),

@@ -1,7 +1,7 @@
 import { lakeNotificationFilters } from './lake-ingest.js';
 
 describe('lakeNotificationFilters', () => {
-  it('takes every .json object when all shards are wanted (the indexer skips block.json)', () => {
+  it('takes every .json object when all shards are wanted (block.json included, for the lag metric)', () => {
     expect(lakeNotificationFilters('all')).toEqual([{ suffix: '.json' }]);
   });
 

@@ -26,7 +26,8 @@ const INDEXER_TIMEOUT_SECONDS = 30;
 /**
  * S3 key filters for the lake notifications. S3 filters are one prefix and one suffix, and the prefix of a
  * lake key is the block height, so "shard_*.json" cannot be said directly:
- * - "all": suffix `.json`; `block.json` arrives too and the indexer skips it (one extra message per block);
+ * - "all": suffix `.json`; `block.json` arrives too, one extra message per block, which the indexer only
+ *   uses for its block-lag metric;
  * - shard ids: one filter per shard with suffix `/shard_<id>.json`, exact, and nothing else is delivered.
  */
 export function lakeNotificationFilters(shards: OperatorConfig['lake']['shards']): s3.NotificationKeyFilter[] {
@@ -134,7 +135,9 @@ export class LakeIngest extends Construct {
     role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'RecordSignRequests',
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        // The ledger writes with conditional UpdateItem only; GetItem covers reading the old item back
+        // when a condition fails (ReturnValuesOnConditionCheckFailure).
+        actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
         resources: [props.requestsTable.tableArn],
       }),
     );

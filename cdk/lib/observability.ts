@@ -9,7 +9,6 @@ import {
   MetricStatistic,
   MonitoringFacade,
   SnsAlarmActionStrategy,
-  type AlarmWithAnnotation,
 } from 'cdk-monitoring-constructs';
 import { Construct } from 'constructs';
 import type { NodeService } from './node-service.js';
@@ -53,7 +52,6 @@ export interface ObservabilityProps {
 /** One dashboard and the alarms an operator is paged for, all sent to one SNS topic. */
 export class Observability extends Construct {
   readonly alarmTopic: sns.Topic;
-  readonly alarms: AlarmWithAnnotation[];
 
   constructor(scope: Construct, id: string, props: ObservabilityProps) {
     super(scope, id);
@@ -66,7 +64,7 @@ export class Observability extends Construct {
       reason: 'Alarm notifications carry only alarm names and metric values; CloudWatch cannot publish to a topic encrypted with the AWS-managed SNS key, and a key just for alarms is cost without a secret to protect.',
     });
 
-    const monitoring = new MonitoringFacade(this, 'Monitoring', {
+    new MonitoringFacade(this, 'Monitoring', {
       alarmFactoryDefaults: {
         alarmNamePrefix: props.dashboardName,
         actionsEnabled: true,
@@ -83,9 +81,7 @@ export class Observability extends Construct {
         createSummaryDashboard: false,
         createAlarmDashboard: false,
       }),
-    });
-
-    monitoring
+    })
       .monitorSqsQueueWithDlq({
         queue: props.lakeEventsQueue,
         deadLetterQueue: props.lakeEventsDeadLetterQueue,
@@ -210,6 +206,5 @@ export class Observability extends Construct {
           },
         ],
       });
-    this.alarms = monitoring.createdAlarms();
   }
 }

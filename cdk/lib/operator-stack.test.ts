@@ -200,6 +200,8 @@ describe('lake ingest', () => {
     ]);
     expect(resourcesOf(grants.ReadLakeObjects!)).toEqual([{ 'Fn::Join': ['', [arnOf(stack.lakeIngest.bucket), '/*']] }]);
     expect(resourcesOf(grants.RecordSignRequests!)).toEqual([arnOf(stack.storage.tables.requests)]);
+    expect(actionsOf(grants.RecordSignRequests!)).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    expect(actionsOf(grants.EnqueueSignRequests!)).toEqual(['sqs:SendMessage']);
     expect(resourcesOf(grants.EnqueueSignRequests!)).toEqual([arnOf(stack.storage.signRequestsQueue)]);
     expect(resourcesOf(grants.UseTableKey!)).toEqual([arnOf(stack.storage.dataKey)]);
   });
