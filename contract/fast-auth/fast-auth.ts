@@ -13,7 +13,7 @@ import { decodeJson, defineContract, encodeJson, requireGas, requirePrivate, ret
 import { type AccountId, type Balance, type ContractHost, ONE_YOCTO, TGAS } from '../host.js';
 import { MAX_JWT_ARGUMENT_LENGTH, MAX_SIGN_PAYLOAD_BYTES } from './jwt-guard.js';
 import { MAX_SUB_LENGTH } from './jwt/jwt.js';
-import { readNewOwner, requireOwner } from './owner.js';
+import { changeOwner, ownerUpdate } from './owner.js';
 
 export const FAST_AUTH_VERSION = '0.1.0';
 /** Router plus the guard's RSA check (the router forwards 30 Tgas to the guard). */
@@ -219,16 +219,8 @@ function readGuardPrefix(value: unknown, where: string): string {
   return prefix;
 }
 
-/** An owner-only change to the state, logged as NEAR contracts log configuration changes. */
-function ownerMethod(method: string, argumentNames: readonly string[], update: (state: FastAuthState, args: JsonObject) => FastAuthState) {
-  return (host: ContractHost, args: JsonObject): void => {
-    onlyKeys(args, argumentNames, 'arguments');
-    const state = loadState(host);
-    requireOwner(host, state.owner, method);
-    saveState(host, update(state, args));
-    host.log(`${method}: ${JSON.stringify(args)}`);
-  };
-}
+const ownerMethod = (method: string, argumentNames: readonly string[], update: (state: FastAuthState, args: JsonObject) => FastAuthState) =>
+  ownerUpdate(fastAuthState, method, argumentNames, update);
 
 function setPaused(paused: boolean, method: string) {
   return (host: ContractHost, args: JsonObject): void => {
@@ -267,7 +259,7 @@ export const fastAuthContract = defineContract(
       if (algorithm === 'secp256k1') fail('InvalidArguments', 'algorithm: secp256k1 requests name their domain by key version; use set_mpc_key_version');
       return { ...state, mpc_domain_ids: { ...state.mpc_domain_ids, [algorithm]: integer(args.domain_id, 'domain_id') } };
     }),
-    change_owner: ownerMethod('change_owner', ['new_owner'], (state, args) => ({ ...state, owner: readNewOwner(args) })),
+    change_owner: changeOwner(fastAuthState),
     set_pauser: ownerMethod('set_pauser', ['pauser'], (state, args) => ({ ...state, pauser: accountId(args.pauser, 'pauser') })),
     pause: setPaused(true, 'pause'),
     unpause: setPaused(false, 'unpause'),

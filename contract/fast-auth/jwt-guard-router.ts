@@ -8,7 +8,7 @@ import { fail } from '../common/errors.js';
 import { defineContract, encodeJson, requirePrivate, returnJson, StateCell } from '../common/runtime.js';
 import { type AccountId, type ContractHost, TGAS } from '../host.js';
 import { MAX_ISSUER_LENGTH, MAX_JWT_ARGUMENT_LENGTH, MAX_SIGN_PAYLOAD_BYTES } from './jwt-guard.js';
-import { readNewOwner, requireOwner } from './owner.js';
+import { changeOwner, ownerUpdate } from './owner.js';
 
 /** RSA-2048 verification by bigint modexp is the expensive part of a guard call. */
 export const GUARD_VERIFY_GAS = 30n * TGAS;
@@ -43,13 +43,6 @@ function verify(host: ContractHost, args: JsonObject): void {
   host.promiseReturn(host.promiseCreate(guard, 'verify', encodeJson(forwarded), 0n, GUARD_VERIFY_GAS));
 }
 
-function updateGuards(host: ContractHost, method: string, update: (guards: Record<string, AccountId>) => void): void {
-  const state = loadState(host);
-  requireOwner(host, state.owner, method);
-  const guards = { ...state.guards };
-  update(guards);
-  routerState.save(host, { ...state, guards });
-}
 
 export const jwtGuardRouterContract = defineContract(
   'jwt-guard-router',
@@ -60,28 +53,18 @@ export const jwtGuardRouterContract = defineContract(
       routerState.initialize(host, { owner: accountId(args.owner, 'owner'), guards: {} });
     },
     verify,
-    add_guard: (host, args) => {
-      onlyKeys(args, ['name', 'account_id'], 'arguments');
+    add_guard: ownerUpdate(routerState, 'add_guard', ['name', 'account_id'], (state, args) => {
       const name = readGuardName(args.name, 'name');
-      const account = accountId(args.account_id, 'account_id');
-      updateGuards(host, 'add_guard', (guards) => {
-        if (guards[name] !== undefined) fail('InvalidArguments', `a guard is already registered for "${name}"; remove it first`);
-        guards[name] = account;
-      });
-    },
-    remove_guard: (host, args) => {
-      onlyKeys(args, ['name'], 'arguments');
+      if (state.guards[name] !== undefined) fail('InvalidArguments', `a guard is already registered for "${name}"; remove it first`);
+      return { ...state, guards: { ...state.guards, [name]: accountId(args.account_id, 'account_id') } };
+    }),
+    remove_guard: ownerUpdate(routerState, 'remove_guard', ['name'], (state, args) => {
       const name = readGuardName(args.name, 'name');
-      updateGuards(host, 'remove_guard', (guards) => {
-        if (guards[name] === undefined) fail('NotFound', `no guard is registered for "${name}"`);
-        delete guards[name];
-      });
-    },
-    change_owner: (host, args) => {
-      const state = loadState(host);
-      requireOwner(host, state.owner, 'change_owner');
-      routerState.save(host, { ...state, owner: readNewOwner(args) });
-    },
+      if (state.guards[name] === undefined) fail('NotFound', `no guard is registered for "${name}"`);
+      const { [name]: _removed, ...guards } = state.guards;
+      return { ...state, guards };
+    }),
+    change_owner: changeOwner(routerState),
     get_guard: (host, args) => {
       onlyKeys(args, ['name'], 'arguments');
       returnJson(host, loadState(host).guards[readGuardName(args.name, 'name')] ?? null);

@@ -12,7 +12,7 @@ import { defineContract, requirePrivate, returnJson, StateCell } from '../common
 import type { AccountId, ContractDefinition, ContractHost } from '../host.js';
 import { JwtRejected, verifyJwt } from './jwt/jwt.js';
 import { InvalidRsaKey, type RsaJwk, rsaPublicKey } from './jwt/rs256.js';
-import { readNewOwner, requireOwner } from './owner.js';
+import { changeOwner, ownerUpdate } from './owner.js';
 
 export const MAX_SIGN_PAYLOAD_BYTES = 32 * 1024;
 /**
@@ -105,26 +105,14 @@ function defineJwtGuard(name: string, bindsSignPayload: boolean): ContractDefini
     }
   }
 
-  const ownerOnly = (method: string, update: (state: GuardState, args: JsonObject) => GuardState) => (host: ContractHost, args: JsonObject) => {
-    const state = loadState(host);
-    requireOwner(host, state.owner, method);
-    guardState.save(host, update(state, args));
-  };
-
   return defineContract(
     name,
     {
       init,
       verify,
-      set_public_keys: ownerOnly('set_public_keys', (state, args) => {
-        onlyKeys(args, ['public_keys'], 'arguments');
-        return { ...state, public_keys: readPublicKeys(args.public_keys) };
-      }),
-      set_audiences: ownerOnly('set_audiences', (state, args) => {
-        onlyKeys(args, ['audiences'], 'arguments');
-        return { ...state, audiences: readAudiences(args.audiences) };
-      }),
-      change_owner: ownerOnly('change_owner', (state, args) => ({ ...state, owner: readNewOwner(args) })),
+      set_public_keys: ownerUpdate(guardState, 'set_public_keys', ['public_keys'], (state, args) => ({ ...state, public_keys: readPublicKeys(args.public_keys) })),
+      set_audiences: ownerUpdate(guardState, 'set_audiences', ['audiences'], (state, args) => ({ ...state, audiences: readAudiences(args.audiences) })),
+      change_owner: changeOwner(guardState),
       public_keys: (host) => returnJson(host, loadState(host).public_keys),
       issuer: (host) => returnJson(host, loadState(host).issuer),
       audiences: (host) => returnJson(host, loadState(host).audiences),
