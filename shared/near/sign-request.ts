@@ -112,8 +112,8 @@ const domainId = z.int().nonnegative();
 /**
  * `{request: …}` as near/mpc's contract reads it: the payload comes as exactly one of `payload_v2`
  * (`{"Ecdsa": hex32}` / `{"Eddsa": hex}`) or legacy `payload` (32 numbers, always ECDSA); the domain as
- * at most one of `domain_id` or legacy `key_version`. This repository's contract rejects a call with
- * neither; were another contract version to accept one, the legacy ECDSA domain 0 is what it would mean.
+ * at most one of `domain_id` or legacy `key_version`, and the legacy ECDSA domain 0 when neither is
+ * given (as near/mpc and contract/mpc-signer do).
  */
 const signArgsSchema = z.object({
   request: z

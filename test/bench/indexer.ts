@@ -36,8 +36,8 @@ const HEIGHT = 150_000_000;
 const SIGN_CALLS_PER_SHARD = 5;
 const TYPICAL_RECEIPTS = 30;
 const BUSY_RECEIPTS = 100;
-const SHARDS_PER_ROUND = 1000;
-const ROUNDS = 7;
+const SHARDS_PER_ROUND = 400;
+const ROUNDS = 5;
 
 function mainnetLikeShard(variant: number, receipts: number): Uint8Array {
   const outcomes: LakeShard['receipt_execution_outcomes'][number][] = [

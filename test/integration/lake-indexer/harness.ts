@@ -69,6 +69,8 @@ export class CountingQueue implements SignRequestQueue {
 }
 
 export interface HarnessOptions {
+  /** The MPC contract indexed (default: the fixtures' contract). */
+  readonly contractId?: string;
   readonly maxReceiveCount?: number;
   readonly maxObjectBytes?: number;
   /** Fault injection around the real adapters. */
@@ -161,7 +163,7 @@ export async function createIndexerHarness(name: string, options: HarnessOptions
   const queue = new CountingQueue(new SqsSignRequestQueue(sqs, signRequestsUrl));
   const ledger = new DynamoDbRequestLedger(dynamodb, tableName);
   const indexer = new LakeIndexer({
-    contractId: MPC_CONTRACT,
+    contractId: options.contractId ?? MPC_CONTRACT,
     maxObjectBytes: options.maxObjectBytes ?? DEFAULT_MAX_OBJECT_BYTES,
     lake: new S3LakeBucket(s3),
     ledger: options.wrapLedger?.(ledger) ?? ledger,
