@@ -54,6 +54,16 @@ describe('FROST nonce pre-commitment', () => {
     expect(() => signingParties(keys, { signers, coordinator: 6, payload, tweak, presignatures })).toThrow(/already used/);
   });
 
+  it('a signer whose stored presignature does not match its own commitment aborts without blaming the coordinator', () => {
+    const presignatures = runProtocols(presignParties(keys, signers)).outputs;
+    const own = presignatures.get(6)!;
+    // A corrupted record: someone else's commitments in our own slot.
+    const corrupted = { ...own, commitments: new Map(own.commitments).set(6, own.commitments.get(1)!) };
+    const run = settleProtocols(signingParties(keys, { signers, coordinator: 1, payload, tweak, presignatures: new Map(presignatures).set(6, corrupted) }));
+    expect(run.aborts.get(6)).toMatchObject({ step: 'round-2/sign', culprit: undefined });
+    expect(run.outputs.has(1)).toBe(false);
+  });
+
   it('refuses a presignature of another participant or another signing set', () => {
     const presignatures = runProtocols(presignParties(keys, signers)).outputs;
     const base = { keyShare: keys.get(1)!, coordinator: 1, payload, tweak };

@@ -40,6 +40,8 @@ export function checkSigningSet(protocol: string, keyShare: KeyShare, signers: r
   }
   const sorted = [...signers].sort((a, b) => a - b);
   if (!sorted.includes(keyShare.me)) throw new EddsaInputError(protocol, `participant ${keyShare.me} is not among the signers ${sorted.join(', ')}`);
+  // noble's FROST refuses 1-of-n keys (single-party signing needs no protocol); say so up front.
+  if (keyShare.threshold < 2) throw new EddsaInputError(protocol, `FROST needs a threshold of at least 2, the key has ${keyShare.threshold}`);
   if (sorted.length < keyShare.threshold) {
     throw new EddsaInputError(protocol, `${sorted.length} signers given; the key needs ${keyShare.threshold}`);
   }

@@ -99,6 +99,7 @@ describe('FROST(Ed25519) signing under a NEAR-derived key', () => {
       [{ signers: [0, 1, 1] }, /appears twice/],
       [{ tweak: new Uint8Array(31) }, /tweak must be 32 bytes/],
       [{ keyShare: { ...keys.get(0)!, curve: 'secp256k1' } }, /Ed25519 key, not secp256k1/],
+      [{ keyShare: { ...keys.get(0)!, threshold: 1 } }, /threshold of at least 2/],
     ];
     for (const [change, reason] of refusals) {
       const create = () => new EddsaSignProtocol({ ...options, ...change });

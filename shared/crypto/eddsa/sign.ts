@@ -86,6 +86,8 @@ export class EddsaSignProtocol extends FrostSession<EddsaSignOutput> {
   private list: CommitmentList | undefined;
   private readonly shares = new Map<ParticipantId, Uint8Array>();
   private shareSent = false;
+  /** The list came in a signing package from the coordinator (not from our own presignature or commitments). */
+  private listFromCoordinator = false;
 
   constructor(options: EddsaSignOptions) {
     if (options.payload.length > MAX_EDDSA_PAYLOAD_BYTES) throw new EddsaPayloadTooLong(options.payload.length);
@@ -153,8 +155,9 @@ export class EddsaSignProtocol extends FrostSession<EddsaSignOutput> {
     try {
       return ed25519_FROST.signShare(this.key.secret, this.key.public, this.nonces!, toFrostCommitments(list), this.payload);
     } catch (cause) {
-      // Our own inputs were checked at construction; a list we cannot sign against came from the coordinator.
-      const culprit = this.isCoordinator ? undefined : this.coordinator;
+      // Our own inputs were checked at construction, so a list we cannot sign against is the
+      // coordinator's doing when it sent it; a presignature from our own store blames no one.
+      const culprit = this.listFromCoordinator ? this.coordinator : undefined;
       throw this.abort('round-2/sign', `cannot sign against the commitment list: ${String(cause)}`, culprit, cause);
     }
   }
@@ -208,5 +211,6 @@ export class EddsaSignProtocol extends FrostSession<EddsaSignOutput> {
       throw this.abort('round-2/signing-package', 'the commitment list does not cover exactly the signers', from);
     }
     this.list = message.commitments;
+    this.listFromCoordinator = true;
   }
 }
