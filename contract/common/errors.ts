@@ -18,7 +18,6 @@ export type ContractErrorKind =
   | 'KeyEvent'
   | 'Timeout'
   | 'Paused'
-  | 'GuardRejected'
   | 'NotFound'
   | 'CallbackFailed'
   | 'SignFailed';
