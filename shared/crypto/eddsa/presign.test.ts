@@ -28,7 +28,11 @@ describe('FROST nonce pre-commitment', () => {
     const coordinator = 4;
     const run = runProtocols(signingParties(keys, { signers, coordinator, payload, tweak, presignatures }));
     expect(run.messagesSent.get(coordinator) ?? 0).toBe(0);
-    for (const signer of signers) if (signer !== coordinator) expect(run.messagesSent.get(signer)).toBe(1);
+    for (const signer of signers) {
+      if (signer === coordinator) continue;
+      expect(run.messagesSent.get(signer)).toBe(1);
+      expect(run.bytesSent.get(signer)).toBe(34); // version, tag, 32-byte share
+    }
     const derived = derivedPublicKeyOf(keys.get(1)!, tweak);
     expect(verifyWithNodeCrypto(coordinatorSignature(run.outputs, coordinator), payload, derived)).toBe(true);
     expect(ed25519.verify(coordinatorSignature(run.outputs, coordinator), payload, derived)).toBe(true);
