@@ -45,13 +45,13 @@ function select(table: readonly Secp256k1Point[], digit: number): Secp256k1Point
 export function multiplySecret(point: Secp256k1Point, scalar: bigint): Secp256k1Point {
   if (scalar <= 0n || scalar >= ORDER) throw new RangeError('secret scalar must be in [1, n)');
   const { k1neg, k1, k2neg, k2 } = _splitEndoScalar(scalar, GLV_BASIS, ORDER);
-  const negated = point.negate();
-  const first = k1neg ? negated : point;
-  // ψ(x, y) = (β·x, y) is λ·P; in projective coordinates only X changes.
-  const endo = new Point(Fp.mul(point.X, GLV_BETA), point.Y, point.Z);
-  const second = k2neg ? endo.negate() : endo;
-  const table1 = windowTable(first);
-  const table2 = windowTable(second);
+  const table = windowTable(point);
+  // ψ(x, y) = (β·x, y) is λ·P and linear, so ψ's table is P's with X scaled by β; −Q = (X, −Y, Z).
+  const table1 = table.map((entry) => (k1neg ? entry.negate() : entry));
+  const table2 = table.map((entry) => {
+    const endo = new Point(Fp.mul(entry.X, GLV_BETA), entry.Y, entry.Z);
+    return k2neg ? endo.negate() : endo;
+  });
   let acc = Point.ZERO;
   for (let shift = HALF_BITS - WINDOW; shift >= 0; shift -= WINDOW) {
     if (shift !== HALF_BITS - WINDOW) for (let d = 0; d < WINDOW; d += 1) acc = acc.double();

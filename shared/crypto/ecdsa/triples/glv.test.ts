@@ -30,6 +30,9 @@ describe('multi-scalar multiplication', () => {
     scalars[1] = SECP256K1.Fn.ORDER - 1n;
     expect(multiScalarMultiply(points, scalars).equals(pippenger(secp256k1.Point, points, scalars))).toBe(true);
     expect(multiScalarMultiply([], []).is0()).toBe(true);
+    // Few points (the smallest window) with scalars just below 2¹²⁸, where signed digits carry out.
+    const top = (1n << 128n) - 1n;
+    expect(multiScalarMultiply(points.slice(0, 2), [top, top - 5n]).equals(pippenger(secp256k1.Point, points.slice(0, 2), [top, top - 5n]))).toBe(true);
     expect(multiScalarMultiply(points.slice(0, 2), [5n, SECP256K1.Fn.ORDER - 5n]).equals(points[0]!.multiply(5n).subtract(points[1]!.multiply(5n)))).toBe(true);
   });
 });

@@ -3,8 +3,8 @@
  * Pippenger's bucket method like noble's `pippenger`, with three changes that roughly halve the
  * cost on this workload: every full-size scalar is split with the GLV endomorphism into two
  * ≤ 128-bit halves on P and ψ(P), scalars already below 2¹²⁸ (the verifier's random weights) are
- * used as they are, and digits are signed (half as many buckets, zero digits skipped). All
- * windows therefore cover 129 bits instead of 256.
+ * used as they are, and digits are signed (half as many buckets, zero digits skipped). The
+ * windows therefore cover 128 bits (plus one carry window) instead of 256.
  */
 import { _splitEndoScalar } from '@noble/curves/abstract/weierstrass.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
@@ -15,8 +15,8 @@ const Point = secp256k1.Point;
 const Fp = Point.Fp;
 const ORDER = Point.Fn.ORDER;
 const HALF = 1n << 128n;
-/** Scalars are at most 128 bits after splitting; signed digits can carry into bit 128. */
-const SCALAR_BITS = 129;
+/** Scalars are below 2¹²⁸ after splitting. */
+const SCALAR_BITS = 128;
 
 function windowBits(entries: number): number {
   if (entries < 32) return 3;
@@ -43,7 +43,8 @@ export function multiScalarMultiply(points: readonly Secp256k1Point[], scalars: 
   if (bases.length === 0) return Point.ZERO;
 
   const w = windowBits(bases.length);
-  const windows = Math.ceil(SCALAR_BITS / w);
+  // One window more than the bits need: it takes the last signed-digit carry (at most 1).
+  const windows = Math.ceil(SCALAR_BITS / w) + 1;
   const full = 1 << w;
   const half = full >> 1;
   const mask = BigInt(full - 1);

@@ -27,10 +27,12 @@ export const SCALAR_BYTES = 32;
 const Fn = SECP256K1.Fn;
 const ORDER = Fn.ORDER;
 
-/** A 256-bit string as a scalar; the bias of reducing 2²⁵⁶ onto q is below 2⁻¹²⁷. */
-function scalarAt(bytes: Uint8Array, offset: number): bigint {
-  return readUint256(bytes, offset) % ORDER;
-}
+/**
+ * OT messages and PRG coefficients are read as 256-bit integers and only ever enter sums that
+ * are reduced mod q at the end, so they are not reduced one by one (the bias of 2²⁵⁶ onto q is
+ * below 2⁻¹²⁷ either way).
+ */
+const integerAt = readUint256;
 
 /** Sender step 1: the corrections dᵢ (32 bytes each) and the δ-independent state for step 2. */
 export function mtaSenderCorrections(
@@ -44,10 +46,11 @@ export function mtaSenderCorrections(
   for (let u = 0; u < inputs.length; u += 1) {
     const twiceInput = (2n * inputs[u]!) % ORDER;
     for (let i = u * MTA_OTS; i < (u + 1) * MTA_OTS; i += 1) {
-      const zero = scalarAt(messages0, i * OT_MESSAGE_BYTES);
-      const one = scalarAt(messages1, i * OT_MESSAGE_BYTES);
+      const zero = integerAt(messages0, i * OT_MESSAGE_BYTES);
+      let correction = (zero - integerAt(messages1, i * OT_MESSAGE_BYTES) + twiceInput) % ORDER;
+      if (correction < 0n) correction += ORDER;
       v0[i] = zero;
-      writeUint256(corrections, i * SCALAR_BYTES, (zero - one + twiceInput + ORDER) % ORDER);
+      writeUint256(corrections, i * SCALAR_BYTES, correction);
     }
   }
   return { corrections, v0 };
@@ -58,7 +61,7 @@ function expandCoefficients(seed: Uint8Array, instances: number): bigint[] {
   const perInstance = MTA_OTS - 1;
   const bytes = expandSeed(seed, instances * perInstance * SCALAR_BYTES);
   const coefficients = new Array<bigint>(instances * perInstance);
-  for (let k = 0; k < coefficients.length; k += 1) coefficients[k] = scalarAt(bytes, k * SCALAR_BYTES);
+  for (let k = 0; k < coefficients.length; k += 1) coefficients[k] = integerAt(bytes, k * SCALAR_BYTES);
   return coefficients;
 }
 
@@ -84,7 +87,7 @@ export function mtaReceive(
     for (let i = 1; i < MTA_OTS; i += 1) {
       const ot = base + i;
       const g = coefficients[u * (MTA_OTS - 1) + i - 1]!;
-      const chosen = scalarAt(messages, ot * OT_MESSAGE_BYTES);
+      const chosen = integerAt(messages, ot * OT_MESSAGE_BYTES);
       if (getBit(choices, ot) === 1) {
         encoded += g;
         weighted += g * (chosen + readUint256(corrections, ot * SCALAR_BYTES));
@@ -95,7 +98,7 @@ export function mtaReceive(
     }
     const firstSign = getBit(choices, base) === 1 ? 1n : -1n;
     const first = Fn.create(firstSign * (inputs[u]! - encoded));
-    const firstChosen = scalarAt(messages, base * OT_MESSAGE_BYTES);
+    const firstChosen = integerAt(messages, base * OT_MESSAGE_BYTES);
     const firstW = firstSign === 1n ? firstChosen + readUint256(corrections, base * SCALAR_BYTES) : firstChosen;
     firstCoefficients.push(first);
     shares.push(Fn.create(weighted + first * firstW));

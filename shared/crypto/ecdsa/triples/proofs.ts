@@ -148,8 +148,8 @@ export class LinearCheck {
     const rho = this.weight();
     this.addBase(rho * proof.response);
     this.addTerm(proof.commitment, -rho);
-    const factor = Fn.mul(rho, c);
-    statements.forEach((statement, k) => this.addTerm(statement, -factor * weights[k]!));
+    // P* with the short weights first: K 128-bit MSM entries instead of 2K GLV halves.
+    this.addTerm(multiScalarMultiply(statements, weights), -rho * c);
   }
 
   /** Adds both weighted equations of a dlog-eq proof. */
