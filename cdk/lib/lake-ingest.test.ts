@@ -1,4 +1,4 @@
-import { lakeNotificationFilters } from './lake-ingest.js';
+import { assertLocalEsbuild, lakeNotificationFilters } from './lake-ingest.js';
 
 describe('lakeNotificationFilters', () => {
   it('takes every .json object when all shards are wanted (block.json included, for the lag metric)', () => {
@@ -13,5 +13,18 @@ describe('lakeNotificationFilters', () => {
     expect(matches('000123456789/shard_1.json')).toBe(0);
     expect(matches('000123456789/shard_13.json')).toBe(0);
     expect(matches('000123456789/block.json')).toBe(0);
+  });
+});
+
+describe('assertLocalEsbuild', () => {
+  it('passes when esbuild resolves from the project', () => {
+    expect(() => assertLocalEsbuild()).not.toThrow();
+  });
+
+  it('refuses to let the bundle fall back to Docker when esbuild is missing', () => {
+    const missing = (id: string): string => {
+      throw new Error(`Cannot find module '${id}'`);
+    };
+    expect(() => assertLocalEsbuild(missing)).toThrow(/esbuild is not installed .*not in Docker/);
   });
 });

@@ -10,6 +10,7 @@ import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { OperatorConfig } from './config.js';
 import { PROJECT_ROOT } from './paths.js';
@@ -33,6 +34,18 @@ const INDEXER_TIMEOUT_SECONDS = 30;
 export function lakeNotificationFilters(shards: OperatorConfig['lake']['shards']): s3.NotificationKeyFilter[] {
   if (shards === 'all') return [{ suffix: '.json' }];
   return shards.map((shardId) => ({ suffix: `/shard_${shardId}.json` }));
+}
+
+/**
+ * NodejsFunction silently falls back to bundling inside Docker when it cannot find esbuild, which fails on
+ * machines without a Docker engine (and is slow where there is one). Fail early and say why instead.
+ */
+export function assertLocalEsbuild(resolve: (id: string) => string = createRequire(import.meta.url).resolve): void {
+  try {
+    resolve('esbuild');
+  } catch {
+    throw new Error('esbuild is not installed (it is a devDependency: run `npm ci`); the indexer bundle must be built locally, not in Docker.');
+  }
 }
 
 /** The stack-wide Lambda CDK creates to configure bucket notifications (its construct id is fixed by CDK). */
@@ -156,6 +169,7 @@ export class LakeIngest extends Construct {
       }),
     );
 
+    assertLocalEsbuild();
     this.indexer = new NodejsFunction(this, 'Indexer', {
       description: `NEAR Lake indexer: sign requests to ${props.near.contractId}`,
       entry: props.indexerEntry,
