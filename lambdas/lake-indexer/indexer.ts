@@ -128,7 +128,9 @@ export class LakeIndexer {
         await this.processObject(object);
       } catch (error) {
         if (error instanceof LakeParseError) metrics.addMetric(IndexerMetric.LakeParseFailures, MetricUnit.Count, 1);
-        logger.error('cannot index Lake object', { object: s3Url(object), error: error as Error });
+        // A duplicate delivery racing its twin is routine (at-least-once queues), not an incident.
+        const log = error instanceof SignRequestSendInProgress ? logger.warn.bind(logger) : logger.error.bind(logger);
+        log('cannot index Lake object', { object: s3Url(object), error: error as Error });
         throw error;
       }
     }
