@@ -282,7 +282,11 @@ export const decodeOtCheckAnswer = (data: Uint8Array): Uint8Array => decodeFixed
 export const encodeMtaCorrections = (corrections: Uint8Array): Uint8Array => encodeFixed(Tag.mtaCorrections, corrections);
 export function decodeMtaCorrections(data: Uint8Array, shape: RunShape): Uint8Array {
   const corrections = decodeFixed(data, Tag.mtaCorrections, pairOtCount(shape.batchSize) * SCALAR_BYTES, 'triples/mta-corrections');
+  // q's top 64 bits are all ones: a scalar whose top 8 bytes are not is canonical, so the 256-bit
+  // comparison is only needed for the rare rest (tens of thousands of scalars per message).
+  const view = new DataView(corrections.buffer, corrections.byteOffset, corrections.length);
   for (let at = 0; at < corrections.length; at += SCALAR_BYTES) {
+    if (view.getUint32(at) !== 0xffffffff || view.getUint32(at + 4) !== 0xffffffff) continue;
     if (readUint256(corrections, at) >= SECP256K1.Fn.ORDER) throw new DecodeError('triples/mta-corrections', 2 + at, 'scalar is not below the group order');
   }
   return corrections;
