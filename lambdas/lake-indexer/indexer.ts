@@ -30,7 +30,7 @@ import {
   type SignCompletion,
   type SignRequest,
 } from '../../shared/near/sign-request.js';
-import type { LakeObjectSource } from './lake-bucket.js';
+import { LakeObjectMissing, type LakeObjectSource } from './lake-bucket.js';
 import type { RequestLedger } from './request-ledger.js';
 import { S3NotificationError, blockKeyOf, classifyLakeKey, parseLakeEventsMessage, type LakeObjectRef } from './s3-notifications.js';
 import type { SignRequestQueue } from './sign-request-queue.js';
@@ -75,6 +75,8 @@ export interface LakeIndexerOptions {
   readonly logger: IndexerLogger;
   /** Milliseconds since the Unix epoch (for the lag metric). */
   readonly now?: () => number;
+  /** How the indexer waits for a block.json that is not written yet (tests make it deterministic). */
+  readonly sleep?: (ms: number) => Promise<void>;
 }
 
 /** Another delivery of the same request is sending it now; this one is retried and then finds it enqueued. */
@@ -87,6 +89,14 @@ export class SignRequestSendInProgress extends Error {
 
 /** Blocks are immutable, so a block read for one shard serves its sibling shards in later records too. */
 const BLOCK_CACHE_SIZE = 64;
+
+/**
+ * Lake writers put `block.json` after the block's shards (it marks the folder complete), so a shard's
+ * notification usually arrives before its block.json exists. Waiting up to ~3 s here, instead of
+ * failing the message, keeps a sign request from waiting a whole visibility timeout (minutes, close to
+ * the request's on-chain lifetime) for a file that lands milliseconds later.
+ */
+export const BLOCK_WAIT_SCHEDULE_MS: readonly number[] = [50, 100, 200, 400, 800, 1600];
 
 function s3Url(object: LakeObjectRef): string {
   return `s3://${object.bucket}/${object.key}`;
@@ -102,9 +112,11 @@ async function settleAll(what: string, tasks: readonly Promise<unknown>[]): Prom
 export class LakeIndexer {
   private readonly blocks = new Map<string, ParsedBlock>();
   private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
 
   constructor(private readonly options: LakeIndexerOptions) {
     this.now = options.now ?? Date.now;
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
   /** Indexes the objects one lake-events message names. Throws when the message must be retried (or dead-lettered). */
@@ -200,13 +212,26 @@ export class LakeIndexer {
     }
   }
 
+  private async readBlockFile(object: LakeObjectRef): Promise<Uint8Array> {
+    for (const delayMs of BLOCK_WAIT_SCHEDULE_MS) {
+      try {
+        return await this.options.lake.read(object, this.options.maxObjectBytes);
+      } catch (error) {
+        if (!(error instanceof LakeObjectMissing)) throw error;
+        await this.sleep(delayMs);
+      }
+    }
+    // Still missing: fail the message; its retry (after the visibility timeout) looks again.
+    return this.options.lake.read(object, this.options.maxObjectBytes);
+  }
+
   private async block(bucket: string, height: number): Promise<ParsedBlock> {
     const object = { bucket, key: blockKeyOf(height) };
     const cacheKey = s3Url(object);
     const cached = this.blocks.get(cacheKey);
     if (cached !== undefined) return cached;
     const { maxObjectBytes } = this.options;
-    const block = parseLakeBlock(await this.options.lake.read(object, maxObjectBytes), { source: cacheKey, maxBytes: maxObjectBytes });
+    const block = parseLakeBlock(await this.readBlockFile(object), { source: cacheKey, maxBytes: maxObjectBytes });
     if (block.height !== height) throw new LakeParseError(cacheKey, '$.header.height', `block ${block.height} stored under height ${height}`);
     if (this.blocks.size >= BLOCK_CACHE_SIZE) this.blocks.delete(this.blocks.keys().next().value!);
     this.blocks.set(cacheKey, block);

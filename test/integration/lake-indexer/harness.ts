@@ -73,6 +73,8 @@ export interface HarnessOptions {
   readonly contractId?: string;
   readonly maxReceiveCount?: number;
   readonly maxObjectBytes?: number;
+  /** Replaces the indexer's wait for a block.json not written yet. */
+  readonly sleep?: (ms: number) => Promise<void>;
   /** Fault injection around the real adapters. */
   readonly wrapQueue?: (queue: SignRequestQueue) => SignRequestQueue;
   readonly wrapLedger?: (ledger: RequestLedger) => RequestLedger;
@@ -170,6 +172,7 @@ export async function createIndexerHarness(name: string, options: HarnessOptions
     queue: options.wrapQueue?.(queue) ?? queue,
     metrics,
     logger,
+    ...(options.sleep === undefined ? {} : { sleep: options.sleep }),
   });
   const handler = createLakeIndexerHandler({ indexer, logger, metrics });
   // Visibility 0: a failed message is visible again at the next poll, so redelivery needs no waiting.
