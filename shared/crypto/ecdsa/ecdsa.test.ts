@@ -199,7 +199,7 @@ describe('presign against malicious participants', () => {
   });
 
   it('a message of another protocol (wrong tag) names its sender', () => {
-    expectHonestAbort(runWith(rewriteCheater(() => encodeSignShare(5n))), 'round-1', cheater, /unknown message tag/);
+    expectHonestAbort(runWith(rewriteCheater(() => encodeSignShare({ bigR: new Uint8Array(33), share: 5n }))), 'round-1', cheater, /unknown message tag/);
   });
 
   it('a zero kd share names its sender', () => {
@@ -328,6 +328,12 @@ describe('sign against malicious participants', () => {
     return settleProtocols(signParties(presignatures ?? presign(key, quorum), randomRequest(), coordinator), { intercept });
   }
 
+  /** The share message with sᵢ moved by `offset` (same instance binding). */
+  function offsetShare(data: Uint8Array, offset: bigint): Uint8Array {
+    const message = decodeSignShare(data);
+    return encodeSignShare({ ...message, share: Fn.add(message.share, offset) });
+  }
+
   function expectCoordinatorAbort(run: ReturnType<typeof runWith>, step: string, culprit: ParticipantId | undefined, reason: RegExp): void {
     expect(run.outputs.has(coordinator)).toBe(false);
     const abort = run.aborts.get(coordinator);
@@ -341,7 +347,7 @@ describe('sign against malicious participants', () => {
     ['−1', Fn.ORDER - 1n],
     ['a random offset', Fn.create(bytesToNumberBE(randomBytes(32)))],
   ])('a share off by %s is caught and its sender named', (_, offset) => {
-    const run = runWith((e) => (e.from === cheater ? [{ ...e, data: encodeSignShare(Fn.add(decodeSignShare(e.data), offset)) }] : [e]));
+    const run = runWith((e) => (e.from === cheater ? [{ ...e, data: offsetShare(e.data, offset) }] : [e]));
     expectCoordinatorAbort(run, 'verify-share', cheater, /does not match the presign commitments/);
   });
 
@@ -368,10 +374,18 @@ describe('sign against malicious participants', () => {
     const request = randomRequest();
     expectValid(sign(presignatures.outputs, request, coordinator), request, derivedKeyOf(key, request));
     // ... and when one colluder then cheats, the one named is a colluder, never the honest party.
-    const run = runWith((e) => (e.from === 3 ? [{ ...e, data: encodeSignShare(Fn.add(decodeSignShare(e.data), 1n)) }] : [e]), presignatures.outputs);
+    const run = runWith((e) => (e.from === 3 ? [{ ...e, data: offsetShare(e.data, 1n) }] : [e]), presignatures.outputs);
     const abort = run.aborts.get(coordinator);
     expect(abort).toMatchObject({ step: 'verify-share' });
     expect(colluders).toContain(abort!.culprit);
+  });
+
+  it('a share from another signing instance is told apart from a bad share', () => {
+    const presignatures = presign(key, quorum);
+    const other = new EcdsaSign(presignatures.get(cheater)!, randomRequest(), coordinator).poke();
+    if (other.kind !== 'send-private') throw new Error('expected the share message');
+    const run = runWith((e) => (e.from === cheater ? [{ ...e, data: other.data }] : [e]), presignatures);
+    expectCoordinatorAbort(run, 'round-1', cheater, /another signing instance/);
   });
 
   it('a malformed share names its sender', () => {
@@ -388,7 +402,7 @@ describe('sign against malicious participants', () => {
 
   it('a share sent to a non-coordinator is refused by it', () => {
     const party = new EcdsaSign(presign(key, quorum).get(1)!, randomRequest(), coordinator);
-    party.message(3, encodeSignShare(1n));
+    party.message(3, encodeSignShare({ bigR: new Uint8Array(33), share: 1n }));
     expect(() => party.poke()).toThrow(ProtocolAbort);
     expect(() => party.poke()).toThrow(/only the coordinator 0 receives signature shares/);
   });

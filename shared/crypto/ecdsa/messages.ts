@@ -85,15 +85,30 @@ export function decodePresignRound1(data: Uint8Array): PresignRound1Message {
   return message;
 }
 
-/** A participant's signature share sᵢ, sent privately to the sign coordinator. */
-export function encodeSignShare(share: bigint): Uint8Array {
-  return writeScalar(writeHeader(new ByteWriter(2 + SCALAR_BYTES), SIGN_SHARE_TAG), share).finish();
+/**
+ * A participant's signature share sᵢ, sent privately to the sign coordinator, with the rerandomised
+ * R the sender computed. R depends on the presignature and on every input of the request, so the
+ * coordinator can tell a share meant for another signing instance (a misrouted or replayed message)
+ * from a wrong share, instead of blaming its sender for a bad share.
+ */
+export interface SignShareMessage {
+  /** The sender's rerandomised R, compressed; compared as bytes, never decoded. */
+  readonly bigR: Uint8Array;
+  readonly share: bigint;
 }
 
-export function decodeSignShare(data: Uint8Array): bigint {
+const COMPRESSED_POINT_BYTES = SECP256K1.pointBytes;
+
+export function encodeSignShare(message: SignShareMessage): Uint8Array {
+  if (message.bigR.length !== COMPRESSED_POINT_BYTES) throw new RangeError(`R must be ${COMPRESSED_POINT_BYTES} bytes`);
+  const writer = writeHeader(new ByteWriter(2 + COMPRESSED_POINT_BYTES + SCALAR_BYTES), SIGN_SHARE_TAG).fixed(message.bigR);
+  return writeScalar(writer, message.share).finish();
+}
+
+export function decodeSignShare(data: Uint8Array): SignShareMessage {
   const reader = new ByteReader(data, 'ecdsa-sign share message');
   readHeader(reader, [SIGN_SHARE_TAG]);
-  const share = readScalar(reader);
+  const message = { bigR: reader.fixed(COMPRESSED_POINT_BYTES), share: readScalar(reader) };
   reader.end();
-  return share;
+  return message;
 }

@@ -21,6 +21,7 @@
  * The commitments are what make the *sign* step identifiable: with them the coordinator can
  * recompute every participant's expected signature share (sign.ts).
  */
+import { equalBytes } from '@noble/curves/utils.js';
 import { ProtocolAbort } from '../errors.js';
 import { SECP256K1 } from '../group.js';
 import type { Secp256k1Point } from '../kdf.js';
@@ -50,10 +51,6 @@ export interface PresignInput {
 function sameParticipants(left: readonly ParticipantId[], right: readonly ParticipantId[]): boolean {
   const set = new Set(left);
   return left.length === right.length && right.every((id) => set.has(id));
-}
-
-function sameBytes(left: Uint8Array, right: Uint8Array): boolean {
-  return left.length === right.length && left.every((byte, i) => byte === right[i]);
 }
 
 /** Checks every rule of the input and returns the presign set, ascending. */
@@ -94,7 +91,7 @@ function validateInput(input: PresignInput): ParticipantId[] {
     fail('the two triples come from different participant sets');
   }
   // Using one triple twice would open k + k and so reveal the nonce, and with it the key.
-  if (sameBytes(nonceTriple.pub.bigA, multiplicationTriple.pub.bigA)) fail('the two triples are the same triple');
+  if (equalBytes(nonceTriple.pub.bigA, multiplicationTriple.pub.bigA)) fail('the two triples are the same triple');
   return participants;
 }
 
@@ -123,7 +120,7 @@ interface PresignPublicPoints {
 
 /** True when `point` is not the identity and encodes (compressed) to exactly `encoded`. */
 function encodesTo(point: Secp256k1Point, encoded: Uint8Array): boolean {
-  return !point.is0() && sameBytes(point.toBytes(true), encoded);
+  return !point.is0() && equalBytes(point.toBytes(true), encoded);
 }
 
 /** This participant's shares, already weighted by its Lagrange coefficient over the presign set. */

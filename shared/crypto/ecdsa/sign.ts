@@ -15,7 +15,7 @@
  * from the commitments published in presign and names the first participant whose share differs.
  */
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { bytesToNumberBE } from '@noble/curves/utils.js';
+import { bytesToNumberBE, equalBytes } from '@noble/curves/utils.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha3_256 } from '@noble/hashes/sha3.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
@@ -26,7 +26,7 @@ import { deriveSecp256k1PublicKey, secp256k1TweakScalar, type Secp256k1Point } f
 import { lagrangeCoefficient } from '../polynomial.js';
 import type { Action, ParticipantId, Protocol } from '../protocol.js';
 import { EcdsaInputError } from './errors.js';
-import { decodeSignShare, encodeSignShare } from './messages.js';
+import { decodeSignShare, encodeSignShare, type SignShareMessage } from './messages.js';
 import type { PresignatureShare } from './presignature.js';
 
 const PROTOCOL = 'ecdsa-sign';
@@ -108,6 +108,8 @@ function requireBytes(value: Uint8Array, length: number, what: string): void {
 interface Rerandomised {
   readonly delta: bigint;
   readonly bigR: Secp256k1Point;
+  /** R, compressed: the instance binding every share message carries. */
+  readonly bigRBytes: Uint8Array;
   readonly r: bigint;
   readonly share: bigint;
 }
@@ -118,7 +120,7 @@ export class EcdsaSign implements Protocol<SignOutput> {
   private readonly epsilon: bigint;
   private readonly h: bigint;
   private prepared: Rerandomised | undefined;
-  private readonly shares = new Map<ParticipantId, bigint>();
+  private readonly shares = new Map<ParticipantId, SignShareMessage>();
   private abort: ProtocolAbort | undefined;
   private state: 'start' | 'waiting' | 'done' = 'start';
 
@@ -155,8 +157,9 @@ export class EcdsaSign implements Protocol<SignOutput> {
       if (this.state === 'start') {
         this.state = 'waiting';
         this.prepared = this.rerandomise();
-        this.shares.set(this.me, this.prepared.share);
-        if (!this.isCoordinator) return { kind: 'send-private', to: this.coordinator, data: encodeSignShare(this.prepared.share) };
+        const own: SignShareMessage = { bigR: this.prepared.bigRBytes, share: this.prepared.share };
+        this.shares.set(this.me, own);
+        if (!this.isCoordinator) return { kind: 'send-private', to: this.coordinator, data: encodeSignShare(own) };
       }
       if (!this.isCoordinator) {
         this.state = 'done';
@@ -198,12 +201,17 @@ export class EcdsaSign implements Protocol<SignOutput> {
     const deltaInverse = Fn.inv(delta);
     const k = Fn.mul(presignature.k, deltaInverse);
     const sigma = Fn.mul(Fn.add(presignature.sigma, Fn.mul(epsilon, presignature.k)), deltaInverse);
-    return { delta, bigR, r, share: Fn.add(Fn.mul(h, k), Fn.mul(r, sigma)) };
+    return { delta, bigR, bigRBytes: bigR.toBytes(true), r, share: Fn.add(Fn.mul(h, k), Fn.mul(r, sigma)) };
   }
 
   private aggregate(prepared: Rerandomised): EcdsaSignature {
     let s = 0n;
-    for (const share of this.shares.values()) s = Fn.add(s, share);
+    for (const [id, message] of this.shares) {
+      if (!equalBytes(message.bigR, prepared.bigRBytes)) {
+        throw new ProtocolAbort(PROTOCOL, 'round-1', 'signature share is for another signing instance (its R differs)', id);
+      }
+      s = Fn.add(s, message.share);
+    }
     // Low-s negates s, which is a signature with nonce point −R: R's y parity flips.
     const negated = s > HALF_ORDER;
     if (negated) s = Fn.neg(s);
@@ -212,7 +220,7 @@ export class EcdsaSign implements Protocol<SignOutput> {
     const derivedKey = deriveSecp256k1PublicKey(SECP256K1.pointFromBytes(this.presignature.publicKey), this.request.tweak);
     const recoveryId = s === 0n ? undefined : findRecoveryId(prepared.r, s, this.request.payloadHash, derivedKey, likelyRecoveryId);
     if (recoveryId === undefined) this.blame(prepared);
-    return { bigR: prepared.bigR.toBytes(true), s: SECP256K1.scalarToBytes(s), recoveryId };
+    return { bigR: prepared.bigRBytes, s: SECP256K1.scalarToBytes(s), recoveryId };
   }
 
   /**
@@ -230,7 +238,7 @@ export class EcdsaSign implements Protocol<SignOutput> {
     for (const id of this.participants) {
       const commitments = this.presignature.commitments.get(id)!;
       const lambda = lagrangeCoefficient(Fn, this.participants, id);
-      const shareTimesDelta = Fn.mul(delta, this.shares.get(id)!);
+      const shareTimesDelta = Fn.mul(delta, this.shares.get(id)!.share);
       const lhs = G.multiplyUnsafe(Fn.sub(shareTimesDelta, Fn.mul(nonceWeight, commitments.kaShare)));
       const rhs = SECP256K1.pointFromBytes(commitments.keyVerifyingShare)
         .multiplyUnsafe(Fn.mul(Fn.mul(r, ka), lambda))
