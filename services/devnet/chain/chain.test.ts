@@ -2,7 +2,7 @@ import { KeyPair } from '@near-js/crypto';
 import { actionCreators } from '@near-js/transactions';
 import { callerContract, storeContract, testContracts, yieldContract } from '../test-contracts/index.js';
 import { DevnetChain, defaultChainConfig, type ChainConfig, type TransactionResult } from './chain.js';
-import { ContractViewError } from './errors.js';
+import { ContractViewError, NoContractCodeError } from './errors.js';
 import { GAS_PRICE, TERA_GAS } from './gas.js';
 import { LocalSigner, type IncludedResult } from './local-signer.js';
 import { readSignedTransaction } from './transaction.js';
@@ -135,7 +135,7 @@ describe('devnet chain core', () => {
     expect(() => chain.callView('store.devnet', 'sneaky_view', json({}))).toThrow(ContractViewError);
     expect(() => chain.callView('store.devnet', 'set', json({ key: 'a', value: 'b' }))).toThrow(/ProhibitedInView/);
     expect(() => chain.callView('store.devnet', 'nope', json({}))).toThrow(/MethodNotFound/);
-    expect(() => chain.callView('alice.devnet', 'get', json({}))).toThrow(/CodeDoesNotExist/);
+    expect(() => chain.callView('alice.devnet', 'get', json({}))).toThrow(NoContractCodeError);
   });
 
   it('rolls back storage and refunds the deposit when a call panics', async () => {

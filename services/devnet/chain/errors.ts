@@ -58,10 +58,17 @@ export class UnknownTransactionError extends ChainError {
   }
 }
 
-/** A view call failed; `vmError` is nearcore's Debug form of the FunctionCallError. */
+/** A view call failed with a NEAR `FunctionCallError` (its JSON form, e.g. `{ MethodResolveError: 'MethodNotFound' }`). */
 export class ContractViewError extends ChainError {
-  constructor(readonly vmError: string) {
-    super(`wasm execution failed with error: ${vmError}`);
+  constructor(readonly functionCallError: NearErrorJson) {
+    super(`view call failed: ${JSON.stringify(functionCallError)}`);
+  }
+}
+
+/** A view call on an account without a contract (nearcore `NO_CONTRACT_CODE`). */
+export class NoContractCodeError extends ChainError {
+  constructor(readonly accountId: AccountId) {
+    super(`account ${accountId} has no contract code`);
   }
 }
 

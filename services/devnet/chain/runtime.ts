@@ -7,7 +7,7 @@
  */
 import { ContractPanic, type PromiseResult } from '../../../contract/host.js';
 import { decodeUtf8, hashId, isImplicitAccountId, isSubAccountOf, isTopLevelAccountId, u64Bytes } from './encoding.js';
-import { ContractViewError, InvalidTransactionError, UnknownAccountError } from './errors.js';
+import { ContractViewError, InvalidTransactionError, NoContractCodeError, UnknownAccountError } from './errors.js';
 import { FunctionCallHost, execFee, sendFee, type IdAllocator } from './function-call-host.js';
 import { GAS_COSTS, GasMeter, HostFailure, VIEW_CALL_GAS, actionFee } from './gas.js';
 import { formatPublicKey } from './keys.js';
@@ -213,10 +213,11 @@ function requireActor(work: ReceiptWork, actorIsReceiver: boolean): void {
   if (!actorIsReceiver) throw new ActionFailure({ ActorNoPermission: { account_id: work.receipt.receiverId, actor_id: work.receipt.predecessorId } });
 }
 
-function functionCallFailure(error: unknown): NearErrorJson {
-  if (error instanceof ContractPanic) return { FunctionCallError: { ExecutionError: `Smart contract panicked: ${error.message}` } };
-  if (error instanceof HostFailure) return { FunctionCallError: { HostError: error.hostError } };
-  return { FunctionCallError: { ExecutionError: `Smart contract threw: ${error instanceof Error ? error.message : String(error)}` } };
+/** The `FunctionCallError` for what a contract method threw. */
+function functionCallError(error: unknown): NearErrorJson {
+  if (error instanceof ContractPanic) return { ExecutionError: `Smart contract panicked: ${error.message}` };
+  if (error instanceof HostFailure) return { HostError: error.hostError };
+  return { ExecutionError: `Smart contract threw: ${error instanceof Error ? error.message : String(error)}` };
 }
 
 function runFunctionCall(work: ReceiptWork, account: MutableAccount, action: Extract<Action, { type: 'FunctionCall' }>): void {
@@ -255,7 +256,7 @@ function runFunctionCall(work: ReceiptWork, account: MutableAccount, action: Ext
   const effects = host.effects();
   work.logs.push(...effects.logs);
   work.functionGasBurnt += meter.burnt;
-  if (failure !== null) throw new ActionFailure(functionCallFailure(failure));
+  if (failure !== null) throw new ActionFailure({ FunctionCallError: functionCallError(failure) });
   work.functionGasAttached += meter.attached;
   const drafts = effects.promises.map(
     (draft): ActionReceipt => ({
@@ -536,12 +537,12 @@ export function runViewCall(
 ): { result: Uint8Array; logs: string[] } {
   const base = state.accounts.get(accountId);
   if (base === undefined) throw new UnknownAccountError(accountId);
-  if (base.contract === null) throw new ContractViewError(`FunctionCallError(CompilationError(CodeDoesNotExist { account_id: AccountId("${accountId}") }))`);
+  if (base.contract === null) throw new NoContractCodeError(accountId);
   const definition = env.library.get(base.contract);
-  if (definition === undefined) throw new ContractViewError('FunctionCallError(CompilationError(PrepareError(Deserialization)))');
+  if (definition === undefined) throw new ContractViewError({ CompilationError: { PrepareError: 'Deserialization' } });
   const method = Object.hasOwn(definition.methods, methodName) ? definition.methods[methodName] : undefined;
-  if (method === undefined) throw new ContractViewError('FunctionCallError(MethodResolveError(MethodNotFound))');
-  if (!definition.viewMethods.has(methodName)) throw new ContractViewError(`FunctionCallError(HostError(ProhibitedInView { method_name: "${methodName}" }))`);
+  if (method === undefined) throw new ContractViewError({ MethodResolveError: 'MethodNotFound' });
+  if (!definition.viewMethods.has(methodName)) throw new ContractViewError({ HostError: { ProhibitedInView: { method_name: methodName } } });
   const host = new FunctionCallHost({
     mode: 'view',
     methodName,
@@ -563,22 +564,10 @@ export function runViewCall(
   try {
     method(host);
   } catch (error) {
-    if (error instanceof ContractPanic) throw new ContractViewError(`FunctionCallError(HostError(GuestPanic { panic_msg: ${JSON.stringify(error.message)} }))`);
-    if (error instanceof HostFailure) throw new ContractViewError(`FunctionCallError(HostError(${describeHostError(error.hostError)}))`);
-    throw new ContractViewError(`FunctionCallError(ExecutionError(${JSON.stringify(error instanceof Error ? error.message : String(error))}))`);
+    // nearcore reports a panic in a view as the host error it is, not as ExecutionError.
+    if (error instanceof ContractPanic) throw new ContractViewError({ HostError: { GuestPanic: { panic_msg: error.message } } });
+    throw new ContractViewError(functionCallError(error));
   }
   const effects = host.effects();
   return { result: effects.returnValue ?? new Uint8Array(), logs: [...effects.logs] };
 }
-
-/** nearcore prints host errors in Rust Debug form (`GasExceeded`, `ProhibitedInView { method_name: "x" }`). */
-function describeHostError(error: NearErrorJson): string {
-  if (typeof error === 'string') return error;
-  const [[variant, fields]] = Object.entries(error) as [string, unknown][];
-  if (fields === null || typeof fields !== 'object') return variant!;
-  const body = Object.entries(fields as Record<string, unknown>)
-    .map(([name, value]) => `${name}: ${JSON.stringify(value)}`)
-    .join(', ');
-  return `${variant} { ${body} }`;
-}
-

@@ -11,6 +11,7 @@ import {
   ContractViewError,
   InvalidTransactionError,
   MalformedRequestError,
+  NoContractCodeError,
   TransactionWaitTimeoutError,
   UnknownAccessKeyError,
   UnknownAccountError,
@@ -18,6 +19,7 @@ import {
   UnknownChunkError,
   UnknownTransactionError,
 } from '../chain/errors.js';
+import type { NearErrorJson } from '../chain/types.js';
 
 export interface RpcErrorObject {
   readonly name: 'REQUEST_VALIDATION_ERROR' | 'HANDLER_ERROR' | 'INTERNAL_ERROR';
@@ -69,6 +71,23 @@ export function requestValidationFailure(error: RpcRequestError): RpcFailure {
   };
 }
 
+/**
+ * nearcore's messages print errors in Rust `Debug` form; the JSON form maps back to it: unit
+ * variants bare, enum payloads in parentheses, struct payloads in braces, `ExecutionError`'s
+ * message quoted.
+ */
+export function rustDebug(value: NearErrorJson): string {
+  if (typeof value === 'string') return value;
+  const [variant, payload] = Object.entries(value)[0] ?? ['Unknown', null];
+  if (payload === null || payload === undefined) return variant;
+  if (typeof payload === 'string') return variant === 'ExecutionError' ? `${variant}(${JSON.stringify(payload)})` : `${variant}(${payload})`;
+  if (typeof payload !== 'object' || Array.isArray(payload)) return `${variant}(${JSON.stringify(payload)})`;
+  const fields = Object.entries(payload);
+  const isStruct = fields.every(([name]) => /^[a-z]/.test(name));
+  if (!isStruct) return `${variant}(${rustDebug(payload as NearErrorJson)})`;
+  return `${variant} { ${fields.map(([name, field]) => `${name}: ${JSON.stringify(field)}`).join(', ')} }`;
+}
+
 /** Maps any error a handler threw to nearcore's error object; unknown errors become INTERNAL_ERROR. */
 export function rpcFailureFor(error: unknown, block: BlockContext): RpcFailure {
   if (error instanceof RpcRequestError) return requestValidationFailure(error);
@@ -76,8 +95,15 @@ export function rpcFailureFor(error: unknown, block: BlockContext): RpcFailure {
   if (error instanceof InvalidTransactionError) return handler('INVALID_TRANSACTION', {}, { TxExecutionError: { InvalidTxError: error.nearError } });
   if (error instanceof UnknownAccountError) return handler('UNKNOWN_ACCOUNT', { requested_account_id: error.accountId, ...block }, error.message);
   if (error instanceof UnknownAccessKeyError) return handler('UNKNOWN_ACCESS_KEY', { public_key: error.publicKey, ...block }, error.message);
-  if (error instanceof ContractViewError) return handler('CONTRACT_EXECUTION_ERROR', { vm_error: error.vmError, ...block }, error.message);
-  if (error instanceof UnknownBlockError) return handler('UNKNOWN_BLOCK', {}, error.message);
+  if (error instanceof ContractViewError) {
+    const vmError = `FunctionCallError(${rustDebug(error.functionCallError)})`;
+    return handler('CONTRACT_EXECUTION_ERROR', { vm_error: vmError, error: error.functionCallError, ...block }, `wasm execution failed with error: ${vmError}`);
+  }
+  if (error instanceof NoContractCodeError) {
+    const vmError = `FunctionCallError(CompilationError(CodeDoesNotExist { account_id: AccountId(${JSON.stringify(error.accountId)}) }))`;
+    return handler('NO_CONTRACT_CODE', { contract_account_id: error.accountId, ...block }, `wasm execution failed with error: ${vmError}`);
+  }
+  if (error instanceof UnknownBlockError) return handler('UNKNOWN_BLOCK', { block_reference: error.reference }, error.message);
   if (error instanceof UnknownChunkError) return handler('UNKNOWN_CHUNK', { chunk_hash: error.chunkHash }, error.message);
   if (error instanceof BlockStateUnavailableError) return handler('GARBAGE_COLLECTED_BLOCK', { block_height: error.height, block_hash: error.hash }, error.message);
   if (error instanceof UnknownTransactionError) return handler('UNKNOWN_TRANSACTION', { requested_transaction_hash: error.hash }, error.message);

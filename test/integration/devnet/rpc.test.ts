@@ -7,6 +7,8 @@ import { JsonRpcProvider } from '@near-js/providers';
 import { KeyPairSigner } from '@near-js/signers';
 import { actionCreators, createTransaction, encodeTransaction } from '@near-js/transactions';
 import { baseDecode } from '@near-js/utils';
+import * as nearApi from 'near-api-js';
+import { AccountDoesNotExistError, ContractCodeDoesNotExistError, ContractMethodNotFoundError, InvalidNonceError, InvalidSignatureError, RpcRequestParseError } from 'near-api-js/rpc-errors';
 import { startDevnetChain, type RunningDevnetChain } from '../../../services/devnet/chain/index.js';
 import { callerContract, storeContract, yieldContract } from '../../../services/devnet/test-contracts/index.js';
 
@@ -163,6 +165,44 @@ describe('devnet JSON-RPC with the real NEAR client', () => {
       const hash = await provider.sendJsonRpc<string>('broadcast_tx_async', [Buffer.from(await signed(1n)).toString('base64')]);
       const status = await provider.txStatus(hash, 'alice.devnet', 'EXECUTED_OPTIMISTIC');
       expect(status.status).toEqual({ SuccessValue: '' });
+    });
+  });
+
+  describe('with near-api-js 7.2.0 (its own RPC types and typed errors)', () => {
+    let client: nearApi.JsonRpcProvider;
+    let carol: nearApi.Account;
+    let carolKey: nearApi.KeyPair;
+
+    beforeAll(async () => {
+      client = new nearApi.JsonRpcProvider({ url: devnet.rpcUrl });
+      carolKey = nearApi.KeyPair.fromRandom('ed25519');
+      await devnet.createAccount('carol.devnet', { keyPair: KeyPair.fromString(carolKey.toString()) });
+      carol = new nearApi.Account('carol.devnet', client, new nearApi.KeyPairSigner(carolKey));
+    });
+
+    it('calls, views and keeps deposits', async () => {
+      await carol.callFunction({ contractId: 'store.devnet', methodName: 'set', args: { key: 'via', value: 'near-api-js' } });
+      expect(await client.callFunction({ contractId: 'store.devnet', method: 'get', args: { key: 'via' } })).toBe('near-api-js');
+      expect(await carol.callFunction({ contractId: 'store.devnet', methodName: 'deposit', args: {}, deposit: 7n })).toMatchObject({ received: '7' });
+      const crossContract = await carol.callFunction({ contractId: 'caller.devnet', methodName: 'call', args: { target: 'store.devnet', method: 'get', args: { key: 'via' } }, gas: 100n * TGAS });
+      expect(crossContract).toEqual({ ok: true, value: '"near-api-js"' });
+    });
+
+    it('maps the devnet errors to its typed error classes', async () => {
+      await expect(client.viewAccount({ accountId: 'ghost.devnet' })).rejects.toBeInstanceOf(AccountDoesNotExistError);
+      await expect(client.callFunction({ contractId: 'store.devnet', method: 'nope', args: {} })).rejects.toBeInstanceOf(ContractMethodNotFoundError);
+      await expect(client.callFunction({ contractId: 'carol.devnet', method: 'get', args: {} })).rejects.toBeInstanceOf(ContractCodeDoesNotExistError);
+      const carolNonce = (await client.viewAccessKey({ accountId: 'carol.devnet', publicKey: carolKey.getPublicKey() })).nonce;
+      const block = await client.viewBlock({ finality: 'final' });
+      const stale = createTransaction('carol.devnet', KeyPair.fromString(carolKey.toString()).getPublicKey(), 'bob.devnet', BigInt(carolNonce), [actionCreators.transfer(1n)], baseDecode(block.header.hash));
+      const [, staleSigned] = await new KeyPairSigner(KeyPair.fromString(carolKey.toString())).signTransaction(stale);
+      const staleBytes = encodeTransaction(staleSigned);
+      const sendRaw = (bytes: Uint8Array): Promise<unknown> => client.sendJsonRpc('send_tx', { signed_tx_base64: Buffer.from(bytes).toString('base64'), wait_until: 'EXECUTED_OPTIMISTIC' } as never);
+      await expect(sendRaw(staleBytes)).rejects.toBeInstanceOf(InvalidNonceError);
+      const forged = staleBytes.slice();
+      forged[forged.length - 1] ^= 0x01;
+      await expect(sendRaw(forged)).rejects.toBeInstanceOf(InvalidSignatureError);
+      await expect(client.sendJsonRpc('send_tx', { signed_tx_base64: 'not base64!' } as never)).rejects.toBeInstanceOf(RpcRequestParseError);
     });
   });
 });
