@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { base58 } from '@scure/base';
 import {
@@ -156,6 +157,20 @@ describe('extractSignActivity', () => {
       [hashOf('yield batch'), expect.stringContaining('2 actions')],
       [hashOf('yield batch'), expect.stringContaining('2 actions')],
     ]);
+  });
+
+  it('turns any accepted sign call into exactly one request or one unreadable report, whatever its arguments', () => {
+    const anyArgs = fc.oneof(
+      fc.jsonValue(),
+      fc.record({ request: fc.dictionary(fc.constantFrom('path', 'payload', 'payload_v2', 'domain_id', 'key_version', 'extra'), fc.jsonValue()) }),
+    );
+    fc.assert(
+      fc.property(anyArgs, (args) => {
+        const { signCalls, unreadable } = activityOf([acceptedSign(HEIGHT, 'arbitrary', 'a.near', args)]);
+        expect(signCalls.length + unreadable.length).toBe(1);
+        expect([...signCalls, ...unreadable][0]!.requestId).toBe(requestIdOf('arbitrary'));
+      }),
+    );
   });
 
   it('recognises answered and timed-out yield callbacks and successful respond calls', () => {
