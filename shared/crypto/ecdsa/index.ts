@@ -4,7 +4,14 @@
  * exported here.
  */
 export { EcdsaInputError } from './errors.js';
-export { decodePresignRound1, decodeSignShare, encodePresignRound1, encodeSignShare, type PresignRound1Message } from './messages.js';
+export {
+  decodePresignRound1,
+  decodeSignShare,
+  encodePresignRound1,
+  encodeSignShare,
+  type PresignRound1Message,
+  type SignShareMessage,
+} from './messages.js';
 export { EcdsaPresign, type PresignInput } from './presign.js';
 export {
   decodePresignatureShare,

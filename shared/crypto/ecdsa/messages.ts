@@ -13,6 +13,7 @@ export const PRESIGN_ROUND_1_TAG = 0x21;
 export const SIGN_SHARE_TAG = 0x31;
 
 const SCALAR_BYTES = SECP256K1.scalarBytes;
+export const COMPRESSED_POINT_BYTES = SECP256K1.pointBytes;
 /** Share commitments travel uncompressed: 32 more bytes each spare every receiver a square root. */
 export const UNCOMPRESSED_POINT_BYTES = 65;
 
@@ -96,8 +97,6 @@ export interface SignShareMessage {
   readonly bigR: Uint8Array;
   readonly share: bigint;
 }
-
-const COMPRESSED_POINT_BYTES = SECP256K1.pointBytes;
 
 export function encodeSignShare(message: SignShareMessage): Uint8Array {
   if (message.bigR.length !== COMPRESSED_POINT_BYTES) throw new RangeError(`R must be ${COMPRESSED_POINT_BYTES} bytes`);

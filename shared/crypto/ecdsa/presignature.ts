@@ -5,9 +5,8 @@
  * file only turns it into bytes and back.
  */
 import { ByteReader, ByteWriter } from '../../codec/binary.js';
-import { SECP256K1 } from '../group.js';
 import type { ParticipantId } from '../protocol.js';
-import { readPointBytes, readScalar, UNCOMPRESSED_POINT_BYTES, writeScalar } from './messages.js';
+import { COMPRESSED_POINT_BYTES, readPointBytes, readScalar, UNCOMPRESSED_POINT_BYTES, writeScalar } from './messages.js';
 
 /**
  * What every presign participant published about its own λ-weighted shares. The sign coordinator
@@ -53,8 +52,6 @@ export interface PresignatureShare {
 export const PRESIGNATURE_RECORD_VERSION = 1;
 /** A bound on the participant count read from a record, so a corrupt count cannot exhaust memory. */
 export const MAX_PRESIGN_PARTICIPANTS = 1024;
-
-const COMPRESSED_POINT_BYTES = SECP256K1.pointBytes;
 
 export function encodePresignatureShare(share: PresignatureShare): Uint8Array {
   const writer = new ByteWriter(256 + share.participants.length * 200).u8(PRESIGNATURE_RECORD_VERSION).u32(share.me);
