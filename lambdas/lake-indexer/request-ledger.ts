@@ -46,8 +46,6 @@ export function requestsTableDefinition(tableName: string): CreateTableCommandIn
   };
 }
 
-export type RequestStatus = 'pending' | SignCompletion['outcome'];
-
 /** Whether this delivery may send the request to the nodes. */
 export type SendClaim =
   /** This delivery holds the claim and must send, then {@link RequestLedger.markEnqueued} (or release it on failure). */
