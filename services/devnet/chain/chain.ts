@@ -100,6 +100,7 @@ export class DevnetChain {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   private pendingGenesisCalls: readonly GenesisCall[] = [];
+  private stopCause: unknown = undefined;
 
   private constructor(
     readonly config: ChainConfig,
@@ -151,10 +152,19 @@ export class DevnetChain {
 
   /** Starts producing blocks. */
   start(): void {
-    if (this.stopped) throw new ChainStoppedError();
+    if (this.stopped) throw new ChainStoppedError(this.stopCause);
     if (this.timer !== null) return;
     const tick = (): void => {
-      this.produceBlock();
+      try {
+        this.produceBlock();
+      } catch (error) {
+        // A block that cannot be produced is a devnet bug (contract errors fail receipts, not blocks):
+        // stop rather than continue from a half-applied state; waiters see why.
+        this.stopCause = error;
+        process.stderr.write(`devnet chain stopped at height ${this.headBlock.header.height + 1}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+        this.stop();
+        return;
+      }
       if (!this.stopped) this.timer = setTimeout(tick, this.config.blockTimeMs);
     };
     this.timer = setTimeout(tick, this.config.blockTimeMs);
@@ -208,7 +218,7 @@ export class DevnetChain {
    * transaction already known (pooled, included or rejected) is not admitted again.
    */
   submit(transaction: ChainTransaction): void {
-    if (this.stopped) throw new ChainStoppedError();
+    if (this.stopped) throw new ChainStoppedError(this.stopCause);
     if (this.pool.has(transaction.hash) || this.transactions.has(transaction.hash) || this.rejected.has(transaction.hash)) return;
     checkTransaction(this.state.accounts, transaction, this.environment(this.headBlock.header.height + 1, 0n, new Uint8Array(32)));
     this.pool.set(transaction.hash, transaction);
@@ -257,7 +267,7 @@ export class DevnetChain {
    */
   waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
     if (condition()) return Promise.resolve(true);
-    if (this.stopped) return Promise.reject(new ChainStoppedError());
+    if (this.stopped) return Promise.reject(new ChainStoppedError(this.stopCause));
     return new Promise((resolve, reject) => {
       const finish = (settle: () => void): void => {
         clearTimeout(timer);
@@ -270,7 +280,7 @@ export class DevnetChain {
       });
       const timer = setTimeout(() => finish(() => resolve(false)), timeoutMs);
       const stopWatch = setInterval(() => {
-        if (this.stopped) finish(() => reject(new ChainStoppedError()));
+        if (this.stopped) finish(() => reject(new ChainStoppedError(this.stopCause)));
       }, Math.max(10, this.config.blockTimeMs));
     });
   }
@@ -326,7 +336,7 @@ export class DevnetChain {
 
   /** Produces the next block now (the timer calls this; tests may too). */
   produceBlock(): ChainBlock {
-    if (this.stopped) throw new ChainStoppedError();
+    if (this.stopped) throw new ChainStoppedError(this.stopCause);
     const previous = this.headBlock.header;
     const height = previous.height + 1;
     const randomSeed = sha256Bytes(fromBase58(previous.randomValue), randomBytes(32));

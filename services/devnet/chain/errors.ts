@@ -80,8 +80,9 @@ export class TransactionWaitTimeoutError extends ChainError {
 }
 
 export class ChainStoppedError extends ChainError {
-  constructor() {
-    super('the devnet chain has stopped');
+  /** `cause`: why block production stopped, if it did not stop on request. */
+  constructor(cause?: unknown) {
+    super(cause === undefined ? 'the devnet chain has stopped' : 'the devnet chain stopped after a block production failure', cause === undefined ? undefined : { cause });
   }
 }
 
