@@ -115,7 +115,7 @@ describe('presign', () => {
     const sigma = shares.reduce((sum, share) => Fn.add(sum, share.sigma), 0n);
     expect(SECP256K1.scaleBase(k).toBytes(true)).toEqual(nonceTriple.get(0)!.pub.bigA);
     expect(sigma).toBe(Fn.mul(k, key.secret));
-    expect(SECP256K1.scaleBase(Fn.inv(k)).toBytes(true)).toEqual(shares[0]!.bigR);
+    expect(SECP256K1.scaleBase(Fn.inv(k)).toBytes(false)).toEqual(shares[0]!.bigR);
     for (const share of shares) {
       expect(share.participants).toEqual(quorum);
       expect(share.bigR).toEqual(shares[0]!.bigR);

@@ -41,7 +41,7 @@ const presignatureShare: fc.Arbitrary<PresignatureShare> = fc
   .map((value) => ({
     ...value,
     publicKey: value.publicKey.toBytes(true),
-    bigR: value.bigR.toBytes(true),
+    bigR: value.bigR.toBytes(false),
     commitments: new Map(
       value.participants.map((id, i) => {
         const c = value.commitments[i]!;

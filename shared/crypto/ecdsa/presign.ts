@@ -255,7 +255,7 @@ export class EcdsaPresign implements Protocol<PresignatureShare> {
       participants: this.participants,
       me: this.me,
       publicKey: keyShare.publicKey,
-      bigR: bigR.toBytes(true),
+      bigR: bigR.toBytes(false),
       k: weighted.k,
       sigma,
       ka,

@@ -35,7 +35,10 @@ export interface PresignatureShare {
   readonly me: ParticipantId;
   /** The root public key x·G (before any derivation tweak), compressed. */
   readonly publicKey: Uint8Array;
-  /** R = k⁻¹·G, compressed (33 bytes), before the per-request rerandomisation. */
+  /**
+   * R = k⁻¹·G before the per-request rerandomisation, uncompressed (65 bytes): every signer decodes
+   * it, and the uncompressed form spares each of them a square root.
+   */
   readonly bigR: Uint8Array;
   /** This participant's additive share of k. Secret. */
   readonly k: bigint;
@@ -83,7 +86,7 @@ export function decodePresignatureShare(data: Uint8Array): PresignatureShare {
   }
   if (!participants.includes(me)) reader.fail(`participant ${me} is not in the presign set`);
   const publicKey = readPointBytes(reader, COMPRESSED_POINT_BYTES);
-  const bigR = readPointBytes(reader, COMPRESSED_POINT_BYTES);
+  const bigR = readPointBytes(reader, UNCOMPRESSED_POINT_BYTES);
   const k = readScalar(reader);
   const sigma = readScalar(reader);
   const ka = readScalar(reader);
