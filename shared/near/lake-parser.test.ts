@@ -53,7 +53,7 @@ describe('parseLakeShard', () => {
       status: { kind: 'SuccessReceiptId', receiptId: expect.any(String) },
       receipt: { predecessorId: 'alice.test.near', receiverId: MPC_CONTRACT, body: { kind: 'Action', signerId: 'alice.test.near', isPromiseYield: false } },
     });
-    expect(sign!.receipt.body.kind === 'Action' && sign!.receipt.body.actions[0]).toMatchObject({ kind: 'FunctionCall', methodName: 'sign', deposit: '1' });
+    expect(sign!.receipt.body.kind === 'Action' && sign!.receipt.body.actions[0]).toMatchObject({ kind: 'FunctionCall', methodName: 'sign' });
     expect(callback!.status.kind).toBe('SuccessValue');
     expect(callback!.receipt.body).toMatchObject({ kind: 'Action', isPromiseYield: true });
     expect(transfer!.status).toEqual({ kind: 'Failure', failure: { ActionError: { index: 0, kind: 'AccountAlreadyExists' } } });
@@ -146,11 +146,18 @@ describe('parseLakeShard', () => {
     // Without the chunk, each field name's first occurrence is the one the indexer reads.
     const shard = { ...shardFile(100, 0, [acceptedSign(100, 'a', FASTAUTH_CONTRACT, ecdsaArgs('p', '22'.repeat(32)), 'user.test.near')]), chunk: null };
     const text = JSON.stringify(shard);
-    const readFields = ['shard_id', 'receipt_execution_outcomes', 'execution_outcome', 'block_hash', 'executor_id', 'status', 'predecessor_id', 'receiver_id', 'receipt_id', 'signer_id', 'actions', 'method_name', 'args', 'gas', 'deposit'];
+    const readFields = ['shard_id', 'receipt_execution_outcomes', 'execution_outcome', 'block_hash', 'executor_id', 'status', 'predecessor_id', 'receiver_id', 'receipt_id', 'signer_id', 'actions', 'method_name', 'args'];
     for (const field of readFields) {
       const removed = text.replace(`"${field}":`, `"removed_${field}":`);
       expect(parseError(JSON.parse(removed)).path).toMatch(new RegExp(`\\.${field}$`));
     }
+  });
+
+  it('does not depend on the fields it does not read (gas as a string, a missing deposit)', () => {
+    const call = { FunctionCall: { method_name: 'sign', args: '', gas: '300000000000000' } } as never;
+    const shard = shardFile(5, 0, [executedReceipt(5, { receiptId: hashOf('y'), predecessorId: 'a.near', receiverId: 'b.near', actions: [call], status: { SuccessValue: '' } })]);
+    const body = parseLakeShard(JSON.stringify(shard), options).receiptOutcomes[0]!.receipt.body;
+    expect(body.kind === 'Action' && body.actions).toEqual([{ kind: 'FunctionCall', methodName: 'sign', args: '' }]);
   });
 
   it('keeps FunctionCall arguments as the base64 text of the file', () => {

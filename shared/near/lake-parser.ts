@@ -32,7 +32,8 @@ export interface LakeParseOptions {
 }
 
 export type ParsedAction =
-  | { readonly kind: 'FunctionCall'; readonly methodName: string; /** base64 */ readonly args: string; readonly gas: number; readonly deposit: string }
+  /** Gas and deposit are not read: the contract already checked them when it accepted the call. */
+  | { readonly kind: 'FunctionCall'; readonly methodName: string; /** base64 */ readonly args: string }
   /** Any other action (Transfer, AddKey, Delegate, …): the indexer only needs to know it is there. */
   | { readonly kind: 'Other'; readonly variant: string };
 
@@ -104,7 +105,7 @@ class JsonReader {
     return value;
   }
 
-  /** Non-negative safe integer (heights, shard ids, gas). */
+  /** Non-negative safe integer (heights, shard ids). */
   count(value: unknown, path: string): number {
     if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) this.fail(path, `expected a non-negative integer, got ${describe(value)}`);
     return value;
@@ -158,8 +159,6 @@ function parseAction(reader: JsonReader, value: unknown, path: string): ParsedAc
     kind: 'FunctionCall',
     methodName: reader.string(call.method_name, `${callPath}.method_name`),
     args: reader.string(call.args, `${callPath}.args`),
-    gas: reader.count(call.gas, `${callPath}.gas`),
-    deposit: reader.string(call.deposit, `${callPath}.deposit`),
   };
 }
 
