@@ -16,6 +16,7 @@ import { BASE_OT_COUNT, getBit } from './bit-matrix.js';
 import { SEED_BYTES } from './aes.js';
 import { encodePointsUncompressed } from './points.js';
 import { multiplySecret } from './glv-multiply.js';
+import { multiplyBase } from './base-multiply.js';
 
 const KEY_DOMAIN = new TextEncoder().encode('chainsig/triples/base-ot/v1');
 
@@ -43,7 +44,7 @@ function deriveKey(context: Uint8Array, index: number, bigY: Uint8Array, bigX: U
 /** Sender, step 1: Y = y·G. */
 export function baseOtSenderStart(rng: (length: number) => Uint8Array): BaseOtSenderSecret {
   const y = randomScalar(SECP256K1.Fn, rng);
-  return { y, bigY: SECP256K1.scaleBase(y) };
+  return { y, bigY: multiplyBase(y) };
 }
 
 /**
@@ -66,7 +67,7 @@ export function baseOtReceive(
   for (let k = 0; k < BASE_OT_COUNT; k += 1) {
     const x = randomScalar(SECP256K1.Fn, rng);
     xs.push(x);
-    bigX.push(SECP256K1.scaleBase(x).add(getBit(choices, k) === 1 ? bigY : SECP256K1.identity));
+    bigX.push(multiplyBase(x).add(getBit(choices, k) === 1 ? bigY : SECP256K1.identity));
     sharedPoints.push(base.multiply(x));
   }
   const encodedY = bigY.toBytes(false);

@@ -54,9 +54,3 @@ export function transposeColumnsToRows(columns: Uint8Array, rowCount: number): U
 export function getBit(bits: Uint8Array, index: number): number {
   return (bits[index >>> 3]! >>> (index & 7)) & 1;
 }
-
-/** target ^= source, byte by byte (lengths must match). */
-export function xorInto(target: Uint8Array, source: Uint8Array): void {
-  if (target.length !== source.length) throw new RangeError('xor of byte strings of different lengths');
-  for (let i = 0; i < target.length; i += 1) target[i]! ^= source[i]!;
-}

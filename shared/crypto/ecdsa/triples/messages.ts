@@ -113,10 +113,6 @@ export interface PolynomialCommitments {
   readonly l: Secp256k1Point[][];
 }
 
-export function commitmentPointCount(shape: RunShape): number {
-  return shape.batchSize * (3 * shape.threshold - 1);
-}
-
 /** The canonical encoding of a party's commitments (what its round-1 hash covers). */
 export function encodeCommitments(commitments: PolynomialCommitments): Uint8Array {
   const points: Secp256k1Point[] = [];

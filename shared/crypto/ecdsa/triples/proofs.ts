@@ -19,6 +19,7 @@ import { bytesToNumberBE } from '@noble/curves/utils.js';
 import { randomScalar, SECP256K1 } from '../../group.js';
 import type { Secp256k1Point } from '../../kdf.js';
 import { multiplySecret } from './glv-multiply.js';
+import { multiplyBase } from './base-multiply.js';
 import { multiScalarMultiply } from './msm.js';
 
 const Fn = SECP256K1.Fn;
@@ -83,7 +84,7 @@ export function proveDlogs(
   const { digest, weights } = batchWeights(transcript, statements);
   const combinedSecret = secrets.reduce((sum, secret, k) => Fn.add(sum, Fn.mul(weights[k]!, secret)), 0n);
   const nonce = randomScalar(Fn, rng);
-  const commitment = SECP256K1.scaleBase(nonce);
+  const commitment = multiplyBase(nonce);
   const c = challenge(DLOG_DOMAIN, digest, [commitment]);
   return { commitment, response: Fn.add(nonce, Fn.mul(c, combinedSecret)) };
 }
@@ -97,7 +98,7 @@ export function proveDlogEq(
   rng: (length: number) => Uint8Array,
 ): DlogEqProof {
   const nonce = randomScalar(Fn, rng);
-  const commitment1 = SECP256K1.scaleBase(nonce);
+  const commitment1 = multiplyBase(nonce);
   const commitment2 = multiplySecret(base2, nonce);
   const c = challenge(DLOG_EQ_DOMAIN, transcript, [base2, statement1, statement2, commitment1, commitment2]);
   return { commitment1, commitment2, response: Fn.add(nonce, Fn.mul(c, secret)) };

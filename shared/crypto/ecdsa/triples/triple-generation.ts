@@ -7,14 +7,14 @@
  * multiplication. The rounds (each a lockstep phase; private OT flights of every pair ride along):
  *
  *  1. broadcast H(commitments to eᵢ, fᵢ, lᵢ; randomizer)        | OT receiver → sender: base-OT Y
- *  2. broadcast confirmation of all round-1 hashes, the opening, dlog proofs of eᵢ(0), fᵢ(0);
- *     private eᵢ(j), fᵢ(j)                                      | OT sender → receiver: base-OT X
+ *  2. broadcast confirmation of all round-1 hashes, the opening, one batched proof of knowledge
+ *     of every eᵢ(0), fᵢ(0); private eᵢ(j), fᵢ(j)              | OT sender → receiver: base-OT X
  *  3. broadcast Cᵢ = eᵢ(0)·F(0) with a dlog-eq proof against Eᵢ(0) | U (OT extension)
  *  4.                                                           | sender → receiver: check challenge
  *  5.                                                           | receiver → sender: check answer
  *  6.                                                           | sender → receiver: MTA corrections
  *  7.                                                           | receiver → sender: MTA coefficients
- *  8. broadcast Ĉᵢ = cᵢ·G (cᵢ the additive product share) with a dlog proof;
+ *  8. broadcast Ĉᵢ = cᵢ·G (cᵢ the additive product share) with one batched proof of knowledge;
  *     private lᵢ(j) + cᵢ
  *  then: Σ Ĉᵢ = C = Σ Cᵢ (the product is right) and every received share matches its
  *  commitments, so c(j)·G = C + L(j) (threshold-crypto.md §2 row 6).
@@ -67,6 +67,7 @@ import {
   type SharesAndBaseOt,
   type RunShape,
 } from './messages.js';
+import { multiplyBase, SECP256K1_COMB } from './base-multiply.js';
 import { multiplySecret } from './glv-multiply.js';
 import { mtaReceive, mtaSenderCorrections, mtaSenderShares } from './mta.js';
 import { OtExtensionReceiver, OtExtensionSender } from './ot-extension.js';
@@ -372,9 +373,9 @@ class TripleGeneration implements Protocol<readonly Triple[]> {
       this.lPolys.push(randomPolynomial(Fn, 0n, threshold - 1, this.rng));
     }
     const commitments: PolynomialCommitments = {
-      e: this.ePolys.map((poly) => normalizePoints(commitPolynomial(SECP256K1, poly))),
-      f: this.fPolys.map((poly) => normalizePoints(commitPolynomial(SECP256K1, poly))),
-      l: this.lPolys.map((poly) => normalizePoints(commitPolynomial(SECP256K1, poly.slice(1)))),
+      e: this.ePolys.map((poly) => normalizePoints(commitPolynomial(SECP256K1_COMB, poly))),
+      f: this.fPolys.map((poly) => normalizePoints(commitPolynomial(SECP256K1_COMB, poly))),
+      l: this.lPolys.map((poly) => normalizePoints(commitPolynomial(SECP256K1_COMB, poly.slice(1)))),
     };
     this.myCommitments = commitments;
     this.myEncodedCommitments = encodeCommitments(commitments);
@@ -586,7 +587,7 @@ class TripleGeneration implements Protocol<readonly Triple[]> {
       for (const pair of this.pairs.values()) share = Fn.add(share, Fn.add(pair.shares![m]!, pair.shares![batchSize + m]!));
       return share;
     });
-    const commitments = normalizePoints(this.productShares.map((share) => SECP256K1.scaleBase(share)));
+    const commitments = normalizePoints(this.productShares.map((share) => multiplyBase(share)));
     const proof = proveDlogs(this.proofTranscript(this.me, ProofLabel.productShares, 0), this.productShares, commitments, this.rng);
     this.myMultiplicationCommitments = commitments;
     this.broadcast(encodeMultiplicationCommitments({ commitments, proof }));

@@ -4,6 +4,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { randomScalar, SECP256K1 } from '../../group.js';
 import { multiplySecret } from './glv-multiply.js';
 import { multiScalarMultiply } from './msm.js';
+import { multiplyBase } from './base-multiply.js';
 
 describe('GLV secret multiplication', () => {
   it('agrees with noble on random points and scalars, including edge scalars', () => {
@@ -34,5 +35,17 @@ describe('multi-scalar multiplication', () => {
     const top = (1n << 128n) - 1n;
     expect(multiScalarMultiply(points.slice(0, 2), [top, top - 5n]).equals(pippenger(secp256k1.Point, points.slice(0, 2), [top, top - 5n]))).toBe(true);
     expect(multiScalarMultiply(points.slice(0, 2), [5n, SECP256K1.Fn.ORDER - 5n]).equals(points[0]!.multiply(5n).subtract(points[1]!.multiply(5n)))).toBe(true);
+  });
+});
+
+describe('comb multiplication of the generator', () => {
+  it('agrees with noble, including 0 and scalars with zero bytes', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.bigInt({ min: 0n, max: SECP256K1.Fn.ORDER - 1n }), fc.constantFrom(0n, 1n, 1n << 200n, SECP256K1.Fn.ORDER - 1n)), (k) => {
+        expect(multiplyBase(k).equals(k === 0n ? secp256k1.Point.ZERO : secp256k1.Point.BASE.multiply(k))).toBe(true);
+      }),
+      { numRuns: 25 },
+    );
+    expect(() => multiplyBase(SECP256K1.Fn.ORDER)).toThrow(RangeError);
   });
 });
