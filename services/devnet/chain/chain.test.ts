@@ -33,6 +33,8 @@ function openChain(overrides: Partial<ChainConfig> = {}): Fixture {
         { accountId: 'store.devnet', balance: 10n * NEAR, contract: storeContract.name },
         { accountId: 'caller.devnet', balance: 10n * NEAR, contract: callerContract.name },
         { accountId: 'yield.devnet', balance: 10n * NEAR, contract: yieldContract.name },
+        // 0.002 NEAR stakes 200 bytes of storage.
+        { accountId: 'poor.devnet', balance: 2n * 10n ** 21n, contract: storeContract.name },
       ],
     },
   });
@@ -68,7 +70,7 @@ const balance = (chain: DevnetChain, accountId: string): bigint => chain.account
 
 /** Every yoctoNEAR is in an account or was burnt as gas: the sum of balances is the total supply. */
 function expectSupplyConserved(chain: DevnetChain): void {
-  const accounts = ['devnet', 'alice.devnet', 'bob.devnet', 'store.devnet', 'caller.devnet', 'yield.devnet', 'carol.alice.devnet'];
+  const accounts = ['devnet', 'alice.devnet', 'bob.devnet', 'store.devnet', 'caller.devnet', 'yield.devnet', 'poor.devnet', 'carol.alice.devnet'];
   const sum = accounts.reduce((total, accountId) => {
     try {
       return total + balance(chain, accountId);
@@ -187,6 +189,15 @@ describe('devnet chain core', () => {
     const failed = await run(chain, alice, 'caller.devnet', [functionCall('call', { target: 'store.devnet', method: 'set_then_panic', args: { key: 'y', value: '1' }, deposit: '5' }, 100n * TERA_GAS, 0n)]);
     expect(valueOf(failed)).toEqual({ ok: false });
     expectSupplyConserved(chain);
+  });
+
+  it('fails a receipt that would store more than the balance stakes (LackBalanceForState)', async () => {
+    const { chain, alice } = openChain();
+    await run(chain, alice, 'poor.devnet', [functionCall('set', { key: 'small', value: 'ok' }, 30n * TERA_GAS, 0n)]);
+    const result = await run(chain, alice, 'poor.devnet', [functionCall('set', { key: 'big', value: 'x'.repeat(300) }, 30n * TERA_GAS, 0n)]);
+    expect(failureOf(result)).toEqual({ ActionError: { index: null, kind: { LackBalanceForState: { account_id: 'poor.devnet', amount: expect.any(String) } } } });
+    expect(chain.callView('poor.devnet', 'get', json({ key: 'big' })).result).toEqual(json(null));
+    expect(chain.callView('poor.devnet', 'get', json({ key: 'small' })).result).toEqual(json('ok'));
   });
 
   it('pays out with promiseTransfer', async () => {

@@ -96,6 +96,7 @@ export class DevnetChain {
   private readonly rejected = new Map<CryptoHash, { transaction: ChainTransaction; error: InvalidTransactionError }>();
   private readonly receiptOutcomes = new Map<CryptoHash, ExecutionOutcome>();
   private readonly listeners = new Set<BlockListener>();
+  private readonly stopListeners = new Set<() => void>();
   private headBlock!: ChainBlock;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
@@ -175,6 +176,7 @@ export class DevnetChain {
     this.stopped = true;
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
+    for (const listener of [...this.stopListeners]) listener();
   }
 
   get isStopped(): boolean {
@@ -271,17 +273,16 @@ export class DevnetChain {
     return new Promise((resolve, reject) => {
       const finish = (settle: () => void): void => {
         clearTimeout(timer);
-        clearInterval(stopWatch);
         unsubscribe();
+        this.stopListeners.delete(onStop);
         settle();
       };
       const unsubscribe = this.onBlock(() => {
         if (condition()) finish(() => resolve(true));
       });
+      const onStop = (): void => finish(() => reject(new ChainStoppedError(this.stopCause)));
+      this.stopListeners.add(onStop);
       const timer = setTimeout(() => finish(() => resolve(false)), timeoutMs);
-      const stopWatch = setInterval(() => {
-        if (this.stopped) finish(() => reject(new ChainStoppedError(this.stopCause)));
-      }, Math.max(10, this.config.blockTimeMs));
     });
   }
 

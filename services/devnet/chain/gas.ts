@@ -12,6 +12,8 @@ export const TERA_GAS = 1_000_000_000_000n;
 export const MAX_PREPAID_GAS = 300n * TERA_GAS;
 /** View calls get the same budget as nearcore's default `max_gas_burnt_view`. */
 export const VIEW_CALL_GAS = 300n * TERA_GAS;
+/** NEAR's storage staking price: 10¹⁹ yoctoNEAR per byte (1 NEAR per 100 kB) must stay in the account. */
+export const STORAGE_PRICE_PER_BYTE = 10_000_000_000_000_000_000n;
 /** yoctoNEAR per gas unit; NEAR's minimum gas price, constant here (one shard, no congestion). */
 export const GAS_PRICE = 100_000_000n;
 

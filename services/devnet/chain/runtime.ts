@@ -9,9 +9,9 @@ import { ContractPanic, type PromiseResult } from '../../../contract/host.js';
 import { decodeUtf8, hashId, isImplicitAccountId, isSubAccountOf, isTopLevelAccountId, u64Bytes } from './encoding.js';
 import { ContractViewError, InvalidTransactionError, NoContractCodeError, UnknownAccountError } from './errors.js';
 import { FunctionCallHost, execFee, sendFee, type IdAllocator } from './function-call-host.js';
-import { GAS_COSTS, GasMeter, HostFailure, VIEW_CALL_GAS, actionFee } from './gas.js';
+import { GAS_COSTS, GasMeter, HostFailure, STORAGE_PRICE_PER_BYTE, VIEW_CALL_GAS, actionFee } from './gas.js';
 import { formatPublicKey } from './keys.js';
-import { StateOverlay, type ChainState, type MutableAccount } from './state.js';
+import { StateOverlay, storageUsage, type ChainState, type MutableAccount } from './state.js';
 import type {
   AccountId,
   Action,
@@ -344,6 +344,19 @@ function applyAction(work: ReceiptWork, action: Action, index: number, createdHe
   }
 }
 
+/**
+ * NEAR's storage staking: after its actions, the receiver must hold 10¹⁹ yoctoNEAR per byte it
+ * stores, or the whole receipt fails (`LackBalanceForState`, reported without an action index).
+ */
+function storageStakingFailure(work: ReceiptWork): NearErrorJson | null {
+  const account = work.overlay.get(work.receipt.receiverId);
+  if (account === undefined) return null;
+  const required = BigInt(storageUsage(account)) * STORAGE_PRICE_PER_BYTE;
+  const available = account.amount + account.locked;
+  if (available >= required) return null;
+  return { ActionError: { index: null, kind: { LackBalanceForState: { account_id: work.receipt.receiverId, amount: (required - available).toString() } } } };
+}
+
 /** `DeployContract` code names a contract of the library; bytes that are not UTF-8 name nothing. */
 function decodeContractName(code: Uint8Array): string {
   try {
@@ -391,6 +404,7 @@ function executeActionReceipt(state: ChainState, receipt: ActionReceipt, inputs:
       break;
     }
   }
+  if (failure === null) failure = storageStakingFailure(work);
   const prepaidGas = attachedGas(receipt.actions);
   const gasBurnt = execFee(totalFee(receipt.actions)) + work.functionGasBurnt;
   const outgoing: Receipt[] = [];

@@ -10,14 +10,12 @@ import type { AddressInfo } from 'node:net';
 import { DevnetChain, type TransactionResult } from '../chain/chain.js';
 import { fromBase64, hashId, toBase64 } from '../chain/encoding.js';
 import { BlockStateUnavailableError, TransactionWaitTimeoutError, UnknownChunkError, UnknownTransactionError } from '../chain/errors.js';
-import { GAS_PRICE, MAX_PREPAID_GAS } from '../chain/gas.js';
+import { GAS_PRICE, MAX_PREPAID_GAS, STORAGE_PRICE_PER_BYTE } from '../chain/gas.js';
 import { readSignedTransaction } from '../chain/transaction.js';
 import type { ChainBlock, ChainTransaction } from '../chain/types.js';
 import { accessKeyView, blockView, chainIdentity, chunkHeaderView, outcomeView, receiptView, transactionView, type ChainIdentity } from '../chain/views.js';
 import { RpcRequestError, requestValidationFailure, rpcFailureFor } from './errors.js';
 
-/** NEAR's storage price (10¹⁹ yoctoNEAR per byte); reported to clients, not charged by the devnet. */
-const STORAGE_AMOUNT_PER_BYTE = '10000000000000000000';
 /** nearcore's default `polling_timeout` for waiting transactions. */
 export const DEFAULT_TRANSACTION_WAIT_MS = 10_000;
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
@@ -180,7 +178,7 @@ class RpcHandler {
       gas_limit: 1_000_000_000_000_000,
       transaction_validity_period: this.chain.config.transactionValidityBlocks,
       runtime_config: {
-        storage_amount_per_byte: STORAGE_AMOUNT_PER_BYTE,
+        storage_amount_per_byte: STORAGE_PRICE_PER_BYTE.toString(),
         account_creation_config: { min_allowed_top_level_account_length: 32, registrar_account_id: this.chain.config.registrarId },
         wasm_config: { limit_config: { max_total_prepaid_gas: Number(MAX_PREPAID_GAS), max_gas_burnt: Number(MAX_PREPAID_GAS) } },
       },
