@@ -444,7 +444,8 @@ function executeActionReceipt(state: ChainState, receipt: ActionReceipt, inputs:
       outgoing.push(dataReceipt(work.ids.receiptId(), receipt.receiverId, receiver.receiverId, receiver.dataId, returnedData, false, receipt.originTxHash));
     }
   }
-  if (gasRefund > 0n) refunds.push(refundReceipt(receipt.receiptId, 1, receipt.signerId, gasRefund * receipt.gasPrice, receipt.originTxHash));
+  const gasRefundAmount = gasRefund * receipt.gasPrice;
+  if (gasRefundAmount > 0n) refunds.push(refundReceipt(receipt.receiptId, 1, receipt.signerId, gasRefundAmount, receipt.originTxHash));
   outgoing.push(...refunds);
   const tokensBurnt = gasBurnt * receipt.gasPrice;
   state.totalSupply -= tokensBurnt;
