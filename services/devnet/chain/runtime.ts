@@ -314,6 +314,8 @@ function applyAction(work: ReceiptWork, action: Action, index: number, createdHe
     overlay.create(receiverId, account);
   }
   if (account === undefined) throw new ActionFailure({ AccountDoesNotExist: { account_id: receiverId } });
+  // The receipt's result is its last action's: only a function call returns something.
+  if (action.type !== 'FunctionCall') work.result = { kind: 'value', value: new Uint8Array() };
   switch (action.type) {
     case 'Transfer':
       account.amount += action.deposit;

@@ -84,6 +84,8 @@ describe('devnet JSON-RPC with the real NEAR client', () => {
     const executors = outcome.receipts_outcome.map((receipt) => receipt.outcome.executor_id);
     expect(executors).toEqual(expect.arrayContaining(['caller.devnet', 'store.devnet']));
     expect(outcome.receipts_outcome.flatMap((receipt) => receipt.outcome.logs)).toContain('store.devnet.get successful');
+    const withReceipts = (await provider.txStatusReceipts(outcome.transaction_outcome.id, 'alice.devnet', 'FINAL')) as unknown as { receipts: { receiver_id: string }[] };
+    expect(withReceipts.receipts.map((receipt) => receipt.receiver_id)).toEqual(expect.arrayContaining(['caller.devnet', 'store.devnet']));
   });
 
   it('resumes a yielded call when another account responds', async () => {
