@@ -15,7 +15,7 @@ import { EcdsaInputError } from './errors.js';
 import { decodePresignRound1, decodeSignShare, encodePresignRound1, encodeSignShare } from './messages.js';
 import { EcdsaPresign } from './presign.js';
 import { decodePresignatureShare, encodePresignatureShare, type PresignatureShare } from './presignature.js';
-import { EcdsaSign, rerandomisationDelta, type EcdsaSignature, type SignRequest } from './sign.js';
+import { EcdsaSign, findRecoveryId, rerandomisationDelta, type EcdsaSignature, type SignRequest } from './sign.js';
 import { dealKey, dealTriple, presign, presignParties, sign, signParties, type DealtKey } from './test-fixtures.js';
 
 const Fn = SECP256K1.Fn;
@@ -314,6 +314,25 @@ describe('sign', () => {
   it('rejects a coordinator outside the presign set', () => {
     const [presignature] = presign(key, quorum).values();
     expect(() => new EcdsaSign(presignature!, randomRequest(), 0)).toThrow(EcdsaInputError);
+  });
+});
+
+describe('findRecoveryId', () => {
+  it('agrees with noble’s recovery id for ordinary signatures under root + ε·G, and finds none for another key', () => {
+    for (let i = 0; i < 16; i += 1) {
+      const root = Fn.create(bytesToNumberBE(randomBytes(40)));
+      const epsilon = i % 2 === 0 ? 0n : Fn.create(bytesToNumberBE(randomBytes(40)));
+      const payloadHash = randomRequest().payloadHash;
+      const signed = secp256k1.Signature.fromBytes(
+        secp256k1.sign(payloadHash, Fn.toBytes(Fn.add(root, epsilon)), { prehash: false, format: 'recovered' }),
+        'recovered',
+      );
+      const rootKey = SECP256K1.scaleBase(root);
+      expect(findRecoveryId(signed.r, signed.s, payloadHash, rootKey, epsilon)).toBe(signed.recovery);
+      expect(findRecoveryId(signed.r, signed.s, payloadHash, rootKey, epsilon, 1 - signed.recovery!)).toBe(signed.recovery);
+      expect(findRecoveryId(signed.r, signed.s, payloadHash, rootKey.add(SECP256K1.generator), epsilon)).toBeUndefined();
+      expect(findRecoveryId(signed.r, Fn.add(signed.s, 1n), payloadHash, rootKey, epsilon)).toBeUndefined();
+    }
   });
 });
 

@@ -22,7 +22,7 @@ import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { ByteWriter } from '../../codec/binary.js';
 import { ProtocolAbort } from '../errors.js';
 import { SECP256K1 } from '../group.js';
-import { deriveSecp256k1PublicKey, secp256k1TweakScalar, type Secp256k1Point } from '../kdf.js';
+import { secp256k1TweakScalar, type Secp256k1Point } from '../kdf.js';
 import { lagrangeCoefficient } from '../polynomial.js';
 import type { Action, ParticipantId, Protocol } from '../protocol.js';
 import { EcdsaInputError } from './errors.js';
@@ -33,6 +33,7 @@ const PROTOCOL = 'ecdsa-sign';
 const Fn = SECP256K1.Fn;
 const G = SECP256K1.generator;
 const HALF_ORDER = Fn.ORDER >> 1n;
+const Fp = secp256k1.Point.Fp;
 
 /** What the contract asked for, as every node reads it from the chain. */
 export interface SignRequest {
@@ -81,19 +82,38 @@ export function rerandomisationDelta(presignature: PresignatureShare, request: S
 }
 
 /**
- * The recovery id (0..3) under which ecrecover(payload, r, s) yields `expected`, or undefined when none
- * does — that is, when (r, s) is not a valid signature for `expected`. Every id is tried against the
- * key, as near/mpc does (near/mpc#98: deriving the id from R's parity alone went wrong after low-s
- * normalisation); `likely` only puts one id first to save recoveries and cannot change the answer,
- * since at most one id recovers a given key.
+ * The recovery id (0..3) under which ecrecover(payload, r, s) yields the derived key root + ε·G, or
+ * undefined when none does — that is, when (r, s) is not a valid signature under that key. Every id
+ * is tried against the key, as near/mpc does (near/mpc#98: deriving the id from R's parity alone
+ * went wrong after low-s normalisation); `likely` only puts one id first to save work and cannot
+ * change the answer, since at most one id recovers a given key.
+ *
+ * ecrecover with id v rebuilds R_v (x = r, or r + n for v ≥ 2; y parity = v & 1) and returns
+ * r⁻¹·(s·R_v − h·G). Comparing that with root + ε·G is the same as checking
+ *   (−r⁻¹·h − ε)·G + (r⁻¹·s)·R_v = root,
+ * one double multiplication per id and no separate derivation of the key.
  */
-export function findRecoveryId(r: bigint, s: bigint, payloadHash: Uint8Array, expected: Secp256k1Point, likely = 0): number | undefined {
+export function findRecoveryId(
+  r: bigint,
+  s: bigint,
+  payloadHash: Uint8Array,
+  rootKey: Secp256k1Point,
+  epsilon: bigint,
+  likely = 0,
+): number | undefined {
+  const rInverse = Fn.inv(r);
+  const baseScalar = Fn.neg(Fn.add(Fn.mul(Fn.create(bytesToNumberBE(payloadHash)), rInverse), epsilon));
+  const nonceScalar = Fn.mul(s, rInverse);
   for (const recoveryId of [likely, ...[0, 1, 2, 3].filter((id) => id !== likely)]) {
+    const x = recoveryId >= 2 ? r + Fn.ORDER : r;
+    if (x >= Fp.ORDER) continue;
+    let nonce: Secp256k1Point;
     try {
-      if (new secp256k1.Signature(r, s, recoveryId).recoverPublicKey(payloadHash).equals(expected)) return recoveryId;
+      nonce = secp256k1.Point.fromBytes(Uint8Array.from([(recoveryId & 1) === 0 ? 0x02 : 0x03, ...Fp.toBytes(x)]));
     } catch {
-      // No point has this x (or x + n ≥ p for ids 2 and 3): not this id.
+      continue; // no curve point has this x
     }
+    if (G.mulAddUnsafe(baseScalar, nonce, nonceScalar).equals(rootKey)) return recoveryId;
   }
   return undefined;
 }
@@ -217,8 +237,8 @@ export class EcdsaSign implements Protocol<SignOutput> {
     if (negated) s = Fn.neg(s);
     const { x, y } = prepared.bigR.toAffine();
     const likelyRecoveryId = (Number(y & 1n) ^ (negated ? 1 : 0)) | (x >= Fn.ORDER ? 2 : 0);
-    const derivedKey = deriveSecp256k1PublicKey(SECP256K1.pointFromBytes(this.presignature.publicKey), this.request.tweak);
-    const recoveryId = s === 0n ? undefined : findRecoveryId(prepared.r, s, this.request.payloadHash, derivedKey, likelyRecoveryId);
+    const rootKey = SECP256K1.pointFromBytes(this.presignature.publicKey);
+    const recoveryId = s === 0n ? undefined : findRecoveryId(prepared.r, s, this.request.payloadHash, rootKey, this.epsilon, likelyRecoveryId);
     if (recoveryId === undefined) this.blame(prepared);
     return { bigR: prepared.bigRBytes, s: SECP256K1.scalarToBytes(s), recoveryId };
   }
