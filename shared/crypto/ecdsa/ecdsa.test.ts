@@ -85,14 +85,11 @@ describe.each([
 
   it('t − 1 participants that lie about the threshold get an abort, not a signature', () => {
     const quorum = participants.slice(0, t - 1);
-    const lowered = (threshold: number) => ({
-      ...key,
-      shares: new Map([...key.shares].map(([id, share]) => [id, { ...share, threshold }])),
-    });
+    const loweredKey = { ...key, shares: new Map([...key.shares].map(([id, share]) => [id, { ...share, threshold: t - 1 }])) };
     const lowerTriple = (triple: ReturnType<typeof dealTriple>) =>
       new Map([...triple].map(([id, share]) => [id, { ...share, pub: { ...share.pub, threshold: t - 1 } }]));
     const run = settleProtocols(
-      presignParties(lowered(t - 1), lowerTriple(dealTriple(participants, t)), lowerTriple(dealTriple(participants, t)), quorum),
+      presignParties(loweredKey, lowerTriple(dealTriple(participants, t)), lowerTriple(dealTriple(participants, t)), quorum),
     );
     expect(run.outputs.size).toBe(0);
     // With t − 1 points the Lagrange weights do not reconstruct kd, so its opening fails.
