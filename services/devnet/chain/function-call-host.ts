@@ -205,10 +205,10 @@ export class FunctionCallHost implements ContractHost {
 
   // ---- promises ----
   private draft(receiverId: AccountId, action: Action, inputDataIds: CryptoHash[], isPromiseYield: boolean): PromiseIndex {
-    if (!isValidAccountId(receiverId)) throw new HostFailure({ InvalidAccountId: null });
+    if (!isValidAccountId(receiverId)) throw new HostFailure('InvalidAccountId');
     const deposit = action.type === 'FunctionCall' || action.type === 'Transfer' ? action.deposit : 0n;
     if (deposit > this.context.account.amount) {
-      throw new HostFailure({ BalanceExceeded: null });
+      throw new HostFailure('BalanceExceeded');
     }
     const fee = GAS_COSTS.actionReceiptCreation + (action.type === 'FunctionCall' ? GAS_COSTS.functionCall + GAS_COSTS.functionCallPerByte * BigInt(action.methodName.length + action.args.length) : GAS_COSTS.transfer);
     this.charge(sendFee(fee));
@@ -282,7 +282,7 @@ export class FunctionCallHost implements ContractHost {
       throw new HostFailure({ YieldPayloadLength: { length: payload.length, limit: MAX_YIELD_PAYLOAD_BYTES } });
     }
     this.charge(GAS_COSTS.promiseYieldResume + GAS_COSTS.ioPerByte * BigInt(payload.length));
-    if (dataId.length !== 32) throw new HostFailure({ DataIdMalformed: null });
+    if (dataId.length !== 32) throw new HostFailure('DataIdMalformed');
     const id = toBase58(dataId);
     if (this.resumedYields.some((resumed) => resumed.dataId === id)) return false;
     const parked = this.context.yields.get(id);
