@@ -7,6 +7,8 @@ import type { Triple } from '../triple.js';
 import { generateTriples } from './triple-generation.js';
 
 const Fn = SECP256K1.Fn;
+/** A 7-party run is ≈ 8 s of CPU (21 pairs of base OTs); the shared dev host can be several times slower. */
+const RUN_TIMEOUT_MS = 240_000;
 
 function startRun(participants: readonly ParticipantId[], threshold: number, batchSize: number) {
   const sessionId = randomBytes(32);
@@ -48,5 +50,5 @@ describe.each([
     }
     const firstTriples = outputs.get(participants[0]!)!;
     expect(firstTriples[0]!.pub.bigA).not.toEqual(firstTriples[1]!.pub.bigA);
-  });
+  }, RUN_TIMEOUT_MS);
 });
