@@ -179,10 +179,6 @@ export class DevnetChain {
     for (const listener of [...this.stopListeners]) listener();
   }
 
-  get isStopped(): boolean {
-    return this.stopped;
-  }
-
   onBlock(listener: BlockListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -309,11 +305,6 @@ export class DevnetChain {
       randomSeed: fromBase58(header.randomValue),
       library: this.library,
     });
-  }
-
-  /** The name → definition map `DeployContract` resolves against. */
-  contractLibrary(): ContractLibrary {
-    return this.library;
   }
 
   // ---- block production ----

@@ -2,7 +2,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { base58, base64 } from '@scure/base';
 
-export const utf8 = new TextEncoder();
+const utf8 = new TextEncoder();
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 
 /** Base58 of the all-zero 32-byte hash, NEAR's "no hash" (`11111111111111111111111111111111`). */
@@ -39,10 +39,6 @@ export function fromBase58(text: string): Uint8Array {
 
 export function bytesToHex(bytes: Uint8Array): string {
   return Buffer.from(bytes).toString('hex');
-}
-
-export function hexToBytes(hex: string): Uint8Array {
-  return new Uint8Array(Buffer.from(hex, 'hex'));
 }
 
 /** Decodes UTF-8 and fails on invalid sequences instead of substituting U+FFFD. */

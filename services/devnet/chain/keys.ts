@@ -24,7 +24,7 @@ export function formatSignature(signature: NearSignature): string {
 }
 
 /** Parses `ed25519:…` / `secp256k1:…`; null if the text is not a well-formed key. */
-export function parsePublicKeyText(text: string): { curve: KeyCurve; bytes: Uint8Array } | null {
+function parsePublicKeyText(text: string): { curve: KeyCurve; bytes: Uint8Array } | null {
   const [prefix, body, extra] = text.split(':');
   if (extra !== undefined || body === undefined || (prefix !== 'ed25519' && prefix !== 'secp256k1')) return null;
   let bytes: Uint8Array;
@@ -42,7 +42,7 @@ export function normalisePublicKey(text: string): PublicKeyText | null {
   return parsed === null ? null : formatPublicKey(parsed.curve, parsed.bytes);
 }
 
-export function signatureLengthMatches(signature: NearSignature): boolean {
+function signatureLengthMatches(signature: NearSignature): boolean {
   return signature.bytes.length === SIGNATURE_LENGTH[signature.curve];
 }
 
