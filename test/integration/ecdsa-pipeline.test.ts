@@ -16,7 +16,7 @@ import {
   type SignRequest,
   type Triple,
 } from '../../shared/crypto/ecdsa/index.js';
-import { generateTriples } from '../../shared/crypto/ecdsa/triples/triple-generation.js';
+import { generateTriples } from '../../shared/crypto/ecdsa/triples/index.js';
 import { SECP256K1 } from '../../shared/crypto/group.js';
 import { deriveSecp256k1PublicKey, deriveTweak } from '../../shared/crypto/kdf.js';
 import type { KeyShare } from '../../shared/crypto/key-share.js';
