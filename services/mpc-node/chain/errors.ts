@@ -1,0 +1,60 @@
+/** Errors of the node's view of the chain. Each says what was attempted and whether retrying can help. */
+
+/**
+ * The RPC could not be reached or did not answer in time (connection refused, 5xx, 408, client retries
+ * exhausted). Nothing is known about the outcome of a call: retry it after `retryAfterMs`; the contract's
+ * votes and `respond` refuse duplicates, so resending the same call is safe.
+ */
+export class ChainUnavailable extends Error {
+  constructor(
+    readonly operation: string,
+    readonly retryAfterMs: number,
+    options: { cause: unknown },
+  ) {
+    super(`${operation}: the NEAR RPC is unavailable (${describeCause(options.cause)}); retry in ${retryAfterMs} ms`, options);
+    this.name = 'ChainUnavailable';
+  }
+}
+
+/**
+ * The contract refused: a call's receipt failed, or a view panicked. `panicMessage` is the contract's own
+ * `"<Kind>: <message>"` (see docs/contracts.md) when it panicked; `failure` is the raw failure for anything else.
+ */
+export class ChainCallFailed extends Error {
+  constructor(
+    readonly method: string,
+    readonly panicMessage: string | null,
+    readonly failure: unknown,
+    readonly transactionHash: string | null,
+  ) {
+    super(`${method} failed${transactionHash === null ? '' : ` (transaction ${transactionHash})`}: ${panicMessage ?? JSON.stringify(failure)}`);
+    this.name = 'ChainCallFailed';
+  }
+}
+
+/** The RPC refused the transaction before execution (nonce, key, balance …); `type` is nearcore's error name. */
+export class ChainTransactionRejected extends Error {
+  constructor(
+    readonly method: string,
+    readonly type: string,
+    options: { cause: unknown },
+  ) {
+    super(`${method}: the transaction was rejected with ${type} (${describeCause(options.cause)})`, options);
+    this.name = 'ChainTransactionRejected';
+  }
+}
+
+/** The contract's `state()` did not have the documented shape; `path` names the offending field. */
+export class ContractStateMalformed extends Error {
+  constructor(
+    readonly path: string,
+    readonly problem: string,
+  ) {
+    super(`contract state is malformed at ${path}: ${problem}`);
+    this.name = 'ContractStateMalformed';
+  }
+}
+
+function describeCause(cause: unknown): string {
+  return cause instanceof Error ? cause.message : String(cause);
+}

@@ -1,0 +1,110 @@
+/**
+ * Polls the contract's `state()` (near/mpc's node does so every second) and tells listeners when it
+ * changed, with the jobs it implies for this node. A failed poll is reported and the next one is
+ * scheduled as usual, so an RPC outage delays the node but never stops it.
+ */
+import type { MpcSignerClient } from './chain.js';
+import type { ContractView } from './contract-state.js';
+import { jobsFor, type NodeJob } from './jobs.js';
+
+export interface StateChange {
+  readonly view: ContractView;
+  readonly jobs: readonly NodeJob[];
+}
+
+/** The timer functions the poller uses, injectable so tests drive time themselves. */
+export interface PollTimers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface StateSyncOptions {
+  readonly contract: MpcSignerClient;
+  /** Jobs are derived for this account. Default: the account the client's chain signs with. */
+  readonly accountId?: string;
+  readonly intervalMs?: number;
+  readonly timers?: PollTimers;
+  readonly onChange: (change: StateChange) => void;
+  /** A poll failed (`ChainUnavailable`, `ContractStateMalformed` …); polling goes on. */
+  readonly onError: (error: unknown) => void;
+}
+
+export const DEFAULT_STATE_POLL_MS = 1_000;
+
+const realTimers: PollTimers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+export class StateSync {
+  private readonly accountId: string;
+  private readonly intervalMs: number;
+  private readonly timers: PollTimers;
+  private lastStateText: string | null = null;
+  private latestChange: StateChange | null = null;
+  private timer: unknown = null;
+  private inFlight: Promise<void> | null = null;
+  private running = false;
+  private stopped = false;
+
+  constructor(private readonly options: StateSyncOptions) {
+    this.accountId = options.accountId ?? options.contract.chain.accountId;
+    this.intervalMs = options.intervalMs ?? DEFAULT_STATE_POLL_MS;
+    this.timers = options.timers ?? realTimers;
+  }
+
+  /** The last state seen, or null before the first successful poll. */
+  get latest(): StateChange | null {
+    return this.latestChange;
+  }
+
+  /** Polls at once, then every `intervalMs` after the previous poll finished (polls never overlap). */
+  start(): void {
+    if (this.running || this.stopped) return;
+    this.running = true;
+    this.schedule(0);
+  }
+
+  /** Stops polling for good and waits for a poll in progress; no listener is called afterwards. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.stopped = true;
+    if (this.timer !== null) this.timers.clearTimeout(this.timer);
+    this.timer = null;
+    await this.inFlight;
+  }
+
+  /** One poll; resolves once listeners were told. Exposed so a caller can force a refresh after its own call. */
+  pollNow(): Promise<void> {
+    this.inFlight ??= this.poll().finally(() => {
+      this.inFlight = null;
+    });
+    return this.inFlight;
+  }
+
+  private schedule(delayMs: number): void {
+    this.timer = this.timers.setTimeout(() => {
+      this.timer = null;
+      void this.pollNow().then(() => {
+        if (this.running) this.schedule(this.intervalMs);
+      });
+    }, delayMs);
+  }
+
+  private async poll(): Promise<void> {
+    let view: ContractView;
+    try {
+      view = await this.options.contract.state();
+    } catch (error) {
+      if (!this.stopped) this.options.onError(error);
+      return;
+    }
+    if (this.stopped) return;
+    // The parsed state has the contract's field order, so equal states give equal text.
+    const text = JSON.stringify(view);
+    if (text === this.lastStateText) return;
+    this.lastStateText = text;
+    this.latestChange = { view, jobs: jobsFor(view, this.accountId) };
+    this.options.onChange(this.latestChange);
+  }
+}
