@@ -1,0 +1,103 @@
+/**
+ * Who takes part in a local network: N participant accounts with their NEAR keys, mesh identities
+ * (services/mpc-node/mesh/channel.ts) and loopback ports, a demo user, and the JWT issuer's key.
+ * A persistent network keeps them in `<dataDir>/identities.json` (mode 0600, it holds secrets), since
+ * a resumed chain has these accounts and participant keys registered already.
+ */
+import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import { KeyPair, type KeyPairString } from '@near-js/crypto';
+import type { JWK } from 'jose';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { z } from 'zod';
+import { formatNearPublicKey } from '../../../shared/near/keys.js';
+import { generateMeshIdentity, type MeshIdentity } from '../../mpc-node/mesh/channel.js';
+import { findFreePort } from '../emulators/free-port.js';
+
+export interface ParticipantIdentity {
+  /** Participant id in the contract, and the node's index in the network. */
+  readonly index: number;
+  readonly accountId: string;
+  readonly keyPair: KeyPair;
+  readonly mesh: MeshIdentity;
+  readonly meshPort: number;
+  /** The node's /health and /metrics port. */
+  readonly httpPort: number;
+}
+
+/** `{url, sign_pk, cipher_pk}` as the MPC signer contract registers a participant. */
+export interface ParticipantInfo {
+  readonly url: string;
+  readonly sign_pk: string;
+  readonly cipher_pk: string;
+}
+
+export interface NetworkIdentities {
+  readonly participants: readonly ParticipantIdentity[];
+  readonly demoUser: { readonly accountId: string; readonly keyPair: KeyPair };
+  /** Undefined until the issuer made one; the launcher stores it back. */
+  readonly issuerPrivateJwk: JWK | undefined;
+}
+
+const storedIdentities = z.object({
+  version: z.literal(1),
+  participants: z.array(
+    z.object({ accountId: z.string(), secretKey: z.string(), meshSignSecretKey: z.string(), meshCipherSecretKey: z.string(), meshPort: z.number().int(), httpPort: z.number().int() }),
+  ),
+  demoUser: z.object({ accountId: z.string(), secretKey: z.string() }),
+  issuerPrivateJwk: z.record(z.string(), z.unknown()),
+});
+
+export function participantInfo(participant: ParticipantIdentity): ParticipantInfo {
+  return {
+    url: `http://127.0.0.1:${participant.meshPort}`,
+    sign_pk: formatNearPublicKey({ curve: 'ed25519', point: ed25519.Point.fromBytes(ed25519.getPublicKey(participant.mesh.signSecretKey)) }),
+    cipher_pk: bytesToHex(x25519.getPublicKey(participant.mesh.cipherSecretKey)),
+  };
+}
+
+export async function generateIdentities(accountIds: readonly string[], demoUserId: string): Promise<NetworkIdentities> {
+  const participants: ParticipantIdentity[] = [];
+  for (const [index, accountId] of accountIds.entries()) {
+    participants.push({ index, accountId, keyPair: KeyPair.fromRandom('ed25519'), mesh: generateMeshIdentity(index).identity, meshPort: await findFreePort(), httpPort: await findFreePort() });
+  }
+  return { participants, demoUser: { accountId: demoUserId, keyPair: KeyPair.fromRandom('ed25519') }, issuerPrivateJwk: undefined };
+}
+
+/** The identities kept in `file`, or null if there is none; a file for another node count is refused. */
+export function readIdentities(file: string, nodeCount: number): NetworkIdentities | null {
+  if (!existsSync(file)) return null;
+  const stored = storedIdentities.parse(JSON.parse(readFileSync(file, 'utf8')));
+  if (stored.participants.length !== nodeCount) throw new Error(`${file} holds ${stored.participants.length} participants, not ${nodeCount}: use another data directory`);
+  return {
+    participants: stored.participants.map((participant, index) => ({
+      index,
+      accountId: participant.accountId,
+      keyPair: KeyPair.fromString(participant.secretKey as KeyPairString),
+      mesh: { id: index, signSecretKey: hexToBytes(participant.meshSignSecretKey), cipherSecretKey: hexToBytes(participant.meshCipherSecretKey) },
+      meshPort: participant.meshPort,
+      httpPort: participant.httpPort,
+    })),
+    demoUser: { accountId: stored.demoUser.accountId, keyPair: KeyPair.fromString(stored.demoUser.secretKey as KeyPairString) },
+    issuerPrivateJwk: stored.issuerPrivateJwk as JWK,
+  };
+}
+
+export function writeIdentities(file: string, identities: NetworkIdentities, issuerPrivateJwk: JWK): void {
+  const stored: z.infer<typeof storedIdentities> = {
+    version: 1,
+    participants: identities.participants.map((participant) => ({
+      accountId: participant.accountId,
+      secretKey: participant.keyPair.toString(),
+      meshSignSecretKey: bytesToHex(participant.mesh.signSecretKey),
+      meshCipherSecretKey: bytesToHex(participant.mesh.cipherSecretKey),
+      meshPort: participant.meshPort,
+      httpPort: participant.httpPort,
+    })),
+    demoUser: { accountId: identities.demoUser.accountId, secretKey: identities.demoUser.keyPair.toString() },
+    issuerPrivateJwk: { ...issuerPrivateJwk },
+  };
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify(stored, null, 2), { mode: 0o600 });
+}

@@ -1,0 +1,348 @@
+/**
+ * `startLocalNetwork`: everything of the one-command network except the MPC node processes — local
+ * AWS (or given emulator endpoints) with the stack's queues, bucket and tables; the devnet chain with
+ * the MPC signer, FastAuth, the JWT guard router and an Auth0-style guard trusting a local JWT
+ * issuer; N funded participant accounts registered in the signer with their mesh keys; the Lake
+ * writer, the S3-event bridge and the lake indexer (the Lambda's handler behind the devnet poller).
+ * `nodeEnvironment(i)` is what node i's process needs; `stop()` undoes everything in reverse order.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { actionCreators } from '@near-js/transactions';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { auth0GuardContract, fastAuthContract, jwtGuardRouterContract, mpcSignerContract } from '../../../contract/index.js';
+import { loadLakeIndexerConfig } from '../../../lambdas/lake-indexer/config.js';
+import { SERVICE_NAME, createLakeIndexerHandlerFromConfig } from '../../../lambdas/lake-indexer/create-handler.js';
+import { SqsLambdaPoller } from '../../../lambdas/lake-indexer/local-poller.js';
+import { LocalSigner, ONE_NEAR, startDevnetChain, type RunningDevnetChain } from '../chain/index.js';
+import { localAwsEnvironment, startLocalAws, type LocalAwsEndpoints } from '../emulators/index.js';
+import { startLakeWriter, startS3EventBridge } from '../lake/index.js';
+import { createNetworkResources, deleteNetworkResources, networkResourceNames, type AwsClientSet, type NetworkResources } from './aws-resources.js';
+import { LocalNetworkError } from './errors.js';
+import { generateIdentities, participantInfo, readIdentities, writeIdentities, type ParticipantIdentity, type ParticipantInfo } from './identities.js';
+import { createLocalJwtIssuer, type MintJwtClaims } from './jwt-issuer.js';
+
+export type LocalNetworkStep = 'local-aws' | 'aws-resources' | 'identities' | 'chain' | 'contracts' | 'lake' | 'indexer' | 'stop';
+
+export interface LocalNetworkProgress {
+  readonly step: LocalNetworkStep;
+  readonly detail: string;
+}
+
+export interface StartLocalNetworkOptions {
+  /** MPC participants; default 3. */
+  readonly nodes?: number;
+  /** Signing threshold; default the smallest the contract accepts: max(2, ⌈60 % of nodes⌉). */
+  readonly threshold?: number;
+  /** Default 100 ms. */
+  readonly blockTimeMs?: number;
+  /** Keeps the chain, the identities and the nodes' master key files here, and resumes from them. */
+  readonly dataDir?: string;
+  /** Use these emulators (e.g. jest's global setup); the network then deletes its resources on stop. Default: start our own. */
+  readonly awsEndpoints?: LocalAwsEndpoints;
+  /** Prefix of every bucket, queue and table name; networks sharing emulators need different ones. Default `devnet`. */
+  readonly resourcePrefix?: string;
+  /** Blocks a `sign` waits for its response; default the chain's (200, as NEAR). */
+  readonly yieldTimeoutBlocks?: number;
+  /** Lifetime bound of a DynamoDB Local the network starts itself, in case this process dies without stopping it. */
+  readonly maxEmulatorLifetimeSeconds?: number;
+  readonly onProgress?: (progress: LocalNetworkProgress) => void;
+}
+
+export interface NetworkContracts {
+  readonly mpcSigner: string;
+  readonly fastAuth: string;
+  readonly jwtGuardRouter: string;
+  readonly auth0Guard: string;
+}
+
+export interface LocalParticipant extends ParticipantIdentity {
+  readonly info: ParticipantInfo;
+}
+
+export interface LocalNetwork {
+  readonly awsEndpoints: LocalAwsEndpoints;
+  readonly rpcUrl: string;
+  readonly devnet: RunningDevnetChain;
+  readonly contracts: NetworkContracts;
+  readonly resources: NetworkResources;
+  readonly threshold: number;
+  readonly participants: readonly LocalParticipant[];
+  readonly demoUser: { readonly accountId: string; readonly keyPair: LocalParticipant['keyPair'] };
+  /** The issuer the Auth0 guard trusts (`iss` of minted tokens). */
+  readonly jwtIssuer: string;
+  /** FastAuth's `guard_id` for tokens of {@link jwtIssuer}: `jwt#<issuer>`. */
+  readonly fastAuthGuardId: string;
+  /** Ports of the servers this network listens on (RPC, and the emulators when it started them). */
+  readonly listeningPorts: readonly number[];
+  /** A token the Auth0 guard accepts for FastAuth `sign` of `signPayload`. */
+  mintJwt(claims: MintJwtClaims): Promise<string>;
+  /** Environment of node `index`'s process (services/mpc-node/config.ts), including the emulator endpoints. */
+  nodeEnvironment(index: number): Record<string, string>;
+  stop(): Promise<void>;
+}
+
+const ROOT_ACCOUNT = 'devnet';
+export const NETWORK_ACCOUNTS = {
+  mpcSigner: `v1.signer.${ROOT_ACCOUNT}`,
+  fastAuth: `fast-auth.${ROOT_ACCOUNT}`,
+  jwtGuardRouter: `jwt.fast-auth.${ROOT_ACCOUNT}`,
+  auth0Guard: `auth0.jwt.fast-auth.${ROOT_ACCOUNT}`,
+  demoUser: `alice.${ROOT_ACCOUNT}`,
+  participant: (index: number) => `node${index}.${ROOT_ACCOUNT}`,
+} as const;
+/** FastAuth's guard prefix routed to the JWT guard router, as on mainnet. */
+const FAST_AUTH_JWT_PREFIX = 'jwt';
+const JWT_ISSUER = 'https://issuer.devnet.local/';
+const ACCOUNT_BALANCE = 1000n * ONE_NEAR;
+const SETUP_TRANSACTION_TIMEOUT_MS = 30_000;
+const DEFAULT_BLOCK_TIME_MS = 100;
+const TERA_GAS = 10n ** 12n;
+/** Genesis init calls execute within the first blocks; more than this means one failed. */
+const GENESIS_INIT_BLOCKS = 5;
+
+export function defaultThreshold(nodes: number): number {
+  return Math.max(2, Math.ceil(0.6 * nodes));
+}
+
+function portOf(url: string): number {
+  return Number(new URL(url).port);
+}
+
+/** Stoppers of what started so far, run last-first; every one runs even if an earlier one fails. */
+class TeardownStack {
+  private readonly entries: { name: string; stop: () => Promise<void> | void }[] = [];
+
+  push(name: string, stop: () => Promise<void> | void): void {
+    this.entries.push({ name, stop });
+  }
+
+  async unwind(): Promise<void> {
+    const failures: Error[] = [];
+    for (let entry = this.entries.pop(); entry !== undefined; entry = this.entries.pop()) {
+      try {
+        await entry.stop();
+      } catch (error) {
+        failures.push(new LocalNetworkError('stop', `stopping ${entry.name} failed`, { cause: error }));
+      }
+    }
+    if (failures.length > 0) throw new AggregateError(failures, `local network: ${failures.length} component(s) did not stop cleanly`);
+  }
+}
+
+function awsClients(endpoints: LocalAwsEndpoints): AwsClientSet {
+  // The emulators accept any credentials; explicit ones keep the SDK from searching the host for real ones.
+  const common = { region: endpoints.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
+  return {
+    s3: new S3Client({ ...common, endpoint: endpoints.s3, forcePathStyle: true }),
+    sqs: new SQSClient({ ...common, endpoint: endpoints.sqs }),
+    dynamodb: new DynamoDBClient({ ...common, endpoint: endpoints.dynamodb }),
+  };
+}
+
+function viewJson(devnet: RunningDevnetChain, accountId: string, methodName: string, args: object): unknown {
+  const { result } = devnet.chain.callView(accountId, methodName, new TextEncoder().encode(JSON.stringify(args)));
+  return JSON.parse(new TextDecoder().decode(result));
+}
+
+/** Genesis `init` calls run as receipts of the first blocks; every contract answers `owner`/`state` once they did. */
+async function waitForInitializedContracts(devnet: RunningDevnetChain): Promise<void> {
+  const probes: [string, string][] = [
+    [NETWORK_ACCOUNTS.mpcSigner, 'state'],
+    [NETWORK_ACCOUNTS.fastAuth, 'owner'],
+    [NETWORK_ACCOUNTS.jwtGuardRouter, 'owner'],
+    [NETWORK_ACCOUNTS.auth0Guard, 'owner'],
+  ];
+  const initialized = () =>
+    probes.every(([accountId, method]) => {
+      try {
+        viewJson(devnet, accountId, method, {});
+        return true;
+      } catch {
+        return false;
+      }
+    });
+  const start = devnet.chain.head().header.height;
+  for (let height = start + 1; !initialized(); height += 1) {
+    if (height > start + GENESIS_INIT_BLOCKS) throw new Error(`the contracts were not initialised within ${GENESIS_INIT_BLOCKS} blocks (an init call failed?)`);
+    if (!(await devnet.waitForHeight(height, SETUP_TRANSACTION_TIMEOUT_MS))) throw new Error(`the chain did not reach height ${height}`);
+  }
+}
+
+export async function startLocalNetwork(options: StartLocalNetworkOptions = {}): Promise<LocalNetwork> {
+  const nodeCount = options.nodes ?? 3;
+  const threshold = options.threshold ?? defaultThreshold(nodeCount);
+  if (!Number.isInteger(nodeCount) || nodeCount < 2) throw new LocalNetworkError('options', `nodes must be an integer ≥ 2, got ${nodeCount}`);
+  if (!Number.isInteger(threshold) || threshold < defaultThreshold(nodeCount) || threshold > nodeCount) {
+    throw new LocalNetworkError('options', `threshold must be an integer from ${defaultThreshold(nodeCount)} (60 % of ${nodeCount}, at least 2) to ${nodeCount}, got ${threshold}`);
+  }
+  const progress = (step: LocalNetworkStep, detail: string): void => options.onProgress?.({ step, detail });
+  const teardown = new TeardownStack();
+  const failAt = async (step: LocalNetworkStep, error: unknown): Promise<never> => {
+    await teardown.unwind().catch(() => undefined);
+    throw error instanceof LocalNetworkError ? error : new LocalNetworkError(step, error instanceof Error ? error.message : String(error), { cause: error });
+  };
+  const run = async <T>(step: LocalNetworkStep, detail: string, action: () => Promise<T>): Promise<T> => {
+    progress(step, detail);
+    try {
+      return await action();
+    } catch (error) {
+      return failAt(step, error);
+    }
+  };
+
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'chainsig-devnet-'));
+  if (options.dataDir === undefined) teardown.push('temporary data directory', () => rmSync(dataDir, { recursive: true, force: true }));
+
+  const listeningPorts: number[] = [];
+  let awsEndpoints = options.awsEndpoints;
+  if (awsEndpoints === undefined) {
+    const localAws = await run('local-aws', 'starting DynamoDB Local and fauxqs (SQS, S3)', () =>
+      startLocalAws({ ...(options.maxEmulatorLifetimeSeconds !== undefined ? { maxLifetimeSeconds: options.maxEmulatorLifetimeSeconds } : {}), dynamoDbDataDirectory: join(dataDir, 'dynamodb') }),
+    );
+    teardown.push('local AWS emulators', () => localAws.stop());
+    awsEndpoints = localAws.endpoints;
+    listeningPorts.push(...new Set([portOf(awsEndpoints.dynamodb), portOf(awsEndpoints.sqs), portOf(awsEndpoints.s3)]));
+  }
+  const endpoints = awsEndpoints;
+  const clients = awsClients(endpoints);
+  teardown.push('AWS clients', () => Object.values(clients).forEach((client) => client.destroy()));
+
+  const names = networkResourceNames(options.resourcePrefix ?? 'devnet', nodeCount);
+  const resources = await run('aws-resources', `creating bucket ${names.bucket}, queues and ${1 + 3 * nodeCount} tables`, () => createNetworkResources(clients, names));
+  // Resources in emulators someone else runs are ours to remove; our own emulators take them along.
+  if (options.awsEndpoints !== undefined) teardown.push('AWS resources', () => deleteNetworkResources(clients, resources));
+
+  const identitiesFile = join(dataDir, 'identities.json');
+  const { identities, issuer } = await run('identities', `participant keys, mesh identities and the JWT issuer for ${nodeCount} nodes`, async () => {
+    const stored = readIdentities(identitiesFile, nodeCount);
+    const identities = stored ?? (await generateIdentities(Array.from({ length: nodeCount }, (_, index) => NETWORK_ACCOUNTS.participant(index)), NETWORK_ACCOUNTS.demoUser));
+    const issuer = await createLocalJwtIssuer(JWT_ISSUER, NETWORK_ACCOUNTS.auth0Guard, identities.issuerPrivateJwk);
+    if (stored === null) writeIdentities(identitiesFile, identities, issuer.privateJwk);
+    return { identities, issuer };
+  });
+  const participants: LocalParticipant[] = identities.participants.map((participant) => ({ ...participant, info: participantInfo(participant) }));
+
+  const devnet = await run('chain', `starting the devnet chain (${options.blockTimeMs ?? DEFAULT_BLOCK_TIME_MS} ms blocks)`, () =>
+    startDevnetChain({
+      rootAccountId: ROOT_ACCOUNT,
+      blockTimeMs: options.blockTimeMs ?? DEFAULT_BLOCK_TIME_MS,
+      dataDir: join(dataDir, 'chain'),
+      ...(options.yieldTimeoutBlocks !== undefined ? { yieldTimeoutBlocks: options.yieldTimeoutBlocks } : {}),
+      contracts: [
+        {
+          accountId: NETWORK_ACCOUNTS.mpcSigner,
+          definition: mpcSignerContract,
+          init: {
+            methodName: 'init',
+            args: {
+              parameters: {
+                participants: { next_id: nodeCount, participants: participants.map((participant) => [participant.accountId, participant.index, participant.info]) },
+                threshold,
+              },
+            },
+          },
+        },
+        {
+          accountId: NETWORK_ACCOUNTS.fastAuth,
+          definition: fastAuthContract,
+          init: { methodName: 'init', args: { owner: ROOT_ACCOUNT, mpc_address: NETWORK_ACCOUNTS.mpcSigner, init_guards: { [FAST_AUTH_JWT_PREFIX]: NETWORK_ACCOUNTS.jwtGuardRouter } } },
+        },
+        { accountId: NETWORK_ACCOUNTS.jwtGuardRouter, definition: jwtGuardRouterContract, init: { methodName: 'init', args: { owner: ROOT_ACCOUNT } } },
+        {
+          accountId: NETWORK_ACCOUNTS.auth0Guard,
+          definition: auth0GuardContract,
+          init: { methodName: 'init', args: { owner: ROOT_ACCOUNT, issuer: issuer.issuer, public_keys: [issuer.publicJwk] } },
+        },
+      ],
+      accounts: [...participants, identities.demoUser].map((account) => ({ accountId: account.accountId, balance: ACCOUNT_BALANCE, publicKeys: [account.keyPair.getPublicKey().toString()] })),
+    }),
+  );
+  teardown.push('devnet chain and RPC', () => devnet.stop());
+  listeningPorts.push(portOf(devnet.rpcUrl));
+
+  await run('contracts', `initialising the contracts and registering the JWT guard for ${issuer.issuer}`, async () => {
+    await waitForInitializedContracts(devnet);
+    if (viewJson(devnet, NETWORK_ACCOUNTS.jwtGuardRouter, 'get_guard', { name: issuer.issuer }) !== null) return; // a resumed chain has it
+    const root = new LocalSigner(devnet.chain, devnet.rootAccount.accountId, devnet.rootAccount.secretKey);
+    const addGuard = actionCreators.functionCall('add_guard', { name: issuer.issuer, account_id: NETWORK_ACCOUNTS.auth0Guard }, 30n * TERA_GAS, 0n);
+    const result = await root.execute(NETWORK_ACCOUNTS.jwtGuardRouter, [addGuard], SETUP_TRANSACTION_TIMEOUT_MS);
+    if (result.status.kind === 'Failure') throw new Error(`add_guard failed: ${JSON.stringify(result.status.error)}`);
+  });
+
+  await run('lake', `Lake writer and S3-event bridge on ${names.bucket}`, async () => {
+    const writer = await startLakeWriter({ chain: devnet.chain, s3: clients.s3, bucket: names.bucket, createBucket: false });
+    teardown.push('Lake writer', () => writer.stop());
+    const bridge = await startS3EventBridge({ s3: clients.s3, sqs: clients.sqs, bucket: names.bucket, queueUrl: resources.lakeEventsQueueUrl, region: endpoints.region });
+    teardown.push('S3-event bridge', () => bridge.stop());
+  });
+
+  const indexerEnvironment = { MPC_CONTRACT_ID: NETWORK_ACCOUNTS.mpcSigner, REQUESTS_TABLE_NAME: names.requestsTable, SIGN_REQUESTS_QUEUE_URL: resources.signRequestsQueueUrl };
+  await run('indexer', 'lake indexer polling lake-events', async () => {
+    const logger = new Logger({ serviceName: `${SERVICE_NAME}-poller` });
+    const poller = new SqsLambdaPoller({
+      sqs: clients.sqs,
+      queueUrl: resources.lakeEventsQueueUrl,
+      handler: createLakeIndexerHandlerFromConfig(loadLakeIndexerConfig(indexerEnvironment), clients),
+      functionName: SERVICE_NAME,
+      logger,
+      // Short long-polls: stop() aborts the receive, and a new block's events are picked up within a second.
+      waitTimeSeconds: 1,
+    });
+    const stopPolling = new AbortController();
+    const polling = poller.run(stopPolling.signal);
+    teardown.push('lake indexer poller', async () => {
+      stopPolling.abort();
+      await polling;
+    });
+  });
+
+  const nodeEnvironment = (index: number): Record<string, string> => {
+    const participant = participants[index];
+    if (participant === undefined) throw new RangeError(`no node ${index}: the network has ${nodeCount}`);
+    const tables = names.nodeTables[index]!;
+    return {
+      ...localAwsEnvironment(endpoints),
+      NODE_ACCOUNT_ID: participant.accountId,
+      NODE_ACCOUNT_SECRET_KEY: participant.keyPair.toString(),
+      MPC_CONTRACT_ID: NETWORK_ACCOUNTS.mpcSigner,
+      NEAR_RPC_URL: devnet.rpcUrl,
+      SIGN_REQUESTS_QUEUE_URL: resources.signRequestsQueueUrl,
+      KEY_SHARES_TABLE: tables.keyShares,
+      TRIPLES_TABLE: tables.triples,
+      PRESIGNATURES_TABLE: tables.presignatures,
+      REQUESTS_TABLE: names.requestsTable,
+      MESH_LISTEN: `127.0.0.1:${participant.meshPort}`,
+      MESH_SIGN_SECRET_KEY: bytesToHex(participant.mesh.signSecretKey),
+      MESH_CIPHER_SECRET_KEY: bytesToHex(participant.mesh.cipherSecretKey),
+      SEALING: 'local-file',
+      LOCAL_MASTER_KEY_FILE: join(dataDir, 'nodes', `node${index}`, 'master.key'),
+      HTTP_PORT: String(participant.httpPort),
+    };
+  };
+
+  return {
+    awsEndpoints: endpoints,
+    rpcUrl: devnet.rpcUrl,
+    devnet,
+    contracts: { mpcSigner: NETWORK_ACCOUNTS.mpcSigner, fastAuth: NETWORK_ACCOUNTS.fastAuth, jwtGuardRouter: NETWORK_ACCOUNTS.jwtGuardRouter, auth0Guard: NETWORK_ACCOUNTS.auth0Guard },
+    resources,
+    threshold,
+    participants,
+    demoUser: identities.demoUser,
+    jwtIssuer: issuer.issuer,
+    fastAuthGuardId: `${FAST_AUTH_JWT_PREFIX}#${issuer.issuer}`,
+    listeningPorts,
+    mintJwt: (claims) => issuer.mint(claims),
+    nodeEnvironment,
+    stop: async () => {
+      progress('stop', 'stopping the indexer, Lake, chain and local AWS');
+      await teardown.unwind();
+    },
+  };
+}

@@ -1,0 +1,189 @@
+// The one-command network's launcher, end to end short of the MPC nodes: a user's `sign` through a
+// real @near-js client reaches the sign-requests queue through Lake writer → S3-event bridge →
+// indexer, directly and through FastAuth with a token from the network's own JWT issuer. The test
+// plays the nodes: it brings the signer to Running and answers requests with a TEST root key.
+import { Account } from '@near-js/accounts';
+import { JsonRpcProvider } from '@near-js/providers';
+import { KeyPairSigner } from '@near-js/signers';
+import type { KeyPair } from '@near-js/crypto';
+import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
+// TEST-ONLY root key: stands in for the DKG the MPC nodes will run; its secret is public in the fixtures.
+import { ecdsaResponse, rootPublicKey, tweakHex } from '../../../contract/testing/mpc-fixtures.js';
+import { loadNodeConfig } from '../../../services/mpc-node/config.js';
+import { startLocalNetwork, type LocalNetwork } from '../../../services/devnet/network/index.js';
+import { createLocalJwtIssuer } from '../../../services/devnet/network/jwt-issuer.js';
+import { decodeSignRequest, type SignRequest } from '../../../shared/near/sign-request.js';
+import { localAwsFromEnvironment } from '../../support/local-aws.js';
+
+const TGAS = 10n ** 12n;
+const ONE_NEAR = 10n ** 24n;
+const quietPowertools = { POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'SILENT' };
+
+describe('local network launcher', () => {
+  let network: LocalNetwork;
+  let stopped = false;
+  let provider: JsonRpcProvider;
+  let sqs: SQSClient;
+  let user: Account;
+
+  const accountOf = (accountId: string, keyPair: KeyPair) => new Account(accountId, provider, new KeyPairSigner(keyPair));
+  const participantCall = (index: number, methodName: string, args: object) => {
+    const participant = network.participants[index]!;
+    return accountOf(participant.accountId, participant.keyPair).callFunction({ contractId: network.contracts.mpcSigner, methodName, args, gas: 100n * TGAS });
+  };
+
+  /** Receives (and deletes) the next sign request; bounded by attempts of 1 s long-polls. */
+  async function nextSignRequest(): Promise<SignRequest> {
+    for (let attempt = 0; attempt < 30; attempt += 1) {
+      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: network.resources.signRequestsQueueUrl, WaitTimeSeconds: 1, MaxNumberOfMessages: 10 }));
+      expect(Messages.length).toBeLessThanOrEqual(1);
+      const message = Messages[0];
+      if (message !== undefined) {
+        await sqs.send(new DeleteMessageCommand({ QueueUrl: network.resources.signRequestsQueueUrl, ReceiptHandle: message.ReceiptHandle! }));
+        return decodeSignRequest(message.Body!);
+      }
+    }
+    throw new Error('no sign request reached the queue');
+  }
+
+  async function expectQueueEmpty(): Promise<void> {
+    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: network.resources.signRequestsQueueUrl, WaitTimeSeconds: 1 }));
+    expect(Messages).toEqual([]);
+  }
+
+  /** Plays the leader node: answers `request` with the test root key's signature. */
+  const respond = (request: SignRequest, response: ReturnType<typeof ecdsaResponse>) =>
+    participantCall(0, 'respond', { request: { tweak: request.tweak, payload: { [request.payload.scheme]: request.payload.hex }, domain_id: request.domainId }, response });
+
+  beforeAll(async () => {
+    Object.assign(process.env, quietPowertools);
+    const steps: string[] = [];
+    network = await startLocalNetwork({
+      nodes: 3,
+      blockTimeMs: 50,
+      awsEndpoints: localAwsFromEnvironment(),
+      resourcePrefix: `devnet-network-${randomUUID().slice(0, 8)}`,
+      onProgress: ({ step }) => steps.push(step),
+    });
+    expect(steps).toEqual(['aws-resources', 'identities', 'chain', 'contracts', 'lake', 'indexer']);
+    provider = new JsonRpcProvider({ url: network.rpcUrl });
+    sqs = new SQSClient({ region: network.awsEndpoints.region, endpoint: network.awsEndpoints.sqs });
+    user = accountOf(network.demoUser.accountId, network.demoUser.keyPair);
+
+    // What the nodes' DKG will do through the contract, with the TEST root key in place of a generated one.
+    for (const index of [0, 1, 2]) await participantCall(index, 'vote_add_domains', { domains: [{ id: 0, scheme: 'Secp256k1', purpose: 'Sign' }] });
+    const keyEventId = { epoch_id: 0, domain_id: 0, attempt_id: 0 };
+    await participantCall(0, 'start_keygen_instance', { key_event_id: keyEventId });
+    for (const index of [0, 1, 2]) await participantCall(index, 'vote_pk', { key_event_id: keyEventId, public_key: rootPublicKey('Secp256k1') });
+  });
+
+  afterAll(async () => {
+    for (const name of Object.keys(quietPowertools)) delete process.env[name];
+    sqs?.destroy();
+    if (!stopped) await network?.stop();
+  });
+
+  it('brings the signer to Running with domain 0 and registered participants', async () => {
+    const state = (await provider.callFunction(network.contracts.mpcSigner, 'state', {})) as { Running?: { keyset: { domains: { domain_id: number; key: string }[] }; parameters: { threshold: number; participants: { participants: [string, number, unknown][] } } } };
+    expect(state.Running?.keyset.domains).toEqual([expect.objectContaining({ domain_id: 0, key: rootPublicKey('Secp256k1') })]);
+    expect(state.Running?.parameters.threshold).toBe(2);
+    expect(state.Running?.parameters.participants.participants).toEqual(network.participants.map((participant) => [participant.accountId, participant.index, participant.info]));
+  });
+
+  it('gives each node an environment its configuration accepts', () => {
+    const ports = new Set<string>();
+    for (const index of [0, 1, 2]) {
+      const config = loadNodeConfig(network.nodeEnvironment(index));
+      expect(config).toMatchObject({ NODE_ACCOUNT_ID: network.participants[index]!.accountId, MPC_CONTRACT_ID: network.contracts.mpcSigner, NEAR_RPC_URL: network.rpcUrl, SEALING: 'local-file' });
+      expect(network.participants[index]!.info.url).toBe(`http://${config.MESH_LISTEN}`);
+      ports.add(config.MESH_LISTEN);
+      ports.add(String(config.HTTP_PORT));
+    }
+    expect(ports.size).toBe(6);
+    expect(() => network.nodeEnvironment(3)).toThrow(RangeError);
+  });
+
+  it('queues exactly one request for a direct sign, and the respond returns the signature to the caller', async () => {
+    const path = 'ethereum-1';
+    const payload = sha256(utf8ToBytes('transfer 1 ETH'));
+    const signing = user.callFunction({ contractId: network.contracts.mpcSigner, methodName: 'sign', args: { request: { path, payload_v2: { Ecdsa: bytesToHex(payload) }, domain_id: 0 } }, deposit: 1n, gas: 50n * TGAS });
+    const request = await nextSignRequest();
+    expect(request).toMatchObject({
+      contractId: network.contracts.mpcSigner,
+      predecessorId: network.demoUser.accountId,
+      path,
+      domainId: 0,
+      payload: { scheme: 'Ecdsa', hex: bytesToHex(payload) },
+      tweak: tweakHex(network.demoUser.accountId, path),
+    });
+    const response = ecdsaResponse(network.demoUser.accountId, path, payload);
+    await respond(request, response);
+    expect(await signing).toEqual(response);
+    await expectQueueEmpty();
+  });
+
+  it('queues a FastAuth sign authorised by a minted JWT under (FastAuth, guard_id#sub)', async () => {
+    const sub = 'google-oauth2|42';
+    const signPayload = utf8ToBytes('borsh(SignedDelegate)');
+    const token = await network.mintJwt({ sub, signPayload });
+    const signing = user.callFunction({
+      contractId: network.contracts.fastAuth,
+      methodName: 'sign',
+      args: { guard_id: network.fastAuthGuardId, verify_payload: token, sign_payload: [...signPayload], algorithm: 'ecdsa' },
+      deposit: 1n,
+      gas: 300n * TGAS,
+    });
+    const request = await nextSignRequest();
+    const path = `${network.fastAuthGuardId}#${sub}`;
+    const hash = sha256(signPayload);
+    expect(request).toMatchObject({ predecessorId: network.contracts.fastAuth, path, payload: { scheme: 'Ecdsa', hex: bytesToHex(hash) }, tweak: tweakHex(network.contracts.fastAuth, path) });
+    const response = ecdsaResponse(network.contracts.fastAuth, path, hash);
+    await respond(request, response);
+    expect(await signing).toEqual(response);
+  });
+
+  it('refuses a token the guard does not trust and refunds the deposit', async () => {
+    const signPayload = utf8ToBytes('borsh(SignedDelegate)');
+    // Same issuer name and audience, another key: what a forger can produce.
+    const forger = await createLocalJwtIssuer(network.jwtIssuer, network.contracts.auth0Guard);
+    const token = await forger.mint({ sub: 'google-oauth2|42', signPayload });
+    const balance = async () => BigInt((await provider.viewAccount(network.demoUser.accountId)).amount);
+    const before = await balance();
+    const deposit = ONE_NEAR;
+    await expect(
+      user.callFunction({
+        contractId: network.contracts.fastAuth,
+        methodName: 'sign',
+        args: { guard_id: network.fastAuthGuardId, verify_payload: token, sign_payload: [...signPayload], algorithm: 'ecdsa' },
+        deposit,
+        gas: 300n * TGAS,
+      }),
+    ).rejects.toThrow(/SignFailed/);
+    // The transaction's receipts, the refund included, have executed when the client returns: only gas is spent.
+    const spent = before - (await balance());
+    expect(spent).toBeGreaterThan(0n);
+    expect(spent).toBeLessThan(deposit / 10n);
+    await expectQueueEmpty();
+  });
+
+  it('stops everything it started: nothing listens on its ports afterwards', async () => {
+    expect(network.listeningPorts.length).toBeGreaterThan(0);
+    stopped = true;
+    await network.stop();
+    for (const port of network.listeningPorts) {
+      const refused = await new Promise<boolean>((resolve) => {
+        const socket = connect({ host: '127.0.0.1', port });
+        socket.once('connect', () => {
+          socket.destroy();
+          resolve(false);
+        });
+        socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+      });
+      expect({ port, refused }).toEqual({ port, refused: true });
+    }
+  });
+});
