@@ -1,3 +1,4 @@
+import { equalBytes } from '@noble/curves/utils.js';
 import type { DKG_Round1, DKG_Round2 } from '@noble/curves/abstract/frost.js';
 import { ed25519, ed25519_FROST } from '@noble/curves/ed25519.js';
 import { runProtocols } from '../runner.js';
@@ -9,7 +10,7 @@ import { createDkg } from './dkg.js';
 import { toFrostKeyPackage } from './frost-package.js';
 import { withSuite } from './suite.js';
 import { frostIdentifier } from './suite.js';
-import { bytesEqual, interpolateSecret, isSecretOf, newSessionId, participantIds, runDkg, seededRng, subsets } from './test-helpers.js';
+import { interpolateSecret, isSecretOf, newSessionId, participantIds, runDkg, seededRng, subsets } from './test-helpers.js';
 
 const CURVES: CurveId[] = ['secp256k1', 'ed25519'];
 const SHAPES: [threshold: number, count: number][] = [
@@ -29,12 +30,12 @@ describe.each(CURVES)('DKG on %s', (curve) => {
       expect(share.curve).toBe(curve);
       expect(share.participants).toEqual(participants);
       expect(share.threshold).toBe(threshold);
-      expect(bytesEqual(share.publicKey, first!.publicKey)).toBe(true);
+      expect(equalBytes(share.publicKey, first!.publicKey)).toBe(true);
       expect([...share.verifyingShares.keys()]).toEqual(participants);
-      for (const [id, point] of share.verifyingShares) expect(bytesEqual(point, first!.verifyingShares.get(id)!)).toBe(true);
+      for (const [id, point] of share.verifyingShares) expect(equalBytes(point, first!.verifyingShares.get(id)!)).toBe(true);
     }
     withSuite(curve, ({ group }) => {
-      for (const share of all) expect(bytesEqual(group.scaleBase(share.privateShare).toBytes(true), share.verifyingShares.get(share.me)!)).toBe(true);
+      for (const share of all) expect(equalBytes(group.scaleBase(share.privateShare).toBytes(true), share.verifyingShares.get(share.me)!)).toBe(true);
     });
     for (const subset of subsets(all, threshold)) expect(isSecretOf(interpolateSecret(subset), first!)).toBe(true);
     for (const subset of subsets(all, threshold - 1)) expect(isSecretOf(interpolateSecret(subset), first!)).toBe(false);
@@ -61,7 +62,7 @@ describe.each(CURVES)('DKG on %s', (curve) => {
     const participants = participantIds(3);
     const a = runDkg(curve, participants, 2).get(participants[0]!)!;
     const b = runDkg(curve, participants, 2).get(participants[0]!)!;
-    expect(bytesEqual(a.publicKey, b.publicKey)).toBe(false);
+    expect(equalBytes(a.publicKey, b.publicKey)).toBe(false);
   });
 
   it('rejects bad configurations with a RangeError before any message is sent', () => {
@@ -94,8 +95,8 @@ describe.each(CURVES)('DKG on %s is noble\'s RFC 9591 / frost-rs DKG', (curve) =
         const key = frost.DKG.round3(round1.get(me)!.secret, others(me), received);
         const share = ours.get(me)!;
         expect(share.privateShare).toBe(group.scalarFromBytes(key.secret.signingShare));
-        expect(bytesEqual(share.publicKey, key.public.commitments[0]!)).toBe(true);
-        for (const p of participants) expect(bytesEqual(share.verifyingShares.get(p)!, key.public.verifyingShares[id(p)]!)).toBe(true);
+        expect(equalBytes(share.publicKey, key.public.commitments[0]!)).toBe(true);
+        for (const p of participants) expect(equalBytes(share.verifyingShares.get(p)!, key.public.verifyingShares[id(p)]!)).toBe(true);
       }
     });
   });

@@ -18,6 +18,7 @@
  * is a replay, and a message for another instance or from a non-participant is a routing fault or an
  * attack; either way the run cannot be trusted.
  */
+import { equalBytes } from '@noble/curves/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { ByteWriter } from '../../codec/binary.js';
 import { DecodeError, ProtocolAbort } from '../errors.js';
@@ -62,13 +63,6 @@ export interface EngineSetup<P extends GroupPoint<P>> {
   readonly threshold: number;
   /** Present exactly when `me` is a dealer. */
   readonly polynomial?: OwnPolynomial<P>;
-}
-
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let difference = 0;
-  for (let i = 0; i < a.length; i += 1) difference |= a[i]! ^ b[i]!;
-  return difference === 0;
 }
 
 export abstract class DealingProtocol<P extends GroupPoint<P>, Output> implements Protocol<Output> {

@@ -1,9 +1,10 @@
+import { equalBytes } from '@noble/curves/utils.js';
 import type { CurveId } from '../group.js';
 import type { KeyShare } from '../key-share.js';
 import type { ParticipantId, Protocol } from '../protocol.js';
 import { runProtocols } from '../runner.js';
 import { createRefresh, createReshare, type ReshareConfig } from './reshare.js';
-import { bytesEqual, interpolateSecret, isSecretOf, newSessionId, runDkg, subsets } from './test-helpers.js';
+import { interpolateSecret, isSecretOf, newSessionId, runDkg, subsets } from './test-helpers.js';
 
 const CURVES: CurveId[] = ['secp256k1', 'ed25519'];
 
@@ -50,7 +51,7 @@ describe.each(CURVES)('reshare and refresh on %s', (curve) => {
       expect(share).toBeDefined();
       expect(share.threshold).toBe(4);
       expect(share.participants).toEqual(newSet);
-      expect(bytesEqual(share.publicKey, publicKey)).toBe(true);
+      expect(equalBytes(share.publicKey, publicKey)).toBe(true);
     }
     for (const subset of subsets(fresh, 4)) expect(isSecretOf(interpolateSecret(subset), fresh[0]!)).toBe(true);
     for (const subset of subsets(fresh, 3)) expect(isSecretOf(interpolateSecret(subset), fresh[0]!)).toBe(false);
@@ -63,7 +64,7 @@ describe.each(CURVES)('reshare and refresh on %s', (curve) => {
     const old = runDkg(curve, [0, 1, 2, 3, 4], 3);
     const { outputs } = runProtocols(reshareParties(old, [1, 3, 4], [1, 3, 4, 9], 2));
     const fresh = [1, 3, 4, 9].map((id) => outputs.get(id)!);
-    expect(bytesEqual(fresh[0]!.publicKey, old.get(0)!.publicKey)).toBe(true);
+    expect(equalBytes(fresh[0]!.publicKey, old.get(0)!.publicKey)).toBe(true);
     for (const subset of subsets(fresh, 2)) expect(isSecretOf(interpolateSecret(subset), fresh[0]!)).toBe(true);
   });
 
@@ -76,7 +77,7 @@ describe.each(CURVES)('reshare and refresh on %s', (curve) => {
     for (const share of fresh) {
       expect(share.participants).toEqual(participants);
       expect(share.threshold).toBe(3);
-      expect(bytesEqual(share.publicKey, old.get(2)!.publicKey)).toBe(true);
+      expect(equalBytes(share.publicKey, old.get(2)!.publicKey)).toBe(true);
       expect(share.privateShare).not.toBe(old.get(share.me)!.privateShare);
     }
     for (const subset of subsets(fresh, 3)) expect(isSecretOf(interpolateSecret(subset), fresh[0]!)).toBe(true);

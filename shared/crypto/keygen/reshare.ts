@@ -11,6 +11,7 @@
  * Parties that join hold no old share and only receive; parties that leave only deal and end with
  * no share (output `undefined`).
  */
+import { equalBytes } from '@noble/curves/utils.js';
 import type { CurveId, GroupPoint } from '../group.js';
 import type { KeyShare } from '../key-share.js';
 import { commitPolynomial, lagrangeCoefficient, randomPolynomial } from '../polynomial.js';
@@ -80,10 +81,6 @@ export function createRefresh(config: RefreshConfig): Protocol<KeyShare> {
     if (output === undefined) throw new Error('every refresh participant receives a share');
     return output;
   }));
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
 class ReshareProtocol<P extends GroupPoint<P>, Output> extends DealingProtocol<P, Output> {
@@ -169,7 +166,7 @@ class ReshareProtocol<P extends GroupPoint<P>, Output> extends DealingProtocol<P
 function assertOldShare(oldShare: KeyShare, config: ReshareConfig, dealers: readonly ParticipantId[]): void {
   if (oldShare.curve !== config.curve) throw new RangeError(`old share is on ${oldShare.curve}, not ${config.curve}`);
   if (oldShare.me !== config.me) throw new RangeError(`old share belongs to participant ${oldShare.me}, not ${config.me}`);
-  if (!sameBytes(oldShare.publicKey, config.publicKey)) throw new RangeError('old share is of another key');
+  if (!equalBytes(oldShare.publicKey, config.publicKey)) throw new RangeError('old share is of another key');
   if (oldShare.threshold !== config.oldThreshold) throw new RangeError(`old share has threshold ${oldShare.threshold}, not ${config.oldThreshold}`);
   for (const dealer of dealers) {
     if (!oldShare.verifyingShares.has(dealer)) throw new RangeError(`dealer ${dealer} holds no share of the current key`);

@@ -3,6 +3,7 @@
  * product code must never do (security invariant 1); it lives here so the tests can check that the
  * shares really encode the key behind `publicKey`. Nothing outside *.test.ts files imports this.
  */
+import { equalBytes } from '@noble/curves/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import type { CurveId, GroupPoint } from '../group.js';
@@ -52,12 +53,8 @@ export function interpolateSecret(shares: readonly KeyShare[]): bigint {
 /** Whether secret·G is the public key the shares claim (TEST ONLY). */
 export function isSecretOf(secret: bigint, share: KeyShare): boolean {
   return withSuite(share.curve, <P extends GroupPoint<P>>({ group }: { group: import('../group.js').Group<P> }) =>
-    bytesEqual(group.scaleBase(secret).toBytes(true), share.publicKey),
+    equalBytes(group.scaleBase(secret).toBytes(true), share.publicKey),
   );
-}
-
-export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
 /** Every subset of `items` with exactly `size` elements. */

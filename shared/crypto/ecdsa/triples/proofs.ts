@@ -15,6 +15,7 @@
  * verifier (small-exponent batch test): a false equation passes with probability ≤ 2⁻¹²⁸.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
+import { concatBytes } from '@noble/hashes/utils.js';
 import { bytesToNumberBE } from '@noble/curves/utils.js';
 import { randomScalar, SECP256K1 } from '../../group.js';
 import type { Secp256k1Point } from '../../kdf.js';
@@ -53,7 +54,7 @@ function challenge(domain: Uint8Array, transcript: Uint8Array, points: readonly 
  * challenge hashes the digest instead of P*, so verifiers never need P* as a point.
  */
 function batchWeights(transcript: Uint8Array, statements: readonly Secp256k1Point[]): { digest: Uint8Array; weights: bigint[] } {
-  const digest = sha256(concat([DLOG_BATCH_DOMAIN, transcript, ...statements.map((point) => point.toBytes(false))]));
+  const digest = sha256(concatBytes(DLOG_BATCH_DOMAIN, transcript, ...statements.map((point) => point.toBytes(false))));
   const weights = statements.map((_, k) => {
     const input = new Uint8Array(36);
     input.set(digest);
@@ -61,16 +62,6 @@ function batchWeights(transcript: Uint8Array, statements: readonly Secp256k1Poin
     return bytesToNumberBE(sha256(input).subarray(0, 16));
   });
   return { digest, weights };
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let at = 0;
-  for (const part of parts) {
-    out.set(part, at);
-    at += part.length;
-  }
-  return out;
 }
 
 /** One proof of knowledge of every secrets[k] = log_G statements[k]. */
