@@ -57,10 +57,24 @@ export function participantInfo(participant: ParticipantIdentity): ParticipantIn
   };
 }
 
+/** findFreePort releases the port it found, so the kernel may hand it out again: skip ones already taken here. */
+async function unusedFreePort(taken: Set<number>): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const port = await findFreePort();
+    if (!taken.has(port)) {
+      taken.add(port);
+      return port;
+    }
+  }
+  throw new Error('could not find a free loopback port not already assigned');
+}
+
 export async function generateIdentities(accountIds: readonly string[], demoUserId: string): Promise<NetworkIdentities> {
   const participants: ParticipantIdentity[] = [];
+  const taken = new Set<number>();
   for (const [index, accountId] of accountIds.entries()) {
-    participants.push({ index, accountId, keyPair: KeyPair.fromRandom('ed25519'), mesh: generateMeshIdentity(index).identity, meshPort: await findFreePort(), httpPort: await findFreePort() });
+    const mesh = generateMeshIdentity(index).identity;
+    participants.push({ index, accountId, keyPair: KeyPair.fromRandom('ed25519'), mesh, meshPort: await unusedFreePort(taken), httpPort: await unusedFreePort(taken) });
   }
   return { participants, demoUser: { accountId: demoUserId, keyPair: KeyPair.fromRandom('ed25519') }, issuerPrivateJwk: undefined };
 }
