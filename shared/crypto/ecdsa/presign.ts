@@ -32,7 +32,7 @@ import { EcdsaInputError } from './errors.js';
 import { decodePresignRound1, encodePresignRound1, type PresignRound1Message } from './messages.js';
 import type { PresignatureShare, PresignParticipantCommitments } from './presignature.js';
 import type { Triple, TriplePublic } from './triple.js';
-import { multiplyBase } from './triples/base-multiply.js';
+import { multiplyBase } from '../secp256k1/base-multiply.js';
 
 const PROTOCOL = 'ecdsa-presign';
 const Fn = SECP256K1.Fn;

@@ -15,8 +15,8 @@ import type { Secp256k1Point } from '../../kdf.js';
 import { BASE_OT_COUNT, getBit } from './bit-matrix.js';
 import { SEED_BYTES } from './aes.js';
 import { encodePointsUncompressed } from './points.js';
-import { multiplySecret } from './glv-multiply.js';
-import { multiplyBase } from './base-multiply.js';
+import { multiplySecret } from '../../secp256k1/glv-multiply.js';
+import { multiplyBase } from '../../secp256k1/base-multiply.js';
 
 const KEY_DOMAIN = new TextEncoder().encode('chainsig/triples/base-ot/v1');
 

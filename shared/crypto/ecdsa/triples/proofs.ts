@@ -19,9 +19,9 @@ import { concatBytes } from '@noble/hashes/utils.js';
 import { bytesToNumberBE } from '@noble/curves/utils.js';
 import { randomScalar, SECP256K1 } from '../../group.js';
 import type { Secp256k1Point } from '../../kdf.js';
-import { multiplySecret } from './glv-multiply.js';
-import { multiplyBase } from './base-multiply.js';
-import { multiScalarMultiply } from './msm.js';
+import { multiplySecret } from '../../secp256k1/glv-multiply.js';
+import { multiplyBase } from '../../secp256k1/base-multiply.js';
+import { multiScalarMultiply } from '../../secp256k1/msm.js';
 
 const Fn = SECP256K1.Fn;
 const DLOG_DOMAIN = new TextEncoder().encode('chainsig/triples/dlog/v1');

@@ -68,8 +68,8 @@ import {
   type SharesAndBaseOt,
   type RunShape,
 } from './messages.js';
-import { multiplyBase, SECP256K1_COMB } from './base-multiply.js';
-import { multiplySecret } from './glv-multiply.js';
+import { multiplyBase, SECP256K1_COMB } from '../../secp256k1/base-multiply.js';
+import { multiplySecret } from '../../secp256k1/glv-multiply.js';
 import { mtaReceive, mtaSenderCorrections, mtaSenderShares } from './mta.js';
 import { OtExtensionReceiver, OtExtensionSender } from './ot-extension.js';
 import { normalizePoints } from './points.js';

@@ -13,7 +13,7 @@
  */
 import { _splitEndoScalar } from '@noble/curves/abstract/weierstrass.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import type { Secp256k1Point } from '../../kdf.js';
+import type { Secp256k1Point } from '../kdf.js';
 
 const Point = secp256k1.Point;
 const Fp = Point.Fp;

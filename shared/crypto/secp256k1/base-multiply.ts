@@ -10,8 +10,8 @@
  */
 import { normalizeZ } from '@noble/curves/abstract/curve.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import type { Secp256k1Point } from '../../kdf.js';
-import { SECP256K1, type Group } from '../../group.js';
+import type { Secp256k1Point } from '../kdf.js';
+import { SECP256K1, type Group } from '../group.js';
 
 const Point = secp256k1.Point;
 const ROWS = 32;

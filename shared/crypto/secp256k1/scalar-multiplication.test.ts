@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { pippenger } from '@noble/curves/abstract/curve.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import { randomScalar, SECP256K1 } from '../../group.js';
+import { randomScalar, SECP256K1 } from '../group.js';
 import { multiplySecret } from './glv-multiply.js';
 import { multiScalarMultiply } from './msm.js';
 import { multiplyBase } from './base-multiply.js';

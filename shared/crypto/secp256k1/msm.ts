@@ -8,7 +8,7 @@
  */
 import { _splitEndoScalar } from '@noble/curves/abstract/weierstrass.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import type { Secp256k1Point } from '../../kdf.js';
+import type { Secp256k1Point } from '../kdf.js';
 import { GLV_BASIS, GLV_BETA } from './glv-multiply.js';
 
 const Point = secp256k1.Point;
