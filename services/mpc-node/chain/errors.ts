@@ -32,15 +32,18 @@ export class ChainCallFailed extends Error {
   }
 }
 
-/** The RPC refused the transaction before execution (nonce, key, balance …); `type` is nearcore's error name. */
-export class ChainTransactionRejected extends Error {
+/**
+ * The RPC refused the request without running the contract: a transaction refused before execution (nonce,
+ * key, balance …) or a view of an unknown account or method. `type` is the error name the client reports.
+ */
+export class ChainRequestRejected extends Error {
   constructor(
-    readonly method: string,
+    readonly operation: string,
     readonly type: string,
     options: { cause: unknown },
   ) {
-    super(`${method}: the transaction was rejected with ${type} (${describeCause(options.cause)})`, options);
-    this.name = 'ChainTransactionRejected';
+    super(`${operation}: the RPC refused the request with ${type} (${describeCause(options.cause)})`, options);
+    this.name = 'ChainRequestRejected';
   }
 }
 
@@ -56,5 +59,6 @@ export class ContractStateMalformed extends Error {
 }
 
 function describeCause(cause: unknown): string {
-  return cause instanceof Error ? cause.message : String(cause);
+  const message = (cause as { message?: unknown } | null)?.message;
+  return typeof message === 'string' ? message : String(cause);
 }

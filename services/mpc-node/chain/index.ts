@@ -4,4 +4,4 @@ export { NearRpcChain, type NearRpcChainOptions } from './near-rpc-chain.js';
 export { parseContractState, type ContractView, type SigningView } from './contract-state.js';
 export { jobsFor, type KeygenJob, type NodeJob, type ReshareJob, type ServeJob } from './jobs.js';
 export { DEFAULT_STATE_POLL_MS, StateSync, type PollTimers, type StateChange, type StateSyncOptions } from './state-sync.js';
-export { ChainCallFailed, ChainTransactionRejected, ChainUnavailable, ContractStateMalformed } from './errors.js';
+export { ChainCallFailed, ChainRequestRejected, ChainUnavailable, ContractStateMalformed } from './errors.js';

@@ -10,7 +10,7 @@ import { KeyPairSigner } from '@near-js/signers';
 import { actionCreators } from '@near-js/transactions';
 import { TypedError, type FinalExecutionOutcome } from '@near-js/types';
 import { PARTICIPANT_CALL_GAS, type CallOptions, type Chain } from './chain.js';
-import { ChainCallFailed, ChainTransactionRejected, ChainUnavailable } from './errors.js';
+import { ChainCallFailed, ChainRequestRejected, ChainUnavailable } from './errors.js';
 
 export interface NearRpcChainOptions {
   readonly rpcUrl: string;
@@ -89,31 +89,38 @@ export class NearRpcChain implements Chain {
   private classify(operation: string, method: string, error: unknown): Error {
     if (isUnavailable(error)) return new ChainUnavailable(operation, this.retryAfterMs, { cause: error });
     if (error instanceof TypedError) {
-      const panic = panicMessage(error.message);
+      const panic = viewPanicMessage(error.message);
       // A view that panicked is the contract refusing, as a failed call is; anything else is the RPC refusing the request.
       if (panic !== null) return new ChainCallFailed(method, panic, error.message, null);
-      return new ChainTransactionRejected(method, error.type, { cause: error });
+      return new ChainRequestRejected(operation, error.type, { cause: error });
     }
-    return error instanceof Error ? error : new Error(`${operation}: ${String(error)}`);
+    return error instanceof Error ? error : new Error(`${operation}: ${String(error)}`, { cause: error });
   }
 }
 
+/**
+ * Connection failures, and the statuses the client reports for an overloaded or timed-out RPC. Checked by
+ * name and shape rather than `instanceof`: undici's errors may come from another realm (a test's VM context).
+ */
 function isUnavailable(error: unknown): boolean {
   if (error instanceof TypedError) return UNAVAILABLE_TYPES.has(error.type);
-  if (!(error instanceof Error)) return false;
+  if (typeof error !== 'object' || error === null) return false;
+  const { name, message, cause } = error as { name?: unknown; message?: unknown; cause?: unknown };
   // undici's `fetch` fails with a TypeError whose cause is the socket error (ECONNREFUSED, ECONNRESET …).
-  if (error instanceof TypeError && error.message === 'fetch failed') return true;
-  return typeof error.cause === 'number' && UNAVAILABLE_STATUSES.has(error.cause);
+  if (name === 'TypeError' && message === 'fetch failed') return true;
+  return typeof cause === 'number' && UNAVAILABLE_STATUSES.has(cause);
 }
 
-/** The contract's own message out of nearcore's `Smart contract panicked: <message>`, wherever it is embedded. */
-function panicMessage(text: string): string | null {
-  const start = text.indexOf(PANIC_PREFIX);
-  if (start < 0) return null;
-  const rest = text.slice(start + PANIC_PREFIX.length);
-  // In a view's error the message sits inside nearcore's Rust-debug `ExecutionError("…")`, then a JSON dump follows.
-  const end = rest.search(/"\)|\n/);
-  return end < 0 ? rest : rest.slice(0, end);
+/** nearcore reports a view's panic as `…FunctionCallError(HostError(GuestPanic { panic_msg: "<message>" }))`. */
+function viewPanicMessage(text: string): string | null {
+  const quoted = /GuestPanic \{ panic_msg: ("(?:[^"\\]|\\.)*")/.exec(text)?.[1];
+  if (quoted === undefined) return null;
+  try {
+    return JSON.parse(quoted) as string;
+  } catch {
+    // Rust's debug escapes that JSON lacks (`\'`, `\u{…}`): keep the text as it is.
+    return quoted.slice(1, -1);
+  }
 }
 
 function callResult(method: string, outcome: FinalExecutionOutcome): unknown {

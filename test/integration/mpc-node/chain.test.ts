@@ -1,0 +1,141 @@
+// The node's chain adapter against the devnet chain hosting the real MPC signer contract: state
+// reads, participant calls signed with each node's own key, the state poller's keygen job, a full
+// key generation through the adapter, and the contract's refusals as typed errors.
+import { KeyPair } from '@near-js/crypto';
+import { createServer } from 'node:net';
+import { mpcSignerContract } from '../../../contract/mpc-signer/contract.js';
+import type { DomainConfig } from '../../../contract/mpc-signer/types.js';
+import { rootPublicKey, thresholdParameters } from '../../../contract/testing/mpc-fixtures.js';
+import { ONE_NEAR, startDevnetChain, type RunningDevnetChain } from '../../../services/devnet/chain/index.js';
+import { ChainCallFailed, ChainUnavailable, jobsFor, MpcSignerClient, NearRpcChain, StateSync, type StateChange } from '../../../services/mpc-node/chain/index.js';
+
+const CONTRACT = 'v1.signer.devnet';
+const NODES = ['node0.devnet', 'node1.devnet', 'node2.devnet'] as const;
+const PARAMETERS = thresholdParameters(NODES.map((account, id) => [account, id] as const), 2);
+const SECP_DOMAIN: DomainConfig = { id: 0, scheme: 'Secp256k1', purpose: 'Sign' };
+const BLOCK_TIME_MS = 20;
+const WAIT_MS = 20_000;
+
+/** Collects a poller's changes and lets a test wait, bounded, for one that matches. */
+function watch(contract: MpcSignerClient) {
+  const changes: StateChange[] = [];
+  const errors: unknown[] = [];
+  let notify = () => {};
+  const sync = new StateSync({
+    contract,
+    intervalMs: BLOCK_TIME_MS,
+    onChange: (change) => {
+      changes.push(change);
+      notify();
+    },
+    onError: (error) => errors.push(error),
+  });
+  sync.start();
+  const waitFor = (predicate: (change: StateChange) => boolean): Promise<StateChange> =>
+    new Promise((resolve, reject) => {
+      const timeout = setTimeout(() => reject(new Error(`no matching state within ${WAIT_MS} ms; seen ${JSON.stringify(changes.map((c) => c.view.phase))}, errors ${String(errors)}`)), WAIT_MS);
+      notify = () => {
+        const match = changes.find(predicate);
+        if (match === undefined) return;
+        clearTimeout(timeout);
+        resolve(match);
+      };
+      notify();
+    });
+  return { sync, changes, waitFor };
+}
+
+describe('mpc-node chain adapter on the devnet chain', () => {
+  let devnet: RunningDevnetChain;
+  const nodeKeys = NODES.map(() => KeyPair.fromRandom('ed25519'));
+  let nodes: MpcSignerClient[];
+  const pollers: StateSync[] = [];
+
+  beforeAll(async () => {
+    devnet = await startDevnetChain({
+      blockTimeMs: BLOCK_TIME_MS,
+      contracts: [
+        {
+          accountId: CONTRACT,
+          definition: mpcSignerContract,
+          // At 20 ms blocks the default 30-block attempt would expire while the three votes are in flight.
+          init: { methodName: 'init', args: { parameters: PARAMETERS, init_config: { key_event_timeout_blocks: 1_000 } } },
+        },
+      ],
+      accounts: NODES.map((accountId, index) => ({ accountId, balance: 100n * ONE_NEAR, publicKeys: [nodeKeys[index]!.getPublicKey().toString()] })),
+    });
+    nodes = NODES.map((accountId, index) => new MpcSignerClient(new NearRpcChain({ rpcUrl: devnet.rpcUrl, accountId, keyPair: nodeKeys[index]!, contractId: CONTRACT })));
+  });
+
+  afterAll(async () => {
+    for (const poller of pollers) await poller.stop();
+    await devnet?.stop();
+  });
+
+  it('reads the state after init: Running, no domains, the registered participants', async () => {
+    const view = await nodes[0]!.state();
+    expect(view.phase).toBe('Running');
+    expect(view.signing).toEqual({ epochId: 0, domains: [], keys: [], parameters: PARAMETERS });
+    expect(await nodes[0]!.chain.blockHeight()).toBeGreaterThan(0);
+  });
+
+  it('after every participant votes to add a domain, the poller reports a keygen job led by the lowest id', async () => {
+    const leaderWatch = watch(nodes[0]!);
+    const followerWatch = watch(nodes[2]!);
+    pollers.push(leaderWatch.sync, followerWatch.sync);
+    await leaderWatch.waitFor((change) => change.view.phase === 'Running');
+    for (const node of nodes) await node.voteAddDomains([SECP_DOMAIN]);
+
+    const isInitializing = (change: StateChange) => change.view.phase === 'Initializing';
+    const leaderJobs = (await leaderWatch.waitFor(isInitializing)).jobs;
+    const followerJobs = (await followerWatch.waitFor(isInitializing)).jobs;
+    const expected = { kind: 'keygen', domain: SECP_DOMAIN, keyEventId: { epoch_id: 0, domain_id: 0, attempt_id: 0 }, attempt: { status: 'not-started' }, participants: PARAMETERS.participants.participants, threshold: 2, leader: NODES[0] };
+    expect(leaderJobs).toEqual([expect.objectContaining({ ...expected, amLeader: true })]);
+    expect(followerJobs).toEqual([expect.objectContaining({ ...expected, amLeader: false })]);
+  });
+
+  it('runs key generation through the adapter: the leader starts the attempt, all vote the key, the contract is Running with it', async () => {
+    const [job] = await jobsOf(nodes[0]!);
+    if (job?.kind !== 'keygen' || !job.amLeader) throw new Error(`node0 should lead key generation; its jobs: ${JSON.stringify(job)}`);
+    const keyEventId = job.keyEventId;
+    await nodes[0]!.startKeygenInstance(keyEventId);
+    const opened = await jobsOf(nodes[1]!);
+    expect(opened).toEqual([expect.objectContaining({ kind: 'keygen', attempt: expect.objectContaining({ status: 'open', voted: [] }) })]);
+
+    const publicKey = rootPublicKey('Secp256k1');
+    for (const node of nodes) await node.votePk(keyEventId, publicKey);
+
+    const view = await nodes[1]!.state();
+    expect(view.phase).toBe('Running');
+    expect(view.signing.keys).toEqual([{ domain_id: 0, key: publicKey, attempt: 0 }]);
+    expect(await jobsOf(nodes[1]!)).toEqual([expect.objectContaining({ kind: 'serve', keyset: [{ domain_id: 0, key: publicKey, attempt: 0 }], threshold: 2 })]);
+  });
+
+  it('a refused call is a ChainCallFailed with the contract panic message', async () => {
+    const outsider = await devnet.createAccount('outsider.devnet');
+    const client = new MpcSignerClient(new NearRpcChain({ rpcUrl: devnet.rpcUrl, accountId: outsider.accountId, keyPair: outsider.keyPair, contractId: CONTRACT }));
+    const refusal = client.voteAddDomains([{ id: 1, scheme: 'Ed25519', purpose: 'Sign' }]);
+    await expect(refusal).rejects.toBeInstanceOf(ChainCallFailed);
+    await expect(refusal).rejects.toMatchObject({ method: 'vote_add_domains', panicMessage: 'Unauthorized: outsider.devnet is not a participant', transactionHash: expect.any(String) });
+  });
+
+  it('a view that panics is a ChainCallFailed too', async () => {
+    await expect(nodes[0]!.chain.view('public_key', { domain_id: 7 })).rejects.toMatchObject({ name: 'ChainCallFailed', panicMessage: 'InvalidRequest: domain 7 does not exist' });
+  });
+
+  it('an RPC that does not answer is ChainUnavailable with retry guidance', async () => {
+    const closedPort = await new Promise<number>((resolve) => {
+      const server = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = server.address() as { port: number };
+        server.close(() => resolve(port));
+      });
+    });
+    const unreachable = new NearRpcChain({ rpcUrl: `http://127.0.0.1:${closedPort}`, accountId: NODES[0], keyPair: nodeKeys[0]!, contractId: CONTRACT, retryAfterMs: 250 });
+    await expect(unreachable.blockHeight()).rejects.toMatchObject({ name: 'ChainUnavailable', retryAfterMs: 250 });
+    await expect(unreachable.call('vote_pk', {})).rejects.toBeInstanceOf(ChainUnavailable);
+  });
+});
+
+async function jobsOf(client: MpcSignerClient) {
+  return jobsFor(await client.state(), client.chain.accountId);
+}
