@@ -2,8 +2,9 @@
 
 /**
  * The RPC could not be reached or did not answer in time (connection refused, 5xx, 408, client retries
- * exhausted). Nothing is known about the outcome of a call: retry it after `retryAfterMs`; the contract's
- * votes and `respond` refuse duplicates, so resending the same call is safe.
+ * exhausted). A call may or may not have landed: re-read the state after `retryAfterMs`, then resend if it
+ * did not. Resending cannot apply a call twice (the contract refuses a second vote with `InvalidVote` and a
+ * second `respond` with `RequestNotFound`), but such a refusal then means the first one landed.
  */
 export class ChainUnavailable extends Error {
   constructor(

@@ -55,14 +55,24 @@ class ManualTimers implements PollTimers {
   }
 }
 
-function setup() {
+/** A poller on a freshly initialised contract; `listener` runs after each change was recorded. */
+function setup(listener: (change: StateChange, changes: readonly StateChange[]) => void = () => {}) {
   const testbed = new ContractTestbed(mpcSignerContract, SIGNER_ACCOUNT);
   expectSuccess(testbed.call('init', { parameters: THREE_NODES }, { predecessor: SIGNER_ACCOUNT }));
   const chain = new TestbedChain(testbed);
   const timers = new ManualTimers();
   const changes: StateChange[] = [];
   const errors: unknown[] = [];
-  const sync = new StateSync({ contract: new MpcSignerClient(chain), intervalMs: 250, timers, onChange: (change) => changes.push(change), onError: (error) => errors.push(error) });
+  const sync = new StateSync({
+    contract: new MpcSignerClient(chain),
+    intervalMs: 250,
+    timers,
+    onChange: (change) => {
+      changes.push(change);
+      listener(change, changes);
+    },
+    onError: (error) => errors.push(error),
+  });
   return { testbed, chain, timers, changes, errors, sync };
 }
 
@@ -97,6 +107,22 @@ describe('StateSync', () => {
     chain.down = false;
     await timers.fire();
     expect(changes).toHaveLength(1);
+    await sync.stop();
+  });
+
+  it('offers a change again when the listener threw on it', async () => {
+    const listenerFailure = new Error('job runner busy');
+    const { timers, changes: offered, errors, sync } = setup((_change, changes) => {
+      if (changes.length === 1) throw listenerFailure;
+    });
+    sync.start();
+    await timers.fire();
+    expect(errors).toEqual([listenerFailure]);
+    expect(sync.latest).toBeNull();
+    await timers.fire();
+    await timers.fire();
+    expect(offered).toHaveLength(2);
+    expect(sync.latest).toBe(offered[1]);
     await sync.stop();
   });
 

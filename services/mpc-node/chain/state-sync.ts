@@ -25,7 +25,7 @@ export interface StateSyncOptions {
   readonly intervalMs?: number;
   readonly timers?: PollTimers;
   readonly onChange: (change: StateChange) => void;
-  /** A poll failed (`ChainUnavailable`, `ContractStateMalformed` …); polling goes on. */
+  /** A poll failed (`ChainUnavailable`, `ContractStateMalformed` …) or `onChange` threw; polling goes on. */
   readonly onError: (error: unknown) => void;
 }
 
@@ -85,9 +85,11 @@ export class StateSync {
   private schedule(delayMs: number): void {
     this.timer = this.timers.setTimeout(() => {
       this.timer = null;
-      void this.pollNow().then(() => {
+      const next = () => {
         if (this.running) this.schedule(this.intervalMs);
-      });
+      };
+      // Even a throwing `onError` must not end the polling.
+      this.pollNow().then(next, next);
     }, delayMs);
   }
 
@@ -103,8 +105,15 @@ export class StateSync {
     // The parsed state has the contract's field order, so equal states give equal text.
     const text = JSON.stringify(view);
     if (text === this.lastStateText) return;
+    const change = { view, jobs: jobsFor(view, this.accountId) };
+    try {
+      this.options.onChange(change);
+    } catch (error) {
+      // The change counts as seen only once a listener took it, so the next poll offers it again.
+      this.options.onError(error);
+      return;
+    }
     this.lastStateText = text;
-    this.latestChange = { view, jobs: jobsFor(view, this.accountId) };
-    this.options.onChange(this.latestChange);
+    this.latestChange = change;
   }
 }
