@@ -12,9 +12,10 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { actionCreators } from '@near-js/transactions';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { RsaJwk } from '../../../contract/fast-auth/jwt/rs256.js';
 import { auth0GuardContract, fastAuthContract, jwtGuardRouterContract, mpcSignerContract } from '../../../contract/index.js';
 import { loadLakeIndexerConfig } from '../../../lambdas/lake-indexer/config.js';
 import { SERVICE_NAME, createLakeIndexerHandlerFromConfig } from '../../../lambdas/lake-indexer/create-handler.js';
@@ -76,6 +77,8 @@ export interface LocalNetwork {
   readonly demoUser: { readonly accountId: string; readonly keyPair: LocalParticipant['keyPair'] };
   /** The issuer the Auth0 guard trusts (`iss` of minted tokens). */
   readonly jwtIssuer: string;
+  /** The issuer's public key as the guard stores it (kept across restarts with a `dataDir`). */
+  readonly jwtIssuerPublicKey: RsaJwk;
   /** FastAuth's `guard_id` for tokens of {@link jwtIssuer}: `jwt#<issuer>`. */
   readonly fastAuthGuardId: string;
   /** Ports of the servers this network listens on (RPC, and the emulators when it started them). */
@@ -202,9 +205,12 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions = {}):
   const listeningPorts: number[] = [];
   let awsEndpoints = options.awsEndpoints;
   if (awsEndpoints === undefined) {
-    const localAws = await run('local-aws', 'starting DynamoDB Local and fauxqs (SQS, S3)', () =>
-      startLocalAws({ ...(options.maxEmulatorLifetimeSeconds !== undefined ? { maxLifetimeSeconds: options.maxEmulatorLifetimeSeconds } : {}), dynamoDbDataDirectory: join(dataDir, 'dynamodb') }),
-    );
+    const localAws = await run('local-aws', 'starting DynamoDB Local and fauxqs (SQS, S3)', () => {
+      // DynamoDB Local keeps the tables (key shares, stockpile) with the chain; it needs the folder to exist.
+      const dynamoDbDataDirectory = join(dataDir, 'dynamodb');
+      mkdirSync(dynamoDbDataDirectory, { recursive: true });
+      return startLocalAws({ ...(options.maxEmulatorLifetimeSeconds !== undefined ? { maxLifetimeSeconds: options.maxEmulatorLifetimeSeconds } : {}), dynamoDbDataDirectory });
+    });
     teardown.push('local AWS emulators', () => localAws.stop());
     awsEndpoints = localAws.endpoints;
     listeningPorts.push(...new Set([portOf(awsEndpoints.dynamodb), portOf(awsEndpoints.sqs), portOf(awsEndpoints.s3)]));
@@ -336,6 +342,7 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions = {}):
     participants,
     demoUser: identities.demoUser,
     jwtIssuer: issuer.issuer,
+    jwtIssuerPublicKey: issuer.publicJwk,
     fastAuthGuardId: `${FAST_AUTH_JWT_PREFIX}#${issuer.issuer}`,
     listeningPorts,
     mintJwt: (claims) => issuer.mint(claims),

@@ -1,0 +1,69 @@
+// The launcher as `npm start` will use it: its own emulators and a data directory. Stopping leaves
+// nothing listening; starting again on the same directory resumes the chain with the same
+// participants, keys and JWT issuer instead of registering new ones.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from 'node:net';
+import { startLocalNetwork, type LocalNetwork } from '../../../services/devnet/network/index.js';
+
+const quietPowertools = { POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'SILENT' };
+
+function connectionRefused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+  });
+}
+
+describe('local network with its own emulators and a data directory', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'devnet-network-resume-'));
+  const running: LocalNetwork[] = [];
+  const start = async () => {
+    const network = await startLocalNetwork({ nodes: 2, blockTimeMs: 50, dataDir, maxEmulatorLifetimeSeconds: 120 });
+    running.push(network);
+    return network;
+  };
+  const stop = async (network: LocalNetwork) => {
+    running.splice(running.indexOf(network), 1);
+    await network.stop();
+  };
+
+  beforeAll(() => {
+    Object.assign(process.env, quietPowertools);
+  });
+
+  afterAll(async () => {
+    for (const network of running) await network.stop();
+    for (const name of Object.keys(quietPowertools)) delete process.env[name];
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('stops its emulators and chain, then resumes with the same participants and issuer', async () => {
+    const first = await start();
+    // DynamoDB Local, fauxqs (SQS and S3 on one port) and the RPC.
+    expect(first.listeningPorts).toHaveLength(3);
+    expect(first.threshold).toBe(2);
+    const heightBefore = first.devnet.chain.head().header.height;
+    await stop(first);
+    for (const port of first.listeningPorts) expect({ port, refused: await connectionRefused(port) }).toEqual({ port, refused: true });
+
+    const second = await start();
+    expect(second.devnet.chain.head().header.height).toBeGreaterThanOrEqual(heightBefore);
+    expect(second.participants.map((participant) => participant.info)).toEqual(first.participants.map((participant) => participant.info));
+    expect(second.nodeEnvironment(1)).toEqual({ ...first.nodeEnvironment(1), ...pick(second.nodeEnvironment(1), ['NEAR_RPC_URL', 'SIGN_REQUESTS_QUEUE_URL', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_SQS', 'AWS_ENDPOINT_URL_S3']) });
+    // The guard trusts the kept issuer key, so tokens minted before the restart still verify.
+    expect(second.jwtIssuerPublicKey).toEqual(first.jwtIssuerPublicKey);
+    const stored = second.devnet.chain.callView(second.contracts.auth0Guard, 'public_keys', new TextEncoder().encode('{}'));
+    expect(JSON.parse(new TextDecoder().decode(stored.result))).toEqual([first.jwtIssuerPublicKey]);
+    await stop(second);
+  }, 60_000);
+});
+
+function pick(record: Record<string, string>, keys: readonly string[]): Record<string, string> {
+  return Object.fromEntries(keys.map((key) => [key, record[key]!]));
+}
