@@ -1,14 +1,18 @@
 /**
  * The `Chain` port over NEAR JSON-RPC with the @near-js client: views through `JsonRpcProvider`, calls
- * as the node's account through `Account.signAndSendTransaction` with a `KeyPairSigner`, waiting for
- * `FINAL` so a returned call has executed all its receipts on a final block.
+ * as the node's account signed by a `KeyPairSigner` and sent with `send_tx`, waiting for `FINAL` so a
+ * returned call has executed all its receipts on a final block.
+ *
+ * A node sends many `respond`s at once. `Account.signAndSendTransaction` would read the access key's nonce
+ * for each and give them all the same one; here nonces are counted locally and transactions are submitted
+ * one at a time in nonce order (`send_tx` without waiting), then awaited together (`tx` until `FINAL`).
  */
-import { Account } from '@near-js/accounts';
 import type { KeyPair } from '@near-js/crypto';
 import { JsonRpcProvider } from '@near-js/providers';
 import { KeyPairSigner } from '@near-js/signers';
-import { actionCreators } from '@near-js/transactions';
+import { actionCreators, createTransaction, type Action } from '@near-js/transactions';
 import { TypedError, type FinalExecutionOutcome } from '@near-js/types';
+import { baseDecode } from '@near-js/utils';
 import { PARTICIPANT_CALL_GAS, type CallOptions, type Chain } from './chain.js';
 import { ChainCallFailed, ChainRequestRejected, ChainUnavailable } from './errors.js';
 
@@ -29,25 +33,31 @@ const UNAVAILABLE_STATUSES = new Set([408, 429, 500, 502, 503, 504]);
 /** @near-js error types that mean "no answer", not "refused". */
 const UNAVAILABLE_TYPES = new Set(['RetriesExceeded', 'TimeoutError']);
 const PANIC_PREFIX = 'Smart contract panicked: ';
+/** Submissions of one call whose nonce was refused (another holder of the key used it); each re-reads the key's nonce. */
+const MAX_NONCE_ATTEMPTS = 5;
+/** A transaction must reference a recent block (NEAR: within a day); an hour-old reference is refreshed. */
+const REFERENCE_BLOCK_MAX_AGE_MS = 60 * 60_000;
 
 export class NearRpcChain implements Chain {
   readonly accountId: string;
   readonly contractId: string;
   private readonly provider: JsonRpcProvider;
-  private readonly account: Account;
+  private readonly keyPair: KeyPair;
+  private readonly signer: KeyPairSigner;
   private readonly retryAfterMs: number;
-  /**
-   * The tail of the transactions sent so far. `Account` takes each nonce from the access key's view, so two
-   * transactions in flight from one key would get the same nonce; they are sent one after another.
-   */
-  private sending: Promise<unknown> = Promise.resolve();
+  /** The nonce of the last transaction submitted; null until read from the chain, and again after the chain refused one. */
+  private lastNonce: bigint | null = null;
+  private referenceBlock: { readonly hash: Uint8Array; readonly fetchedAtMs: number } | null = null;
+  /** The submission in progress: the next one starts after it, so transactions reach the RPC in nonce order. */
+  private submitting: Promise<unknown> = Promise.resolve();
 
   constructor(options: NearRpcChainOptions) {
     this.accountId = options.accountId;
     this.contractId = options.contractId;
     this.retryAfterMs = options.retryAfterMs ?? DEFAULT_RETRY_AFTER_MS;
     this.provider = new JsonRpcProvider({ url: options.rpcUrl }, { retries: options.rpcRetries ?? 3, wait: 100, backoff: 1.5 });
-    this.account = new Account(options.accountId, this.provider, new KeyPairSigner(options.keyPair));
+    this.keyPair = options.keyPair;
+    this.signer = new KeyPairSigner(options.keyPair);
   }
 
   async view(method: string, args: Record<string, unknown> = {}): Promise<unknown> {
@@ -58,24 +68,49 @@ export class NearRpcChain implements Chain {
     }
   }
 
-  call(method: string, args: Record<string, unknown>, options: CallOptions = {}): Promise<unknown> {
-    const send = async () => {
+  async call(method: string, args: Record<string, unknown>, options: CallOptions = {}): Promise<unknown> {
+    const action = actionCreators.functionCall(method, args, options.gas ?? PARTICIPANT_CALL_GAS, options.deposit ?? 0n);
+    for (let attempt = 1; ; attempt += 1) {
       let outcome: FinalExecutionOutcome;
       try {
-        outcome = await this.account.signAndSendTransaction({
-          receiverId: this.contractId,
-          actions: [actionCreators.functionCall(method, args, options.gas ?? PARTICIPANT_CALL_GAS, options.deposit ?? 0n)],
-          waitUntil: 'FINAL',
-          throwOnFailure: false,
-        });
+        const transactionHash = await this.submitInNonceOrder(action);
+        outcome = await this.provider.txStatus(transactionHash, this.accountId, 'FINAL');
       } catch (error) {
-        throw this.classify(`call ${method}`, method, error);
+        const failure = this.classify(`call ${method}`, method, error);
+        if (failure instanceof ChainRequestRejected && failure.type === 'InvalidNonce' && attempt < MAX_NONCE_ATTEMPTS) {
+          this.lastNonce = null;
+          continue;
+        }
+        throw failure;
       }
       return callResult(method, outcome);
+    }
+  }
+
+  /** Signs `action` with the next nonce and hands it to the RPC without waiting for execution; resolves to its hash. */
+  private submitInNonceOrder(action: Action): Promise<Uint8Array> {
+    const submit = async (): Promise<Uint8Array> => {
+      const publicKey = this.keyPair.getPublicKey();
+      this.lastNonce ??= BigInt((await this.provider.viewAccessKey(this.accountId, publicKey, { finality: 'final' })).nonce);
+      const nonce = this.lastNonce + 1n;
+      const transaction = createTransaction(this.accountId, publicKey, this.contractId, nonce, [action], await this.referenceBlockHash());
+      const [hash, signed] = await this.signer.signTransaction(transaction);
+      await this.provider.sendTransactionUntil(signed, 'NONE');
+      this.lastNonce = nonce;
+      return hash;
     };
-    const result = this.sending.then(send, send);
-    this.sending = result.catch(() => undefined);
-    return result;
+    const submitted = this.submitting.then(submit, submit);
+    this.submitting = submitted.catch(() => undefined);
+    return submitted;
+  }
+
+  private async referenceBlockHash(): Promise<Uint8Array> {
+    const now = Date.now();
+    if (this.referenceBlock === null || now - this.referenceBlock.fetchedAtMs > REFERENCE_BLOCK_MAX_AGE_MS) {
+      const block = await this.provider.viewBlock({ finality: 'final' });
+      this.referenceBlock = { hash: baseDecode(block.header.hash), fetchedAtMs: now };
+    }
+    return this.referenceBlock.hash;
   }
 
   async blockHeight(): Promise<number> {

@@ -111,6 +111,24 @@ describe('mpc-node chain adapter on the devnet chain', () => {
     expect(await jobsOf(nodes[1]!)).toEqual([expect.objectContaining({ kind: 'serve', keyset: [{ domain_id: 0, key: publicKey, attempt: 0 }], threshold: 2 })]);
   });
 
+  it('sends concurrent calls from one key without nonce clashes', async () => {
+    const edDomain: DomainConfig = { id: 1, scheme: 'Ed25519', purpose: 'Sign' };
+    // Re-voting the same proposal is accepted, so every one of these calls must land.
+    await Promise.all(Array.from({ length: 6 }, () => nodes[0]!.voteAddDomains([edDomain])));
+    const view = await nodes[0]!.state();
+    expect(view.phase === 'Running' && view.state.add_domains_votes.proposal_by_account).toEqual({ [NODES[0]]: [edDomain] });
+  });
+
+  it('recovers from nonces refused because another adapter uses the same key (an old and a new task of one node)', async () => {
+    const sameKey = () => new MpcSignerClient(new NearRpcChain({ rpcUrl: devnet.rpcUrl, accountId: NODES[1], keyPair: nodeKeys[1]!, contractId: CONTRACT }));
+    const [oldTask, newTask] = [sameKey(), sameKey()];
+    const proposals: DomainConfig[][] = [[{ id: 1, scheme: 'Ed25519', purpose: 'Sign' }], [{ id: 1, scheme: 'Secp256k1', purpose: 'Sign' }]];
+    // Both read the same nonce from the chain and count up from it, so their transactions clash.
+    await Promise.all([0, 1, 2].flatMap(() => [oldTask.voteAddDomains(proposals[0]!), newTask.voteAddDomains(proposals[1]!)]));
+    const view = await oldTask.state();
+    expect(view.phase === 'Running' && Object.keys(view.state.add_domains_votes.proposal_by_account)).toContain(NODES[1]);
+  });
+
   it('a refused call is a ChainCallFailed with the contract panic message', async () => {
     const outsider = await devnet.createAccount('outsider.devnet');
     const client = new MpcSignerClient(new NearRpcChain({ rpcUrl: devnet.rpcUrl, accountId: outsider.accountId, keyPair: outsider.keyPair, contractId: CONTRACT }));
