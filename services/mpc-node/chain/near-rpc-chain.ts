@@ -62,7 +62,8 @@ export class NearRpcChain implements Chain {
 
   async view(method: string, args: Record<string, unknown> = {}): Promise<unknown> {
     try {
-      return (await this.provider.callFunction(this.contractId, method, args)) ?? null;
+      // Final state: what a call awaited to `FINAL` changed is visible, and nothing a reorg could undo is.
+      return (await this.provider.callFunction(this.contractId, method, args, { finality: 'final' })) ?? null;
     } catch (error) {
       throw this.classify(`view ${method}`, method, error);
     }
