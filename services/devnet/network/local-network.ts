@@ -161,18 +161,19 @@ async function waitForInitializedContracts(devnet: RunningDevnetChain): Promise<
     [NETWORK_ACCOUNTS.jwtGuardRouter, 'owner'],
     [NETWORK_ACCOUNTS.auth0Guard, 'owner'],
   ];
-  const initialized = () =>
-    probes.every(([accountId, method]) => {
+  /** The contracts whose probe still fails, with why (before init: `InvalidState`). */
+  const uninitialized = (): string[] =>
+    probes.flatMap(([accountId, method]) => {
       try {
         viewJson(devnet, accountId, method, {});
-        return true;
-      } catch {
-        return false;
+        return [];
+      } catch (error) {
+        return [`${accountId}: ${error instanceof Error ? error.message : String(error)}`];
       }
     });
   const start = devnet.chain.head().header.height;
-  for (let height = start + 1; !initialized(); height += 1) {
-    if (height > start + GENESIS_INIT_BLOCKS) throw new Error(`the contracts were not initialised within ${GENESIS_INIT_BLOCKS} blocks (an init call failed?)`);
+  for (let height = start + 1, pending = uninitialized(); pending.length > 0; height += 1, pending = uninitialized()) {
+    if (height > start + GENESIS_INIT_BLOCKS) throw new Error(`contracts not initialised after ${GENESIS_INIT_BLOCKS} blocks (did an init call fail?): ${pending.join('; ')}`);
     if (!(await devnet.waitForHeight(height, SETUP_TRANSACTION_TIMEOUT_MS))) throw new Error(`the chain did not reach height ${height}`);
   }
 }
@@ -186,16 +187,15 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions = {}):
   }
   const progress = (step: LocalNetworkStep, detail: string): void => options.onProgress?.({ step, detail });
   const teardown = new TeardownStack();
-  const failAt = async (step: LocalNetworkStep, error: unknown): Promise<never> => {
-    await teardown.unwind().catch(() => undefined);
-    throw error instanceof LocalNetworkError ? error : new LocalNetworkError(step, error instanceof Error ? error.message : String(error), { cause: error });
-  };
+  /** Runs one start step; if it fails, stops what started before it and reports the step. */
   const run = async <T>(step: LocalNetworkStep, detail: string, action: () => Promise<T>): Promise<T> => {
     progress(step, detail);
     try {
       return await action();
     } catch (error) {
-      return failAt(step, error);
+      // The step's failure is what the caller needs; a stop failing on top of it would only hide it.
+      await teardown.unwind().catch(() => undefined);
+      throw new LocalNetworkError(step, error instanceof Error ? error.message : String(error), { cause: error });
     }
   };
 

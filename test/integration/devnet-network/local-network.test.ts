@@ -144,6 +144,7 @@ describe('local network launcher', () => {
     const response = ecdsaResponse(network.contracts.fastAuth, path, hash);
     await respond(request, response);
     expect(await signing).toEqual(response);
+    await expectQueueEmpty();
   });
 
   it('refuses a token the guard does not trust and refunds the deposit', async () => {
