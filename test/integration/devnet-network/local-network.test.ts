@@ -10,7 +10,6 @@ import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { randomUUID } from 'node:crypto';
-import { connect } from 'node:net';
 // TEST-ONLY root key: stands in for the DKG the MPC nodes will run; its secret is public in the fixtures.
 import { ecdsaResponse, rootPublicKey, tweakHex } from '../../../contract/testing/mpc-fixtures.js';
 import { loadNodeConfig } from '../../../services/mpc-node/config.js';
@@ -18,14 +17,15 @@ import { startLocalNetwork, type LocalNetwork } from '../../../services/devnet/n
 import { createLocalJwtIssuer } from '../../../services/devnet/network/jwt-issuer.js';
 import { decodeSignRequest, type SignRequest } from '../../../shared/near/sign-request.js';
 import { localAwsFromEnvironment } from '../../support/local-aws.js';
+import { connectionRefused, quietPowertools } from './support.js';
 
 const TGAS = 10n ** 12n;
 const ONE_NEAR = 10n ** 24n;
-const quietPowertools = { POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'SILENT' };
 
 describe('local network launcher', () => {
   let network: LocalNetwork;
   let stopped = false;
+  let restorePowertools: () => void;
   let provider: JsonRpcProvider;
   let sqs: SQSClient;
   let user: Account;
@@ -60,7 +60,7 @@ describe('local network launcher', () => {
     participantCall(0, 'respond', { request: { tweak: request.tweak, payload: { [request.payload.scheme]: request.payload.hex }, domain_id: request.domainId }, response });
 
   beforeAll(async () => {
-    Object.assign(process.env, quietPowertools);
+    restorePowertools = quietPowertools();
     const steps: string[] = [];
     network = await startLocalNetwork({
       nodes: 3,
@@ -82,7 +82,7 @@ describe('local network launcher', () => {
   });
 
   afterAll(async () => {
-    for (const name of Object.keys(quietPowertools)) delete process.env[name];
+    restorePowertools();
     sqs?.destroy();
     if (!stopped) await network?.stop();
   });
@@ -176,14 +176,7 @@ describe('local network launcher', () => {
     stopped = true;
     await network.stop();
     for (const port of network.listeningPorts) {
-      const refused = await new Promise<boolean>((resolve) => {
-        const socket = connect({ host: '127.0.0.1', port });
-        socket.once('connect', () => {
-          socket.destroy();
-          resolve(false);
-        });
-        socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
-      });
+      const refused = await connectionRefused(port);
       expect({ port, refused }).toEqual({ port, refused: true });
     }
   });

@@ -4,25 +4,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from 'node:net';
 import { startLocalNetwork, type LocalNetwork } from '../../../services/devnet/network/index.js';
-
-const quietPowertools = { POWERTOOLS_METRICS_DISABLED: 'true', POWERTOOLS_LOG_LEVEL: 'SILENT' };
-
-function connectionRefused(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
-  });
-}
+import { connectionRefused, quietPowertools } from './support.js';
 
 describe('local network with its own emulators and a data directory', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'devnet-network-resume-'));
   const running: LocalNetwork[] = [];
+  let restorePowertools: () => void;
   const start = async () => {
     const network = await startLocalNetwork({ nodes: 2, blockTimeMs: 50, dataDir, maxEmulatorLifetimeSeconds: 120 });
     running.push(network);
@@ -34,12 +22,12 @@ describe('local network with its own emulators and a data directory', () => {
   };
 
   beforeAll(() => {
-    Object.assign(process.env, quietPowertools);
+    restorePowertools = quietPowertools();
   });
 
   afterAll(async () => {
     for (const network of running) await network.stop();
-    for (const name of Object.keys(quietPowertools)) delete process.env[name];
+    restorePowertools();
     rmSync(dataDir, { recursive: true, force: true });
   });
 
