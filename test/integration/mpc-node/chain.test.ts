@@ -1,11 +1,17 @@
 // The node's chain adapter against the devnet chain hosting the real MPC signer contract: state
-// reads, participant calls signed with each node's own key, the state poller's keygen job, a full
-// key generation through the adapter, and the contract's refusals as typed errors.
+// reads, participant calls signed with each node's own key, the state poller's keygen job, key
+// generation, resharing to a fourth node and a `respond` through the adapter, parallel calls from
+// one key, and the contract's refusals and an unreachable RPC as typed errors.
+import { Account } from '@near-js/accounts';
 import { KeyPair } from '@near-js/crypto';
+import { JsonRpcProvider } from '@near-js/providers';
+import { KeyPairSigner } from '@near-js/signers';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { createServer } from 'node:net';
 import { mpcSignerContract } from '../../../contract/mpc-signer/contract.js';
 import type { DomainConfig } from '../../../contract/mpc-signer/types.js';
-import { rootPublicKey, thresholdParameters } from '../../../contract/testing/mpc-fixtures.js';
+import { ecdsaResponse, rootPublicKey, thresholdParameters, tweakHex } from '../../../contract/testing/mpc-fixtures.js';
 import { ONE_NEAR, startDevnetChain, type RunningDevnetChain } from '../../../services/devnet/chain/index.js';
 import { ChainCallFailed, ChainUnavailable, jobsFor, MpcSignerClient, NearRpcChain, StateSync, type StateChange } from '../../../services/mpc-node/chain/index.js';
 
@@ -139,6 +145,47 @@ describe('mpc-node chain adapter on the devnet chain', () => {
 
   it('a view that panics is a ChainCallFailed too', async () => {
     await expect(nodes[0]!.chain.view('public_key', { domain_id: 7 })).rejects.toMatchObject({ name: 'ChainCallFailed', panicMessage: 'InvalidRequest: domain 7 does not exist' });
+  });
+
+  it('runs a resharing to a fourth node through the adapter, with an aborted first attempt', async () => {
+    const newcomer = await devnet.createAccount('node3.devnet');
+    const joining = new MpcSignerClient(new NearRpcChain({ rpcUrl: devnet.rpcUrl, accountId: newcomer.accountId, keyPair: newcomer.keyPair, contractId: CONTRACT }));
+    const proposal = thresholdParameters([...NODES.map((account, id) => [account, id] as const), [newcomer.accountId, 3]], 3);
+    // Proposing parameters is an operator's decision, not a node job, so it has no typed wrapper.
+    for (const voter of [nodes[0]!, nodes[1]!, joining]) await voter.chain.call('vote_new_parameters', { prospective_epoch_id: 1, proposal });
+
+    const [job] = await jobsOf(joining);
+    if (job?.kind !== 'reshare') throw new Error(`node3 should have a reshare job; its jobs: ${JSON.stringify(job)}`);
+    expect(job).toMatchObject({ leader: NODES[0], amLeader: false, threshold: 3, previousThreshold: 2, publicKey: rootPublicKey('Secp256k1'), keyEventId: { epoch_id: 1, domain_id: 0, attempt_id: 0 } });
+    expect(await jobsOf(nodes[0]!)).toEqual([expect.objectContaining({ kind: 'serve', epochId: 0 }), expect.objectContaining({ kind: 'reshare', amLeader: true })]);
+
+    await nodes[0]!.startReshareInstance(job.keyEventId);
+    await joining.voteAbortKeyEventInstance(job.keyEventId);
+    const [retry] = await jobsOf(joining);
+    expect(retry).toMatchObject({ kind: 'reshare', attempt: { status: 'not-started' }, keyEventId: { attempt_id: 1 } });
+
+    const secondAttempt = { ...job.keyEventId, attempt_id: 1 };
+    await nodes[0]!.startReshareInstance(secondAttempt);
+    for (const participant of [...nodes, joining]) await participant.voteReshared(secondAttempt);
+    const view = await joining.state();
+    expect(view.signing).toEqual({ epochId: 1, domains: [SECP_DOMAIN], keys: [{ domain_id: 0, key: rootPublicKey('Secp256k1'), attempt: 1 }], parameters: proposal });
+    expect(await jobsOf(joining)).toEqual([expect.objectContaining({ kind: 'serve', epochId: 1, threshold: 3 })]);
+  });
+
+  it('responds to a pending sign request; the user\'s call returns the response', async () => {
+    const { keyPair } = await devnet.createAccount('alice.devnet');
+    const user = new Account('alice.devnet', new JsonRpcProvider({ url: devnet.rpcUrl }), new KeyPairSigner(keyPair));
+    const payload = sha256(utf8ToBytes('transfer 1 ETH'));
+    const signing = user.callFunction({ contractId: CONTRACT, methodName: 'sign', args: { request: { path: 'eth-1', payload_v2: { Ecdsa: bytesToHex(payload) }, domain_id: 0 } }, deposit: 1n, gas: 50n * 10n ** 12n });
+    const request = { tweak: tweakHex('alice.devnet', 'eth-1'), payload: { Ecdsa: bytesToHex(payload) }, domain_id: 0 };
+    for (let attempt = 0; (await nodes[2]!.chain.view('get_pending_request', { request })) === null; attempt += 1) {
+      if (attempt > 500) throw new Error('the sign request never became pending');
+      await new Promise((resolve) => setTimeout(resolve, BLOCK_TIME_MS));
+    }
+    const response = ecdsaResponse('alice.devnet', 'eth-1', payload);
+    await nodes[2]!.respond(request, response);
+    expect(await signing).toEqual(response);
+    await expect(nodes[1]!.respond(request, response)).rejects.toMatchObject({ name: 'ChainCallFailed', panicMessage: expect.stringMatching(/^RequestNotFound: /) });
   });
 
   it('an RPC that does not answer is ChainUnavailable with retry guidance', async () => {
