@@ -71,7 +71,8 @@ export class StateSync {
     this.stopped = true;
     if (this.timer !== null) this.timers.clearTimeout(this.timer);
     this.timer = null;
-    await this.inFlight;
+    // A poll whose `onError` threw must not make stopping fail.
+    await this.inFlight?.catch(() => undefined);
   }
 
   /** One poll; resolves once listeners were told. Exposed so a caller can force a refresh after its own call. */
