@@ -6,7 +6,8 @@ import { Account } from '@near-js/accounts';
 import { JsonRpcProvider } from '@near-js/providers';
 import { KeyPairSigner } from '@near-js/signers';
 import type { KeyPair } from '@near-js/crypto';
-import { DeleteMessageCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteMessageCommand, ListQueuesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { randomUUID } from 'node:crypto';
@@ -24,6 +25,7 @@ const ONE_NEAR = 10n ** 24n;
 
 describe('local network launcher', () => {
   let network: LocalNetwork;
+  const resourcePrefix = `devnet-network-${randomUUID().slice(0, 8)}`;
   let stopped = false;
   let restorePowertools: () => void;
   let provider: JsonRpcProvider;
@@ -66,7 +68,7 @@ describe('local network launcher', () => {
       nodes: 3,
       blockTimeMs: 50,
       awsEndpoints: localAwsFromEnvironment(),
-      resourcePrefix: `devnet-network-${randomUUID().slice(0, 8)}`,
+      resourcePrefix,
       onProgress: ({ step }) => steps.push(step),
     });
     expect(steps).toEqual(['aws-resources', 'identities', 'chain', 'contracts', 'lake', 'indexer']);
@@ -171,7 +173,7 @@ describe('local network launcher', () => {
     await expectQueueEmpty();
   });
 
-  it('stops everything it started: nothing listens on its ports afterwards', async () => {
+  it('stops everything it started: nothing listens on its ports, its AWS resources are gone', async () => {
     expect(network.listeningPorts.length).toBeGreaterThan(0);
     stopped = true;
     await network.stop();
@@ -179,5 +181,13 @@ describe('local network launcher', () => {
       const refused = await connectionRefused(port);
       expect({ port, refused }).toEqual({ port, refused: true });
     }
+    // The emulators are the global setup's: the network removed its tables and queues from them
+    // (tables are listed in name order, so ours come first after the prefix).
+    const dynamodb = new DynamoDBClient({ region: network.awsEndpoints.region, endpoint: network.awsEndpoints.dynamodb });
+    const { TableNames = [] } = await dynamodb.send(new ListTablesCommand({ ExclusiveStartTableName: resourcePrefix }));
+    dynamodb.destroy();
+    expect(TableNames.filter((name) => name.startsWith(resourcePrefix))).toEqual([]);
+    const { QueueUrls = [] } = await sqs.send(new ListQueuesCommand({ QueueNamePrefix: resourcePrefix }));
+    expect(QueueUrls).toEqual([]);
   });
 });
