@@ -175,19 +175,21 @@ describe('local network launcher', () => {
 
   it('stops everything it started: nothing listens on its ports, its AWS resources are gone', async () => {
     expect(network.listeningPorts.length).toBeGreaterThan(0);
+    // The emulators are the global setup's: the network must remove its tables and queues from them
+    // (tables are listed in name order, so ours come first after the prefix).
+    const dynamodb = new DynamoDBClient({ region: network.awsEndpoints.region, endpoint: network.awsEndpoints.dynamodb });
+    const ourTables = async () => ((await dynamodb.send(new ListTablesCommand({ ExclusiveStartTableName: resourcePrefix }))).TableNames ?? []).filter((name) => name.startsWith(resourcePrefix));
+    const ourQueues = async () => (await sqs.send(new ListQueuesCommand({ QueueNamePrefix: resourcePrefix }))).QueueUrls ?? [];
+    expect(await ourTables()).toHaveLength(1 + 3 * 3);
+    expect(await ourQueues()).toHaveLength(4);
     stopped = true;
     await network.stop();
     for (const port of network.listeningPorts) {
       const refused = await connectionRefused(port);
       expect({ port, refused }).toEqual({ port, refused: true });
     }
-    // The emulators are the global setup's: the network removed its tables and queues from them
-    // (tables are listed in name order, so ours come first after the prefix).
-    const dynamodb = new DynamoDBClient({ region: network.awsEndpoints.region, endpoint: network.awsEndpoints.dynamodb });
-    const { TableNames = [] } = await dynamodb.send(new ListTablesCommand({ ExclusiveStartTableName: resourcePrefix }));
+    expect(await ourTables()).toEqual([]);
+    expect(await ourQueues()).toEqual([]);
     dynamodb.destroy();
-    expect(TableNames.filter((name) => name.startsWith(resourcePrefix))).toEqual([]);
-    const { QueueUrls = [] } = await sqs.send(new ListQueuesCommand({ QueueNamePrefix: resourcePrefix }));
-    expect(QueueUrls).toEqual([]);
   });
 });
