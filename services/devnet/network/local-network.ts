@@ -16,6 +16,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RsaJwk } from '../../../contract/fast-auth/jwt/rs256.js';
+import type { ProtocolState, ThresholdParameters } from '../../../contract/mpc-signer/types.js';
 import { auth0GuardContract, fastAuthContract, jwtGuardRouterContract, mpcSignerContract } from '../../../contract/index.js';
 import { loadLakeIndexerConfig } from '../../../lambdas/lake-indexer/config.js';
 import { SERVICE_NAME, createLakeIndexerHandlerFromConfig } from '../../../lambdas/lake-indexer/create-handler.js';
@@ -178,6 +179,32 @@ async function waitForInitializedContracts(devnet: RunningDevnetChain): Promise<
   }
 }
 
+/** The participant set the signer currently runs with, in any protocol state. */
+function currentParameters(state: ProtocolState): ThresholdParameters {
+  if ('Running' in state) return state.Running.parameters;
+  if ('Initializing' in state) return state.Initializing.generating_key.parameters;
+  return state.Resharing.previous_running_state.parameters;
+}
+
+/**
+ * A resumed chain must register exactly our participants' keys, or the nodes could never authenticate
+ * to each other (identities.json lost or from another chain): better to refuse than to start a mute network.
+ */
+function checkRegisteredParticipants(devnet: RunningDevnetChain, participants: readonly LocalParticipant[]): void {
+  const registered = currentParameters(viewJson(devnet, NETWORK_ACCOUNTS.mpcSigner, 'state', {}) as ProtocolState).participants.participants;
+  const matches =
+    registered.length === participants.length &&
+    participants.every((participant) =>
+      registered.some(
+        ([accountId, id, info]) =>
+          accountId === participant.accountId && id === participant.index && info.url === participant.info.url && info.sign_pk === participant.info.sign_pk && info.cipher_pk === participant.info.cipher_pk,
+      ),
+    );
+  if (!matches) {
+    throw new Error(`the chain's signer registers other participants or keys than identities.json (${registered.map(([account]) => account).join(', ')}): use an empty data directory`);
+  }
+}
+
 export async function startLocalNetwork(options: StartLocalNetworkOptions = {}): Promise<LocalNetwork> {
   const nodeCount = options.nodes ?? 3;
   const threshold = options.threshold ?? defaultThreshold(nodeCount);
@@ -274,6 +301,7 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions = {}):
 
   await run('contracts', `initialising the contracts and registering the JWT guard for ${issuer.issuer}`, async () => {
     await waitForInitializedContracts(devnet);
+    checkRegisteredParticipants(devnet, participants);
     if (viewJson(devnet, NETWORK_ACCOUNTS.jwtGuardRouter, 'get_guard', { name: issuer.issuer }) !== null) return; // a resumed chain has it
     const root = new LocalSigner(devnet.chain, devnet.rootAccount.accountId, devnet.rootAccount.secretKey);
     const addGuard = actionCreators.functionCall('add_guard', { name: issuer.issuer, account_id: NETWORK_ACCOUNTS.auth0Guard }, 30n * TERA_GAS, 0n);

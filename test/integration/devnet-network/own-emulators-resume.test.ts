@@ -1,7 +1,7 @@
 // The launcher as `npm start` will use it: its own emulators and a data directory. Stopping leaves
 // nothing listening; starting again on the same directory resumes the chain with the same
 // participants, keys and JWT issuer instead of registering new ones.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startLocalNetwork, type LocalNetwork } from '../../../services/devnet/network/index.js';
@@ -31,7 +31,7 @@ describe('local network with its own emulators and a data directory', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('stops its emulators and chain, then resumes with the same participants and issuer', async () => {
+  it('stops its emulators and chain, resumes with the same participants and issuer, refuses mismatched identities', async () => {
     const first = await start();
     // DynamoDB Local, fauxqs (SQS and S3 on one port) and the RPC.
     expect(first.listeningPorts).toHaveLength(3);
@@ -49,6 +49,13 @@ describe('local network with its own emulators and a data directory', () => {
     const stored = second.devnet.chain.callView(second.contracts.auth0Guard, 'public_keys', new TextEncoder().encode('{}'));
     expect(JSON.parse(new TextDecoder().decode(stored.result))).toEqual([first.jwtIssuerPublicKey]);
     await stop(second);
+
+    // Identities that do not match the chain (lost, or from another network) are refused, not used.
+    const identitiesFile = join(dataDir, 'identities.json');
+    const identities = JSON.parse(readFileSync(identitiesFile, 'utf8')) as { participants: { meshCipherSecretKey: string }[] };
+    identities.participants[0]!.meshCipherSecretKey = '11'.repeat(32);
+    writeFileSync(identitiesFile, JSON.stringify(identities));
+    await expect(start()).rejects.toThrow(/contracts: the chain's signer registers other participants or keys than identities.json/);
   }, 60_000);
 });
 
