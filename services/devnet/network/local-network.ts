@@ -45,7 +45,7 @@ export interface StartLocalNetworkOptions {
   readonly blockTimeMs?: number;
   /** Keeps the chain, the identities and the nodes' master key files here, and resumes from them. */
   readonly dataDir?: string;
-  /** Use these emulators (e.g. jest's global setup); the network then deletes its resources on stop. Default: start our own. */
+  /** Use these emulators (e.g. jest's global setup); without a `dataDir` the network deletes its resources from them on stop. Default: start our own. */
   readonly awsEndpoints?: LocalAwsEndpoints;
   /** Prefix of every bucket, queue and table name; networks sharing emulators need different ones. Default `devnet`. */
   readonly resourcePrefix?: string;
@@ -248,8 +248,9 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions = {}):
 
   const names = networkResourceNames(options.resourcePrefix ?? 'devnet', nodeCount);
   const resources = await run('aws-resources', `creating bucket ${names.bucket}, queues and ${1 + 3 * nodeCount} tables`, () => createNetworkResources(clients, names));
-  // Resources in emulators someone else runs are ours to remove; our own emulators take them along.
-  if (options.awsEndpoints !== undefined) teardown.push('AWS resources', () => deleteNetworkResources(clients, resources));
+  // In emulators someone else runs, an ephemeral network removes what it made (our own emulators take
+  // it along); a persistent one keeps its tables, which hold the nodes' key shares and stockpile.
+  if (options.awsEndpoints !== undefined && options.dataDir === undefined) teardown.push('AWS resources', () => deleteNetworkResources(clients, resources));
 
   const identitiesFile = join(dataDir, 'identities.json');
   const { identities, issuer } = await run('identities', `participant keys, mesh identities and the JWT issuer for ${nodeCount} nodes`, async () => {
