@@ -1,5 +1,5 @@
-import { startDynamoDbLocal, type RunningDynamoDbLocal } from './dynamodb-local.js';
-import { startFauxqsServer, type RunningFauxqs } from './fauxqs.js';
+import { startDynamoDbLocal } from './dynamodb-local.js';
+import { startFauxqsServer } from './fauxqs.js';
 
 export { EmulatorStartError } from './errors.js';
 
@@ -25,20 +25,29 @@ export interface LocalAwsOptions {
 
 const LOCAL_REGION = 'us-east-1';
 
+/** The two launchers; replaceable so that a failed start can be tested without breaking Java. */
+export interface EmulatorStarters {
+  readonly dynamoDb: typeof startDynamoDbLocal;
+  readonly fauxqs: typeof startFauxqsServer;
+}
+
+const REAL_STARTERS: EmulatorStarters = { dynamoDb: startDynamoDbLocal, fauxqs: startFauxqsServer };
+
 /** Starts DynamoDB Local and fauxqs side by side on free loopback ports. */
-export async function startLocalAws(options: LocalAwsOptions = {}): Promise<LocalAws> {
-  let dynamo: RunningDynamoDbLocal | undefined;
-  let fauxqs: RunningFauxqs | undefined;
-  try {
-    [dynamo, fauxqs] = await Promise.all([
-      startDynamoDbLocal({ maxLifetimeSeconds: options.maxLifetimeSeconds, dataDirectory: options.dynamoDbDataDirectory }),
-      startFauxqsServer(),
+export async function startLocalAws(options: LocalAwsOptions = {}, starters: EmulatorStarters = REAL_STARTERS): Promise<LocalAws> {
+  // Started side by side; if either fails, the one that did start is stopped before rethrowing.
+  const [dynamoStart, fauxqsStart] = await Promise.allSettled([
+    starters.dynamoDb({ maxLifetimeSeconds: options.maxLifetimeSeconds, dataDirectory: options.dynamoDbDataDirectory }),
+    starters.fauxqs(),
+  ]);
+  if (dynamoStart.status === 'rejected' || fauxqsStart.status === 'rejected') {
+    await Promise.allSettled([
+      dynamoStart.status === 'fulfilled' ? dynamoStart.value.stop() : undefined,
+      fauxqsStart.status === 'fulfilled' ? fauxqsStart.value.stop() : undefined,
     ]);
-  } catch (error) {
-    await Promise.allSettled([dynamo?.stop(), fauxqs?.stop()]);
-    throw error;
+    throw dynamoStart.status === 'rejected' ? dynamoStart.reason : (fauxqsStart as PromiseRejectedResult).reason;
   }
-  const running = { dynamo, fauxqs };
+  const running = { dynamo: dynamoStart.value, fauxqs: fauxqsStart.value };
   return {
     endpoints: { region: LOCAL_REGION, dynamodb: running.dynamo.endpoint, sqs: running.fauxqs.endpoint, s3: running.fauxqs.endpoint },
     dynamoDbPid: running.dynamo.pid,
