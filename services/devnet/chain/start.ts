@@ -131,6 +131,12 @@ export async function startDevnetChain(options: StartDevnetChainOptions = {}): P
     throw error;
   }
   chain.start();
+  // Genesis `init` calls execute in block 1; callers must never see a contract before its init ran.
+  if (contracts.some((contract) => contract.init !== undefined) && !(await chain.waitFor(() => chain.head().header.height >= 1, SETUP_TIMEOUT_MS))) {
+    chain.stop();
+    await rpc.stop();
+    throw new DevnetSetupError(`block 1, which runs the contracts' init calls, was not produced within ${SETUP_TIMEOUT_MS} ms`, { Timeout: { waitedMs: SETUP_TIMEOUT_MS } });
+  }
   const root = new LocalSigner(chain, config.registrarId, rootKeyPair);
   const { createAccount, transfer, addKey, fullAccessKey } = actionCreators;
   return {
