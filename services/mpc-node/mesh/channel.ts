@@ -11,13 +11,12 @@ import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
-import { createCipheriv, createDecipheriv } from 'node:crypto';
 import { ByteReader, ByteWriter } from '../../../shared/codec/binary.js';
 import type { ParticipantId } from '../../../shared/crypto/protocol.js';
+import { aesGcmDecrypt, aesGcmEncrypt, GCM_TAG_BYTES } from '../aes-gcm.js';
 
 const FRAME_VERSION = 1;
 const SESSION_ID_BYTES = 16;
-const TAG_BYTES = 16;
 const MAX_FRAME_PAYLOAD = 100 * 1024 * 1024;
 /** How far behind the highest accepted sequence number a frame may arrive (HTTP requests race). */
 export const REPLAY_WINDOW = 4096;
@@ -105,10 +104,7 @@ export class OutboundChannel {
     const sequence = this.nextSequence;
     this.nextSequence += 1n;
     const prefix = new ByteWriter(this.header.length + 8).fixed(this.header).fixed(nonceFor(sequence).subarray(4)).finish();
-    const cipher = createCipheriv('aes-256-gcm', this.key, nonceFor(sequence));
-    cipher.setAAD(prefix);
-    const body = Buffer.concat([cipher.update(payload), cipher.final(), cipher.getAuthTag()]);
-    return concatBytes(prefix, body);
+    return concatBytes(prefix, aesGcmEncrypt(this.key, nonceFor(sequence), payload, prefix));
   }
 }
 
@@ -152,8 +148,8 @@ export class InboundChannels {
       const sequenceBytes = reader.fixed(8);
       sequence = new DataView(sequenceBytes.buffer, sequenceBytes.byteOffset, 8).getBigUint64(0, true);
       prefixLength = reader.position;
-      if (frame.length - prefixLength < TAG_BYTES) reader.fail('no room for the authentication tag');
-      if (frame.length - prefixLength > MAX_FRAME_PAYLOAD + TAG_BYTES) reader.fail('payload over the frame limit');
+      if (frame.length - prefixLength < GCM_TAG_BYTES) reader.fail('no room for the authentication tag');
+      if (frame.length - prefixLength > MAX_FRAME_PAYLOAD + GCM_TAG_BYTES) reader.fail('payload over the frame limit');
     } catch (error) {
       throw new MeshFrameRejected('malformed', undefined, (error as Error).message);
     }
@@ -166,10 +162,7 @@ export class InboundChannels {
     const body = frame.subarray(prefixLength);
     let payload: Uint8Array;
     try {
-      const decipher = createDecipheriv('aes-256-gcm', session.key, nonceFor(sequence));
-      decipher.setAAD(prefix);
-      decipher.setAuthTag(body.subarray(body.length - TAG_BYTES));
-      payload = new Uint8Array(Buffer.concat([decipher.update(body.subarray(0, body.length - TAG_BYTES)), decipher.final()]));
+      payload = aesGcmDecrypt(session.key, nonceFor(sequence), body, prefix);
     } catch {
       throw new MeshFrameRejected('decrypt-failed', from, 'authentication tag mismatch');
     }

@@ -3,9 +3,10 @@
  * devnet a local master-key file does the same job. Either way the plaintext data key never leaves
  * memory and the sealed form is stored beside the data it protects.
  */
-import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { aesGcmOpen, aesGcmSeal } from '../aes-gcm.js';
 
 export interface DataKey {
   readonly plaintext: Uint8Array;
@@ -21,26 +22,6 @@ export interface DataKeyProvider {
 }
 
 const MASTER_KEY_BYTES = 32;
-const IV_BYTES = 12;
-const TAG_BYTES = 16;
-
-/** AES-256-GCM with `iv ‖ ciphertext ‖ tag` framing. */
-export function aesGcmSeal(key: Uint8Array, plaintext: Uint8Array, aad: Uint8Array): Uint8Array {
-  const iv = randomBytes(IV_BYTES);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(aad);
-  const body = Buffer.concat([cipher.update(plaintext), cipher.final()]);
-  return new Uint8Array(Buffer.concat([iv, body, cipher.getAuthTag()]));
-}
-
-/** Inverse of {@link aesGcmSeal}; throws on any tampering or a wrong key/AAD. */
-export function aesGcmOpen(key: Uint8Array, sealed: Uint8Array, aad: Uint8Array): Uint8Array {
-  if (sealed.length < IV_BYTES + TAG_BYTES) throw new Error('sealed bytes too short');
-  const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, IV_BYTES));
-  decipher.setAAD(aad);
-  decipher.setAuthTag(sealed.subarray(sealed.length - TAG_BYTES));
-  return new Uint8Array(Buffer.concat([decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)), decipher.final()]));
-}
 
 /**
  * Devnet stand-in for KMS: a 32-byte master key in a file (created with mode 0600 on first use)

@@ -12,7 +12,8 @@ import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes } from 'node:crypto';
 import { ByteReader, ByteWriter } from '../../../shared/codec/binary.js';
-import { aesGcmOpen, aesGcmSeal, type DataKey, type DataKeyProvider } from './data-keys.js';
+import { aesGcmOpen, aesGcmSeal } from '../aes-gcm.js';
+import type { DataKey, DataKeyProvider } from './data-keys.js';
 import { SealError } from './errors.js';
 
 const SEALED_ITEM_VERSION = 1;
