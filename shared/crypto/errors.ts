@@ -28,3 +28,19 @@ export class DecodeError extends Error {
     this.name = 'DecodeError';
   }
 }
+
+/**
+ * A caller handed a protocol inputs it cannot run with (a participant set breaking the threshold
+ * rules, material from another key or set, an out-of-range payload). Thrown from constructors, before
+ * anything is sent, so nothing derived from secret inputs leaves the node; unlike {@link ProtocolAbort}
+ * it blames no peer.
+ */
+export class ProtocolInputError extends RangeError {
+  constructor(
+    readonly protocol: string,
+    reason: string,
+  ) {
+    super(`${protocol}: ${reason}`);
+    this.name = new.target.name;
+  }
+}

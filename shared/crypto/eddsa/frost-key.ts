@@ -3,23 +3,15 @@
  * into noble's FROST key package by keygen's bridge (participant p is FROST identifier p + 1, the
  * point at which its Shamir share was evaluated), and the NEAR derivation tweak applied to it.
  */
+import { ProtocolInputError } from '../errors.js';
 import { ED25519 } from '../group.js';
 import { deriveEd25519PublicKey, ed25519TweakScalar, type Ed25519Point } from '../kdf.js';
 import type { KeyShare } from '../key-share.js';
 import { frostIdentifierOf, type FrostKeyPackage } from '../keygen/index.js';
 import type { ParticipantId } from '../protocol.js';
 
-/** A caller handed an EdDSA protocol inputs it cannot run with; thrown before anything is sent. */
-export class EddsaInputError extends RangeError {
-  constructor(
-    /** `eddsa-sign` or `eddsa-presign`. */
-    readonly protocol: string,
-    reason: string,
-  ) {
-    super(`${protocol}: ${reason}`);
-    this.name = 'EddsaInputError';
-  }
-}
+/** Bad inputs to `eddsa-sign` or `eddsa-presign`; see {@link ProtocolInputError}. */
+export class EddsaInputError extends ProtocolInputError {}
 
 const ED25519_KEY = { curve: 'ed25519' } as const satisfies Pick<KeyShare, 'curve'>;
 

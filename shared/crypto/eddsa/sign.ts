@@ -34,7 +34,6 @@ export class EddsaPayloadTooLong extends EddsaInputError {
     readonly limit: number = MAX_EDDSA_PAYLOAD_BYTES,
   ) {
     super(PROTOCOL, `payload is ${length} bytes; the limit is ${limit}`);
-    this.name = 'EddsaPayloadTooLong';
   }
 }
 
