@@ -39,6 +39,14 @@ const environmentSchema = z
     TRIPLE_BATCH_SIZE: positiveInt(32),
     MAX_CONCURRENT_GENERATIONS: positiveInt(2),
     PROTOCOL_TIMEOUT_MS: positiveInt(60_000),
+    /** How long each node in a request's leader order waits for the one before it to respond before taking over. */
+    SIGN_TAKEOVER_MS: positiveInt(4_000),
+    /** Signing runs at most this many requests at once; further requests wait in the node (they stay in flight in SQS). */
+    MAX_CONCURRENT_SIGNATURES: positiveInt(64),
+    /** CloudWatch namespace of the node's embedded-metric-format lines (cdk/lib/observability.ts). */
+    METRICS_NAMESPACE: z.string().regex(/^[^:][^:]{0,254}$/, 'a CloudWatch namespace').default('ChainSignatures'),
+    /** SSM parameter holding the demand-following stockpile policy (cdk/lib/stockpile-scaling.ts); unset: the static targets. */
+    STOCKPILE_POLICY_PARAMETER: z.string().min(1).optional(),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   })
   .superRefine((env, context) => {
