@@ -1,0 +1,51 @@
+/**
+ * What the node's services (key lifecycle, stockpile, signing) share: who this node is, its peers, its
+ * stores and the keys it currently signs with. The services never reach around it, so the same service
+ * code runs in the node process and in in-process test clusters.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { KeyShare } from '../../shared/crypto/key-share.js';
+import type { ParticipantId } from '../../shared/crypto/protocol.js';
+import type { DomainConfig } from '../../contract/mpc-signer/types.js';
+import type { MpcSignerClient } from './chain/chain.js';
+import type { MetricsRegistry } from './observability/metrics.js';
+import type { PeerNetwork } from './peer-network.js';
+import type { AssetStore } from './storage/asset-store.js';
+import type { DynamoKeyShareStore } from './storage/key-share-store.js';
+
+/** A domain's key as this node holds it in the current epoch. */
+export interface ServingKey {
+  readonly domain: DomainConfig;
+  readonly epochId: number;
+  readonly share: KeyShare;
+}
+
+/** The running participant set and the keys this node signs with; replaced whole when the contract's state changes. */
+export interface ServingState {
+  readonly epochId: number;
+  /** Participant ids of the running set, ascending. */
+  readonly participants: readonly ParticipantId[];
+  readonly threshold: number;
+  /** By domain id: only domains whose share this node holds for `epochId`. */
+  readonly keys: ReadonlyMap<number, ServingKey>;
+}
+
+export interface NodeStores {
+  readonly keyShares: DynamoKeyShareStore;
+  readonly triples: AssetStore;
+  readonly presignatures: AssetStore;
+}
+
+export interface NodeContext {
+  readonly me: ParticipantId;
+  readonly accountId: string;
+  readonly network: PeerNetwork;
+  readonly stores: NodeStores;
+  readonly contract: MpcSignerClient;
+  readonly metrics: MetricsRegistry;
+  readonly logger: Logger;
+  /** Upper bound of one protocol run (PROTOCOL_TIMEOUT_MS). */
+  readonly protocolTimeoutMs: number;
+  /** The current serving state, or null while the node has no key to sign with. */
+  serving(): ServingState | null;
+}

@@ -1,0 +1,88 @@
+/**
+ * The node's connection to its peers: the mesh transport, the protocol router that runs sans-IO
+ * protocol instances over it, and the control channel, sharing one payload stream (first byte:
+ * {@link MESH_PAYLOAD_KIND}). Built the same way by the node's main and by in-process test clusters.
+ */
+import type { ParticipantId } from '../../shared/crypto/protocol.js';
+import { ControlChannel, MESH_PAYLOAD_KIND } from './control.js';
+import type { MeshIdentity } from './mesh/channel.js';
+import { MeshTransport, type MeshPeer } from './mesh/transport.js';
+import type { MetricsRegistry } from './observability/metrics.js';
+import { ProtocolRouter } from './protocol-router.js';
+
+export interface PeerNetworkOptions {
+  readonly identity: MeshIdentity;
+  /** Every participant the node may run protocols with (itself included or not). */
+  readonly peers: readonly MeshPeer[];
+  readonly listenHost: string;
+  readonly listenPort: number;
+  readonly metrics: MetricsRegistry;
+  /** A peer's control message was refused or its handler failed (log it; it is counted already). */
+  readonly onControlRefused: (error: unknown, from: ParticipantId, type: string) => void;
+  readonly pingIntervalMs?: number;
+}
+
+const SWEEP_INTERVAL_MS = 5_000;
+
+function withKind(kind: number, body: Uint8Array): Uint8Array {
+  const payload = new Uint8Array(1 + body.length);
+  payload[0] = kind;
+  payload.set(body, 1);
+  return payload;
+}
+
+export class PeerNetwork {
+  readonly me: ParticipantId;
+  readonly transport: MeshTransport;
+  readonly router: ProtocolRouter;
+  readonly control: ControlChannel;
+  private sweepTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: PeerNetworkOptions) {
+    this.me = options.identity.id;
+    const dropped = options.metrics.counter('mesh_payloads_dropped_total', 'Authenticated payloads dropped, by reason');
+    this.transport = new MeshTransport({
+      identity: options.identity,
+      peers: options.peers,
+      listenHost: options.listenHost,
+      listenPort: options.listenPort,
+      metrics: options.metrics,
+      ...(options.pingIntervalMs !== undefined ? { pingIntervalMs: options.pingIntervalMs } : {}),
+      onMessage: (from, payload) => {
+        const body = payload.subarray(1);
+        if (payload[0] === MESH_PAYLOAD_KIND.protocolFrame) this.router.deliver(from, body);
+        else if (payload[0] === MESH_PAYLOAD_KIND.control) this.control.receive(from, body);
+        else dropped.inc({ reason: 'unknown-kind' });
+      },
+    });
+    this.router = new ProtocolRouter({
+      me: this.me,
+      dropped,
+      send: (to, frame) => this.transport.send(to, withKind(MESH_PAYLOAD_KIND.protocolFrame, frame)),
+    });
+    this.control = new ControlChannel({
+      send: (to, payload) => this.transport.send(to, payload),
+      rejected: options.metrics.counter('control_messages_rejected_total', 'Control messages dropped or refused, by reason'),
+      onRefused: options.onControlRefused,
+    });
+  }
+
+  async start(): Promise<string> {
+    const url = await this.transport.start();
+    this.sweepTimer = setInterval(() => this.router.sweep(), SWEEP_INTERVAL_MS);
+    this.sweepTimer.unref();
+    void this.transport.pingPeers();
+    return url;
+  }
+
+  /** Peers that answered the last ping or the last frame sent to them. */
+  reachablePeers(): ParticipantId[] {
+    return this.transport.reachablePeers();
+  }
+
+  async stop(reason: Error = new Error('the node is stopping')): Promise<void> {
+    clearInterval(this.sweepTimer);
+    this.router.abortAll(reason);
+    await this.transport.stop();
+  }
+}

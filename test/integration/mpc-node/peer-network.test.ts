@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto';
+import { generateTriples } from '../../../shared/crypto/ecdsa/triples/index.js';
+import type { Triple } from '../../../shared/crypto/ecdsa/triple.js';
+import { encodeControlMessage, MESH_PAYLOAD_KIND } from '../../../services/mpc-node/control.js';
+import { startTestCluster, type TestCluster } from '../../support/node-cluster.js';
+
+// Mesh + router + control channel composed as the node composes them, over real loopback HTTP.
+describe('PeerNetwork', () => {
+  let cluster: TestCluster;
+  beforeAll(async () => {
+    cluster = await startTestCluster({ nodes: 3, threshold: 2 });
+  });
+  afterAll(() => cluster.stop());
+
+  it('starts a protocol run at a peer with a control message and runs it over the router', async () => {
+    const [owner, peer] = [cluster.nodes[0]!.context, cluster.nodes[1]!.context];
+    const participants = [0, 1];
+    const instance = new Uint8Array(randomBytes(32));
+    const instanceHex = Buffer.from(instance).toString('hex');
+    const run = (me: number) =>
+      (me === 0 ? owner : peer).network.router.run(instance, generateTriples({ participants, me, threshold: 2, batchSize: 2, sessionId: instance }), participants, 30_000);
+    let peerRun: Promise<readonly Triple[]> | undefined;
+    peer.network.control.on('triples', async (from, message) => {
+      expect(from).toBe(0);
+      expect(message.instance).toBe(instanceHex);
+      peerRun = run(1);
+      await peerRun;
+    });
+    await owner.network.control.sendTo([1], { type: 'triples', instance: instanceHex, participants, threshold: 2, batchSize: 2 });
+    const [mine, theirs] = await Promise.all([run(0), (async () => {
+      while (peerRun === undefined) await new Promise((resolve) => setTimeout(resolve, 5));
+      return peerRun;
+    })()]);
+    expect(mine).toHaveLength(2);
+    expect(theirs.map((t) => Buffer.from(t.pub.bigC).toString('hex'))).toEqual(mine.map((t) => Buffer.from(t.pub.bigC).toString('hex')));
+  });
+
+  it('drops a malformed control message and counts it, and the node keeps serving', async () => {
+    const target = cluster.nodes[2]!.context;
+    await cluster.nodes[0]!.context.network.transport.send(2, Uint8Array.of(MESH_PAYLOAD_KIND.control, 0x7b, 0x7d));
+    await cluster.nodes[0]!.context.network.transport.send(2, Uint8Array.of(0x7f, 1, 2, 3));
+    const bogus = encodeControlMessage({ type: 'eddsa-presign', instance: 'ab'.repeat(32), participants: [0, 2], domainId: 1, epochId: 0 });
+    await cluster.nodes[0]!.context.network.transport.send(2, bogus);
+    const metrics = target.metrics.render();
+    expect(metrics).toMatch(/control_messages_rejected_total\{reason="malformed"\} 1/);
+    expect(metrics).toMatch(/control_messages_rejected_total\{reason="no-handler"\} 1/);
+    expect(metrics).toMatch(/mesh_payloads_dropped_total\{reason="unknown-kind"\} 1/);
+  });
+});
