@@ -1,10 +1,16 @@
 /**
- * The node's key shares, one per (domain, epoch), sealed at rest (invariant 3). A share is written
- * once and never overwritten: a second write for the same domain and epoch is refused, so a
- * confused restart cannot replace a good share.
+ * The node's key shares, one per (domain, epoch, attempt), sealed at rest (invariant 3). A key event
+ * runs in attempts, and an attempt can produce a share here yet fail overall (another participant
+ * aborted), so shares are kept per attempt: the share of a later attempt never replaces, and is never
+ * confused with, an earlier one. A share is written once and never overwritten: a second write for the
+ * same slot is refused, so a confused restart cannot replace a good share.
+ *
+ * Which share is *the* key of an epoch is the contract's call: its keyset names the public key and the
+ * attempt that produced it, so readers look shares up by those (`getForKey`).
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { bytesToHex } from '@noble/hashes/utils.js';
 import type { KeyShare } from '../../../shared/crypto/key-share.js';
 import { decodeKeyShare, encodeKeyShare } from '../../../shared/crypto/keygen/index.js';
 import { SealedTable } from './sealed-table.js';
@@ -15,15 +21,26 @@ export class KeyShareAlreadyStored extends Error {
   constructor(
     readonly domainId: number,
     readonly epochId: number,
+    readonly attemptId: number,
   ) {
-    super(`a key share for domain ${domainId}, epoch ${epochId} is already stored`);
+    super(`a key share for domain ${domainId}, epoch ${epochId}, attempt ${attemptId} is already stored`);
     this.name = 'KeyShareAlreadyStored';
   }
 }
 
+/** A stored share with the key event attempt that produced it. */
+export interface StoredKeyShare {
+  readonly epochId: number;
+  readonly attemptId: number;
+  readonly share: KeyShare;
+}
+
 const partitionOf = (domainId: number): string => `domain#${domainId}`;
-/** Zero-padded so that the lexical order of sort keys is the numeric order of epochs. */
-const sortKeyOf = (epochId: number): string => `epoch#${String(epochId).padStart(10, '0')}`;
+/** Zero-padded so that the lexical order of sort keys is the numeric order of (epoch, attempt). */
+const pad = (value: number): string => String(value).padStart(10, '0');
+const epochPrefixOf = (epochId: number): string => `epoch#${pad(epochId)}#`;
+const sortKeyOf = (epochId: number, attemptId: number): string => `${epochPrefixOf(epochId)}attempt#${pad(attemptId)}`;
+const SORT_KEY_PATTERN = /^epoch#(\d{10})#attempt#(\d{10})$/;
 
 export class DynamoKeyShareStore {
   private readonly table: SealedTable;
@@ -32,13 +49,16 @@ export class DynamoKeyShareStore {
     this.table = new SealedTable(client, tableName, sealer);
   }
 
-  async put(domainId: number, epochId: number, share: KeyShare): Promise<void> {
-    const stored = await this.table.putOnce(partitionOf(domainId), sortKeyOf(epochId), { curve: share.curve }, encodeKeyShare(share));
-    if (!stored) throw new KeyShareAlreadyStored(domainId, epochId);
+  /** Stores the share produced by attempt `attemptId` of the domain's key event in `epochId`; refuses a second write. */
+  async put(domainId: number, epochId: number, attemptId: number, share: KeyShare): Promise<void> {
+    // The public key is not secret; kept beside the sealed payload so lookups by key open only candidates.
+    const attributes = { curve: share.curve, publicKey: bytesToHex(share.publicKey) };
+    const stored = await this.table.putOnce(partitionOf(domainId), sortKeyOf(epochId, attemptId), attributes, encodeKeyShare(share));
+    if (!stored) throw new KeyShareAlreadyStored(domainId, epochId, attemptId);
   }
 
-  async get(domainId: number, epochId: number): Promise<KeyShare | undefined> {
-    const [partition, sortKey] = [partitionOf(domainId), sortKeyOf(epochId)];
+  async get(domainId: number, epochId: number, attemptId: number): Promise<KeyShare | undefined> {
+    const [partition, sortKey] = [partitionOf(domainId), sortKeyOf(epochId, attemptId)];
     const result = await this.table.documents.send(
       new GetCommand({ TableName: this.table.tableName, Key: { [PARTITION_KEY]: partition, [SORT_KEY]: sortKey }, ConsistentRead: true }),
     );
@@ -46,8 +66,44 @@ export class DynamoKeyShareStore {
     return decodeKeyShare(await this.table.open(partition, sortKey, result.Item));
   }
 
-  /** The share of the newest epoch stored for the domain, with its epoch. */
-  async latest(domainId: number): Promise<{ epochId: number; share: KeyShare } | undefined> {
+  /**
+   * The share of `domainId` in `epochId` whose group public key (compressed) is `publicKey`: from
+   * `attemptId` when given (the contract's keyset names it), otherwise the newest attempt holding that key.
+   * The key is checked on the opened share, not only on the plaintext attribute.
+   */
+  async getForKey(domainId: number, epochId: number, publicKey: Uint8Array, attemptId?: number): Promise<StoredKeyShare | undefined> {
+    const wanted = bytesToHex(publicKey);
+    if (attemptId !== undefined) {
+      const share = await this.get(domainId, epochId, attemptId);
+      return share !== undefined && bytesToHex(share.publicKey) === wanted ? { epochId, attemptId, share } : undefined;
+    }
+    const partition = partitionOf(domainId);
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.table.documents.send(
+        new QueryCommand({
+          TableName: this.table.tableName,
+          KeyConditionExpression: '#pk = :partition AND begins_with(#sk, :epoch)',
+          ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY },
+          ExpressionAttributeValues: { ':partition': partition, ':epoch': epochPrefixOf(epochId) },
+          ScanIndexForward: false,
+          ConsistentRead: true,
+          ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        if (item.publicKey !== wanted) continue;
+        const sortKey = item[SORT_KEY] as string;
+        const share = decodeKeyShare(await this.table.open(partition, sortKey, item));
+        if (bytesToHex(share.publicKey) === wanted) return { epochId, attemptId: parseSortKey(sortKey).attemptId, share };
+      }
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return undefined;
+  }
+
+  /** The share of the newest (epoch, attempt) stored for the domain. */
+  async latest(domainId: number): Promise<StoredKeyShare | undefined> {
     const result = await this.table.documents.send(
       new QueryCommand({
         TableName: this.table.tableName,
@@ -62,6 +118,12 @@ export class DynamoKeyShareStore {
     const item = result.Items?.[0];
     if (item === undefined) return undefined;
     const sortKey = item[SORT_KEY] as string;
-    return { epochId: Number(sortKey.slice('epoch#'.length)), share: decodeKeyShare(await this.table.open(partitionOf(domainId), sortKey, item)) };
+    return { ...parseSortKey(sortKey), share: decodeKeyShare(await this.table.open(partitionOf(domainId), sortKey, item)) };
   }
+}
+
+function parseSortKey(sortKey: string): { epochId: number; attemptId: number } {
+  const match = SORT_KEY_PATTERN.exec(sortKey);
+  if (match === null) throw new RangeError(`key share sort key ${JSON.stringify(sortKey)} is not epoch#<10 digits>#attempt#<10 digits>`);
+  return { epochId: Number(match[1]), attemptId: Number(match[2]) };
 }
