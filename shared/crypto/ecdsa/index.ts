@@ -21,4 +21,5 @@ export {
   type PresignParticipantCommitments,
 } from './presignature.js';
 export { EcdsaSign, findRecoveryId, rerandomisationDelta, type EcdsaSignature, type SignOutput, type SignRequest } from './sign.js';
+export { decodeTriple, encodeTriple, MAX_TRIPLE_PARTICIPANTS, TRIPLE_RECORD_TAG, TRIPLE_RECORD_VERSION } from './triple-codec.js';
 export type { Triple, TriplePublic, TripleShare } from './triple.js';
