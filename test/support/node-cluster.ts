@@ -27,8 +27,8 @@ import { ensurePartitionSortTable } from '../../services/mpc-node/storage/tables
 import { localAwsFromEnvironment } from './local-aws.js';
 
 export const TEST_DOMAINS: readonly DomainConfig[] = [
-  { id: 0, scheme: 'Secp256k1' },
-  { id: 1, scheme: 'Ed25519' },
+  { id: 0, scheme: 'Secp256k1', purpose: 'Sign' },
+  { id: 1, scheme: 'Ed25519', purpose: 'Sign' },
 ];
 
 export interface TestClusterNode {

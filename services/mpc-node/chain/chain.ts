@@ -36,6 +36,12 @@ export class MpcSignerClient {
     return parseContractState(await this.chain.view('state'));
   }
 
+  /** The oldest yield still waiting for `request` (near/mpc's `get_pending_request`), or null when none is. */
+  async pendingRequest(request: SignatureRequest): Promise<{ readonly data_id: string } | null> {
+    const pending = await this.chain.view('get_pending_request', { request });
+    return pending === null ? null : (pending as { data_id: string });
+  }
+
   async respond(request: SignatureRequest, response: SignatureResponse): Promise<void> {
     await this.participantCall('respond', { request, response });
   }

@@ -1,0 +1,443 @@
+/**
+ * Answers sign requests (ARCHITECTURE.md, "every node sees every request"). Each node receives every
+ * request from its own queue and computes the same leader order, SHA-256(participant ‖ request id)
+ * (./leader.ts), over the running participants it can reach. The first leads at once: it takes a
+ * presignature it owns, tells the presignature's other participants to sign with it, runs the one-round
+ * signature as coordinator, and sends `respond`. Every later node in the order waits `takeoverMs` per
+ * place, then asks the contract whether the request is still pending and, only if it is, leads itself.
+ * Followers sign only requests their own indexer delivered (invariant 5) with a presignature share they
+ * take atomically first (invariant 2). A request's message leaves the queue only when the request is over.
+ */
+import { baseDecode } from '@near-js/utils';
+import { hexToBytes } from '@noble/hashes/utils.js';
+import { randomBytes } from 'node:crypto';
+import type { SignatureRequest } from '../../../contract/mpc-signer/sign-request.js';
+import type { SignatureResponse } from '../../../contract/mpc-signer/signature-response.js';
+import { decodePresignatureShare, EcdsaSign } from '../../../shared/crypto/ecdsa/index.js';
+import { decodeEddsaPresignature, EddsaSignProtocol } from '../../../shared/crypto/eddsa/index.js';
+import type { ParticipantId, Protocol } from '../../../shared/crypto/protocol.js';
+import type { SignRequest } from '../../../shared/near/sign-request.js';
+import { ecdsaSignatureResponse } from '../../../shared/near/signature-response.js';
+import { parsePartition, type PresignatureScheme } from '../assets.js';
+import { ChainCallFailed } from '../chain/errors.js';
+import type { ControlMessageOf } from '../control.js';
+import { leaderOrder } from '../leader.js';
+import type { NodeContext, ServingKey, ServingState } from '../node-context.js';
+import type { Asset } from '../storage/asset-store.js';
+import type { InboxMessage } from './request-inbox.js';
+
+/** The node's single-use presignatures, as the stockpile hands them out. */
+export interface PresignatureSource {
+  /** Atomically takes one presignature this node owns for the domain whose signing set passes `usable`; undefined when none. */
+  takePresignature(scheme: PresignatureScheme, domainId: number, usable: (participants: readonly ParticipantId[]) => boolean): Promise<Asset | undefined>;
+}
+
+/** What the service does with a request's queue message. */
+export interface RequestMessages {
+  complete(receiptHandle: string): Promise<void>;
+  extend(receiptHandle: string): Promise<void>;
+  release(receiptHandle: string): Promise<void>;
+  readonly visibilitySeconds: number;
+}
+
+/** Why this node could not sign a request (it stays pending; another node, or a later attempt, may). */
+export class SigningFailed extends Error {
+  constructor(
+    readonly requestId: string,
+    readonly reason: 'no-key' | 'no-presignature' | 'no-signers',
+    detail: string,
+  ) {
+    super(`cannot sign request ${requestId} (${reason}): ${detail}`);
+    this.name = 'SigningFailed';
+  }
+}
+
+/** A peer asked this node to sign something it must refuse. */
+export class SignRefused extends Error {
+  constructor(
+    readonly from: ParticipantId,
+    readonly requestId: string,
+    reason: string,
+  ) {
+    super(`sign run for request ${requestId} from participant ${from} refused: ${reason}`);
+    this.name = 'SignRefused';
+  }
+}
+
+export interface SignatureServiceOptions {
+  readonly context: NodeContext;
+  readonly messages: RequestMessages;
+  readonly presignatures: PresignatureSource;
+  /** Wait per place in the leader order before taking over (SIGN_TAKEOVER_MS). */
+  readonly takeoverMs: number;
+  /** Requests this node leads at once (MAX_CONCURRENT_SIGNATURES). */
+  readonly maxConcurrent: number;
+  /** The contract's yield timeout; a request older than this many blocks is over. Default 200 (NEAR). */
+  readonly yieldTimeoutBlocks?: number;
+  /** How long a follower waits for a request its leader names to arrive from its own queue. Default 10 s. */
+  readonly followerRequestWaitMs?: number;
+  /** How long a leader waits for the stockpile to produce a presignature. Default 10 s. */
+  readonly presignatureWaitMs?: number;
+  /** Called with each answered request's latency (ms, from its block to `respond` landing). */
+  readonly onAnswered?: (latencyMs: number, request: SignRequest) => void;
+}
+
+interface PendingRequest {
+  readonly request: SignRequest;
+  receiptHandle: string;
+  extendedAt: number;
+  timer: NodeJS.Timeout | undefined;
+  leading: boolean;
+}
+
+const DEFAULT_YIELD_TIMEOUT_BLOCKS = 200;
+const LEAD_ATTEMPTS = 3;
+const PRESIGNATURE_POLL_MS = 25;
+/** Requests whose message was deleted are remembered this long, so a late redelivery or sign run is recognised. */
+const FINISHED_MEMORY = 10_000;
+const LATENCY_BUCKETS_MS = [50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 10_000, 20_000, 60_000];
+
+export function contractRequestOf(request: SignRequest): SignatureRequest {
+  return {
+    tweak: request.tweak,
+    payload: request.payload.scheme === 'Ecdsa' ? { Ecdsa: request.payload.hex } : { Eddsa: request.payload.hex },
+    domain_id: request.domainId,
+  };
+}
+
+const schemeOf = (key: ServingKey): PresignatureScheme => (key.domain.scheme === 'Secp256k1' ? 'ecdsa' : 'eddsa');
+const sameSet = (left: readonly ParticipantId[], right: readonly ParticipantId[]): boolean =>
+  left.length === right.length && [...left].sort((a, b) => a - b).every((id, i) => id === [...right].sort((a, b) => a - b)[i]);
+
+export class SignatureService {
+  private readonly pending = new Map<string, PendingRequest>();
+  private readonly finished = new Set<string>();
+  private readonly arrivals = new Map<string, Array<() => void>>();
+  private leadingNow = 0;
+  private readonly leadQueue: Array<() => void> = [];
+  private heartbeat: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly metrics;
+
+  constructor(private readonly options: SignatureServiceOptions) {
+    const registry = options.context.metrics;
+    this.metrics = {
+      received: registry.counter('sign_requests_received_total', 'Sign requests received from the queue (redeliveries included)'),
+      finished: registry.counter('sign_requests_finished_total', 'Requests whose message left the queue, by outcome'),
+      runs: registry.counter('sign_runs_total', 'Signing protocol runs, by role, scheme and outcome'),
+      latency: registry.histogram('sign_latency_ms', 'Block of the request to its respond landing, for requests this node answered', LATENCY_BUCKETS_MS),
+      pending: registry.gauge('sign_requests_pending', 'Requests this node holds in flight'),
+    };
+    options.context.network.control.on('sign', (from, message) => this.follow(from, message));
+    const heartbeatMs = (options.messages.visibilitySeconds * 1000) / 3;
+    this.heartbeat = setInterval(() => void this.extendVisibility(heartbeatMs), heartbeatMs);
+    this.heartbeat.unref();
+  }
+
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** A request from this node's queue (first delivery or redelivery). */
+  accept(message: InboxMessage): void {
+    const { request } = message;
+    this.metrics.received.inc();
+    if (this.stopped) {
+      void this.options.messages.release(message.receiptHandle).catch(() => undefined);
+      return;
+    }
+    if (this.finished.has(request.requestId)) {
+      void this.finish(request.requestId, message.receiptHandle, 'duplicate');
+      return;
+    }
+    const known = this.pending.get(request.requestId);
+    if (known !== undefined) {
+      // A redelivery: only the newest receipt handle can delete the message.
+      known.receiptHandle = message.receiptHandle;
+      return;
+    }
+    const entry: PendingRequest = { request, receiptHandle: message.receiptHandle, extendedAt: Date.now(), timer: undefined, leading: false };
+    this.pending.set(request.requestId, entry);
+    this.metrics.pending.set(this.pending.size);
+    for (const wake of this.arrivals.get(request.requestId) ?? []) wake();
+    this.arrivals.delete(request.requestId);
+    this.schedule(entry, this.myTurnDelayMs(request));
+  }
+
+  /** Stops taking work: requests not being led right now go back to the queue; runs in progress finish. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.heartbeat);
+    const releases: Promise<void>[] = [];
+    for (const [requestId, entry] of this.pending) {
+      clearTimeout(entry.timer);
+      if (entry.leading) continue;
+      this.pending.delete(requestId);
+      releases.push(this.options.messages.release(entry.receiptHandle).catch(() => undefined));
+    }
+    await Promise.all(releases);
+    while ([...this.pending.values()].some((entry) => entry.leading)) await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+
+  /** Milliseconds until this node's turn: its place among the reachable participants times `takeoverMs`. */
+  private myTurnDelayMs(request: SignRequest): number {
+    const serving = this.options.context.serving();
+    if (serving === null) return this.options.takeoverMs;
+    const { me, network } = this.options.context;
+    const reachable = new Set([me, ...network.reachablePeers()]);
+    const order = leaderOrder(serving.participants, baseDecode(request.requestId)).filter((id) => reachable.has(id));
+    const place = order.indexOf(me);
+    return place < 0 ? this.options.takeoverMs * serving.participants.length : place * this.options.takeoverMs;
+  }
+
+  private schedule(entry: PendingRequest, delayMs: number): void {
+    clearTimeout(entry.timer);
+    entry.timer = setTimeout(() => void this.takeTurn(entry), delayMs);
+  }
+
+  private async takeTurn(entry: PendingRequest): Promise<void> {
+    const { requestId } = entry.request;
+    if (this.stopped || this.pending.get(requestId) !== entry || entry.leading) return;
+    entry.leading = true;
+    await this.acquireLeadSlot();
+    let outcome: 'answered' | 'answered-elsewhere' | 'expired' | 'retry';
+    try {
+      outcome = await this.lead(entry.request);
+    } catch (error) {
+      this.options.context.logger.error('sign request failed', { requestId, error: String(error) });
+      outcome = 'retry';
+    } finally {
+      entry.leading = false;
+      this.releaseLeadSlot();
+    }
+    if (outcome === 'retry') {
+      if (!this.stopped && this.pending.get(requestId) === entry) this.schedule(entry, this.options.takeoverMs);
+      return;
+    }
+    await this.finish(requestId, entry.receiptHandle, outcome);
+  }
+
+  private async lead(request: SignRequest): Promise<'answered' | 'answered-elsewhere' | 'expired' | 'retry'> {
+    const { contract, logger } = this.options.context;
+    const contractRequest = contractRequestOf(request);
+    // Invariant 5: sign only what the contract still waits for (an answer by another node ends it here).
+    if ((await contract.pendingRequest(contractRequest)) === null) return 'answered-elsewhere';
+    if ((await contract.chain.blockHeight()) > request.block.height + (this.options.yieldTimeoutBlocks ?? DEFAULT_YIELD_TIMEOUT_BLOCKS)) return 'expired';
+    for (let attempt = 1; attempt <= LEAD_ATTEMPTS && !this.stopped; attempt += 1) {
+      let response: SignatureResponse;
+      try {
+        response = await this.signAsLeader(request);
+      } catch (error) {
+        logger.warn('signing attempt failed', { requestId: request.requestId, attempt, error: String(error) });
+        continue;
+      }
+      try {
+        await contract.respond(contractRequest, response);
+      } catch (error) {
+        if (error instanceof ChainCallFailed && error.panicMessage?.includes('RequestNotFound') === true) return 'answered-elsewhere';
+        throw error;
+      }
+      const latencyMs = Date.now() - Number(BigInt(request.block.timestampNanosec) / 1_000_000n);
+      this.metrics.latency.observe(latencyMs);
+      this.options.onAnswered?.(latencyMs, request);
+      logger.info('request answered', { requestId: request.requestId, domainId: request.domainId, latencyMs });
+      return 'answered';
+    }
+    return 'retry';
+  }
+
+  private servingKey(serving: ServingState | null, request: SignRequest): { serving: ServingState; key: ServingKey } {
+    const key = serving?.keys.get(request.domainId);
+    if (serving === null || key === undefined) throw new SigningFailed(request.requestId, 'no-key', `this node holds no key for domain ${request.domainId}`);
+    const expected = request.payload.scheme === 'Ecdsa' ? 'Secp256k1' : 'Ed25519';
+    if (key.domain.scheme !== expected) throw new SigningFailed(request.requestId, 'no-key', `domain ${request.domainId} is ${key.domain.scheme}, the request is ${request.payload.scheme}`);
+    return { serving, key };
+  }
+
+  private async signAsLeader(request: SignRequest): Promise<SignatureResponse> {
+    const { context } = this.options;
+    const { serving, key } = this.servingKey(context.serving(), request);
+    const scheme = schemeOf(key);
+    const reachable = new Set([context.me, ...context.network.reachablePeers()]);
+    const members = new Set(serving.participants);
+    const usable = (participants: readonly ParticipantId[]) => participants.every((id) => reachable.has(id) && members.has(id));
+    const presignature =
+      scheme === 'ecdsa'
+        ? await this.waitForPresignature(scheme, request, usable)
+        : // EdDSA signs in two rounds when no pre-committed nonces are at hand.
+          await this.options.presignatures.takePresignature(scheme, request.domainId, usable);
+    const signers = presignature?.participants ?? this.twoRoundSigners(serving, reachable, request);
+    const instance = new Uint8Array(randomBytes(32));
+    const others = signers.filter((id) => id !== context.me);
+    await context.network.control.sendTo(others, {
+      type: 'sign',
+      instance: Buffer.from(instance).toString('hex'),
+      participants: [...signers],
+      requestId: request.requestId,
+      domainId: request.domainId,
+      epochId: key.epochId,
+      presignature: presignature === undefined ? null : { partition: presignature.partition, id: presignature.id },
+    });
+    const output = await this.run(instance, this.signProtocol(request, key, signers, context.me, presignature), signers, 'leader', scheme);
+    if (output.role !== 'coordinator') throw new Error('the coordinator run returned no signature');
+    return output.response;
+  }
+
+  private async waitForPresignature(scheme: PresignatureScheme, request: SignRequest, usable: (participants: readonly ParticipantId[]) => boolean): Promise<Asset> {
+    const deadline = Date.now() + (this.options.presignatureWaitMs ?? 10_000);
+    for (;;) {
+      const taken = await this.options.presignatures.takePresignature(scheme, request.domainId, usable);
+      if (taken !== undefined) return taken;
+      if (Date.now() >= deadline || this.stopped) throw new SigningFailed(request.requestId, 'no-presignature', `no usable ${scheme} presignature for domain ${request.domainId}`);
+      await new Promise((resolve) => setTimeout(resolve, PRESIGNATURE_POLL_MS));
+    }
+  }
+
+  /** Threshold signers for a two-round EdDSA signature: this node and the first reachable peers in the request's order. */
+  private twoRoundSigners(serving: ServingState, reachable: ReadonlySet<ParticipantId>, request: SignRequest): ParticipantId[] {
+    const me = this.options.context.me;
+    const peers = leaderOrder(serving.participants, baseDecode(request.requestId)).filter((id) => id !== me && reachable.has(id));
+    if (peers.length < serving.threshold - 1) throw new SigningFailed(request.requestId, 'no-signers', `${peers.length + 1} of ${serving.threshold} signers reachable`);
+    return [me, ...peers.slice(0, serving.threshold - 1)].sort((a, b) => a - b);
+  }
+
+  private signProtocol(
+    request: SignRequest,
+    key: ServingKey,
+    signers: readonly ParticipantId[],
+    coordinator: ParticipantId,
+    presignature: Asset | undefined,
+  ): Protocol<{ role: 'coordinator'; response: SignatureResponse } | { role: 'signer' }> {
+    const tweak = hexToBytes(request.tweak);
+    const payload = hexToBytes(request.payload.hex);
+    if (schemeOf(key) === 'ecdsa') {
+      if (presignature === undefined) throw new SigningFailed(request.requestId, 'no-presignature', 'ECDSA needs a presignature');
+      const protocol = new EcdsaSign(decodePresignatureShare(presignature.payload), { payloadHash: payload, tweak, entropy: hexToBytes(request.entropy) }, coordinator);
+      return mapOutput(protocol, (output) => (output.role === 'coordinator' ? { role: 'coordinator', response: ecdsaSignatureResponse(output.signature) } : { role: 'signer' }));
+    }
+    const protocol = new EddsaSignProtocol({
+      keyShare: key.share,
+      signers,
+      coordinator,
+      payload,
+      tweak,
+      ...(presignature === undefined ? {} : { presignature: decodeEddsaPresignature(presignature.payload) }),
+    });
+    return mapOutput(protocol, (output) =>
+      output.role === 'coordinator' ? { role: 'coordinator', response: { scheme: 'Ed25519', signature: [...output.signature] } } : { role: 'signer' },
+    );
+  }
+
+  private async run<T>(instance: Uint8Array, protocol: Protocol<T>, signers: readonly ParticipantId[], role: 'leader' | 'follower', scheme: PresignatureScheme): Promise<T> {
+    try {
+      const output = await this.options.context.network.router.run(instance, protocol, signers, this.options.context.protocolTimeoutMs);
+      this.metrics.runs.inc({ role, scheme, outcome: 'ok' });
+      return output;
+    } catch (error) {
+      this.metrics.runs.inc({ role, scheme, outcome: 'failed' });
+      throw error;
+    }
+  }
+
+  /** A leader's `sign` control message: check everything, take the named presignature share, sign. */
+  private async follow(from: ParticipantId, message: ControlMessageOf<'sign'>): Promise<void> {
+    const { context } = this.options;
+    const refuse = (reason: string): never => {
+      throw new SignRefused(from, message.requestId, reason);
+    };
+    if (!message.participants.includes(from) || !message.participants.includes(context.me)) refuse('the sender or this node is not a signer');
+    const entry = this.pending.get(message.requestId) ?? (await this.awaitArrival(message.requestId));
+    if (entry === undefined) refuse('this node\'s indexer has not delivered the request');
+    const request = entry!.request;
+    if (request.domainId !== message.domainId) refuse(`the request is for domain ${request.domainId}, not ${message.domainId}`);
+    const { serving, key } = this.servingKey(context.serving(), request);
+    if (key.epochId !== message.epochId) refuse(`epoch ${message.epochId} is not the current epoch ${key.epochId}`);
+    const members = new Set(serving.participants);
+    if (!message.participants.every((id) => members.has(id))) refuse('a signer is not a running participant');
+    const scheme = schemeOf(key);
+    let presignature: Asset | undefined;
+    if (message.presignature !== null) {
+      const named = parsePartition(message.presignature.partition);
+      if (named === null || named.kind !== scheme || named.owner !== from || named.domainId !== request.domainId || named.epochId !== key.epochId || !sameSet(named.participants, message.participants)) {
+        refuse(`presignature partition ${message.presignature.partition} does not belong to this run`);
+      }
+      // Invariant 2: the share is gone from the store before anything derived from it is sent.
+      presignature = await context.stores.presignatures.take(message.presignature.partition, message.presignature.id);
+      if (presignature === undefined) refuse(`presignature ${message.presignature.id} is not here (never stored, or already used)`);
+    } else if (scheme === 'ecdsa') {
+      refuse('an ECDSA signature needs a presignature');
+    } else if (message.participants.length !== serving.threshold) {
+      refuse(`a two-round EdDSA run needs exactly ${serving.threshold} signers`);
+    }
+    await this.run(hexToBytes(message.instance), this.signProtocol(request, key, message.participants, from, presignature), message.participants, 'follower', scheme);
+  }
+
+  private awaitArrival(requestId: string): Promise<PendingRequest | undefined> {
+    if (this.finished.has(requestId)) return Promise.resolve(undefined);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        const waiting = this.arrivals.get(requestId)?.filter((wake) => wake !== onArrival) ?? [];
+        if (waiting.length === 0) this.arrivals.delete(requestId);
+        else this.arrivals.set(requestId, waiting);
+        resolve(this.pending.get(requestId));
+      }, this.options.followerRequestWaitMs ?? 10_000);
+      const onArrival = () => {
+        clearTimeout(timer);
+        resolve(this.pending.get(requestId));
+      };
+      this.arrivals.set(requestId, [...(this.arrivals.get(requestId) ?? []), onArrival]);
+    });
+  }
+
+  private async finish(requestId: string, receiptHandle: string, outcome: string): Promise<void> {
+    const entry = this.pending.get(requestId);
+    if (entry !== undefined) clearTimeout(entry.timer);
+    this.pending.delete(requestId);
+    this.metrics.pending.set(this.pending.size);
+    this.finished.add(requestId);
+    if (this.finished.size > FINISHED_MEMORY) this.finished.delete(this.finished.values().next().value!);
+    this.metrics.finished.inc({ outcome });
+    try {
+      await this.options.messages.complete(receiptHandle);
+    } catch (error) {
+      // The message comes back after its visibility timeout and is recognised as finished then.
+      this.options.context.logger.warn('could not delete a finished request\'s message', { requestId, error: String(error) });
+    }
+  }
+
+  private async extendVisibility(olderThanMs: number): Promise<void> {
+    const now = Date.now();
+    for (const entry of this.pending.values()) {
+      if (now - entry.extendedAt < olderThanMs) continue;
+      entry.extendedAt = now;
+      await this.options.messages.extend(entry.receiptHandle).catch((error: unknown) => {
+        this.options.context.logger.warn('could not extend a request message\'s visibility', { requestId: entry.request.requestId, error: String(error) });
+      });
+    }
+  }
+
+  private acquireLeadSlot(): Promise<void> {
+    if (this.leadingNow < this.options.maxConcurrent) {
+      this.leadingNow += 1;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.leadQueue.push(resolve));
+  }
+
+  private releaseLeadSlot(): void {
+    const next = this.leadQueue.shift();
+    if (next !== undefined) next();
+    else this.leadingNow -= 1;
+  }
+}
+
+/** The same protocol with its output converted (the router runs protocols of any output type). */
+function mapOutput<A, B>(protocol: Protocol<A>, convert: (output: A) => B): Protocol<B> {
+  return {
+    message: (from, data) => protocol.message(from, data),
+    poke: () => {
+      const action = protocol.poke();
+      return action.kind === 'return' ? { kind: 'return', output: convert(action.output) } : action;
+    },
+  };
+}
