@@ -1,9 +1,9 @@
 /**
  * `npm start [-- --nodes N] [-- --threshold T] [-- --block-time-ms MS]`: the one-command local network.
  * Today it brings up everything but the signing nodes — local AWS emulators, the devnet chain with the
- * MPC signer, FastAuth and JWT guard contracts, the Lake writer, the S3-event bridge and the lake
- * indexer — prints what runs where, stops it all and exits non-zero, because the MPC node service
- * that answers requests is not built yet (README, Status).
+ * MPC signer, FastAuth and JWT guard contracts, the Lake writer, the S3-event bridge and one lake
+ * indexer per operator — prints what runs where, stops it all and exits non-zero, because the MPC node
+ * service that answers requests is not built yet (README, Status).
  */
 import { startLocalNetwork, type LocalNetwork } from './network/index.js';
 
@@ -35,7 +35,7 @@ function describe(network: LocalNetwork): string {
     `FastAuth          ${network.contracts.fastAuth} (guard id ${network.fastAuthGuardId})`,
     `DynamoDB Local    ${network.awsEndpoints.dynamodb}`,
     `SQS + S3 (fauxqs) ${network.awsEndpoints.sqs}`,
-    ...network.participants.map((p) => `participant ${p.index}     ${p.accountId} mesh ${p.info.url}`),
+    ...network.participants.map((p) => `participant ${p.index}     ${p.accountId} mesh ${p.info.url} sign requests ${network.resources.operators[p.index]!.signRequestsQueue}`),
   ];
   return lines.map((line) => `  ${line}`).join('\n');
 }

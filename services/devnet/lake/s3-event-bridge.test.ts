@@ -1,4 +1,7 @@
-import { encodeEventKey, objectCreatedRecord } from './s3-event-bridge.js';
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { S3Event } from 'aws-lambda';
+import { encodeEventKey, objectCreatedRecord, startS3EventBridge } from './s3-event-bridge.js';
 
 describe('S3 event notification records', () => {
   it('URL-encodes keys the way S3 notifications do', () => {
@@ -30,5 +33,54 @@ describe('S3 event notification records', () => {
         object: { key: '000000000012/shard_0.json', size: 321, eTag: 'abc123', sequencer: '0000000000000000AB' },
       },
     });
+  });
+});
+
+describe('S3 event bridge fan-out', () => {
+  /** A bucket listing of complete block folders, and an SQS that records what it is sent. */
+  function fakes(keys: readonly string[]) {
+    const sent: { queueUrl: string; body: string }[] = [];
+    const s3 = {
+      send: async (command: unknown) => {
+        if (!(command instanceof ListObjectsV2Command)) throw new Error('unexpected S3 call');
+        const after = command.input.StartAfter ?? '';
+        return { Contents: keys.filter((key) => key > after).map((Key) => ({ Key, Size: 10, ETag: '"e"', LastModified: new Date(0) })), IsTruncated: false };
+      },
+    } as unknown as S3Client;
+    const sqs = {
+      send: async (command: unknown) => {
+        if (!(command instanceof SendMessageCommand)) throw new Error('unexpected SQS call');
+        sent.push({ queueUrl: command.input.QueueUrl!, body: command.input.MessageBody! });
+        return {};
+      },
+    } as unknown as SQSClient;
+    return { s3, sqs, sent };
+  }
+
+  async function until(condition: () => boolean): Promise<void> {
+    for (let attempt = 0; attempt < 200 && !condition(); attempt += 1) await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+
+  it('sends each shard notification, the same one, to every queue', async () => {
+    const keys = ['000000000001/block.json', '000000000001/shard_0.json', '000000000002/block.json', '000000000002/shard_0.json'];
+    const { s3, sqs, sent } = fakes(keys);
+    const queueUrls = ['http://sqs/op0-lake-events', 'http://sqs/op1-lake-events', 'http://sqs/op2-lake-events'];
+    const bridge = await startS3EventBridge({ s3, sqs, bucket: 'lake', queueUrl: queueUrls, region: 'us-east-1', pollIntervalMs: 1 });
+    await until(() => bridge.sentCount() >= 2);
+    await bridge.stop();
+    expect(bridge.sentCount()).toBe(2);
+    for (const queueUrl of queueUrls) {
+      const keysSent = sent.filter((message) => message.queueUrl === queueUrl).map((message) => (JSON.parse(message.body) as S3Event).Records[0]!.s3.object.key);
+      expect(keysSent).toEqual(['000000000001/shard_0.json', '000000000002/shard_0.json']);
+    }
+    // One notification per object, fanned out: the queues get identical bodies (same sequencer and x-amz-request-id).
+    const bodiesOf = (queueUrl: string) => sent.filter((message) => message.queueUrl === queueUrl).map((message) => message.body);
+    expect(bodiesOf(queueUrls[1]!)).toEqual(bodiesOf(queueUrls[0]!));
+    expect(bodiesOf(queueUrls[2]!)).toEqual(bodiesOf(queueUrls[0]!));
+  });
+
+  it('needs at least one queue', async () => {
+    const { s3, sqs } = fakes([]);
+    await expect(startS3EventBridge({ s3, sqs, bucket: 'lake', queueUrl: [], region: 'us-east-1' })).rejects.toThrow(RangeError);
   });
 });

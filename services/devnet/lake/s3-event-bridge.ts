@@ -3,7 +3,8 @@
  * the Lake bucket's listing and, for each new `shard_*.json` of a complete block folder (one whose
  * `block.json` exists, which the writer puts last), sends the `ObjectCreated:Put` notification S3
  * would send to the lake-events queue — one record per message, key URL-encoded, size and ETag
- * from the listing, sequencers increasing.
+ * from the listing, sequencers increasing. Given several queues (one per operator), it sends each
+ * notification to every one of them, as an SNS topic between the bucket and the queues would on AWS.
  */
 import { ListObjectsV2Command, type S3Client, type _Object } from '@aws-sdk/client-s3';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
@@ -19,7 +20,8 @@ export interface S3EventBridgeOptions {
   readonly s3: S3Client;
   readonly sqs: SQSClient;
   readonly bucket: string;
-  readonly queueUrl: string;
+  /** The lake-events queue, or several (one per operator) that each get every notification. */
+  readonly queueUrl: string | readonly string[];
   readonly region: string;
   /** The notification configuration's id, as S3 puts it in each record. */
   readonly configurationId?: string;
@@ -31,7 +33,7 @@ export interface S3EventBridgeOptions {
 }
 
 export interface RunningS3EventBridge {
-  /** Notifications sent so far. */
+  /** Objects announced so far (each to every queue). */
   sentCount(): number;
   stop(): Promise<void>;
 }
@@ -76,6 +78,8 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 export async function startS3EventBridge(options: S3EventBridgeOptions): Promise<RunningS3EventBridge> {
   const configurationId = options.configurationId ?? 'lake-events';
+  const queueUrls: readonly string[] = typeof options.queueUrl === 'string' ? [options.queueUrl] : options.queueUrl;
+  if (queueUrls.length === 0) throw new RangeError('the S3 event bridge needs at least one queue');
   const onError = options.onError ?? ((error: unknown) => process.stderr.write(`s3 event bridge: ${String(error)}\n`));
   // Keys sort by height (12-digit folders); everything up to the cursor has been announced.
   let cursor: string | undefined = options.fromHeight === undefined || options.fromHeight === 0 ? undefined : lakeBlockFolder(options.fromHeight - 1) + '/~';
@@ -104,7 +108,10 @@ export async function startS3EventBridge(options: S3EventBridgeOptions): Promise
         }),
       ],
     };
-    await options.sqs.send(new SendMessageCommand({ QueueUrl: options.queueUrl, MessageBody: JSON.stringify(event) }));
+    // One failed send fails the poll, which announces the folder again to every queue: at least once, as S3
+    // notifications are; the indexer's requests ledger makes a repeated notification harmless.
+    const body = JSON.stringify(event);
+    await Promise.all(queueUrls.map((queueUrl) => options.sqs.send(new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body }))));
     sent += 1;
   }
 

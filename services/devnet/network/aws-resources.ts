@@ -1,8 +1,9 @@
 /**
- * The AWS resources one operator's stack creates (cdk/), made in the local emulators: the Lake bucket,
- * lake-events with its dead-letter queue, the sign-requests FIFO queue with a FIFO dead-letter queue,
- * the indexer's requests table and each node's pk/sk tables. Names derive from a prefix so several
- * networks (parallel tests) can share one set of emulators.
+ * The AWS resources of N operator stacks (cdk/), made in the local emulators. All operators index the
+ * same chain, so they share one Lake bucket; each operator has its own ingest pipeline — lake-events
+ * with its dead-letter queue, the indexer's requests table, the sign-requests FIFO queue with a FIFO
+ * dead-letter queue — and its node's pk/sk tables. Names derive from a prefix so several networks
+ * (parallel tests) can share one set of emulators.
  */
 import { CreateTableCommand, DeleteTableCommand, ResourceInUseException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BucketAlreadyOwnedByYou, CreateBucketCommand, DeleteBucketCommand, DeleteObjectsCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
@@ -10,23 +11,34 @@ import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, type
 import { requestsTableDefinition } from '../../../lambdas/lake-indexer/request-ledger.js';
 import { ensurePartitionSortTable, type NodeTableNames } from '../../mpc-node/storage/tables.js';
 
-export interface NetworkResourceNames {
-  readonly bucket: string;
+/** What one operator (participant i) deploys besides the shared bucket. */
+export interface OperatorResourceNames {
   readonly lakeEventsQueue: string;
   readonly lakeEventsDeadLetterQueue: string;
   readonly signRequestsQueue: string;
   readonly signRequestsDeadLetterQueue: string;
   readonly requestsTable: string;
-  /** Index i is node i's tables. */
-  readonly nodeTables: readonly NodeTableNames[];
+  /** The operator's MPC node's tables. */
+  readonly nodeTables: NodeTableNames;
 }
 
-export interface NetworkResources {
-  readonly names: NetworkResourceNames;
+export interface NetworkResourceNames {
+  /** The Lake bucket every operator's indexer reads. */
+  readonly bucket: string;
+  /** Index i is participant i's. */
+  readonly operators: readonly OperatorResourceNames[];
+}
+
+export interface OperatorResources extends OperatorResourceNames {
   readonly lakeEventsQueueUrl: string;
   readonly lakeEventsDeadLetterQueueUrl: string;
   readonly signRequestsQueueUrl: string;
   readonly signRequestsDeadLetterQueueUrl: string;
+}
+
+export interface NetworkResources extends NetworkResourceNames {
+  /** Index i is participant i's. */
+  readonly operators: readonly OperatorResources[];
 }
 
 export interface AwsClientSet {
@@ -48,15 +60,18 @@ const RETENTION_SECONDS = 14 * 24 * 3600;
 export function networkResourceNames(prefix: string, nodeCount: number): NetworkResourceNames {
   return {
     bucket: `${prefix}-lake`,
-    lakeEventsQueue: `${prefix}-lake-events`,
-    lakeEventsDeadLetterQueue: `${prefix}-lake-events-dlq`,
-    signRequestsQueue: `${prefix}-sign-requests.fifo`,
-    signRequestsDeadLetterQueue: `${prefix}-sign-requests-dlq.fifo`,
-    requestsTable: `${prefix}-requests`,
-    nodeTables: Array.from({ length: nodeCount }, (_, index) => ({
-      keyShares: `${prefix}-node${index}-key-shares`,
-      triples: `${prefix}-node${index}-triples`,
-      presignatures: `${prefix}-node${index}-presignatures`,
+    operators: Array.from({ length: nodeCount }, (_, index) => ({
+      lakeEventsQueue: `${prefix}-op${index}-lake-events`,
+      lakeEventsDeadLetterQueue: `${prefix}-op${index}-lake-events-dlq`,
+      signRequestsQueue: `${prefix}-op${index}-sign-requests.fifo`,
+      signRequestsDeadLetterQueue: `${prefix}-op${index}-sign-requests-dlq.fifo`,
+      requestsTable: `${prefix}-op${index}-requests`,
+      // Named as before per-operator pipelines existed, so a kept DynamoDB Local still finds its key shares.
+      nodeTables: {
+        keyShares: `${prefix}-node${index}-key-shares`,
+        triples: `${prefix}-node${index}-triples`,
+        presignatures: `${prefix}-node${index}-presignatures`,
+      },
     })),
   };
 }
@@ -85,14 +100,7 @@ async function createQueueWithDeadLetter(
   return { queueUrl: queue.QueueUrl!, deadLetterQueueUrl };
 }
 
-/** Creates every resource that does not exist yet (a persistent DynamoDB Local keeps its tables). */
-export async function createNetworkResources(clients: AwsClientSet, names: NetworkResourceNames): Promise<NetworkResources> {
-  const { s3, sqs, dynamodb } = clients;
-  try {
-    await s3.send(new CreateBucketCommand({ Bucket: names.bucket }));
-  } catch (error) {
-    if (!(error instanceof BucketAlreadyOwnedByYou)) throw error;
-  }
+async function createOperatorResources(sqs: SQSClient, dynamodb: DynamoDBClient, names: OperatorResourceNames): Promise<OperatorResources> {
   const lakeEvents = await createQueueWithDeadLetter(sqs, names.lakeEventsQueue, names.lakeEventsDeadLetterQueue, {
     VisibilityTimeout: String(LAKE_EVENTS_VISIBILITY_SECONDS),
   });
@@ -106,14 +114,26 @@ export async function createNetworkResources(clients: AwsClientSet, names: Netwo
   } catch (error) {
     if (!(error instanceof ResourceInUseException)) throw error;
   }
-  await Promise.all(names.nodeTables.flatMap((tables) => Object.values(tables).map((table) => ensurePartitionSortTable(dynamodb, table))));
+  await Promise.all(Object.values(names.nodeTables).map((table) => ensurePartitionSortTable(dynamodb, table)));
   return {
-    names,
+    ...names,
     lakeEventsQueueUrl: lakeEvents.queueUrl,
     lakeEventsDeadLetterQueueUrl: lakeEvents.deadLetterQueueUrl,
     signRequestsQueueUrl: signRequests.queueUrl,
     signRequestsDeadLetterQueueUrl: signRequests.deadLetterQueueUrl,
   };
+}
+
+/** Creates every resource that does not exist yet (a persistent DynamoDB Local keeps its tables). */
+export async function createNetworkResources(clients: AwsClientSet, names: NetworkResourceNames): Promise<NetworkResources> {
+  const { s3, sqs, dynamodb } = clients;
+  try {
+    await s3.send(new CreateBucketCommand({ Bucket: names.bucket }));
+  } catch (error) {
+    if (!(error instanceof BucketAlreadyOwnedByYou)) throw error;
+  }
+  const operators = await Promise.all(names.operators.map((operator) => createOperatorResources(sqs, dynamodb, operator)));
+  return { bucket: names.bucket, operators };
 }
 
 async function emptyBucket(s3: S3Client, bucket: string): Promise<void> {
@@ -127,12 +147,15 @@ async function emptyBucket(s3: S3Client, bucket: string): Promise<void> {
 /** Deletes everything {@link createNetworkResources} made (used when the emulators outlive the network). */
 export async function deleteNetworkResources(clients: AwsClientSet, resources: NetworkResources): Promise<void> {
   const { s3, sqs, dynamodb } = clients;
-  const { names } = resources;
-  await emptyBucket(s3, names.bucket);
-  await s3.send(new DeleteBucketCommand({ Bucket: names.bucket }));
-  for (const queueUrl of [resources.lakeEventsQueueUrl, resources.lakeEventsDeadLetterQueueUrl, resources.signRequestsQueueUrl, resources.signRequestsDeadLetterQueueUrl]) {
-    await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
-  }
-  const tables = [names.requestsTable, ...names.nodeTables.flatMap((tables) => Object.values(tables))];
+  await emptyBucket(s3, resources.bucket);
+  await s3.send(new DeleteBucketCommand({ Bucket: resources.bucket }));
+  const queueUrls = resources.operators.flatMap((operator) => [
+    operator.lakeEventsQueueUrl,
+    operator.lakeEventsDeadLetterQueueUrl,
+    operator.signRequestsQueueUrl,
+    operator.signRequestsDeadLetterQueueUrl,
+  ]);
+  await Promise.all(queueUrls.map((queueUrl) => sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl }))));
+  const tables = resources.operators.flatMap((operator) => [operator.requestsTable, ...Object.values(operator.nodeTables)]);
   await Promise.all(tables.map((table) => dynamodb.send(new DeleteTableCommand({ TableName: table }))));
 }

@@ -1,9 +1,11 @@
 /**
  * `startLocalNetwork`: everything of the one-command network except the MPC node processes — local
- * AWS (or given emulator endpoints) with the stack's queues, bucket and tables; the devnet chain with
- * the MPC signer, FastAuth, the JWT guard router and an Auth0-style guard trusting a local JWT
- * issuer; N funded participant accounts registered in the signer with their mesh keys; the Lake
- * writer, the S3-event bridge and the lake indexer (the Lambda's handler behind the devnet poller).
+ * AWS (or given emulator endpoints) with one shared Lake bucket and, per participant, what its
+ * operator's stack has (queues and tables); the devnet chain with the MPC signer, FastAuth, the JWT
+ * guard router and an Auth0-style guard trusting a local JWT issuer; N funded participant accounts
+ * registered in the signer with their mesh keys; the Lake writer, the S3-event bridge fanning out to
+ * every operator's lake-events queue, and per operator a lake indexer (the Lambda's handler behind
+ * the devnet poller) feeding that operator's sign-requests queue, so every node sees every request.
  * `nodeEnvironment(i)` is what node i's process needs; `stop()` undoes everything in reverse order.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -247,7 +249,11 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions = {}):
   teardown.push('AWS clients', () => Object.values(clients).forEach((client) => client.destroy()));
 
   const names = networkResourceNames(options.resourcePrefix ?? 'devnet', nodeCount);
-  const resources = await run('aws-resources', `creating bucket ${names.bucket}, queues and ${1 + 3 * nodeCount} tables`, () => createNetworkResources(clients, names));
+  const resources = await run(
+    'aws-resources',
+    `creating bucket ${names.bucket} and for each of ${nodeCount} operators: lake-events and sign-requests (FIFO) queues with dead-letter queues, a requests table and the node's 3 tables`,
+    () => createNetworkResources(clients, names),
+  );
   // In emulators someone else runs, an ephemeral network removes what it made (our own emulators take
   // it along); a persistent one keeps its tables, which hold the nodes' key shares and stockpile.
   if (options.awsEndpoints !== undefined && options.dataDir === undefined) teardown.push('AWS resources', () => deleteNetworkResources(clients, resources));
@@ -310,48 +316,51 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions = {}):
     if (result.status.kind === 'Failure') throw new Error(`add_guard failed: ${JSON.stringify(result.status.error)}`);
   });
 
-  await run('lake', `Lake writer and S3-event bridge on ${names.bucket}`, async () => {
-    const writer = await startLakeWriter({ chain: devnet.chain, s3: clients.s3, bucket: names.bucket, createBucket: false });
+  await run('lake', `Lake writer on ${resources.bucket} and S3-event bridge to the ${nodeCount} operators' lake-events queues`, async () => {
+    const writer = await startLakeWriter({ chain: devnet.chain, s3: clients.s3, bucket: resources.bucket, createBucket: false });
     teardown.push('Lake writer', () => writer.stop());
-    const bridge = await startS3EventBridge({ s3: clients.s3, sqs: clients.sqs, bucket: names.bucket, queueUrl: resources.lakeEventsQueueUrl, region: endpoints.region });
+    // One bridge fanning out (as SNS would between the bucket and the queues): one listing poll for all operators.
+    const queueUrls = resources.operators.map((operator) => operator.lakeEventsQueueUrl);
+    const bridge = await startS3EventBridge({ s3: clients.s3, sqs: clients.sqs, bucket: resources.bucket, queueUrl: queueUrls, region: endpoints.region });
     teardown.push('S3-event bridge', () => bridge.stop());
   });
 
-  const indexerEnvironment = { MPC_CONTRACT_ID: NETWORK_ACCOUNTS.mpcSigner, REQUESTS_TABLE_NAME: names.requestsTable, SIGN_REQUESTS_QUEUE_URL: resources.signRequestsQueueUrl };
-  await run('indexer', 'lake indexer polling lake-events', async () => {
-    const logger = new Logger({ serviceName: `${SERVICE_NAME}-poller` });
-    const poller = new SqsLambdaPoller({
-      sqs: clients.sqs,
-      queueUrl: resources.lakeEventsQueueUrl,
-      handler: createLakeIndexerHandlerFromConfig(loadLakeIndexerConfig(indexerEnvironment), clients),
-      functionName: SERVICE_NAME,
-      logger,
-      // Short long-polls: stop() aborts the receive, and a new block's events are picked up within a second.
-      waitTimeSeconds: 1,
-    });
-    const stopPolling = new AbortController();
-    const polling = poller.run(stopPolling.signal);
-    teardown.push('lake indexer poller', async () => {
-      stopPolling.abort();
-      await polling;
+  await run('indexer', `${nodeCount} lake indexers, each reading its operator's lake-events into that operator's requests table and sign-requests queue`, async () => {
+    resources.operators.forEach((operator, index) => {
+      const config = loadLakeIndexerConfig({ MPC_CONTRACT_ID: NETWORK_ACCOUNTS.mpcSigner, REQUESTS_TABLE_NAME: operator.requestsTable, SIGN_REQUESTS_QUEUE_URL: operator.signRequestsQueueUrl });
+      const poller = new SqsLambdaPoller({
+        sqs: clients.sqs,
+        queueUrl: operator.lakeEventsQueueUrl,
+        handler: createLakeIndexerHandlerFromConfig(config, clients),
+        functionName: `${SERVICE_NAME}-op${index}`,
+        logger: new Logger({ serviceName: `${SERVICE_NAME}-poller`, persistentKeys: { operator: index } }),
+        // Short long-polls: stop() aborts the receive, and a new block's events are picked up within a second.
+        waitTimeSeconds: 1,
+      });
+      const stopPolling = new AbortController();
+      const polling = poller.run(stopPolling.signal);
+      teardown.push(`lake indexer poller of operator ${index}`, async () => {
+        stopPolling.abort();
+        await polling;
+      });
     });
   });
 
   const nodeEnvironment = (index: number): Record<string, string> => {
     const participant = participants[index];
     if (participant === undefined) throw new RangeError(`no node ${index}: the network has ${nodeCount}`);
-    const tables = names.nodeTables[index]!;
+    const operator = resources.operators[index]!;
     return {
       ...localAwsEnvironment(endpoints),
       NODE_ACCOUNT_ID: participant.accountId,
       NODE_ACCOUNT_SECRET_KEY: participant.keyPair.toString(),
       MPC_CONTRACT_ID: NETWORK_ACCOUNTS.mpcSigner,
       NEAR_RPC_URL: devnet.rpcUrl,
-      SIGN_REQUESTS_QUEUE_URL: resources.signRequestsQueueUrl,
-      KEY_SHARES_TABLE: tables.keyShares,
-      TRIPLES_TABLE: tables.triples,
-      PRESIGNATURES_TABLE: tables.presignatures,
-      REQUESTS_TABLE: names.requestsTable,
+      SIGN_REQUESTS_QUEUE_URL: operator.signRequestsQueueUrl,
+      KEY_SHARES_TABLE: operator.nodeTables.keyShares,
+      TRIPLES_TABLE: operator.nodeTables.triples,
+      PRESIGNATURES_TABLE: operator.nodeTables.presignatures,
+      REQUESTS_TABLE: operator.requestsTable,
       MESH_LISTEN: `127.0.0.1:${participant.meshPort}`,
       MESH_SIGN_SECRET_KEY: bytesToHex(participant.mesh.signSecretKey),
       MESH_CIPHER_SECRET_KEY: bytesToHex(participant.mesh.cipherSecretKey),
@@ -377,7 +386,7 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions = {}):
     mintJwt: (claims) => issuer.mint(claims),
     nodeEnvironment,
     stop: async () => {
-      progress('stop', 'stopping the indexer, Lake, chain and local AWS');
+      progress('stop', `stopping the ${nodeCount} lake indexers, Lake writer and bridge, chain and local AWS`);
       await teardown.unwind();
     },
   };

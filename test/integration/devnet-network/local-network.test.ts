@@ -1,12 +1,13 @@
 // The one-command network's launcher, end to end short of the MPC nodes: a user's `sign` through a
-// real @near-js client reaches the sign-requests queue through Lake writer → S3-event bridge →
-// indexer, directly and through FastAuth with a token from the network's own JWT issuer. The test
-// plays the nodes: it brings the signer to Running and answers requests with a TEST root key.
+// real @near-js client reaches EVERY operator's sign-requests queue and requests table through the
+// shared Lake writer → S3-event bridge (fanning out) → each operator's own indexer, directly and
+// through FastAuth with a token from the network's own JWT issuer. The test plays the nodes: it
+// brings the signer to Running and answers requests with a TEST root key.
 import { Account } from '@near-js/accounts';
 import { JsonRpcProvider } from '@near-js/providers';
 import { KeyPairSigner } from '@near-js/signers';
 import type { KeyPair } from '@near-js/crypto';
-import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DeleteMessageCommand, ListQueuesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
@@ -22,6 +23,8 @@ import { connectionRefused, quietPowertools } from './support.js';
 
 const TGAS = 10n ** 12n;
 const ONE_NEAR = 10n ** 24n;
+const NODES = 3;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('local network launcher', () => {
   let network: LocalNetwork;
@@ -30,6 +33,7 @@ describe('local network launcher', () => {
   let restorePowertools: () => void;
   let provider: JsonRpcProvider;
   let sqs: SQSClient;
+  let dynamodb: DynamoDBClient;
   let user: Account;
 
   const accountOf = (accountId: string, keyPair: KeyPair) => new Account(accountId, provider, new KeyPairSigner(keyPair));
@@ -38,23 +42,56 @@ describe('local network launcher', () => {
     return accountOf(participant.accountId, participant.keyPair).callFunction({ contractId: network.contracts.mpcSigner, methodName, args, gas: 100n * TGAS });
   };
 
-  /** Receives (and deletes) the next sign request; bounded by attempts of 1 s long-polls. */
-  async function nextSignRequest(): Promise<SignRequest> {
+  /** Receives (and deletes) the next message body of one sign-requests queue; bounded by attempts of 1 s long-polls. */
+  async function nextMessage(queueUrl: string): Promise<string> {
     for (let attempt = 0; attempt < 30; attempt += 1) {
-      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: network.resources.signRequestsQueueUrl, WaitTimeSeconds: 1, MaxNumberOfMessages: 10 }));
+      const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, WaitTimeSeconds: 1, MaxNumberOfMessages: 10 }));
       expect(Messages.length).toBeLessThanOrEqual(1);
       const message = Messages[0];
       if (message !== undefined) {
-        await sqs.send(new DeleteMessageCommand({ QueueUrl: network.resources.signRequestsQueueUrl, ReceiptHandle: message.ReceiptHandle! }));
-        return decodeSignRequest(message.Body!);
+        await sqs.send(new DeleteMessageCommand({ QueueUrl: queueUrl, ReceiptHandle: message.ReceiptHandle! }));
+        return message.Body!;
       }
     }
-    throw new Error('no sign request reached the queue');
+    throw new Error(`no sign request reached ${queueUrl}`);
   }
 
-  async function expectQueueEmpty(): Promise<void> {
-    const { Messages = [] } = await sqs.send(new ReceiveMessageCommand({ QueueUrl: network.resources.signRequestsQueueUrl, WaitTimeSeconds: 1 }));
-    expect(Messages).toEqual([]);
+  /** The requests-table item of `requestId` in one operator's table, or undefined. */
+  async function ledgerItem(tableName: string, requestId: string) {
+    const { Item } = await dynamodb.send(new GetItemCommand({ TableName: tableName, Key: { requestId: { S: requestId } }, ConsistentRead: true }));
+    return Item;
+  }
+
+  /**
+   * The next sign request, as every operator sees it: exactly one message in each operator's own queue,
+   * the same request (same id, same body), recorded in each operator's own requests table.
+   */
+  async function nextSignRequest(): Promise<SignRequest> {
+    const operators = network.resources.operators;
+    const bodies = await Promise.all(operators.map((operator) => nextMessage(operator.signRequestsQueueUrl)));
+    const requests = bodies.map((body) => decodeSignRequest(body));
+    const request = requests[0]!;
+    expect(requests.map((each) => each.requestId)).toEqual(operators.map(() => request.requestId));
+    expect(bodies).toEqual(operators.map(() => bodies[0]));
+    for (const operator of operators) {
+      const item = await ledgerItem(operator.requestsTable, request.requestId);
+      expect({ table: operator.requestsTable, request: item?.request?.S }).toEqual({ table: operator.requestsTable, request: bodies[0] });
+    }
+    return request;
+  }
+
+  /** Every operator's indexer closes the request in its own table once the callback is in the Lake. */
+  async function expectAnsweredEverywhere(requestId: string): Promise<void> {
+    const statuses = async () => Promise.all(network.resources.operators.map(async (operator) => (await ledgerItem(operator.requestsTable, requestId))?.status?.S));
+    for (let attempt = 0; attempt < 100 && !(await statuses()).every((status) => status === 'answered'); attempt += 1) await sleep(100);
+    expect(await statuses()).toEqual(network.resources.operators.map(() => 'answered'));
+  }
+
+  async function expectQueuesEmpty(): Promise<void> {
+    const received = await Promise.all(
+      network.resources.operators.map(async (operator) => (await sqs.send(new ReceiveMessageCommand({ QueueUrl: operator.signRequestsQueueUrl, WaitTimeSeconds: 1 }))).Messages ?? []),
+    );
+    expect(received).toEqual(network.resources.operators.map(() => []));
   }
 
   /** Plays the leader node: answers `request` with the test root key's signature. */
@@ -65,7 +102,7 @@ describe('local network launcher', () => {
     restorePowertools = quietPowertools();
     const steps: string[] = [];
     network = await startLocalNetwork({
-      nodes: 3,
+      nodes: NODES,
       blockTimeMs: 50,
       awsEndpoints: localAwsFromEnvironment(),
       resourcePrefix,
@@ -74,6 +111,7 @@ describe('local network launcher', () => {
     expect(steps).toEqual(['aws-resources', 'identities', 'chain', 'contracts', 'lake', 'indexer']);
     provider = new JsonRpcProvider({ url: network.rpcUrl });
     sqs = new SQSClient({ region: network.awsEndpoints.region, endpoint: network.awsEndpoints.sqs });
+    dynamodb = new DynamoDBClient({ region: network.awsEndpoints.region, endpoint: network.awsEndpoints.dynamodb });
     user = accountOf(network.demoUser.accountId, network.demoUser.keyPair);
 
     // What the nodes' DKG will do through the contract, with the TEST root key in place of a generated one.
@@ -86,6 +124,7 @@ describe('local network launcher', () => {
   afterAll(async () => {
     restorePowertools();
     sqs?.destroy();
+    dynamodb?.destroy();
     if (!stopped) await network?.stop();
   });
 
@@ -96,20 +135,33 @@ describe('local network launcher', () => {
     expect(state.Running?.parameters.participants.participants).toEqual(network.participants.map((participant) => [participant.accountId, participant.index, participant.info]));
   });
 
-  it('gives each node an environment its configuration accepts', () => {
+  it('gives each node an environment its configuration accepts, with its own operator pipeline', () => {
     const ports = new Set<string>();
+    expect(network.resources.operators).toHaveLength(NODES);
     for (const index of [0, 1, 2]) {
-      const config = loadNodeConfig(network.nodeEnvironment(index));
+      const environment = network.nodeEnvironment(index);
+      const config = loadNodeConfig(environment);
       expect(config).toMatchObject({ NODE_ACCOUNT_ID: network.participants[index]!.accountId, MPC_CONTRACT_ID: network.contracts.mpcSigner, NEAR_RPC_URL: network.rpcUrl, SEALING: 'local-file' });
       expect(network.participants[index]!.info.url).toBe(`http://${config.MESH_LISTEN}`);
       ports.add(config.MESH_LISTEN);
       ports.add(String(config.HTTP_PORT));
+      const operator = network.resources.operators[index]!;
+      expect(operator.signRequestsQueue).toBe(`${resourcePrefix}-op${index}-sign-requests.fifo`);
+      expect(environment).toMatchObject({
+        SIGN_REQUESTS_QUEUE_URL: operator.signRequestsQueueUrl,
+        REQUESTS_TABLE: operator.requestsTable,
+        KEY_SHARES_TABLE: operator.nodeTables.keyShares,
+        TRIPLES_TABLE: operator.nodeTables.triples,
+        PRESIGNATURES_TABLE: operator.nodeTables.presignatures,
+      });
     }
     expect(ports.size).toBe(6);
+    const distinct = (key: string) => new Set([0, 1, 2].map((index) => network.nodeEnvironment(index)[key])).size;
+    expect(['SIGN_REQUESTS_QUEUE_URL', 'REQUESTS_TABLE', 'KEY_SHARES_TABLE'].map(distinct)).toEqual([3, 3, 3]);
     expect(() => network.nodeEnvironment(3)).toThrow(RangeError);
   });
 
-  it('queues exactly one request for a direct sign, and the respond returns the signature to the caller', async () => {
+  it('queues exactly one request for a direct sign in every operator queue, and the respond returns the signature to the caller', async () => {
     const path = 'ethereum-1';
     const payload = sha256(utf8ToBytes('transfer 1 ETH'));
     const signing = user.callFunction({ contractId: network.contracts.mpcSigner, methodName: 'sign', args: { request: { path, payload_v2: { Ecdsa: bytesToHex(payload) }, domain_id: 0 } }, deposit: 1n, gas: 50n * TGAS });
@@ -125,7 +177,8 @@ describe('local network launcher', () => {
     const response = ecdsaResponse(network.demoUser.accountId, path, payload);
     await respond(request, response);
     expect(await signing).toEqual(response);
-    await expectQueueEmpty();
+    await expectAnsweredEverywhere(request.requestId);
+    await expectQueuesEmpty();
   });
 
   it('queues a FastAuth sign authorised by a minted JWT under (FastAuth, guard_id#sub)', async () => {
@@ -146,7 +199,7 @@ describe('local network launcher', () => {
     const response = ecdsaResponse(network.contracts.fastAuth, path, hash);
     await respond(request, response);
     expect(await signing).toEqual(response);
-    await expectQueueEmpty();
+    await expectQueuesEmpty();
   });
 
   it('refuses a token the guard does not trust and refunds the deposit', async () => {
@@ -170,18 +223,18 @@ describe('local network launcher', () => {
     const spent = before - (await balance());
     expect(spent).toBeGreaterThan(0n);
     expect(spent).toBeLessThan(deposit / 10n);
-    await expectQueueEmpty();
+    await expectQueuesEmpty();
   });
 
   it('stops everything it started: nothing listens on its ports, its AWS resources are gone', async () => {
     expect(network.listeningPorts.length).toBeGreaterThan(0);
     // The emulators are the global setup's: the network must remove its tables and queues from them
     // (tables are listed in name order, so ours come first after the prefix).
-    const dynamodb = new DynamoDBClient({ region: network.awsEndpoints.region, endpoint: network.awsEndpoints.dynamodb });
     const ourTables = async () => ((await dynamodb.send(new ListTablesCommand({ ExclusiveStartTableName: resourcePrefix }))).TableNames ?? []).filter((name) => name.startsWith(resourcePrefix));
     const ourQueues = async () => (await sqs.send(new ListQueuesCommand({ QueueNamePrefix: resourcePrefix }))).QueueUrls ?? [];
-    expect(await ourTables()).toHaveLength(1 + 3 * 3);
-    expect(await ourQueues()).toHaveLength(4);
+    // Per operator: a requests table and the node's 3; lake-events, sign-requests and their dead-letter queues.
+    expect(await ourTables()).toHaveLength(4 * NODES);
+    expect(await ourQueues()).toHaveLength(4 * NODES);
     stopped = true;
     await network.stop();
     for (const port of network.listeningPorts) {
@@ -190,6 +243,5 @@ describe('local network launcher', () => {
     }
     expect(await ourTables()).toEqual([]);
     expect(await ourQueues()).toEqual([]);
-    dynamodb.destroy();
   });
 });
