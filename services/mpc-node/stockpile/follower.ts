@@ -1,0 +1,168 @@
+/**
+ * The follower side: a peer (the owner) asks this node to join a triple batch or a presign run. The
+ * request is checked in full before anything is taken or run; every refusal is a
+ * {@link StockpileRequestRefused} thrown back to the control channel, which counts and logs it.
+ * Shares are stored under the owner's partition and the id the owner chose, so the owner can name
+ * them later; this node never spends them on its own initiative.
+ */
+import { encodeTriple, decodeTriple, EcdsaPresign, encodePresignatureShare, type Triple } from '../../../shared/crypto/ecdsa/index.js';
+import { generateTriples } from '../../../shared/crypto/ecdsa/triples/index.js';
+import { EddsaPresignProtocol, encodeEddsaPresignature } from '../../../shared/crypto/eddsa/presign.js';
+import type { ParticipantId } from '../../../shared/crypto/protocol.js';
+import { presignaturePartition, tripleId, triplePartition } from '../assets.js';
+import type { ControlMessageOf } from '../control.js';
+import type { NodeContext, ServingKey, ServingState } from '../node-context.js';
+import { StockpileRequestRefused } from './errors.js';
+import type { StockpileMetrics } from './metrics.js';
+import { ascending } from './participant-sets.js';
+
+export interface FollowerLimits {
+  /** Follower runs at once; requests beyond are refused (a peer cannot make this node run unbounded work). */
+  readonly maxConcurrentRuns: number;
+  /** Largest triple batch this node joins. */
+  readonly maxBatchSize: number;
+}
+
+type StockpileRequest = ControlMessageOf<'triples'> | ControlMessageOf<'ecdsa-presign'> | ControlMessageOf<'eddsa-presign'>;
+
+/** Instance ids remembered to refuse a replayed request before anything is taken (the router refuses too, later). */
+const REMEMBERED_INSTANCES = 16_384;
+
+/** The checks every request passes, whatever its type; returns the set, ascending, and the serving state. */
+export function checkRequestedSet(me: ParticipantId, from: ParticipantId, request: StockpileRequest, serving: ServingState | null): { set: ParticipantId[]; serving: ServingState } {
+  const refuse = (reason: string): never => {
+    throw new StockpileRequestRefused(from, request.type, request.instance, reason);
+  };
+  if (serving === null) return refuse('this node serves no key yet');
+  const set = ascending(request.participants);
+  if (new Set(set).size !== set.length) refuse('the participant set has duplicates');
+  if (set.length !== serving.threshold) refuse(`the set has ${set.length} participants, the threshold is ${serving.threshold}`);
+  if (!set.includes(from)) refuse('the requesting owner is not in the set');
+  if (!set.includes(me)) refuse(`participant ${me} is not in the set`);
+  if (from === me) refuse('a request from this node itself');
+  const running = new Set(serving.participants);
+  for (const id of set) if (!running.has(id)) refuse(`participant ${id} is not in the running set`);
+  return { set, serving };
+}
+
+/** The key a presign request names, if it is the one this node serves for that domain with that scheme. */
+export function checkRequestedKey(from: ParticipantId, request: ControlMessageOf<'ecdsa-presign'> | ControlMessageOf<'eddsa-presign'>, serving: ServingState): ServingKey {
+  const key = serving.keys.get(request.domainId);
+  const scheme = request.type === 'ecdsa-presign' ? 'Secp256k1' : 'Ed25519';
+  const refuse = (reason: string): never => {
+    throw new StockpileRequestRefused(from, request.type, request.instance, reason);
+  };
+  if (key === undefined) return refuse(`this node holds no key for domain ${request.domainId}`);
+  if (key.domain.scheme !== scheme) refuse(`domain ${request.domainId} is ${key.domain.scheme}, not ${scheme}`);
+  if (key.epochId !== request.epochId) refuse(`epoch ${request.epochId} is not the served epoch ${key.epochId}`);
+  return key;
+}
+
+export class StockpileFollower {
+  private running = 0;
+  private readonly seen = new Set<string>();
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly context: NodeContext,
+    private readonly limits: FollowerLimits,
+    private readonly metrics: StockpileMetrics,
+  ) {}
+
+  register(): void {
+    const control = this.context.network.control;
+    control.on('triples', (from, message) => this.handle(from, message));
+    control.on('ecdsa-presign', (from, message) => this.handle(from, message));
+    control.on('eddsa-presign', (from, message) => this.handle(from, message));
+  }
+
+  get runningCount(): number {
+    return this.running;
+  }
+
+  /** Resolves once no follower run is under way. */
+  async idle(): Promise<void> {
+    while (this.running > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  private async handle(from: ParticipantId, request: StockpileRequest): Promise<void> {
+    const { set, serving } = checkRequestedSet(this.context.me, from, request, this.context.serving());
+    const refuse = (reason: string): never => {
+      throw new StockpileRequestRefused(from, request.type, request.instance, reason);
+    };
+    if (request.type === 'triples') {
+      if (request.threshold !== serving.threshold) refuse(`threshold ${request.threshold} is not the running threshold ${serving.threshold}`);
+      if (request.batchSize > this.limits.maxBatchSize) refuse(`batch size ${request.batchSize} exceeds ${this.limits.maxBatchSize}`);
+    }
+    const key = request.type === 'triples' ? undefined : checkRequestedKey(from, request, serving);
+    if (request.type === 'ecdsa-presign') {
+      if (request.triplePartition !== triplePartition(from, set)) refuse(`triple partition ${request.triplePartition} is not the owner's partition for this set`);
+      if (request.tripleIds[0] === request.tripleIds[1]) refuse('the nonce and multiplication triples are the same');
+    }
+    if (this.seen.has(request.instance)) refuse('instance already ran here');
+    if (this.running >= this.limits.maxConcurrentRuns) refuse(`already running ${this.running} follower runs`);
+    // From here on the slot and the instance id are claimed synchronously, before any await.
+    this.remember(request.instance);
+    this.running += 1;
+    this.metrics.started(request.type, 'follower');
+    try {
+      await this.run(from, request, set, key);
+      this.metrics.succeeded(request.type, 'follower');
+    } catch (error) {
+      this.metrics.failed(request.type, 'follower', error);
+      throw error;
+    } finally {
+      this.running -= 1;
+      if (this.running === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+    }
+  }
+
+  private remember(instance: string): void {
+    this.seen.add(instance);
+    if (this.seen.size > REMEMBERED_INSTANCES) this.seen.delete(this.seen.values().next().value!);
+  }
+
+  private async run(from: ParticipantId, request: StockpileRequest, set: ParticipantId[], key: ServingKey | undefined): Promise<void> {
+    const { me, network, stores, protocolTimeoutMs, logger } = this.context;
+    const instance = Uint8Array.from(Buffer.from(request.instance, 'hex'));
+    if (request.type === 'triples') {
+      const triples = await network.router.run(
+        instance,
+        generateTriples({ participants: set, me, threshold: request.threshold, batchSize: request.batchSize, sessionId: instance }),
+        set,
+        protocolTimeoutMs,
+      );
+      const partition = triplePartition(from, set);
+      await Promise.all(triples.map((triple, i) => stores.triples.put({ partition, id: tripleId(request.instance, i), participants: set, payload: encodeTriple(triple) })));
+      logger.debug('stockpile follower stored triples', { owner: from, instance: request.instance, partition, count: triples.length });
+      return;
+    }
+    const keyShare = key!.share;
+    const presignKey = { domainId: request.domainId, epochId: request.epochId };
+    if (request.type === 'ecdsa-presign') {
+      const [nonce, multiplication] = await this.takeNamedTriples(from, request);
+      const share = await network.router.run(instance, new EcdsaPresign({ participants: set, keyShare, nonceTriple: nonce, multiplicationTriple: multiplication }), set, protocolTimeoutMs);
+      const partition = presignaturePartition('ecdsa', presignKey, from, set);
+      await stores.presignatures.put({ partition, id: request.instance, participants: set, payload: encodePresignatureShare(share) });
+      logger.debug('stockpile follower stored presignature', { owner: from, instance: request.instance, partition });
+      return;
+    }
+    const presignature = await network.router.run(instance, new EddsaPresignProtocol({ keyShare, participants: set }), set, protocolTimeoutMs);
+    const partition = presignaturePartition('eddsa', presignKey, from, set);
+    await stores.presignatures.put({ partition, id: request.instance, participants: set, payload: encodeEddsaPresignature(presignature) });
+    logger.debug('stockpile follower stored presignature', { owner: from, instance: request.instance, partition });
+  }
+
+  /**
+   * Takes both named triples (invariant 2: before any share derived from them leaves this node). If
+   * either is missing — never had, or already used — the run is refused; the other one stays taken,
+   * which is safe: the owner has taken its own share of it, so it is dead everywhere.
+   */
+  private async takeNamedTriples(from: ParticipantId, request: ControlMessageOf<'ecdsa-presign'>): Promise<[Triple, Triple]> {
+    const store = this.context.stores.triples;
+    const taken = await Promise.all(request.tripleIds.map((id) => store.take(request.triplePartition, id)));
+    const missing = request.tripleIds.filter((_, i) => taken[i] === undefined);
+    if (missing.length > 0) throw new StockpileRequestRefused(from, request.type, request.instance, `triple ${missing.join(', ')} is not here (never stored, or already used)`);
+    return [decodeTriple(taken[0]!.payload), decodeTriple(taken[1]!.payload)];
+  }
+}

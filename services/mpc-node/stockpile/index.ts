@@ -1,0 +1,2 @@
+export { StockpileRequestRefused, StockpileRunFailed } from './errors.js';
+export { Stockpile, type OwnerRunReport, type StockpileOptions, type TakenPresignature } from './stockpile.js';

@@ -1,0 +1,425 @@
+/**
+ * The node's stockpile: background generation of Beaver triples, ECDSA presignatures and EdDSA nonce
+ * pre-commitments, kept at a target level, stored sealed, each taken atomically and used at most once
+ * (README.md in this folder: partitions, ownership, invariant 2).
+ *
+ * Owner-driven: this node starts runs for assets it will own and alone spend; peers join as followers
+ * ({@link StockpileFollower}) and keep their shares under the same partition and id.
+ */
+import { randomBytes } from 'node:crypto';
+import { decodeTriple, EcdsaPresign, encodePresignatureShare, encodeTriple } from '../../../shared/crypto/ecdsa/index.js';
+import { generateTriples } from '../../../shared/crypto/ecdsa/triples/index.js';
+import { EddsaPresignProtocol, encodeEddsaPresignature } from '../../../shared/crypto/eddsa/presign.js';
+import type { ParticipantId } from '../../../shared/crypto/protocol.js';
+import { presignaturePartition, tripleId, triplePartition, type PresignatureScheme } from '../assets.js';
+import type { NodeContext, ServingKey, ServingState } from '../node-context.js';
+import type { Asset } from '../storage/asset-store.js';
+import { StockpileRunFailed } from './errors.js';
+import { StockpileFollower } from './follower.js';
+import { StockpileMetrics, type RunKind } from './metrics.js';
+import { OwnAssets } from './own-assets.js';
+import { ascending, combinations, SetRotation } from './participant-sets.js';
+import { needsTripleBatch, pairableTriples, presignatureDeficit } from './targets.js';
+
+export interface StockpileOptions {
+  readonly context: NodeContext;
+  /** Presignatures this node keeps for a domain (read on every planning pass, so a policy can move it). */
+  readonly presignatureTarget: (domainId: number, scheme: PresignatureScheme) => number;
+  /** Upper bound on the triples this node owns (all sets together); at least `tripleBatchSize`. */
+  readonly tripleTarget: number;
+  /** Triples per generation run (near/mpc uses 64; tests use a few). */
+  readonly tripleBatchSize: number;
+  /** Owner runs at once, all kinds together. */
+  readonly maxConcurrentGenerations: number;
+  /** Follower runs at once; peers' requests beyond are refused. Default 4 × maxConcurrentGenerations. */
+  readonly maxConcurrentFollowerRuns?: number;
+  /** Largest triple batch this node joins as a follower. Default max(64, tripleBatchSize). */
+  readonly maxFollowerBatchSize?: number;
+  /** Owned presignatures per domain (usable or not) are capped at this × target. Default 2. */
+  readonly maxOwnedFactor?: number;
+  /** How often generation is re-planned without a wake-up (reachability changes, backoffs ending). Default 1 s. */
+  readonly planIntervalMs?: number;
+  /** How often own counts are re-read from the store. Default 5 min. */
+  readonly resyncIntervalMs?: number;
+  readonly backoff?: { readonly baseMs: number; readonly maxMs: number };
+  /** Called after every owner run (tests, tracing). Never given secret material. */
+  readonly onOwnerRun?: (report: OwnerRunReport) => void;
+}
+
+export interface OwnerRunReport {
+  readonly kind: RunKind;
+  readonly instance: string;
+  readonly participants: readonly ParticipantId[];
+  /** Where the asset(s) went; for triples the triple partition. */
+  readonly partition: string;
+  readonly startedAt: number;
+  readonly outcome: 'succeeded' | 'failed';
+  /** ECDSA presign: the triples it took (consumed whatever the outcome). */
+  readonly consumedTriples?: { readonly partition: string; readonly ids: readonly string[] };
+  readonly error?: string;
+}
+
+/** A presignature handed to the signing service: it is out of the store, and the caller must use it or drop it. */
+export type TakenPresignature = Asset;
+
+const SCHEME_OF_CURVE = { Secp256k1: 'ecdsa', Ed25519: 'eddsa' } as const;
+/** Sets enumerated at start to read own counts; beyond, only partitions seen by this process are counted. */
+const MAX_SETS_COUNTED_AT_START = 256;
+
+type OwnerJob =
+  | { readonly kind: 'triples'; readonly set: ParticipantId[] }
+  | { readonly kind: 'ecdsa-presign'; readonly set: ParticipantId[]; readonly key: ServingKey; readonly triplePartition: string }
+  | { readonly kind: 'eddsa-presign'; readonly set: ParticipantId[]; readonly key: ServingKey };
+
+export class Stockpile {
+  private readonly context: NodeContext;
+  private readonly metrics: StockpileMetrics;
+  private readonly follower: StockpileFollower;
+  private readonly own: OwnAssets;
+  private readonly rotation: SetRotation;
+  private readonly ownerRuns = new Set<Promise<void>>();
+  /** Presign runs under way by domain id; triples under way as a count of triples. */
+  private readonly presignInFlight = new Map<number, number>();
+  private triplesInFlight = 0;
+  private running = false;
+  private registered = false;
+  private planTimer: NodeJS.Timeout | undefined;
+  private resyncTimer: NodeJS.Timeout | undefined;
+  private planScheduled = false;
+
+  constructor(private readonly options: StockpileOptions) {
+    if (options.tripleTarget < options.tripleBatchSize) throw new RangeError(`tripleTarget ${options.tripleTarget} is below the batch size ${options.tripleBatchSize}: no batch would ever start`);
+    if (options.maxConcurrentGenerations < 1) throw new RangeError('maxConcurrentGenerations must be at least 1');
+    this.context = options.context;
+    this.metrics = new StockpileMetrics(this.context.metrics);
+    this.own = new OwnAssets(this.context.me);
+    this.rotation = new SetRotation(options.backoff === undefined ? {} : { baseBackoffMs: options.backoff.baseMs, maxBackoffMs: options.backoff.maxMs });
+    this.follower = new StockpileFollower(
+      this.context,
+      {
+        maxConcurrentRuns: options.maxConcurrentFollowerRuns ?? 4 * options.maxConcurrentGenerations,
+        maxBatchSize: options.maxFollowerBatchSize ?? Math.max(64, options.tripleBatchSize),
+      },
+      this.metrics,
+    );
+  }
+
+  /** Joins peers' runs from now on, reads own counts from the store, and starts generating. */
+  async start(): Promise<void> {
+    if (!this.registered) {
+      this.follower.register();
+      this.registered = true;
+    }
+    if (this.running) return;
+    await this.resync(true);
+    this.running = true;
+    this.planTimer = setInterval(() => this.wake(), this.options.planIntervalMs ?? 1_000);
+    this.planTimer.unref();
+    this.resyncTimer = setInterval(() => void this.resync(false), this.options.resyncIntervalMs ?? 5 * 60_000);
+    this.resyncTimer.unref();
+    this.wake();
+  }
+
+  /**
+   * Starts no new owner runs and waits until the runs under way (owner and follower) have stored
+   * their asset or failed. Runs are not aborted here: each stores its asset only after it finished,
+   * so letting them finish wastes nothing; a node shutting down aborts them through the router
+   * (PeerNetwork.stop → abortAll), which also stores nothing. This node keeps joining peers' runs
+   * until its network stops, so peers stopping at the same moment do not time out on it.
+   */
+  async stop(): Promise<void> {
+    this.running = false;
+    clearInterval(this.planTimer);
+    clearInterval(this.resyncTimer);
+    while (this.ownerRuns.size > 0) await Promise.allSettled([...this.ownerRuns]);
+    await this.follower.idle();
+  }
+
+  /** Asks for a planning pass soon (e.g. after the signing service took a presignature). */
+  wake(): void {
+    if (!this.running || this.planScheduled) return;
+    this.planScheduled = true;
+    setImmediate(() => {
+      this.planScheduled = false;
+      this.plan();
+    });
+  }
+
+  /**
+   * Takes one presignature this node owns for `domainId` (current epoch), whose whole set is reachable
+   * and accepted by `usableSet`, atomically out of the store (invariant 2): the caller holds the only
+   * copy of this node's share. Fullest partitions first, to keep sets balanced. Undefined when none.
+   */
+  async takePresignature(scheme: PresignatureScheme, domainId: number, usableSet: (participants: readonly ParticipantId[]) => boolean = () => true): Promise<TakenPresignature | undefined> {
+    const key = this.servingKey(domainId, scheme);
+    if (key === undefined) return undefined;
+    const reachable = this.reachableSet();
+    const candidates = this.presignaturePartitions(scheme, key)
+      .filter(({ parsed }) => this.allReachable(parsed.participants, reachable) && usableSet(parsed.participants) && this.own.count(this.partitionOf(scheme, key, parsed.participants)) > 0)
+      .map(({ partition }) => partition)
+      .sort((a, b) => this.own.count(b) - this.own.count(a));
+    try {
+      for (const partition of candidates) {
+        const version = this.own.version(partition);
+        const taken = await this.context.stores.presignatures.takeAny(partition);
+        if (taken !== undefined) {
+          this.own.removed(partition);
+          return taken;
+        }
+        // The count was stale (or concurrent takers won every candidate): trust the store for this partition.
+        this.own.resynced(partition, 0, version);
+      }
+      return undefined;
+    } finally {
+      this.publishLevels();
+      this.wake();
+    }
+  }
+
+  /** Usable presignatures (whole set reachable) this node owns for the domain's current key. */
+  presignaturesAvailable(domainId: number): number {
+    const key = this.context.serving()?.keys.get(domainId);
+    if (key === undefined) return 0;
+    const scheme = SCHEME_OF_CURVE[key.domain.scheme];
+    const reachable = this.reachableSet();
+    return this.presignaturePartitions(scheme, key)
+      .filter(({ parsed }) => this.allReachable(parsed.participants, reachable))
+      .reduce((sum, { partition }) => sum + this.own.count(partition), 0);
+  }
+
+  /** Owner runs under way (for tests and metrics). */
+  get ownerRunsInFlight(): number {
+    return this.ownerRuns.size;
+  }
+
+  // ——— planning ———
+
+  private plan(): void {
+    if (!this.running) return;
+    const serving = this.context.serving();
+    if (serving === null) return;
+    const reachable = this.reachableSet(serving);
+    const candidates = this.rotation.candidateSets(this.context.me, [...reachable], serving.threshold);
+    while (this.ownerRuns.size < this.options.maxConcurrentGenerations) {
+      const job = this.nextJob(serving, reachable, candidates);
+      if (job === undefined) break;
+      this.launch(job, serving);
+    }
+    this.publishLevels();
+  }
+
+  private nextJob(serving: ServingState, reachable: ReadonlySet<ParticipantId>, candidates: ParticipantId[][]): OwnerJob | undefined {
+    let ecdsaDeficit = 0;
+    // Largest relative deficit first, so one domain cannot starve the other.
+    const domains = [...serving.keys.values()]
+      .map((key) => ({ key, scheme: SCHEME_OF_CURVE[key.domain.scheme], deficit: this.deficit(key, reachable) }))
+      .filter(({ deficit }) => deficit > 0)
+      .sort((a, b) => b.deficit - a.deficit);
+    for (const { key, scheme, deficit } of domains) {
+      if (scheme === 'eddsa') {
+        const set = this.rotation.pick(this.context.me, candidates);
+        if (set !== undefined) return { kind: 'eddsa-presign', set, key };
+        continue;
+      }
+      const withTriples = candidates.filter((set) => this.own.available(triplePartition(this.context.me, set)) >= 2);
+      const set = this.rotation.pick(this.context.me, withTriples);
+      if (set !== undefined) {
+        const partition = triplePartition(this.context.me, set);
+        if (this.own.reserve(partition, 2)) return { kind: 'ecdsa-presign', set, key, triplePartition: partition };
+      }
+      ecdsaDeficit += deficit;
+    }
+    const tripleLevel = {
+      ecdsaDeficit,
+      pairable: candidates.reduce((sum, set) => sum + pairableTriples(this.own.available(triplePartition(this.context.me, set))), 0),
+      owned: this.own.partitions((parsed) => parsed.kind === 'triples').reduce((sum, { partition }) => sum + this.own.count(partition), 0),
+      inFlight: this.triplesInFlight,
+      tripleTarget: this.options.tripleTarget,
+      batchSize: this.options.tripleBatchSize,
+    };
+    if (!needsTripleBatch(tripleLevel)) return undefined;
+    const set = this.rotation.pick(this.context.me, candidates);
+    return set === undefined ? undefined : { kind: 'triples', set };
+  }
+
+  private deficit(key: ServingKey, reachable: ReadonlySet<ParticipantId>): number {
+    const scheme = SCHEME_OF_CURVE[key.domain.scheme];
+    const target = Math.max(0, Math.floor(this.options.presignatureTarget(key.domain.id, scheme)));
+    let usable = 0;
+    let owned = 0;
+    for (const { partition, parsed } of this.presignaturePartitions(scheme, key)) {
+      const count = this.own.count(partition);
+      owned += count;
+      if (this.allReachable(parsed.participants, reachable)) usable += count;
+    }
+    const maxOwned = Math.ceil(target * (this.options.maxOwnedFactor ?? 2));
+    return presignatureDeficit({ target, usable, owned, inFlight: this.presignInFlight.get(key.domain.id) ?? 0, maxOwned });
+  }
+
+  private launch(job: OwnerJob, serving: ServingState): void {
+    const instance = new Uint8Array(randomBytes(32));
+    const instanceHex = Buffer.from(instance).toString('hex');
+    this.rotation.recordUse(this.context.me, job.set);
+    if (job.kind === 'triples') this.triplesInFlight += this.options.tripleBatchSize;
+    else this.presignInFlight.set(job.key.domain.id, (this.presignInFlight.get(job.key.domain.id) ?? 0) + 1);
+    this.metrics.started(job.kind, 'owner');
+    const startedAt = Date.now();
+    const partition = job.kind === 'triples' ? triplePartition(this.context.me, job.set) : this.partitionOf(job.kind === 'ecdsa-presign' ? 'ecdsa' : 'eddsa', job.key, job.set);
+    const consumed: { partition: string; ids: string[] } | undefined = job.kind === 'ecdsa-presign' ? { partition: job.triplePartition, ids: [] } : undefined;
+    const log = { kind: job.kind, instance: instanceHex, participants: job.set, partition };
+    this.context.logger.debug('stockpile run started', log);
+    const run = this.runJob(job, serving, instance, instanceHex, partition, consumed)
+      .then(() => {
+        this.rotation.recordSuccess(job.set);
+        this.metrics.succeeded(job.kind, 'owner');
+        this.report({ kind: job.kind, instance: instanceHex, participants: job.set, partition, startedAt, outcome: 'succeeded', ...(consumed ? { consumedTriples: consumed } : {}) });
+      })
+      .catch((error: unknown) => {
+        const backoffMs = this.rotation.recordFailure(job.set);
+        this.metrics.failed(job.kind, 'owner', error);
+        this.context.logger.warn('stockpile run failed', { ...log, backoffMs, error: error instanceof Error ? error.message : String(error) });
+        this.report({ kind: job.kind, instance: instanceHex, participants: job.set, partition, startedAt, outcome: 'failed', ...(consumed ? { consumedTriples: consumed } : {}), error: String(error) });
+      })
+      .finally(() => {
+        if (job.kind === 'triples') this.triplesInFlight -= this.options.tripleBatchSize;
+        else this.presignInFlight.set(job.key.domain.id, (this.presignInFlight.get(job.key.domain.id) ?? 1) - 1);
+        this.ownerRuns.delete(run);
+        this.wake();
+      });
+    this.ownerRuns.add(run);
+  }
+
+  private report(report: OwnerRunReport): void {
+    try {
+      this.options.onOwnerRun?.(report);
+    } catch {
+      // An observer's bug must not break generation.
+    }
+  }
+
+  private async runJob(job: OwnerJob, serving: ServingState, instance: Uint8Array, instanceHex: string, partition: string, consumed: { partition: string; ids: string[] } | undefined): Promise<void> {
+    const { me, network, stores, protocolTimeoutMs } = this.context;
+    const peers = job.set.filter((id) => id !== me);
+    const fail = (reason: string, cause?: unknown): never => {
+      throw new StockpileRunFailed(job.kind, instanceHex, job.set, reason, cause === undefined ? undefined : { cause });
+    };
+    if (job.kind === 'triples') {
+      const batchSize = this.options.tripleBatchSize;
+      await network.control.sendTo(peers, { type: 'triples', instance: instanceHex, participants: job.set, threshold: serving.threshold, batchSize });
+      const triples = await network.router.run(instance, generateTriples({ participants: job.set, me, threshold: serving.threshold, batchSize, sessionId: instance }), job.set, protocolTimeoutMs);
+      // Each stored triple is counted as soon as it is stored, so a failed put leaves the counts true.
+      await Promise.all(
+        triples.map(async (triple, i) => {
+          await stores.triples.put({ partition, id: tripleId(instanceHex, i), participants: job.set, payload: encodeTriple(triple) });
+          this.own.added(partition);
+        }),
+      );
+      return;
+    }
+    const presignKey = { domainId: job.key.domain.id, epochId: job.key.epochId };
+    if (job.kind === 'ecdsa-presign') {
+      // Invariant 2: both triples leave the store before anything derived from them leaves the node.
+      this.own.release(job.triplePartition, 2);
+      const nonce = await stores.triples.takeAny(job.triplePartition);
+      if (nonce !== undefined) this.own.removed(job.triplePartition);
+      const multiplication = nonce === undefined ? undefined : await stores.triples.takeAny(job.triplePartition);
+      if (multiplication !== undefined) this.own.removed(job.triplePartition);
+      if (nonce === undefined || multiplication === undefined) {
+        if (nonce !== undefined) {
+          // Nothing derived from it left the node and no peer was told of it, so it is still unused: put it back.
+          await stores.triples.put(nonce);
+          this.own.added(job.triplePartition);
+        }
+        void this.resync(false);
+        fail(`fewer than two triples in ${job.triplePartition}`);
+      }
+      consumed!.ids.push(nonce!.id, multiplication!.id);
+      const triples = [decodeTriple(nonce!.payload), decodeTriple(multiplication!.payload)] as const;
+      await network.control.sendTo(peers, {
+        type: 'ecdsa-presign',
+        instance: instanceHex,
+        participants: job.set,
+        ...presignKey,
+        triplePartition: job.triplePartition,
+        tripleIds: [nonce!.id, multiplication!.id],
+      });
+      const share = await network.router.run(instance, new EcdsaPresign({ participants: job.set, keyShare: job.key.share, nonceTriple: triples[0], multiplicationTriple: triples[1] }), job.set, protocolTimeoutMs);
+      await stores.presignatures.put({ partition, id: instanceHex, participants: job.set, payload: encodePresignatureShare(share) });
+      this.own.added(partition);
+      return;
+    }
+    await network.control.sendTo(peers, { type: 'eddsa-presign', instance: instanceHex, participants: job.set, ...presignKey });
+    const presignature = await network.router.run(instance, new EddsaPresignProtocol({ keyShare: job.key.share, participants: job.set }), job.set, protocolTimeoutMs);
+    await stores.presignatures.put({ partition, id: instanceHex, participants: job.set, payload: encodeEddsaPresignature(presignature) });
+    this.own.added(partition);
+  }
+
+  // ——— counts ———
+
+  /**
+   * Re-reads own counts from the store. At start, every partition this node could own under the
+   * current serving state is enumerated (DynamoDB cannot list partitions without a scan); later, the
+   * partitions known to this process. A count that changed locally during the read is not applied.
+   */
+  private async resync(enumerate: boolean): Promise<void> {
+    const serving = this.context.serving();
+    if (enumerate && serving !== null) {
+      const others = serving.participants.filter((id) => id !== this.context.me);
+      const sets = (combinations(others, serving.threshold - 1, MAX_SETS_COUNTED_AT_START) ?? []).map((chosen) => ascending([this.context.me, ...chosen]));
+      for (const set of sets) {
+        this.own.track(triplePartition(this.context.me, set));
+        for (const key of serving.keys.values()) this.own.track(this.partitionOf(SCHEME_OF_CURVE[key.domain.scheme], key, set));
+      }
+    }
+    await Promise.all(
+      this.own.partitions().map(async ({ partition, parsed }) => {
+        const version = this.own.version(partition);
+        try {
+          const store = parsed.kind === 'triples' ? this.context.stores.triples : this.context.stores.presignatures;
+          this.own.resynced(partition, await store.count(partition), version);
+        } catch (error) {
+          this.context.logger.warn('stockpile count failed', { partition, error: error instanceof Error ? error.message : String(error) });
+        }
+      }),
+    );
+    this.publishLevels();
+  }
+
+  private publishLevels(): void {
+    const serving = this.context.serving();
+    const triples = this.own.partitions((parsed) => parsed.kind === 'triples').reduce((sum, { partition }) => sum + this.own.count(partition), 0);
+    this.metrics.level.set(triples, { kind: 'triples', domain: '' });
+    if (serving === null) return;
+    for (const key of serving.keys.values()) {
+      const scheme = SCHEME_OF_CURVE[key.domain.scheme];
+      const owned = this.presignaturePartitions(scheme, key).reduce((sum, { partition }) => sum + this.own.count(partition), 0);
+      this.metrics.level.set(owned, { kind: scheme, domain: String(key.domain.id) });
+      this.metrics.usable.set(this.presignaturesAvailable(key.domain.id), { scheme, domain: String(key.domain.id) });
+    }
+  }
+
+  // ——— helpers ———
+
+  private servingKey(domainId: number, scheme: PresignatureScheme): ServingKey | undefined {
+    const key = this.context.serving()?.keys.get(domainId);
+    return key !== undefined && SCHEME_OF_CURVE[key.domain.scheme] === scheme ? key : undefined;
+  }
+
+  private partitionOf(scheme: PresignatureScheme, key: ServingKey, set: readonly ParticipantId[]): string {
+    return presignaturePartition(scheme, { domainId: key.domain.id, epochId: key.epochId }, this.context.me, set);
+  }
+
+  private presignaturePartitions(scheme: PresignatureScheme, key: ServingKey): ReturnType<OwnAssets['partitions']> {
+    return this.own.partitions((parsed) => parsed.kind === scheme && parsed.domainId === key.domain.id && parsed.epochId === key.epochId);
+  }
+
+  /** Me and the reachable peers of the running set. */
+  private reachableSet(serving: ServingState | null = this.context.serving()): Set<ParticipantId> {
+    const running = new Set(serving?.participants ?? []);
+    return new Set([this.context.me, ...this.context.network.reachablePeers().filter((id) => running.has(id))]);
+  }
+
+  private allReachable(set: readonly ParticipantId[], reachable: ReadonlySet<ParticipantId>): boolean {
+    return set.every((id) => reachable.has(id));
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * How much to generate. Pure arithmetic, so the policy is testable without a network.
+ *
+ * A presignature counts toward the target only while its whole set is reachable: one whose set
+ * includes a peer that is down cannot sign now, and counting it would stall generation exactly when
+ * a node fails. So that a flapping peer cannot make the stockpile grow without bound, everything the
+ * node owns for the domain (usable or not) is capped at `maxOwned`.
+ */
+export interface PresignatureLevel {
+  readonly target: number;
+  /** Owned presignatures whose whole set is reachable now. */
+  readonly usable: number;
+  /** Every owned presignature of the domain and epoch. */
+  readonly owned: number;
+  /** Owner runs for the domain under way. */
+  readonly inFlight: number;
+  readonly maxOwned: number;
+}
+
+export function presignatureDeficit(level: PresignatureLevel): number {
+  const toTarget = level.target - level.usable - level.inFlight;
+  const toCap = level.maxOwned - level.owned - level.inFlight;
+  return Math.max(0, Math.min(toTarget, toCap));
+}
+
+/** Triples a set's partition can still give: presign uses them in pairs, so an odd one out is not counted. */
+export function pairableTriples(available: number): number {
+  return Math.max(0, available - (available % 2));
+}
+
+export interface TripleLevel {
+  /** Presignatures still to start across the node's ECDSA domains (each needs two triples). */
+  readonly ecdsaDeficit: number;
+  /** Σ over usable triple partitions of {@link pairableTriples}. */
+  readonly pairable: number;
+  /** Every owned triple (bounded by `tripleTarget`, usable or not). */
+  readonly owned: number;
+  /** Triples that batches under way will produce. */
+  readonly inFlight: number;
+  readonly tripleTarget: number;
+  readonly batchSize: number;
+}
+
+/** Whether to start one more triple batch now. */
+export function needsTripleBatch(level: TripleLevel): boolean {
+  const needed = 2 * level.ecdsaDeficit - level.pairable - level.inFlight;
+  const room = level.tripleTarget - level.owned - level.inFlight;
+  // A batch always yields `batchSize` triples, so it starts only if all of them fit under the bound.
+  return needed > 0 && room >= level.batchSize;
+}
