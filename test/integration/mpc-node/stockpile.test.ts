@@ -4,7 +4,7 @@ import { decodePresignatureShare, EcdsaSign, type PresignatureShare, type SignOu
 import { generateTriples } from '../../../shared/crypto/ecdsa/triples/index.js';
 import { decodeEddsaPresignature } from '../../../shared/crypto/eddsa/presign.js';
 import { runProtocols } from '../../../shared/crypto/runner.js';
-import { presignaturePartition, tripleId, triplePartition } from '../../../services/mpc-node/assets.js';
+import { parsePartition, presignaturePartition, tripleId, triplePartition } from '../../../services/mpc-node/assets.js';
 import { Stockpile, type OwnerRunReport } from '../../../services/mpc-node/stockpile/index.js';
 import type { Asset } from '../../../services/mpc-node/storage/asset-store.js';
 import { startTestCluster, type TestCluster } from '../../support/node-cluster.js';
@@ -75,7 +75,18 @@ describe('stockpile', () => {
       for (const owner of [0, 1, 2]) {
         for (const pair of PAIRS) {
           const partition = presignaturePartition(scheme, { domainId, epochId: 0 }, owner, pair);
-          const held = await Promise.all([0, 1, 2].map(async (node) => (await drain(cluster.nodes[node]!.context.stores.presignatures, partition)).map((a) => a.id).sort()));
+          const assets = await Promise.all([0, 1, 2].map((node) => drain(cluster.nodes[node]!.context.stores.presignatures, partition)));
+          const held = assets.map((list) => list.map((a) => a.id).sort());
+          for (const asset of assets.flat()) {
+            if (scheme === 'eddsa') {
+              expect(decodeEddsaPresignature(asset.payload).commitments.size).toBe(2);
+              continue;
+            }
+            const shares = ecdsaShares.get(asset.id) ?? new Map<number, PresignatureShare>();
+            const share = decodePresignatureShare(asset.payload);
+            shares.set(share.me, share);
+            ecdsaShares.set(asset.id, shares);
+          }
           if (!(pair as readonly number[]).includes(owner)) {
             expect(held.flat()).toEqual([]);
             continue;
@@ -83,11 +94,76 @@ describe('stockpile', () => {
           const outsider = [0, 1, 2].find((n) => !(pair as readonly number[]).includes(n))!;
           expect(held[outsider]).toEqual([]);
           expect(held[pair[0]]).toEqual(held[pair[1]]);
-          expect(held[owner]!.length).toBe(stockpiles[owner]!.presignaturesAvailable(domainId) === 0 ? 0 : held[owner]!.length);
           for (const id of held[owner]!) expect(reports.some((r) => r.instance === id && r.partition === partition)).toBe(true);
         }
       }
     }
-    expect(ecdsaShares.size).toBe(0);
+    expect(ecdsaShares.size).toBeGreaterThanOrEqual(3 * TARGET);
+
+    // The two shares of one ECDSA presignature sign together; the signature verifies under the root key (zero tweak).
+    const [, pairShares] = [...ecdsaShares][0]!;
+    const request = { payloadHash: new Uint8Array(randomBytes(32)), tweak: new Uint8Array(32), entropy: new Uint8Array(randomBytes(32)) };
+    const signers = [...pairShares.keys()];
+    const { outputs } = runProtocols(new Map(signers.map((id) => [id, new EcdsaSign(pairShares.get(id)!, request, signers[0]!)] as const)));
+    const output = outputs.get(signers[0]!) as SignOutput;
+    if (output.role !== 'coordinator') throw new Error('no signature');
+    const compact = Uint8Array.from([...output.signature.bigR.subarray(1), ...output.signature.s]);
+    expect(secp256k1.verify(compact, request.payloadHash, pairShares.get(signers[0]!)!.publicKey, { prehash: false })).toBe(true);
+  });
+
+  it('a follower refuses a presign naming a missing or already-used triple, and takes nothing else', async () => {
+    // Node 1 has node 0 generate a batch of triples owned by node 1 (the legitimate follower path).
+    const [peer, follower] = [cluster.nodes[1]!.context, cluster.nodes[0]!.context];
+    const set = [0, 1];
+    const instance = new Uint8Array(randomBytes(32));
+    const instanceHex = Buffer.from(instance).toString('hex');
+    await peer.network.control.sendTo([0], { type: 'triples', instance: instanceHex, participants: set, threshold: 2, batchSize: 3 });
+    await peer.network.router.run(instance, generateTriples({ participants: set, me: 1, threshold: 2, batchSize: 3, sessionId: instance }), set, 15_000);
+    const partition = triplePartition(1, set);
+    await until(() => false, 300, 'the follower to store').catch(() => undefined);
+    expect(await follower.stores.triples.count(partition)).toBe(3);
+
+    const refusedBefore = () => Number(/control_messages_rejected_total\{reason="refused",type="ecdsa-presign"\} (\d+)/.exec(follower.metrics.render())?.[1] ?? 0);
+    const presign = (ids: [string, string]) =>
+      peer.network.control.sendTo([0], { type: 'ecdsa-presign', instance: randomBytes(32).toString('hex'), participants: set, domainId: 0, epochId: 0, triplePartition: partition, tripleIds: ids });
+    const missing = tripleId('ab'.repeat(32), 0);
+    const start = refusedBefore();
+    await presign([missing, tripleId('cd'.repeat(32), 1)]);
+    await until(() => refusedBefore() === start + 1, 5_000, 'the first refusal');
+    expect(await follower.stores.triples.count(partition)).toBe(3);
+
+    // One named triple exists, the other does not: refused; only the named one is consumed.
+    await presign([tripleId(instanceHex, 0), missing]);
+    await until(() => refusedBefore() === start + 2, 5_000, 'the second refusal');
+    expect(await follower.stores.triples.count(partition)).toBe(2);
+
+    // Naming the now-used triple again is refused too.
+    await presign([tripleId(instanceHex, 0), tripleId(instanceHex, 1)]);
+    await until(() => refusedBefore() === start + 3, 5_000, 'the third refusal');
+    expect(await follower.stores.triples.count(partition)).toBe(1);
+    expect(await follower.stores.presignatures.count(presignaturePartition('ecdsa', { domainId: 0, epochId: 0 }, 1, set))).toBe(0);
+
+    // A request from a participant outside the named set, or for a set of the wrong size, is refused before anything is taken.
+    await cluster.nodes[2]!.context.network.control.sendTo([0], { type: 'ecdsa-presign', instance: randomBytes(32).toString('hex'), participants: set, domainId: 0, epochId: 0, triplePartition: partition, tripleIds: [tripleId(instanceHex, 2), missing] });
+    await cluster.nodes[1]!.context.network.control.sendTo([0], { type: 'eddsa-presign', instance: randomBytes(32).toString('hex'), participants: [0, 1, 2], domainId: 1, epochId: 0 });
+    await until(() => /control_messages_rejected_total\{reason="refused",type="eddsa-presign"\} 1/.test(follower.metrics.render()) && refusedBefore() === start + 4, 5_000, 'the last refusals');
+    expect(await follower.stores.triples.count(partition)).toBe(1);
+  });
+
+  it('with a node stopped, owners pick sets without it and still reach their target', async () => {
+    target = 2;
+    reports.length = 0;
+    await Promise.all(stockpiles.map((stockpile) => stockpile.start()));
+    await until(() => reports.length > 0, 20_000, 'a first run');
+    await cluster.stopNode(2);
+    await until(() => [0, 1].every((n) => !cluster.nodes[n]!.context.network.reachablePeers().includes(2)), 10_000, 'node 2 to be seen down');
+    const seenDownAt = Date.now();
+    await until(() => [0, 1].every((n) => stockpiles[n]!.presignaturesAvailable(0) >= 2 && stockpiles[n]!.presignaturesAvailable(1) >= 2), 40_000, 'nodes 0 and 1 to refill');
+    // Runs owned by nodes 0 and 1 (node 2's own stockpile still plans, over a stopped mesh) started after they saw node 2 down.
+    const later = reports.filter((r) => r.startedAt > seenDownAt && [0, 1].includes(parsePartition(r.partition)!.owner));
+    expect(later.length).toBeGreaterThan(0);
+    expect(later.filter((r) => r.participants.includes(2))).toEqual([]);
+    expect(later.every((r) => r.outcome === 'succeeded')).toBe(true);
+    await Promise.all([0, 1].map((n) => stockpiles[n]!.stop()));
   });
 });
