@@ -2,7 +2,8 @@
  * An in-process cluster of node contexts for service tests: real mesh transports on 127.0.0.1, real
  * protocol routers and control channels, real DynamoDB stores in DynamoDB Local (global setup), and key
  * shares from a real DKG run in-process. The contract client is the one piece that is not real here
- * (services that need the chain are tested end to end on the devnet); `contract` throws if used.
+ * (services that need the chain are tested end to end on the devnet); `contract` throws if used, unless
+ * the test passes `contractFor` (e.g. a client over test/support/in-process-contract-chain.ts).
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -53,7 +54,14 @@ const unavailableContract = new Proxy({} as MpcSignerClient, {
 });
 
 /** `nodes` contexts with keys for {@link TEST_DOMAINS} in epoch 0, all peers connected. */
-export async function startTestCluster(options: { nodes: number; threshold: number; protocolTimeoutMs?: number; pingIntervalMs?: number }): Promise<TestCluster> {
+export async function startTestCluster(options: {
+  nodes: number;
+  threshold: number;
+  protocolTimeoutMs?: number;
+  pingIntervalMs?: number;
+  /** The contract client of the node with this account (`node<id>.test`) and participant id; default: none. */
+  contractFor?: (accountId: string, id: ParticipantId) => MpcSignerClient;
+}): Promise<TestCluster> {
   const local = localAwsFromEnvironment();
   const dynamodb = new DynamoDBClient({ region: local.region, endpoint: local.dynamodb, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   const ids: ParticipantId[] = Array.from({ length: options.nodes }, (_, i) => i);
@@ -94,7 +102,7 @@ export async function startTestCluster(options: { nodes: number; threshold: numb
           triples: new DynamoAssetStore(dynamodb, tables.triples, sealer),
           presignatures: new DynamoAssetStore(dynamodb, tables.presignatures, sealer),
         },
-        contract: unavailableContract,
+        contract: options.contractFor?.(`node${id}.test`, id) ?? unavailableContract,
         metrics,
         logger,
         protocolTimeoutMs: options.protocolTimeoutMs ?? 30_000,

@@ -1,0 +1,149 @@
+import { thresholdParameters } from '../../../contract/testing/mpc-fixtures.js';
+import type { DomainConfig } from '../../../contract/mpc-signer/types.js';
+import type { KeyShare } from '../../../shared/crypto/key-share.js';
+import { interpolateSecret, isSecretOf, subsets } from '../../../shared/crypto/keygen/test-helpers.js';
+import { MpcSignerClient } from '../../../services/mpc-node/chain/chain.js';
+import { parseContractState, type ContractView } from '../../../services/mpc-node/chain/contract-state.js';
+import { jobsFor, type ServeJob } from '../../../services/mpc-node/chain/jobs.js';
+import { StateSync } from '../../../services/mpc-node/chain/state-sync.js';
+import { compressedPublicKey, curveOfScheme, KeyLifecycle, loadServingKeys, nearFormOfPublicKey } from '../../../services/mpc-node/key-lifecycle/index.js';
+import { InProcessSignerContract } from '../../support/in-process-contract-chain.js';
+import { startTestCluster, type TestCluster } from '../../support/node-cluster.js';
+
+// Three nodes (real mesh, real DynamoDB Local stores) drive the REAL MPC signer contract: it runs in
+// process in contract/testing's testbed behind the node's `Chain` port (test/support/in-process-contract-chain.ts),
+// so every start, vote and abort goes through the contract's own state machine. Each node learns the
+// state through its own StateSync, as in production.
+const ACCOUNTS = ['node0.test', 'node1.test', 'node2.test'] as const;
+const parametersWithThreshold = (threshold: number) => thresholdParameters(ACCOUNTS.map((account, id) => [account, id] as const), threshold);
+const DOMAINS: DomainConfig[] = [
+  { id: 0, scheme: 'Secp256k1', purpose: 'Sign' },
+  { id: 1, scheme: 'Ed25519', purpose: 'Sign' },
+];
+
+describe('KeyLifecycle against the real signer contract', () => {
+  const contract = new InProcessSignerContract('signer.test');
+  let cluster: TestCluster;
+  const services: KeyLifecycle[] = [];
+  const syncs: (StateSync | undefined)[] = [];
+  const syncErrors: unknown[] = [];
+
+  const view = (): ContractView => parseContractState(contract.view('state'));
+  const context = (index: number) => cluster.nodes[index]!.context;
+
+  function startNode(index: number): void {
+    const service = new KeyLifecycle({ context: context(index), retryDelayMs: 100, expiryCheckMs: 200 });
+    services[index] = service;
+    const sync = new StateSync({ contract: context(index).contract, intervalMs: 25, onChange: (change) => service.onStateChange(change), onError: (error) => syncErrors.push(error) });
+    syncs[index] = sync;
+    sync.start();
+  }
+
+  /** Takes node `index` down as a crashed process would be: no state changes reach it, its in-memory service state is gone. */
+  async function stopNode(index: number): Promise<void> {
+    await syncs[index]?.stop();
+    await services[index]?.stop();
+    syncs[index] = undefined;
+  }
+
+  async function waitFor(what: string, done: (state: ContractView) => boolean, timeoutMs = 40_000): Promise<ContractView> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const state = view();
+      if (done(state)) return state;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; contract state ${JSON.stringify(state).slice(0, 600)}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  async function storedShares(domain: DomainConfig, epochId: number, key: { key: string; attempt: number }): Promise<KeyShare[]> {
+    const publicKey = compressedPublicKey(key.key, curveOfScheme(domain.scheme));
+    const found = await Promise.all(cluster.nodes.map((node) => node.context.stores.keyShares.getForKey(domain.id, epochId, publicKey, key.attempt)));
+    return found.map((stored, index) => {
+      if (stored === undefined) throw new Error(`node ${index} holds no share of domain ${domain.id} epoch ${epochId}`);
+      return stored.share;
+    });
+  }
+
+  /** Every `threshold`-subset of the shares interpolates to one secret whose public key is the contract's key. */
+  function expectSharesOfKey(shares: readonly KeyShare[], threshold: number, nearKey: string): void {
+    const secrets = subsets(shares, threshold).map((subset) => interpolateSecret(subset));
+    expect(new Set(secrets).size).toBe(1);
+    for (const share of shares) {
+      expect(share.threshold).toBe(threshold);
+      expect(isSecretOf(secrets[0]!, share)).toBe(true);
+      expect(nearFormOfPublicKey(share.curve, share.publicKey)).toBe(nearKey);
+    }
+  }
+
+  const serveJobOf = (state: ContractView, index: number): ServeJob => jobsFor(state, ACCOUNTS[index]!).find((job): job is ServeJob => job.kind === 'serve')!;
+  const keyEvents = (index: number, kind: string, outcome: string): number =>
+    Number(context(index).metrics.render().match(new RegExp(`key_events_total\\{kind="${kind}",outcome="${outcome}"\\} (\\d+)`))?.[1] ?? 0);
+
+  beforeAll(async () => {
+    contract.init({ parameters: parametersWithThreshold(2) });
+    cluster = await startTestCluster({ nodes: 3, threshold: 2, protocolTimeoutMs: 3_000, contractFor: (account) => new MpcSignerClient(contract.chainFor(account)) });
+    for (const index of [0, 1, 2]) startNode(index);
+  });
+
+  afterAll(async () => {
+    for (const index of [0, 1, 2]) await stopNode(index);
+    await cluster?.stop();
+  });
+
+  it('generates a Secp256k1 and an Ed25519 key by DKG, votes them and serves them', async () => {
+    for (const account of ACCOUNTS) contract.call(account, 'vote_add_domains', { domains: DOMAINS });
+    const state = await waitFor('both keys', (current) => current.phase === 'Running' && current.signing.keys.length === 2);
+    for (const domain of DOMAINS) {
+      const key = state.signing.keys.find((entry) => entry.domain_id === domain.id)!;
+      expect(key.key.startsWith(domain.scheme === 'Secp256k1' ? 'secp256k1:' : 'ed25519:')).toBe(true);
+      expectSharesOfKey(await storedShares(domain, 0, key), 2, key.key);
+    }
+    for (const index of [0, 1, 2]) {
+      const keys = await loadServingKeys(context(index), serveJobOf(state, index));
+      expect([...keys.keys()].sort()).toEqual([0, 1]);
+      expect(keys.get(0)!.share.me).toBe(index);
+      expect(keyEvents(index, 'keygen', 'voted')).toBe(2);
+    }
+    expect(syncErrors).toEqual([]);
+  });
+
+  it('reshares both keys to threshold 3 in the next epoch, keeping the public keys', async () => {
+    const before = view().signing.keys;
+    // The old threshold (2) of votes moves the contract to Resharing.
+    for (const account of ACCOUNTS.slice(0, 2)) contract.call(account, 'vote_new_parameters', { prospective_epoch_id: 1, proposal: parametersWithThreshold(3) });
+    expect(view().phase).toBe('Resharing');
+    const state = await waitFor('epoch 1', (current) => current.phase === 'Running' && current.signing.epochId === 1 && current.signing.keys.length === 2);
+    expect(state.signing.keys.map(({ domain_id, key }) => ({ domain_id, key }))).toEqual(before.map(({ domain_id, key }) => ({ domain_id, key })));
+    for (const domain of DOMAINS) {
+      const key = state.signing.keys.find((entry) => entry.domain_id === domain.id)!;
+      expectSharesOfKey(await storedShares(domain, 1, key), 3, key.key);
+    }
+    for (const index of [0, 1, 2]) {
+      const keys = await loadServingKeys(context(index), serveJobOf(state, index));
+      expect(keys.get(1)).toMatchObject({ epochId: 1, share: { threshold: 3 } });
+      expect(keyEvents(index, 'reshare', 'voted')).toBe(2);
+    }
+  });
+
+  it('aborts an attempt a participant cannot take part in, and the next attempt succeeds once it is back', async () => {
+    const domain: DomainConfig = { id: 2, scheme: 'Secp256k1', purpose: 'Sign' };
+    await stopNode(2);
+    for (const account of ACCOUNTS) contract.call(account, 'vote_add_domains', { domains: [domain] });
+    // Nodes 0 and 1 run attempt 0 without node 2, time out, and vote to abort; the leader starts attempt 1.
+    await waitFor('attempt 1', (current) => current.phase === 'Initializing' && (current.keygen.instance?.attempt_id ?? 0) >= 1);
+    expect(keyEvents(0, 'keygen', 'aborted') + keyEvents(1, 'keygen', 'aborted')).toBeGreaterThanOrEqual(1);
+    // Node 2 restarts with no memory of the event and joins the open attempt.
+    startNode(2);
+    const state = await waitFor('the third key', (current) => current.phase === 'Running' && current.signing.keys.length === 3);
+    const key = state.signing.keys.find((entry) => entry.domain_id === 2)!;
+    expect(key.attempt).toBeGreaterThanOrEqual(1);
+    expectSharesOfKey(await storedShares(domain, 1, key), 3, key.key);
+    // Attempt 0 left no share at node 2 (it never ran) and the failed attempt's shares at nodes 0 and 1 are not the key.
+    expect(await context(2).stores.keyShares.get(2, 1, 0)).toBeUndefined();
+    const failed = await context(0).stores.keyShares.get(2, 1, 0);
+    if (failed !== undefined) expect(nearFormOfPublicKey(failed.curve, failed.publicKey)).not.toBe(key.key);
+    const served = await loadServingKeys(context(2), serveJobOf(state, 2));
+    expect([...served.keys()].sort()).toEqual([0, 1, 2]);
+  });
+});

@@ -1,0 +1,63 @@
+/**
+ * The REAL MPC signer contract (contract/mpc-signer) hosted in process by contract/testing's
+ * `ContractTestbed`, behind the node's `Chain` port: one shared contract state, one `Chain` per node
+ * account. Every call runs the contract's own state machine (a refused call throws `ChainCallFailed`
+ * with the contract's `"<Kind>: <message>"`, as the NEAR RPC adapter does) and lands in its own block,
+ * so key event attempts expire after `key_event_timeout_blocks` calls, as on a chain.
+ */
+import { ContractPanic } from '../../contract/host.js';
+import { mpcSignerContract } from '../../contract/mpc-signer/contract.js';
+import { ContractTestbed } from '../../contract/testing/test-host.js';
+import type { CallOptions, Chain } from '../../services/mpc-node/chain/chain.js';
+import { ChainCallFailed } from '../../services/mpc-node/chain/errors.js';
+
+export class InProcessSignerContract {
+  readonly testbed: ContractTestbed;
+
+  constructor(readonly contractId = 'signer.test') {
+    this.testbed = new ContractTestbed(mpcSignerContract, contractId);
+  }
+
+  /** `init` as the contract account (it is private). */
+  init(args: Record<string, unknown>): void {
+    this.call(this.contractId, 'init', args);
+  }
+
+  view(method: string, args: Record<string, unknown> = {}): unknown {
+    try {
+      return this.testbed.view(method, args);
+    } catch (error) {
+      if (error instanceof ContractPanic) throw new ChainCallFailed(method, error.message, null, null);
+      throw error;
+    }
+  }
+
+  /** One transaction from `accountId`, in its own block. */
+  call(accountId: string, method: string, args: Record<string, unknown>, options: CallOptions = {}): unknown {
+    this.testbed.advanceBlocks(1);
+    const outcome = this.testbed.call(method, args, {
+      predecessor: accountId,
+      ...(options.deposit === undefined ? {} : { deposit: options.deposit }),
+      ...(options.gas === undefined ? {} : { gas: options.gas }),
+    });
+    if (outcome.status === 'panic') throw new ChainCallFailed(method, outcome.error ?? null, null, null);
+    return outcome.value ?? null;
+  }
+
+  /** The `Chain` a node with account `accountId` uses; calls are asynchronous, as over RPC. */
+  chainFor(accountId: string): Chain {
+    return {
+      accountId,
+      contractId: this.contractId,
+      view: async (method, args) => {
+        await Promise.resolve();
+        return this.view(method, args);
+      },
+      call: async (method, args, options) => {
+        await Promise.resolve();
+        return this.call(accountId, method, args, options);
+      },
+      blockHeight: async () => Number(this.testbed.blockHeight),
+    };
+  }
+}
