@@ -9,10 +9,12 @@ import { ContractPanic } from '../../contract/host.js';
 import { mpcSignerContract } from '../../contract/mpc-signer/contract.js';
 import { ContractTestbed } from '../../contract/testing/test-host.js';
 import type { CallOptions, Chain } from '../../services/mpc-node/chain/chain.js';
-import { ChainCallFailed } from '../../services/mpc-node/chain/errors.js';
+import { ChainCallFailed, ChainUnavailable } from '../../services/mpc-node/chain/errors.js';
 
 export class InProcessSignerContract {
   readonly testbed: ContractTestbed;
+  /** `account/method` pairs whose calls never reach the contract (the RPC is unreachable for them). */
+  private readonly unreachable = new Set<string>();
 
   constructor(readonly contractId = 'signer.test') {
     this.testbed = new ContractTestbed(mpcSignerContract, contractId);
@@ -30,6 +32,15 @@ export class InProcessSignerContract {
       if (error instanceof ContractPanic) throw new ChainCallFailed(method, error.message, null, null);
       throw error;
     }
+  }
+
+  /** Calls of `method` from `accountId` fail with `ChainUnavailable` and change nothing, until `reachAgain`. */
+  makeUnreachable(accountId: string, method: string): void {
+    this.unreachable.add(`${accountId}/${method}`);
+  }
+
+  reachAgain(): void {
+    this.unreachable.clear();
   }
 
   /** One transaction from `accountId`, in its own block. */
@@ -55,6 +66,7 @@ export class InProcessSignerContract {
       },
       call: async (method, args, options) => {
         await Promise.resolve();
+        if (this.unreachable.has(`${accountId}/${method}`)) throw new ChainUnavailable(method, 10, { cause: new Error('made unreachable by the test') });
         return this.call(accountId, method, args, options);
       },
       blockHeight: async () => Number(this.testbed.blockHeight),

@@ -146,4 +146,34 @@ describe('KeyLifecycle against the real signer contract', () => {
     const served = await loadServingKeys(context(2), serveJobOf(state, 2));
     expect([...served.keys()].sort()).toEqual([0, 1, 2]);
   });
+
+  it('a node restarted after storing its share votes that share again instead of running the protocol again', async () => {
+    const domain: DomainConfig = { id: 3, scheme: 'Ed25519', purpose: 'Sign' };
+    // Node 2's votes never land: it stores its share, then its vote (and its abort) fail.
+    contract.makeUnreachable(ACCOUNTS[2], 'vote_pk');
+    contract.makeUnreachable(ACCOUNTS[2], 'vote_abort_key_event_instance');
+    for (const account of ACCOUNTS) contract.call(account, 'vote_add_domains', { domains: [domain] });
+    const open = await waitFor('votes of nodes 0 and 1', (current) => current.phase === 'Initializing' && current.keygen.domain.id === 3 && (current.keygen.instance?.completed.length ?? 0) === 2);
+    const attempt = open.phase === 'Initializing' ? open.keygen.instance!.attempt_id : -1;
+    const deadline = Date.now() + 10_000;
+    while ((await context(2).stores.keyShares.get(3, 1, attempt)) === undefined && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 25));
+    await stopNode(2);
+    contract.reachAgain();
+    startNode(2);
+    const state = await waitFor('the fourth key', (current) => current.phase === 'Running' && current.signing.keys.length === 4);
+    const key = state.signing.keys.find((entry) => entry.domain_id === 3)!;
+    expect(key.attempt).toBe(attempt);
+    expect(keyEvents(2, 'keygen', 'revoted')).toBe(1);
+    expectSharesOfKey(await storedShares(domain, 1, key), 3, key.key);
+  });
+
+  it('serves the domains whose share it holds and reports the others', async () => {
+    const state = view();
+    const job = serveJobOf(state, 0);
+    const missing: unknown[] = [];
+    const unknownAttempt = { ...job, keyset: job.keyset.map((entry) => (entry.domain_id === 1 ? { ...entry, attempt: entry.attempt + 99 } : entry)) };
+    const keys = await loadServingKeys(context(0), unknownAttempt, { onMissing: (error) => missing.push(error) });
+    expect([...keys.keys()].sort()).toEqual([0, 2, 3]);
+    expect(missing).toEqual([expect.objectContaining({ name: 'ServingKeyMissing', domainId: 1, epochId: 1 })]);
+  });
 });
