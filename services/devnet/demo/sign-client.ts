@@ -1,0 +1,166 @@
+/**
+ * A chain-signatures client as a dApp would write one with @near-js: it calls `sign` on the MPC signer
+ * (or on FastAuth with a JWT), waits for the call's result — the signature JSON the contract returns —
+ * and checks it independently: ECDSA with noble (and the contract's own derived key view), Ed25519 with
+ * Node's built-in crypto. `npm start`, `chainsig sign`, the end-to-end tests and the benchmark use it.
+ */
+import { Account } from '@near-js/accounts';
+import type { KeyPair } from '@near-js/crypto';
+import { JsonRpcProvider } from '@near-js/providers';
+import { KeyPairSigner } from '@near-js/signers';
+import { secp256k1 } from '@noble/curves/secp256k1.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, concatBytes, hexToBytes } from '@noble/hashes/utils.js';
+import { createPublicKey, verify } from 'node:crypto';
+import { parsePublicKey, secp256k1RawXY } from '../../../shared/near/keys.js';
+
+const TERA_GAS = 10n ** 12n;
+const SIGN_DEPOSIT = 1n;
+
+export type SignScheme = 'Secp256k1' | 'Ed25519';
+
+/** One answered request, in the shape `npm start -- --json` writes. */
+export interface SignRecord {
+  readonly domain_id: number;
+  readonly scheme: SignScheme;
+  /** The immediate caller of the signer's `sign` (the FastAuth contract for FastAuth requests). */
+  readonly predecessor: string;
+  readonly path: string;
+  /** The exact bytes the network signed (for FastAuth: SHA-256 of sign_payload). */
+  readonly payload_hex: string;
+  readonly root_public_key: string;
+  readonly derived_public_key: string;
+  /** The contract's JSON, exactly as the caller received it. */
+  readonly response: unknown;
+  readonly latency_ms: number;
+}
+
+/** The signature in a response does not verify (or the response has the wrong shape). */
+export class SignatureVerificationFailed extends Error {
+  constructor(
+    readonly record: Pick<SignRecord, 'scheme' | 'predecessor' | 'path' | 'payload_hex'>,
+    reason: string,
+  ) {
+    super(`${record.scheme} signature for ${record.predecessor} / "${record.path}" does not verify: ${reason}`);
+    this.name = 'SignatureVerificationFailed';
+  }
+}
+
+export interface SignClientOptions {
+  readonly rpcUrl: string;
+  readonly signerContractId: string;
+  readonly accountId: string;
+  readonly keyPair: KeyPair;
+}
+
+export class SignClient {
+  private readonly provider: JsonRpcProvider;
+  private readonly account: Account;
+
+  constructor(private readonly options: SignClientOptions) {
+    this.provider = new JsonRpcProvider({ url: options.rpcUrl });
+    this.account = new Account(options.accountId, this.provider, new KeyPairSigner(options.keyPair));
+  }
+
+  /** A direct `sign` on the MPC signer: ECDSA signs a 32-byte hash, EdDSA the bytes themselves. */
+  async sign(request: { readonly domainId: number; readonly scheme: SignScheme; readonly path: string; readonly payload: Uint8Array }): Promise<SignRecord> {
+    const payloadV2 = request.scheme === 'Secp256k1' ? { Ecdsa: bytesToHex(request.payload) } : { Eddsa: bytesToHex(request.payload) };
+    const started = performance.now();
+    const response = await this.account.callFunction({
+      contractId: this.options.signerContractId,
+      methodName: 'sign',
+      args: { request: { path: request.path, payload_v2: payloadV2, domain_id: request.domainId } },
+      deposit: SIGN_DEPOSIT,
+      gas: 50n * TERA_GAS,
+    });
+    const latencyMs = performance.now() - started;
+    return this.record({ ...request, predecessor: this.options.accountId, payloadHex: bytesToHex(request.payload), response, latencyMs });
+  }
+
+  /** `sign` on FastAuth, authorised by a JWT whose claims commit to `signPayload`; the network signs SHA-256(signPayload). */
+  async signWithFastAuth(request: {
+    readonly fastAuthContractId: string;
+    readonly guardId: string;
+    readonly token: string;
+    readonly sub: string;
+    readonly signPayload: Uint8Array;
+    readonly algorithm: 'ecdsa' | 'eddsa';
+    readonly domainId: number;
+  }): Promise<SignRecord> {
+    const started = performance.now();
+    const response = await this.account.callFunction({
+      contractId: request.fastAuthContractId,
+      methodName: 'sign',
+      args: { guard_id: request.guardId, verify_payload: request.token, sign_payload: [...request.signPayload], algorithm: request.algorithm },
+      deposit: SIGN_DEPOSIT,
+      gas: 300n * TERA_GAS,
+    });
+    const latencyMs = performance.now() - started;
+    return this.record({
+      domainId: request.domainId,
+      scheme: request.algorithm === 'ecdsa' ? 'Secp256k1' : 'Ed25519',
+      path: `${request.guardId}#${request.sub}`,
+      predecessor: request.fastAuthContractId,
+      payloadHex: bytesToHex(sha256(request.signPayload)),
+      response,
+      latencyMs,
+    });
+  }
+
+  private async record(fields: { domainId: number; scheme: SignScheme; path: string; predecessor: string; payloadHex: string; response: unknown; latencyMs: number }): Promise<SignRecord> {
+    const view = (methodName: string, args: Record<string, unknown>) => this.provider.callFunction(this.options.signerContractId, methodName, args) as Promise<string>;
+    const [root, derived] = await Promise.all([
+      view('public_key', { domain_id: fields.domainId }),
+      view('derived_public_key', { path: fields.path, predecessor: fields.predecessor, domain_id: fields.domainId }),
+    ]);
+    return {
+      domain_id: fields.domainId,
+      scheme: fields.scheme,
+      predecessor: fields.predecessor,
+      path: fields.path,
+      payload_hex: fields.payloadHex,
+      root_public_key: root,
+      derived_public_key: derived,
+      response: fields.response,
+      latency_ms: Math.round(fields.latencyMs * 10) / 10,
+    };
+  }
+}
+
+interface EcdsaResponseJson {
+  readonly scheme?: 'Secp256k1';
+  readonly big_r: { readonly affine_point: string };
+  readonly s: { readonly scalar: string };
+  readonly recovery_id: number;
+}
+
+/**
+ * Checks the record's signature under its derived key with implementations other than the network's
+ * signing code: noble's secp256k1 (verify and public-key recovery, low s), Node's Ed25519.
+ */
+export function verifySignRecord(record: SignRecord): void {
+  const fail = (reason: string): never => {
+    throw new SignatureVerificationFailed(record, reason);
+  };
+  const message = hexToBytes(record.payload_hex);
+  if (record.scheme === 'Secp256k1') {
+    const response = record.response as EcdsaResponseJson;
+    if (typeof response?.big_r?.affine_point !== 'string' || typeof response.s?.scalar !== 'string') fail(`not an ECDSA response: ${JSON.stringify(record.response)}`);
+    const r = secp256k1.Point.fromHex(response.big_r.affine_point).toAffine().x;
+    const compact = concatBytes(hexToBytes(r.toString(16).padStart(64, '0')), hexToBytes(response.s.scalar));
+    const parsed = parsePublicKey(record.derived_public_key, 'secp256k1');
+    if (parsed.curve !== 'secp256k1') return fail('the derived key is not a secp256k1 key');
+    const derived = parsed.point;
+    if (!secp256k1.verify(compact, message, derived.toBytes(true), { prehash: false, lowS: true })) fail('noble secp256k1 verify failed');
+    const recovered = secp256k1.Signature.fromBytes(compact, 'compact').addRecoveryBit(response.recovery_id).recoverPublicKey(message);
+    if (bytesToHex(secp256k1RawXY(recovered)) !== bytesToHex(secp256k1RawXY(derived))) fail(`recovery id ${response.recovery_id} recovers another key`);
+    return;
+  }
+  const response = record.response as { scheme?: string; signature?: number[] };
+  if (response?.scheme !== 'Ed25519' || !Array.isArray(response.signature) || response.signature.length !== 64) fail(`not an Ed25519 response: ${JSON.stringify(record.response)}`);
+  const derived = parsePublicKey(record.derived_public_key, 'ed25519').point.toBytes();
+  // DER SubjectPublicKeyInfo for Ed25519: a fixed 12-byte prefix, then the key.
+  const spki = concatBytes(hexToBytes('302a300506032b6570032100'), derived);
+  const key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
+  if (!verify(null, message, key, Buffer.from(response.signature!))) fail('node:crypto Ed25519 verify failed');
+}

@@ -1,0 +1,157 @@
+/**
+ * The whole local signing network: {@link startLocalNetwork} plus N MPC node processes, brought to the
+ * point where it answers requests — the participants vote to add domain 0 (secp256k1 ECDSA) and
+ * domain 1 (Ed25519), the nodes generate both keys by DKG through the contract, and their stockpiles
+ * fill. Used by `npm start`, the end-to-end tests and the end-to-end benchmark.
+ */
+import { Account } from '@near-js/accounts';
+import { KeyPair } from '@near-js/crypto';
+import { JsonRpcProvider } from '@near-js/providers';
+import { KeyPairSigner } from '@near-js/signers';
+import { actionCreators } from '@near-js/transactions';
+import { join } from 'node:path';
+import type { DomainConfig, ProtocolState } from '../../../contract/mpc-signer/types.js';
+import { SignClient } from '../demo/sign-client.js';
+import { startLocalNetwork, type LocalNetwork, type StartLocalNetworkOptions } from './local-network.js';
+import { startNodeProcesses, type NodeProcesses } from './node-processes.js';
+
+export const DEMO_DOMAINS: readonly DomainConfig[] = [
+  { id: 0, scheme: 'Secp256k1', purpose: 'Sign' },
+  { id: 1, scheme: 'Ed25519', purpose: 'Sign' },
+];
+
+const TERA_GAS = 10n ** 12n;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface SigningNetworkOptions extends StartLocalNetworkOptions {
+  /** Keeps node logs here (default: `<dataDir>/logs`, or a temporary directory). */
+  readonly logDirectory: string;
+  /** Extra environment for every node, e.g. `PRESIGNATURE_TARGET`. */
+  readonly nodeOverrides?: Record<string, string>;
+  /** Bound on key generation for both domains. Default 5 minutes. */
+  readonly keygenTimeoutMs?: number;
+  /** Access keys added to the demo user so that many requests can be in flight at once (one nonce sequence each). Default 1. */
+  readonly clientLanes?: number;
+  readonly onProgress?: (progress: { step: string; detail: string }) => void;
+}
+
+export interface SigningNetwork {
+  readonly network: LocalNetwork;
+  readonly nodes: NodeProcesses;
+  /** One client per lane, all signing as the demo user with their own access key. */
+  readonly clients: readonly SignClient[];
+  /** Scrapes node `index`'s /metrics; null when it does not answer. */
+  nodeMetrics(index: number): Promise<string | null>;
+  /** The summed value of a gauge/counter over every node that answers (labels must all match `labels`). */
+  sumMetric(name: string, labels?: Record<string, string>): Promise<number>;
+  stop(): Promise<void>;
+}
+
+function signerState(provider: JsonRpcProvider, contractId: string): Promise<ProtocolState> {
+  return provider.callFunction(contractId, 'state', {}) as Promise<ProtocolState>;
+}
+
+function keyedDomains(state: ProtocolState): number[] {
+  if ('Running' in state) return state.Running.keyset.domains.map((key) => key.domain_id);
+  if ('Initializing' in state) return state.Initializing.generated_keys.map((key) => key.domain_id);
+  return state.Resharing.previous_running_state.keyset.domains.map((key) => key.domain_id);
+}
+
+/** Sums the samples of `name` in Prometheus text whose labels include `labels`. */
+export function sumSamples(text: string, name: string, labels: Record<string, string> = {}): number {
+  let total = 0;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(name)) continue;
+    const match = /^([a-z_]+)(\{[^}]*\})? (\S+)$/.exec(line);
+    if (match === null || match[1] !== name) continue;
+    const labelText = match[2] ?? '';
+    if (Object.entries(labels).every(([key, value]) => labelText.includes(`${key}="${value}"`))) total += Number(match[3]);
+  }
+  return total;
+}
+
+export async function startSigningNetwork(options: SigningNetworkOptions): Promise<SigningNetwork> {
+  const progress = (step: string, detail: string) => options.onProgress?.({ step, detail });
+  const network = await startLocalNetwork({ ...options, onProgress: ({ step, detail }) => progress(step, detail) });
+  let nodes: NodeProcesses | undefined;
+  const stop = async () => {
+    progress('stop', 'stopping the MPC nodes');
+    await nodes?.stopAll();
+    await network.stop();
+  };
+  try {
+    const provider = new JsonRpcProvider({ url: network.rpcUrl });
+    const accountOf = (accountId: string, keyPair: KeyPair) => new Account(accountId, provider, new KeyPairSigner(keyPair));
+    progress('nodes', `starting ${network.participants.length} MPC node processes (logs in ${options.logDirectory})`);
+    nodes = startNodeProcesses({
+      count: network.participants.length,
+      environment: (index) => network.nodeEnvironment(index),
+      logDirectory: options.logDirectory,
+      ...(options.nodeOverrides !== undefined ? { overrides: options.nodeOverrides } : {}),
+      onUnexpectedExit: (index, code, logFile) => progress('nodes', `node ${index} exited unexpectedly (code ${code}); see ${logFile}`),
+    });
+
+    const state = await signerState(provider, network.contracts.mpcSigner);
+    const missing = DEMO_DOMAINS.filter((domain) => !keyedDomains(state).includes(domain.id));
+    if (missing.length > 0 && 'Running' in state && state.Running.domains.domains.length === 0) {
+      progress('domains', `participants vote to add domain 0 (secp256k1) and domain 1 (ed25519)`);
+      for (const participant of network.participants) {
+        await accountOf(participant.accountId, participant.keyPair).callFunction({
+          contractId: network.contracts.mpcSigner,
+          methodName: 'vote_add_domains',
+          args: { domains: DEMO_DOMAINS },
+          gas: 100n * TERA_GAS,
+        });
+      }
+    }
+    const keygenStarted = Date.now();
+    const deadline = keygenStarted + (options.keygenTimeoutMs ?? 5 * 60_000);
+    for (let reported = ''; ; ) {
+      const current = await signerState(provider, network.contracts.mpcSigner);
+      const keyed = keyedDomains(current);
+      if ('Running' in current && DEMO_DOMAINS.every((domain) => keyed.includes(domain.id))) break;
+      const phase = 'Initializing' in current ? `generating the key of domain ${current.Initializing.generating_key.domain.id} by DKG` : Object.keys(current)[0]!;
+      const line = `${phase}; keys so far: [${keyed.join(', ')}]`;
+      if (line !== reported) progress('keygen', line);
+      reported = line;
+      if (Date.now() > deadline) throw new Error(`key generation did not finish within ${Math.round((deadline - keygenStarted) / 1000)} s (${line}); node logs: ${options.logDirectory}`);
+      await sleep(250);
+    }
+    progress('keygen', `both keys generated in ${((Date.now() - keygenStarted) / 1000).toFixed(1)} s`);
+
+    const lanes = Math.max(1, options.clientLanes ?? 1);
+    const laneKeys = Array.from({ length: lanes - 1 }, () => KeyPair.fromRandom('ed25519'));
+    if (laneKeys.length > 0) {
+      // One transaction adds every lane's key to the demo user (full access: they call sign with a deposit).
+      await accountOf(network.demoUser.accountId, network.demoUser.keyPair).signAndSendTransaction({
+        receiverId: network.demoUser.accountId,
+        actions: laneKeys.map((key) => actionCreators.addKey(key.getPublicKey(), actionCreators.fullAccessKey())),
+      });
+    }
+    const clients = [network.demoUser.keyPair, ...laneKeys].map(
+      (keyPair) => new SignClient({ rpcUrl: network.rpcUrl, signerContractId: network.contracts.mpcSigner, accountId: network.demoUser.accountId, keyPair }),
+    );
+
+    const nodeMetrics = async (index: number): Promise<string | null> => {
+      const port = network.participants[index]?.httpPort;
+      try {
+        const response = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2_000) });
+        return response.ok ? await response.text() : null;
+      } catch {
+        return null;
+      }
+    };
+    const sumMetric = async (name: string, labels: Record<string, string> = {}) => {
+      const texts = await Promise.all(network.participants.map((_, index) => nodeMetrics(index)));
+      return texts.reduce((total, text) => total + (text === null ? 0 : sumSamples(text, name, labels)), 0);
+    };
+    return { network, nodes, clients, nodeMetrics, sumMetric, stop };
+  } catch (error) {
+    await stop().catch(() => undefined);
+    throw error;
+  }
+}
+
+export function defaultLogDirectory(dataDir: string): string {
+  return join(dataDir, 'logs');
+}

@@ -1,0 +1,309 @@
+/**
+ * One MPC node: the long-lived process each operator runs (Fargate on AWS, a child process in the
+ * devnet). It finds itself in the contract's participant set, joins the mesh, follows the contract's
+ * state (key events → DKG/reshare and votes; Running → serve), keeps its stockpile filled, and answers
+ * the requests its own indexer puts in its queue. `stop()` is graceful: no new work is taken, requests
+ * not being signed go back to the queue, runs in progress finish or time out, nothing is half-stored.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import type { ParticipantEntry } from '../../contract/mpc-signer/types.js';
+import { parsePublicKey } from '../../shared/near/keys.js';
+import { MpcSignerClient, type Chain } from './chain/chain.js';
+import type { ContractView } from './chain/contract-state.js';
+import type { ServeJob } from './chain/jobs.js';
+import { StateSync, type StateChange } from './chain/state-sync.js';
+import type { NodeConfig } from './config.js';
+import { KeyLifecycle, loadServingKeys } from './key-lifecycle/index.js';
+import type { MeshPeer } from './mesh/transport.js';
+import type { NodeContext, ServingState } from './node-context.js';
+import { EmfMetricsPublisher, type EmfOutput } from './observability/emf.js';
+import { startNodeHttpServer, type NodeHttpServer } from './observability/http-server.js';
+import { MetricsRegistry } from './observability/metrics.js';
+import { PeerNetwork } from './peer-network.js';
+import { SqsSignRequestInbox } from './signing/request-inbox.js';
+import { SignatureService } from './signing/signature-service.js';
+import { Stockpile } from './stockpile/index.js';
+import { DemandTracker, stockpileTarget, type StockpilePolicySource } from './stockpile-policy.js';
+import { DynamoAssetStore } from './storage/asset-store.js';
+import type { DataKeyProvider } from './storage/data-keys.js';
+import { DynamoKeyShareStore } from './storage/key-share-store.js';
+import { Sealer } from './storage/sealer.js';
+
+export interface MpcNodeDependencies {
+  readonly config: NodeConfig;
+  readonly chain: Chain;
+  readonly dynamodb: DynamoDBClient;
+  readonly sqs: SQSClient;
+  readonly dataKeys: DataKeyProvider;
+  readonly stockpilePolicy: StockpilePolicySource;
+  readonly logger: Logger;
+  /** Where CloudWatch EMF lines go (stdout in the node). */
+  readonly emfOutput?: EmfOutput;
+}
+
+/** This node's account is not (or no longer) a participant, or its registered mesh keys are not its own. */
+export class NodeRegistrationError extends Error {
+  constructor(
+    readonly accountId: string,
+    detail: string,
+  ) {
+    super(`node ${accountId}: ${detail}`);
+    this.name = 'NodeRegistrationError';
+  }
+}
+
+const EMF_FLUSH_MS = 60_000;
+const RECEIVE_BATCH = 10;
+const RECEIVE_RETRY_MS = 1_000;
+/** The node is healthy while its last successful state poll is at most this old. */
+const STATE_STALE_MS = 30_000;
+
+/** Every participant entry the state names: the running set and a key event's set. */
+export function participantEntries(view: ContractView): ParticipantEntry[] {
+  const sets = [view.signing.parameters.participants.participants];
+  if (view.phase === 'Initializing') sets.push(view.keygen.parameters.participants.participants);
+  if (view.phase === 'Resharing') sets.push(view.reshare.parameters.participants.participants, view.previous.parameters.participants.participants);
+  const byAccount = new Map<string, ParticipantEntry>();
+  for (const entry of sets.flat()) byAccount.set(entry[0], entry);
+  return [...byAccount.values()];
+}
+
+function meshPeerOf([, id, info]: ParticipantEntry): MeshPeer {
+  return { id, url: info.url, signPublicKey: parsePublicKey(info.sign_pk, 'ed25519').point.toBytes(), cipherPublicKey: hexToBytes(info.cipher_pk) };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class MpcNode {
+  private stopping = false;
+  private stopped: Promise<void> | undefined;
+  private serving: ServingState | null = null;
+  private lastStateAt = 0;
+  private readonly receiveAbort = new AbortController();
+  private receiving: Promise<void> = Promise.resolve();
+  private emfTimer: NodeJS.Timeout | undefined;
+
+  private constructor(
+    private readonly deps: MpcNodeDependencies,
+    readonly context: NodeContext,
+    private readonly meshAccounts: ReadonlySet<string>,
+    private readonly stateSync: StateSync,
+    private readonly keyLifecycle: KeyLifecycle,
+    private readonly stockpile: Stockpile,
+    private readonly signatures: SignatureService,
+    private readonly inbox: SqsSignRequestInbox,
+    private readonly demand: DemandTracker,
+    private readonly emf: EmfMetricsPublisher,
+    private http: NodeHttpServer | undefined,
+  ) {}
+
+  /** Starts everything; resolves once the node is polling the contract, on the mesh and consuming its queue. */
+  static async start(deps: MpcNodeDependencies): Promise<MpcNode> {
+    const { config, logger } = deps;
+    const contract = new MpcSignerClient(deps.chain);
+    const view = await MpcNode.waitForParticipation(contract, config, logger);
+    const entries = participantEntries(view);
+    const mine = entries.find(([account]) => account === config.NODE_ACCOUNT_ID)!;
+    MpcNode.checkMeshKeys(mine, config);
+
+    const metrics = new MetricsRegistry();
+    const sealer = new Sealer(deps.dataKeys);
+    const [listenHost, listenPort] = [config.MESH_LISTEN.slice(0, config.MESH_LISTEN.lastIndexOf(':')), Number(config.MESH_LISTEN.slice(config.MESH_LISTEN.lastIndexOf(':') + 1))];
+    const network = new PeerNetwork({
+      identity: { id: mine[1], signSecretKey: hexToBytes(config.MESH_SIGN_SECRET_KEY.replace(/^0x/, '')), cipherSecretKey: hexToBytes(config.MESH_CIPHER_SECRET_KEY.replace(/^0x/, '')) },
+      peers: entries.map(meshPeerOf),
+      listenHost,
+      listenPort,
+      metrics,
+      onControlRefused: (error, from, type) => logger.warn('control message refused', { from, type, error: error instanceof Error ? error.message : String(error) }),
+    });
+    let node: MpcNode | undefined;
+    const context: NodeContext = {
+      me: mine[1],
+      accountId: config.NODE_ACCOUNT_ID,
+      network,
+      stores: {
+        keyShares: new DynamoKeyShareStore(deps.dynamodb, config.KEY_SHARES_TABLE, sealer),
+        triples: new DynamoAssetStore(deps.dynamodb, config.TRIPLES_TABLE, sealer),
+        presignatures: new DynamoAssetStore(deps.dynamodb, config.PRESIGNATURES_TABLE, sealer),
+      },
+      contract,
+      metrics,
+      logger,
+      protocolTimeoutMs: config.PROTOCOL_TIMEOUT_MS,
+      serving: () => node?.serving ?? null,
+    };
+    const demand = new DemandTracker();
+    const emf = new EmfMetricsPublisher({ namespace: config.METRICS_NAMESPACE, ...(deps.emfOutput !== undefined ? { output: deps.emfOutput } : {}) });
+    const inbox = new SqsSignRequestInbox({ sqs: deps.sqs, queueUrl: config.SIGN_REQUESTS_QUEUE_URL, contractId: config.MPC_CONTRACT_ID });
+    // The presignature target follows demand (re-read on every planning pass); the triple bound and the
+    // generation concurrency are the policy's ceilings, fixed at start.
+    const presignatureTarget = () => {
+      const policy = deps.stockpilePolicy.policy();
+      return stockpileTarget(policy, demand.rate(Date.now(), policy.demandWindowSeconds));
+    };
+    const startPolicy = deps.stockpilePolicy.policy();
+    const stockpile = new Stockpile({
+      context,
+      presignatureTarget,
+      tripleTarget: Math.max(config.TRIPLE_BATCH_SIZE, deps.stockpilePolicy.tripleTarget(startPolicy.maxPresignatures)),
+      maxConcurrentGenerations: startPolicy.maxGenerationConcurrency,
+      tripleBatchSize: config.TRIPLE_BATCH_SIZE,
+    });
+    const signatures = new SignatureService({
+      context,
+      messages: inbox,
+      presignatures: stockpile,
+      takeoverMs: config.SIGN_TAKEOVER_MS,
+      maxConcurrent: config.MAX_CONCURRENT_SIGNATURES,
+      onAnswered: (latencyMs) => emf.recordSignLatency(latencyMs),
+    });
+    const keyLifecycle = new KeyLifecycle({ context });
+    const stateSync = new StateSync({
+      contract,
+      accountId: config.NODE_ACCOUNT_ID,
+      intervalMs: config.STATE_POLL_MS,
+      onChange: (change) => void node?.applyState(change),
+      onError: (error) => logger.warn('contract state poll failed', { error: error instanceof Error ? error.message : String(error) }),
+    });
+    node = new MpcNode(deps, context, new Set(entries.map(([account]) => account)), stateSync, keyLifecycle, stockpile, signatures, inbox, demand, emf, undefined);
+
+    const meshUrl = await network.start();
+    logger.info('mesh listening', { participant: mine[1], meshUrl, registeredUrl: mine[2].url, peers: entries.length - 1 });
+    stateSync.start();
+    await stateSync.pollNow();
+    await stockpile.start();
+    node.receiving = node.receiveLoop();
+    node.emfTimer = setInterval(() => node?.flushEmf(), EMF_FLUSH_MS);
+    node.emfTimer.unref();
+    node.http = await startNodeHttpServer({ host: listenHost === '127.0.0.1' ? '127.0.0.1' : '0.0.0.0', port: config.HTTP_PORT, metrics, checks: node.healthChecks() });
+    logger.info('node started', { participant: mine[1], http: node.http.url });
+    return node;
+  }
+
+  /** Polls the contract until it names this account with the mesh keys this node holds. */
+  private static async waitForParticipation(contract: MpcSignerClient, config: NodeConfig, logger: Logger): Promise<ContractView> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const view = await contract.state();
+        if (participantEntries(view).some(([account]) => account === config.NODE_ACCOUNT_ID)) return view;
+        if (attempt === 1) logger.warn('this account is not a participant of the contract yet; waiting', { contract: config.MPC_CONTRACT_ID });
+      } catch (error) {
+        logger.warn('cannot read the contract state yet', { attempt, error: error instanceof Error ? error.message : String(error) });
+      }
+      await sleep(Math.min(10_000, config.STATE_POLL_MS * attempt));
+    }
+  }
+
+  private static checkMeshKeys([account, , info]: ParticipantEntry, config: NodeConfig): void {
+    const signPublic = ed25519.getPublicKey(hexToBytes(config.MESH_SIGN_SECRET_KEY.replace(/^0x/, '')));
+    const cipherPublic = bytesToHex(x25519.getPublicKey(hexToBytes(config.MESH_CIPHER_SECRET_KEY.replace(/^0x/, ''))));
+    if (bytesToHex(parsePublicKey(info.sign_pk, 'ed25519').point.toBytes()) !== bytesToHex(signPublic)) {
+      throw new NodeRegistrationError(account, 'MESH_SIGN_SECRET_KEY does not match the sign_pk registered in the contract');
+    }
+    if (info.cipher_pk !== cipherPublic) throw new NodeRegistrationError(account, 'MESH_CIPHER_SECRET_KEY does not match the cipher_pk registered in the contract');
+  }
+
+  /** A new contract state: refresh what this node serves and hand key events to the lifecycle. */
+  private async applyState(change: StateChange): Promise<void> {
+    this.lastStateAt = Date.now();
+    const { logger } = this.context;
+    const unknown = participantEntries(change.view).filter(([account]) => !this.meshAccounts.has(account));
+    if (unknown.length > 0) {
+      // The mesh is built from the participant set at start; a new participant needs a restart to be reachable.
+      logger.error('the contract names participants this node has no mesh link to; restart the node to connect to them', { accounts: unknown.map(([account]) => account) });
+    }
+    const serve = change.jobs.find((job): job is ServeJob => job.kind === 'serve');
+    try {
+      this.serving = serve === undefined ? null : await this.servingStateOf(serve);
+    } catch (error) {
+      logger.error('could not load the key shares to serve with', { error: error instanceof Error ? error.message : String(error) });
+    }
+    this.keyLifecycle.onStateChange(change);
+  }
+
+  private async servingStateOf(job: ServeJob): Promise<ServingState> {
+    const keys = await loadServingKeys(this.context, job);
+    return { epochId: job.epochId, participants: job.participants.map(([, id]) => id).sort((a, b) => a - b), threshold: job.threshold, keys };
+  }
+
+  private async receiveLoop(): Promise<void> {
+    const { logger } = this.context;
+    const unreadable = this.context.metrics.counter('sign_requests_unreadable_total', 'Queue messages that are not sign requests (left for the dead-letter queue)');
+    while (!this.stopping) {
+      if (this.signatures.pendingCount >= this.deps.config.MAX_CONCURRENT_SIGNATURES * 4) {
+        await sleep(50);
+        continue;
+      }
+      try {
+        const received = await this.inbox.receive(RECEIVE_BATCH, this.receiveAbort.signal);
+        for (const error of received.unreadable) {
+          unreadable.inc();
+          logger.error('unreadable sign request message', { error: error.message });
+        }
+        for (const message of received.messages) {
+          this.demand.record(Date.now());
+          this.signatures.accept(message);
+        }
+      } catch (error) {
+        if (this.stopping) return;
+        logger.warn('receiving sign requests failed; retrying', { error: error instanceof Error ? error.message : String(error) });
+        await sleep(RECEIVE_RETRY_MS);
+      }
+    }
+  }
+
+  private flushEmf(): void {
+    const domains = [...(this.serving?.keys.keys() ?? [])];
+    this.emf.setPresignaturesAvailable(domains.reduce((total, domainId) => total + this.stockpile.presignaturesAvailable(domainId), 0));
+    this.emf.flush();
+  }
+
+  private healthChecks() {
+    return [
+      {
+        name: 'contract-state',
+        check: () => {
+          const age = Date.now() - this.lastStateAt;
+          return age <= STATE_STALE_MS ? { ok: true } : { ok: false, detail: `last contract state ${Math.round(age / 1000)} s ago` };
+        },
+      },
+      {
+        name: 'mesh',
+        check: () => {
+          const threshold = this.serving?.threshold ?? 2;
+          const reachable = this.context.network.reachablePeers().length;
+          return reachable + 1 >= threshold ? { ok: true } : { ok: false, detail: `${reachable} peers reachable, signing needs ${threshold - 1}` };
+        },
+      },
+      { name: 'stopping', check: () => (this.stopping ? { ok: false, detail: 'the node is shutting down' } : { ok: true }) },
+    ];
+  }
+
+  /** Graceful stop (SIGTERM): idempotent. */
+  stop(): Promise<void> {
+    this.stopped ??= this.shutdown();
+    return this.stopped;
+  }
+
+  private async shutdown(): Promise<void> {
+    const { logger } = this.context;
+    this.stopping = true;
+    logger.info('stopping: no new requests; handing back queued ones');
+    this.receiveAbort.abort();
+    await this.receiving;
+    await this.signatures.stop();
+    await this.stockpile.stop();
+    await this.stateSync.stop();
+    await this.keyLifecycle.stop();
+    await this.context.network.stop();
+    clearInterval(this.emfTimer);
+    this.flushEmf();
+    await this.http?.stop();
+    logger.info('stopped');
+  }
+}
