@@ -84,6 +84,7 @@ export interface SignatureServiceOptions {
 
 interface PendingRequest {
   readonly request: SignRequest;
+  readonly receivedAt: number;
   receiptHandle: string;
   extendedAt: number;
   timer: NodeJS.Timeout | undefined;
@@ -156,7 +157,7 @@ export class SignatureService {
       known.receiptHandle = message.receiptHandle;
       return;
     }
-    const entry: PendingRequest = { request, receiptHandle: message.receiptHandle, extendedAt: Date.now(), timer: undefined, leading: false };
+    const entry: PendingRequest = { request, receivedAt: Date.now(), receiptHandle: message.receiptHandle, extendedAt: Date.now(), timer: undefined, leading: false };
     this.pending.set(request.requestId, entry);
     this.metrics.pending.set(this.pending.size);
     for (const wake of this.arrivals.get(request.requestId) ?? []) wake();
@@ -202,7 +203,7 @@ export class SignatureService {
     await this.acquireLeadSlot();
     let outcome: 'answered' | 'answered-elsewhere' | 'expired' | 'retry';
     try {
-      outcome = await this.lead(entry.request);
+      outcome = await this.lead(entry.request, entry.receivedAt);
     } catch (error) {
       this.options.context.logger.error('sign request failed', { requestId, error: String(error) });
       outcome = 'retry';
@@ -217,16 +218,20 @@ export class SignatureService {
     await this.finish(requestId, entry.receiptHandle, outcome);
   }
 
-  private async lead(request: SignRequest): Promise<'answered' | 'answered-elsewhere' | 'expired' | 'retry'> {
+  private async lead(request: SignRequest, receivedAt: number): Promise<'answered' | 'answered-elsewhere' | 'expired' | 'retry'> {
     const { contract, logger } = this.options.context;
+    const startedAt = Date.now();
     const contractRequest = contractRequestOf(request);
     // Invariant 5: sign only what the contract still waits for (an answer by another node ends it here).
     if ((await contract.pendingRequest(contractRequest)) === null) return 'answered-elsewhere';
     if ((await contract.chain.blockHeight()) > request.block.height + (this.options.yieldTimeoutBlocks ?? DEFAULT_YIELD_TIMEOUT_BLOCKS)) return 'expired';
+    const checkedAt = Date.now();
     for (let attempt = 1; attempt <= LEAD_ATTEMPTS && !this.stopped; attempt += 1) {
       let response: SignatureResponse;
+      let signedAt: number;
       try {
         response = await this.signAsLeader(request);
+        signedAt = Date.now();
       } catch (error) {
         logger.warn('signing attempt failed', { requestId: request.requestId, attempt, error: String(error) });
         continue;
@@ -237,10 +242,17 @@ export class SignatureService {
         if (error instanceof ChainCallFailed && error.panicMessage?.includes('RequestNotFound') === true) return 'answered-elsewhere';
         throw error;
       }
-      const latencyMs = Date.now() - Number(BigInt(request.block.timestampNanosec) / 1_000_000n);
+      const blockTimeMs = Number(BigInt(request.block.timestampNanosec) / 1_000_000n);
+      const latencyMs = Date.now() - blockTimeMs;
       this.metrics.latency.observe(latencyMs);
       this.options.onAnswered?.(latencyMs, request);
-      logger.info('request answered', { requestId: request.requestId, domainId: request.domainId, latencyMs });
+      // Where the time went: indexing to this node, the contract checks, the signing round, the respond transaction.
+      logger.info('request answered', {
+        requestId: request.requestId,
+        domainId: request.domainId,
+        latencyMs,
+        phasesMs: { delivery: receivedAt - blockTimeMs, checks: checkedAt - startedAt, sign: signedAt - checkedAt, respond: Date.now() - signedAt },
+      });
       return 'answered';
     }
     return 'retry';
