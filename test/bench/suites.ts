@@ -3,6 +3,7 @@ import { eddsaSignBench } from './eddsa-sign.js';
 import { ecdsaSignSuite } from './ecdsa-sign.js';
 import { ecdsaTriplesSuite } from './ecdsa-triples.js';
 import { indexerBenchSuite } from './indexer.js';
+import { e2eSigningSuite } from './e2e.js';
 
 /** Every benchmark suite, in the order they run. Each issue adds its own here. */
-export const BENCH_SUITES: readonly BenchSuite[] = [eddsaSignBench, ecdsaSignSuite, ecdsaTriplesSuite, indexerBenchSuite];
+export const BENCH_SUITES: readonly BenchSuite[] = [eddsaSignBench, ecdsaSignSuite, ecdsaTriplesSuite, indexerBenchSuite, e2eSigningSuite];

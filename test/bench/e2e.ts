@@ -1,0 +1,237 @@
+/**
+ * End to end: the whole local signing network (services/devnet/network/signing-network.ts) with N = 3
+ * MPC node processes, threshold t = 2, 100 ms blocks, its own local AWS emulators, lake indexers and
+ * devnet chain — the same network `npm start` runs — measured from a dApp's point of view.
+ *
+ * What "latency" is here: the client-observed time of one `sign` call, from the moment SignClient
+ * submits the `sign` transaction over JSON-RPC to the moment the RPC returns the contract's result
+ * (the signature JSON the yielded `sign` resumes with). It covers transaction inclusion, the Lake
+ * writer and indexer delivering the request to every node, the nodes' checks and signing round, the
+ * `respond` transaction and the resumed receipt — everything but the client's own verification and the
+ * two key views SignClient makes afterwards (those are outside `latency_ms`).
+ *
+ * Two runs, each a batch of requests, half ECDSA (domain 0, secp256k1) and half EdDSA (domain 1,
+ * Ed25519), issued by CONCURRENCY workers that each own one client lane (an access key of the demo user
+ * with its own nonce sequence), so at most CONCURRENCY requests are in flight:
+ * - cold: right after key generation, before the stockpile is warm (presignatures fill while it runs);
+ * - warm: once every node's stockpile reached its target (sustained run).
+ * Every answer is verified independently (verifySignRecord); an error or an unverified answer counts as
+ * failed. Failed requests are reported (`e2e.failed_requests`, 0 for a valid run), not thrown.
+ *
+ * Records: `e2e.sign_latency_p50_ms[_cold]`, `e2e.sign_latency_p99_ms[_cold]` (nearest-rank percentiles
+ * over the verified requests of the run), `e2e.signs_per_s[_cold]` (verified signatures / wall seconds
+ * from the first submission to the last answer), `e2e.stockpile_warm_s` (keygen done → stockpile at its
+ * target, with the cold run in between), `e2e.failed_requests` (both runs), `e2e.block_time_ms`
+ * (reference). `E2E_BENCH_QUICK=1` runs a reduced size (for checking the suite, not for numbers).
+ */
+import { sha256 } from '@noble/hashes/sha2.js';
+import { utf8ToBytes } from '@noble/hashes/utils.js';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { verifySignRecord, type SignRecord } from '../../services/devnet/demo/sign-client.js';
+import { startSigningNetwork, type SigningNetwork } from '../../services/devnet/network/signing-network.js';
+import { median, type BenchRecord, type BenchSuite } from './records.js';
+
+const NODES = 3;
+const THRESHOLD = 2;
+const BLOCK_TIME_MS = 100;
+const QUICK = process.env.E2E_BENCH_QUICK === '1';
+/** Requests of the cold run and of the warm (sustained) run; each half ECDSA, half EdDSA. */
+const COLD_REQUESTS = QUICK ? 8 : 40;
+const WARM_REQUESTS = QUICK ? 24 : 200;
+/** Client lanes = requests in flight at once, in both runs. */
+const CONCURRENCY = QUICK ? 16 : 64;
+/**
+ * Presignatures each node keeps per domain: the warm stockpile of the 3 nodes (3 × 64 per scheme)
+ * covers the 100 requests per scheme of the warm run even if one node leads most of them. Each ECDSA
+ * presignature takes 2 triples; triples are generated in batches of 32.
+ */
+const PRESIGNATURES_PER_NODE = QUICK ? 12 : 64;
+const TRIPLE_TARGET = 2 * PRESIGNATURES_PER_NODE;
+const TRIPLE_BATCH_SIZE = QUICK ? 8 : 32;
+const STOCKPILE_TIMEOUT_MS = 15 * 60_000;
+const KEYGEN_TIMEOUT_MS = 10 * 60_000;
+
+const LATENCY_UNIT = 'ms (client: sign tx submitted → contract result received)';
+
+interface Outcome {
+  readonly record?: SignRecord;
+  readonly error?: string;
+}
+
+interface RunResult {
+  readonly outcomes: readonly Outcome[];
+  readonly wallMs: number;
+  readonly startedAt: number;
+  readonly endedAt: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Nearest-rank percentile of a non-empty sample. */
+function percentile(samples: readonly number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+async function signOnce(signing: SigningNetwork, lane: number, label: string, index: number): Promise<Outcome> {
+  const client = signing.clients[lane]!;
+  try {
+    const record =
+      index % 2 === 0
+        ? await client.sign({ domainId: 0, scheme: 'Secp256k1', path: `bench-${label}-eth-${index}`, payload: sha256(utf8ToBytes(`bench ${label} transfer #${index}`)) })
+        : await client.sign({ domainId: 1, scheme: 'Ed25519', path: `bench-${label}-sol-${index}`, payload: utf8ToBytes(`bench ${label} solana transaction #${index}`) });
+    verifySignRecord(record);
+    return { record };
+  } catch (error) {
+    return { error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/** `count` requests by CONCURRENCY workers, worker w signing with lane w (one nonce sequence each). */
+async function runBatch(signing: SigningNetwork, label: string, count: number, progress: (line: string) => void): Promise<RunResult> {
+  const outcomes: Outcome[] = new Array(count);
+  const workers = Math.min(count, CONCURRENCY, signing.clients.length);
+  const reportEvery = Math.max(1, Math.ceil(count / 10));
+  let next = 0;
+  let done = 0;
+  let failed = 0;
+  const startedAt = Date.now();
+  const worker = async (lane: number) => {
+    for (let index = next++; index < count; index = next++) {
+      const outcome = await signOnce(signing, lane, label, index);
+      outcomes[index] = outcome;
+      done += 1;
+      if (outcome.record === undefined) {
+        failed += 1;
+        if (failed <= 5) progress(`${label}: request ${index} failed: ${outcome.error}`);
+      }
+      if (done % reportEvery === 0 || done === count) progress(`${label}: ${done}/${count} answered (${failed} failed) after ${((Date.now() - startedAt) / 1000).toFixed(1)} s`);
+    }
+  };
+  progress(`${label}: ${count} requests (half ECDSA, half EdDSA), ${workers} in flight`);
+  await Promise.all(Array.from({ length: workers }, (_, lane) => worker(lane)));
+  const endedAt = Date.now();
+  return { outcomes, wallMs: endedAt - startedAt, startedAt, endedAt };
+}
+
+function runRecords(result: RunResult, suffix: string): BenchRecord[] {
+  const latencies = result.outcomes.flatMap((outcome) => (outcome.record === undefined ? [] : [outcome.record.latency_ms]));
+  const verified = latencies.length;
+  const round = (value: number) => Math.round(value * 10) / 10;
+  return [
+    { metric: `e2e.sign_latency_p50_ms${suffix}`, n: NODES, t: THRESHOLD, value: verified > 0 ? round(percentile(latencies, 50)) : Number.NaN, unit: LATENCY_UNIT },
+    { metric: `e2e.sign_latency_p99_ms${suffix}`, n: NODES, t: THRESHOLD, value: verified > 0 ? round(percentile(latencies, 99)) : Number.NaN, unit: LATENCY_UNIT },
+    { metric: `e2e.signs_per_s${suffix}`, n: NODES, t: THRESHOLD, value: round((verified / result.wallMs) * 1000), unit: 'verified signatures/s (wall clock of the run)' },
+  ];
+}
+
+/** Medians of the nodes' own `request answered` phases (delivery, checks, sign, respond) logged during [from, to]. */
+function nodePhases(logDirectory: string, from: number, to: number): string {
+  const phases: Record<string, number[]> = {};
+  let count = 0;
+  for (const file of readdirSync(logDirectory).filter((name) => name.endsWith('.log'))) {
+    for (const line of readFileSync(join(logDirectory, file), 'utf8').split('\n')) {
+      if (!line.includes('request answered')) continue;
+      try {
+        const entry = JSON.parse(line) as { timestamp?: string; time?: string | number; latencyMs?: number; phasesMs?: Record<string, number> };
+        const at = new Date(entry.timestamp ?? entry.time ?? Number.NaN).getTime();
+        if (Number.isFinite(at) && (at < from || at > to + 5_000)) continue;
+        count += 1;
+        for (const [phase, ms] of Object.entries({ ...(entry.phasesMs ?? {}), total: entry.latencyMs ?? Number.NaN })) {
+          if (Number.isFinite(ms)) (phases[phase] ??= []).push(ms);
+        }
+      } catch {
+        // not a JSON log line
+      }
+    }
+  }
+  if (count === 0) return 'no "request answered" lines found';
+  return `${count} answers, median ms: ${Object.entries(phases)
+    .map(([phase, samples]) => `${phase} ${Math.round(median(samples))}`)
+    .join(', ')}`;
+}
+
+async function waitForStockpile(signing: SigningNetwork, progress: (line: string) => void): Promise<boolean> {
+  const target = PRESIGNATURES_PER_NODE * NODES;
+  const deadline = Date.now() + STOCKPILE_TIMEOUT_MS;
+  const started = Date.now();
+  for (let last = '', lastAt = 0; ; ) {
+    const [ecdsa, eddsa, triples] = await Promise.all([
+      signing.sumMetric('stockpile_owned_assets', { kind: 'ecdsa' }),
+      signing.sumMetric('stockpile_owned_assets', { kind: 'eddsa' }),
+      signing.sumMetric('stockpile_owned_assets', { kind: 'triples' }),
+    ]);
+    const line = `stockpile: ECDSA presignatures ${ecdsa}/${target}, EdDSA nonce commitments ${eddsa}/${target}, triples ${triples}`;
+    if (line !== last && Date.now() - lastAt >= 5_000) {
+      progress(`${line} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+      last = line;
+      lastAt = Date.now();
+    }
+    if (ecdsa >= target && eddsa >= target) {
+      progress(`${line}: warm`);
+      return true;
+    }
+    if (Date.now() > deadline) {
+      progress(`${line}: not warm after ${STOCKPILE_TIMEOUT_MS / 1000} s; running the warm batch anyway`);
+      return false;
+    }
+    await sleep(1_000);
+  }
+}
+
+export const e2eSigningSuite: BenchSuite = {
+  name: 'e2e-signing',
+  group: 'e2e',
+  async run(progress) {
+    // As `npm start`: the in-process lake indexers log through Powertools; keep warnings and errors only.
+    process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+    process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+    process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+    const logDirectory = join(mkdtempSync(join(tmpdir(), 'chainsig-e2e-bench-')), 'logs');
+    mkdirSync(logDirectory, { recursive: true });
+    if (QUICK) progress('E2E_BENCH_QUICK=1: reduced sizes, not for numbers');
+    const started = Date.now();
+    const clock = () => `[${((Date.now() - started) / 1000).toFixed(0).padStart(4)} s]`;
+    const say = (line: string) => progress(`${clock()} ${line}`);
+
+    // No awsEndpoints: startLocalNetwork starts its own DynamoDB Local and fauxqs and stops them on stop().
+    const signing = await startSigningNetwork({
+      nodes: NODES,
+      threshold: THRESHOLD,
+      blockTimeMs: BLOCK_TIME_MS,
+      logDirectory,
+      clientLanes: CONCURRENCY,
+      keygenTimeoutMs: KEYGEN_TIMEOUT_MS,
+      maxEmulatorLifetimeSeconds: 3600,
+      nodeOverrides: {
+        PRESIGNATURE_TARGET: String(PRESIGNATURES_PER_NODE),
+        TRIPLE_TARGET: String(TRIPLE_TARGET),
+        TRIPLE_BATCH_SIZE: String(TRIPLE_BATCH_SIZE),
+      },
+      onProgress: ({ step, detail }) => say(`${step}: ${detail}`),
+    });
+    try {
+      say(`network up (node logs in ${logDirectory}); ${signing.clients.length} client lanes`);
+      const keyedAt = Date.now();
+      const cold = await runBatch(signing, 'cold', COLD_REQUESTS, say);
+      say(`cold: node phases: ${nodePhases(logDirectory, cold.startedAt, cold.endedAt)}`);
+      const warm = await waitForStockpile(signing, say);
+      const warmSeconds = (Date.now() - keyedAt) / 1000;
+      const sustained = await runBatch(signing, 'warm', WARM_REQUESTS, say);
+      say(`warm: node phases: ${nodePhases(logDirectory, sustained.startedAt, sustained.endedAt)}`);
+      const failed = [...cold.outcomes, ...sustained.outcomes].filter((outcome) => outcome.record === undefined).length;
+      return [
+        ...runRecords(cold, '_cold'),
+        ...runRecords(sustained, ''),
+        { metric: 'e2e.stockpile_warm_s', n: NODES, t: THRESHOLD, value: warm ? Math.round(warmSeconds) : Number.NaN, unit: 's (keys generated → stockpile at target; NaN: never)' },
+        { metric: 'e2e.failed_requests', n: NODES, t: THRESHOLD, value: failed, unit: `requests of ${COLD_REQUESTS + WARM_REQUESTS} (error or unverified; 0 for a valid run)` },
+        { metric: 'e2e.block_time_ms', n: NODES, t: THRESHOLD, value: BLOCK_TIME_MS, unit: 'ms (reference: devnet block time)' },
+      ];
+    } finally {
+      say('stopping the network');
+      await signing.stop();
+    }
+  },
+};
