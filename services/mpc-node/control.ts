@@ -58,7 +58,13 @@ const startSignature = z.object({
   presignature: z.object({ partition: assetKey, id: assetKey }).nullable(),
 });
 
-const controlMessage = z.discriminatedUnion('type', [startTriples, startEcdsaPresign, startEddsaPresign, startSignature]);
+/** The sender leads this request now: later nodes in its order hold back their takeover. */
+const leadingRequest = z.object({
+  type: z.literal('leading'),
+  requestId: z.string().min(1).max(64),
+});
+
+const controlMessage = z.discriminatedUnion('type', [startTriples, startEcdsaPresign, startEddsaPresign, startSignature, leadingRequest]);
 
 export type ControlMessage = z.infer<typeof controlMessage>;
 export type ControlMessageType = ControlMessage['type'];

@@ -21,6 +21,8 @@ export const DEMO_DOMAINS: readonly DomainConfig[] = [
 ];
 
 const TERA_GAS = 10n ** 12n;
+/** NEAR's `max_actions_per_receipt`. */
+const MAX_ACTIONS_PER_TRANSACTION = 100;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface SigningNetworkOptions extends StartLocalNetworkOptions {
@@ -121,11 +123,11 @@ export async function startSigningNetwork(options: SigningNetworkOptions): Promi
 
     const lanes = Math.max(1, options.clientLanes ?? 1);
     const laneKeys = Array.from({ length: lanes - 1 }, () => KeyPair.fromRandom('ed25519'));
-    if (laneKeys.length > 0) {
-      // One transaction adds every lane's key to the demo user (full access: they call sign with a deposit).
+    // Lane keys go to the demo user (full access: they call sign with a deposit), a transaction's worth at a time.
+    for (let first = 0; first < laneKeys.length; first += MAX_ACTIONS_PER_TRANSACTION) {
       await accountOf(network.demoUser.accountId, network.demoUser.keyPair).signAndSendTransaction({
         receiverId: network.demoUser.accountId,
-        actions: laneKeys.map((key) => actionCreators.addKey(key.getPublicKey(), actionCreators.fullAccessKey())),
+        actions: laneKeys.slice(first, first + MAX_ACTIONS_PER_TRANSACTION).map((key) => actionCreators.addKey(key.getPublicKey(), actionCreators.fullAccessKey())),
       });
     }
     const clients = [network.demoUser.keyPair, ...laneKeys].map(

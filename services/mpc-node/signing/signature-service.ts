@@ -93,6 +93,8 @@ interface PendingRequest {
 
 const DEFAULT_YIELD_TIMEOUT_BLOCKS = 200;
 const LEAD_ATTEMPTS = 3;
+/** Extra takeover steps a node waits once a peer announced it leads (its round and respond are under way). */
+const LEADER_GRACE_STEPS = 2;
 const PRESIGNATURE_POLL_MS = 25;
 /** Requests whose message was deleted are remembered this long, so a late redelivery or sign run is recognised. */
 const FINISHED_MEMORY = 10_000;
@@ -114,6 +116,8 @@ export class SignatureService {
   private readonly pending = new Map<string, PendingRequest>();
   private readonly finished = new Set<string>();
   private readonly arrivals = new Map<string, Array<() => void>>();
+  /** Requests a peer announced it leads before this node's queue delivered them. */
+  private readonly leadersSeen = new Map<string, ParticipantId>();
   private leadingNow = 0;
   private readonly leadQueue: Array<() => void> = [];
   private heartbeat: NodeJS.Timeout | undefined;
@@ -130,6 +134,7 @@ export class SignatureService {
       pending: registry.gauge('sign_requests_pending', 'Requests this node holds in flight'),
     };
     options.context.network.control.on('sign', (from, message) => this.follow(from, message));
+    options.context.network.control.on('leading', async (from, message) => this.holdBackTakeover(from, message.requestId));
     const heartbeatMs = (options.messages.visibilitySeconds * 1000) / 3;
     this.heartbeat = setInterval(() => void this.extendVisibility(heartbeatMs), heartbeatMs);
     this.heartbeat.unref();
@@ -162,7 +167,9 @@ export class SignatureService {
     this.metrics.pending.set(this.pending.size);
     for (const wake of this.arrivals.get(request.requestId) ?? []) wake();
     this.arrivals.delete(request.requestId);
-    this.schedule(entry, this.myTurnDelayMs(request));
+    // A peer already announced it leads this request (its announcement beat our queue): hold back as above.
+    const leaderSeen = this.leadersSeen.delete(request.requestId);
+    this.schedule(entry, this.myTurnDelayMs(request) + (leaderSeen ? LEADER_GRACE_STEPS * this.options.takeoverMs : 0));
   }
 
   /** Stops taking work: requests not being led right now go back to the queue; runs in progress finish. */
@@ -225,6 +232,7 @@ export class SignatureService {
     // Invariant 5: sign only what the contract still waits for (an answer by another node ends it here).
     if ((await contract.pendingRequest(contractRequest)) === null) return 'answered-elsewhere';
     if ((await contract.chain.blockHeight()) > request.block.height + (this.options.yieldTimeoutBlocks ?? DEFAULT_YIELD_TIMEOUT_BLOCKS)) return 'expired';
+    this.announceLeading(request);
     const checkedAt = Date.now();
     for (let attempt = 1; attempt <= LEAD_ATTEMPTS && !this.stopped; attempt += 1) {
       let response: SignatureResponse;
@@ -256,6 +264,31 @@ export class SignatureService {
       return 'answered';
     }
     return 'retry';
+  }
+
+  /** Tells every other running participant that this node leads `request`, so none takes over while its respond is under way. */
+  private announceLeading(request: SignRequest): void {
+    const { context } = this.options;
+    const others = (context.serving()?.participants ?? []).filter((id) => id !== context.me);
+    for (const to of others) {
+      // Best effort: a peer that misses it only takes over as it would have without it.
+      context.network.control.sendTo([to], { type: 'leading', requestId: request.requestId }).catch(() => undefined);
+    }
+  }
+
+  /**
+   * A peer leads `requestId`: its signing round and respond can take longer than one takeover step under
+   * load, and taking over meanwhile would sign the request a second time. Wait for it: this node's own
+   * place in the order plus {@link LEADER_GRACE_STEPS} steps, counted from now.
+   */
+  private async holdBackTakeover(from: ParticipantId, requestId: string): Promise<void> {
+    const entry = this.pending.get(requestId);
+    if (entry === undefined) {
+      this.leadersSeen.set(requestId, from);
+      if (this.leadersSeen.size > FINISHED_MEMORY) this.leadersSeen.delete(this.leadersSeen.keys().next().value!);
+      return;
+    }
+    if (!entry.leading) this.schedule(entry, this.myTurnDelayMs(entry.request) + LEADER_GRACE_STEPS * this.options.takeoverMs);
   }
 
   private servingKey(serving: ServingState | null, request: SignRequest): { serving: ServingState; key: ServingKey } {
