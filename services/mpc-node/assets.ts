@@ -5,13 +5,13 @@
  * presignatures useless, and their partitions are simply never read again). Every participant of a
  * run stores its share under the same partition and id, so the owner can name an asset to its peers.
  */
-import type { ParticipantId } from '../../shared/crypto/protocol.js';
+import { ascending, type ParticipantId } from '../../shared/crypto/protocol.js';
 
 export type PresignatureScheme = 'ecdsa' | 'eddsa';
 
 /** `p0.1.4`: the ascending participant set, as it appears in partitions. */
 export function participantSetKey(participants: readonly ParticipantId[]): string {
-  return `p${[...participants].sort((a, b) => a - b).join('.')}`;
+  return `p${ascending(participants).join('.')}`;
 }
 
 export function triplePartition(owner: ParticipantId, participants: readonly ParticipantId[]): string {

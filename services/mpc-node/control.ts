@@ -81,12 +81,16 @@ export class ControlMessageRejected extends Error {
   }
 }
 
-export function encodeControlMessage(message: ControlMessage): Uint8Array {
-  const json = new TextEncoder().encode(JSON.stringify(message));
-  const payload = new Uint8Array(1 + json.length);
-  payload[0] = MESH_PAYLOAD_KIND.control;
-  payload.set(json, 1);
+/** `kind ‖ body`: one mesh payload. */
+export function meshPayload(kind: number, body: Uint8Array): Uint8Array {
+  const payload = new Uint8Array(1 + body.length);
+  payload[0] = kind;
+  payload.set(body, 1);
   return payload;
+}
+
+export function encodeControlMessage(message: ControlMessage): Uint8Array {
+  return meshPayload(MESH_PAYLOAD_KIND.control, new TextEncoder().encode(JSON.stringify(message)));
 }
 
 export function decodeControlMessage(from: ParticipantId, body: Uint8Array): ControlMessage {

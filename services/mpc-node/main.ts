@@ -13,8 +13,7 @@ import { NearRpcChain } from './chain/near-rpc-chain.js';
 import { ConfigError, loadNodeConfig, type NodeConfig } from './config.js';
 import { MpcNode } from './node.js';
 import { SsmStockpilePolicySource, StaticStockpilePolicy, type StockpilePolicySource } from './stockpile-policy.js';
-import type { DataKeyProvider } from './storage/data-keys.js';
-import { LocalKeyFileProvider } from './storage/data-keys.js';
+import { LocalKeyFileProvider, type DataKeyProvider } from './storage/data-keys.js';
 import { KmsDataKeyProvider } from './storage/kms-data-keys.js';
 
 const SHUTDOWN_LIMIT_MS = 25_000;

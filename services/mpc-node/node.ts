@@ -11,6 +11,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import type { ParticipantEntry } from '../../contract/mpc-signer/types.js';
+import { ascending } from '../../shared/crypto/protocol.js';
 import { parsePublicKey } from '../../shared/near/keys.js';
 import { MpcSignerClient, type Chain } from './chain/chain.js';
 import type { ContractView } from './chain/contract-state.js';
@@ -18,6 +19,7 @@ import type { ServeJob } from './chain/jobs.js';
 import { StateSync, type StateChange } from './chain/state-sync.js';
 import type { NodeConfig } from './config.js';
 import { KeyLifecycle, loadServingKeys } from './key-lifecycle/index.js';
+import type { MeshIdentity } from './mesh/channel.js';
 import type { MeshPeer } from './mesh/transport.js';
 import type { NodeContext, ServingState } from './node-context.js';
 import { EmfMetricsPublisher, type EmfOutput } from './observability/emf.js';
@@ -76,6 +78,9 @@ function meshPeerOf([, id, info]: ParticipantEntry): MeshPeer {
   return { id, url: info.url, signPublicKey: parsePublicKey(info.sign_pk, 'ed25519').point.toBytes(), cipherPublicKey: hexToBytes(info.cipher_pk) };
 }
 
+/** A 32-byte secret from the environment's hex (an optional `0x`, as config.ts accepts). */
+const hexSecret = (hex: string): Uint8Array => hexToBytes(hex.replace(/^0x/, ''));
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class MpcNode {
@@ -108,13 +113,14 @@ export class MpcNode {
     const view = await MpcNode.waitForParticipation(contract, config, logger);
     const entries = participantEntries(view);
     const mine = entries.find(([account]) => account === config.NODE_ACCOUNT_ID)!;
-    MpcNode.checkMeshKeys(mine, config);
+    const identity = { id: mine[1], signSecretKey: hexSecret(config.MESH_SIGN_SECRET_KEY), cipherSecretKey: hexSecret(config.MESH_CIPHER_SECRET_KEY) };
+    MpcNode.checkMeshKeys(mine, identity);
 
     const metrics = new MetricsRegistry();
     const sealer = new Sealer(deps.dataKeys);
     const [listenHost, listenPort] = [config.MESH_LISTEN.slice(0, config.MESH_LISTEN.lastIndexOf(':')), Number(config.MESH_LISTEN.slice(config.MESH_LISTEN.lastIndexOf(':') + 1))];
     const network = new PeerNetwork({
-      identity: { id: mine[1], signSecretKey: hexToBytes(config.MESH_SIGN_SECRET_KEY.replace(/^0x/, '')), cipherSecretKey: hexToBytes(config.MESH_CIPHER_SECRET_KEY.replace(/^0x/, '')) },
+      identity,
       peers: entries.map(meshPeerOf),
       listenHost,
       listenPort,
@@ -199,9 +205,9 @@ export class MpcNode {
     }
   }
 
-  private static checkMeshKeys([account, , info]: ParticipantEntry, config: NodeConfig): void {
-    const signPublic = ed25519.getPublicKey(hexToBytes(config.MESH_SIGN_SECRET_KEY.replace(/^0x/, '')));
-    const cipherPublic = bytesToHex(x25519.getPublicKey(hexToBytes(config.MESH_CIPHER_SECRET_KEY.replace(/^0x/, ''))));
+  private static checkMeshKeys([account, , info]: ParticipantEntry, identity: MeshIdentity): void {
+    const signPublic = ed25519.getPublicKey(identity.signSecretKey);
+    const cipherPublic = bytesToHex(x25519.getPublicKey(identity.cipherSecretKey));
     if (bytesToHex(parsePublicKey(info.sign_pk, 'ed25519').point.toBytes()) !== bytesToHex(signPublic)) {
       throw new NodeRegistrationError(account, 'MESH_SIGN_SECRET_KEY does not match the sign_pk registered in the contract');
     }
@@ -228,7 +234,7 @@ export class MpcNode {
 
   private async servingStateOf(job: ServeJob): Promise<ServingState> {
     const keys = await loadServingKeys(this.context, job);
-    return { epochId: job.epochId, participants: job.participants.map(([, id]) => id).sort((a, b) => a - b), threshold: job.threshold, keys };
+    return { epochId: job.epochId, participants: ascending(job.participants.map(([, id]) => id)), threshold: job.threshold, keys };
   }
 
   private async receiveLoop(): Promise<void> {

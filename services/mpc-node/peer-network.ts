@@ -4,7 +4,7 @@
  * {@link MESH_PAYLOAD_KIND}). Built the same way by the node's main and by in-process test clusters.
  */
 import type { ParticipantId } from '../../shared/crypto/protocol.js';
-import { ControlChannel, MESH_PAYLOAD_KIND } from './control.js';
+import { ControlChannel, MESH_PAYLOAD_KIND, meshPayload } from './control.js';
 import type { MeshIdentity } from './mesh/channel.js';
 import { MeshTransport, type MeshPeer } from './mesh/transport.js';
 import type { MetricsRegistry } from './observability/metrics.js';
@@ -23,13 +23,6 @@ export interface PeerNetworkOptions {
 }
 
 const SWEEP_INTERVAL_MS = 5_000;
-
-function withKind(kind: number, body: Uint8Array): Uint8Array {
-  const payload = new Uint8Array(1 + body.length);
-  payload[0] = kind;
-  payload.set(body, 1);
-  return payload;
-}
 
 export class PeerNetwork {
   readonly me: ParticipantId;
@@ -58,7 +51,7 @@ export class PeerNetwork {
     this.router = new ProtocolRouter({
       me: this.me,
       dropped,
-      send: (to, frame) => this.transport.send(to, withKind(MESH_PAYLOAD_KIND.protocolFrame, frame)),
+      send: (to, frame) => this.transport.send(to, meshPayload(MESH_PAYLOAD_KIND.protocolFrame, frame)),
     });
     this.control = new ControlChannel({
       send: (to, payload) => this.transport.send(to, payload),

@@ -33,6 +33,18 @@ export interface Protocol<Output> {
   message(from: ParticipantId, data: Uint8Array): void;
 }
 
+/** The ids in ascending numeric order (the order every set is encoded and compared in). */
+export function ascending(ids: Iterable<ParticipantId>): ParticipantId[] {
+  return [...ids].sort((a, b) => a - b);
+}
+
+/** True when both lists hold the same ids the same number of times, in any order. */
+export function sameParticipantSet(left: readonly ParticipantId[], right: readonly ParticipantId[]): boolean {
+  if (left.length !== right.length) return false;
+  const [sortedLeft, sortedRight] = [ascending(left), ascending(right)];
+  return sortedLeft.every((id, i) => id === sortedRight[i]);
+}
+
 /** Checks that a participant list is non-empty, duplicate-free and made of u32 ids. */
 export function assertParticipantSet(participants: readonly ParticipantId[]): void {
   if (participants.length === 0) throw new RangeError('participant set is empty');

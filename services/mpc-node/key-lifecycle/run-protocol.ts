@@ -7,7 +7,7 @@ import { ProtocolAbort } from '../../../shared/crypto/errors.js';
 import type { CurveId } from '../../../shared/crypto/group.js';
 import type { KeyShare } from '../../../shared/crypto/key-share.js';
 import { createDkg, createReshare } from '../../../shared/crypto/keygen/index.js';
-import type { ParticipantId, Protocol } from '../../../shared/crypto/protocol.js';
+import { ascending, type ParticipantId, type Protocol } from '../../../shared/crypto/protocol.js';
 import type { KeygenJob, ReshareJob, ServeJob } from '../chain/jobs.js';
 import { MeshSendError } from '../mesh/transport.js';
 import type { NodeContext } from '../node-context.js';
@@ -16,7 +16,7 @@ import { KeyEventAttemptFailed, ReshareInputMissing, type KeyEventKind } from '.
 import { keyEventInstanceId } from './instance-id.js';
 import { compressedPublicKey, curveOfScheme } from './public-keys.js';
 
-const idsOf = (entries: KeygenJob['participants']): ParticipantId[] => entries.map(([, id]) => id).sort((a, b) => a - b);
+const idsOf = (entries: KeygenJob['participants']): ParticipantId[] => ascending(entries.map(([, id]) => id));
 
 export async function runKeyEventProtocol(context: NodeContext, job: KeygenJob | ReshareJob, serve: ServeJob | undefined): Promise<KeyShare> {
   const id = job.keyEventId;

@@ -15,7 +15,7 @@ import type { SignatureRequest } from '../../../contract/mpc-signer/sign-request
 import type { SignatureResponse } from '../../../contract/mpc-signer/signature-response.js';
 import { decodePresignatureShare, EcdsaSign } from '../../../shared/crypto/ecdsa/index.js';
 import { decodeEddsaPresignature, EddsaSignProtocol } from '../../../shared/crypto/eddsa/index.js';
-import type { ParticipantId, Protocol } from '../../../shared/crypto/protocol.js';
+import { ascending, sameParticipantSet, type ParticipantId, type Protocol } from '../../../shared/crypto/protocol.js';
 import type { SignRequest } from '../../../shared/near/sign-request.js';
 import { ecdsaSignatureResponse } from '../../../shared/near/signature-response.js';
 import { parsePartition, type PresignatureScheme } from '../assets.js';
@@ -109,8 +109,6 @@ export function contractRequestOf(request: SignRequest): SignatureRequest {
 }
 
 const schemeOf = (key: ServingKey): PresignatureScheme => (key.domain.scheme === 'Secp256k1' ? 'ecdsa' : 'eddsa');
-const sameSet = (left: readonly ParticipantId[], right: readonly ParticipantId[]): boolean =>
-  left.length === right.length && [...left].sort((a, b) => a - b).every((id, i) => id === [...right].sort((a, b) => a - b)[i]);
 
 export class SignatureService {
   private readonly pending = new Map<string, PendingRequest>();
@@ -230,8 +228,9 @@ export class SignatureService {
     const startedAt = Date.now();
     const contractRequest = contractRequestOf(request);
     // Invariant 5: sign only what the contract still waits for (an answer by another node ends it here).
-    if ((await contract.pendingRequest(contractRequest)) === null) return 'answered-elsewhere';
-    if ((await contract.chain.blockHeight()) > request.block.height + (this.options.yieldTimeoutBlocks ?? DEFAULT_YIELD_TIMEOUT_BLOCKS)) return 'expired';
+    const [pending, height] = await Promise.all([contract.pendingRequest(contractRequest), contract.chain.blockHeight()]);
+    if (pending === null) return 'answered-elsewhere';
+    if (height > request.block.height + (this.options.yieldTimeoutBlocks ?? DEFAULT_YIELD_TIMEOUT_BLOCKS)) return 'expired';
     this.announceLeading(request);
     const checkedAt = Date.now();
     for (let attempt = 1; attempt <= LEAD_ATTEMPTS && !this.stopped; attempt += 1) {
@@ -343,7 +342,7 @@ export class SignatureService {
     const me = this.options.context.me;
     const peers = leaderOrder(serving.participants, baseDecode(request.requestId)).filter((id) => id !== me && reachable.has(id));
     if (peers.length < serving.threshold - 1) throw new SigningFailed(request.requestId, 'no-signers', `${peers.length + 1} of ${serving.threshold} signers reachable`);
-    return [me, ...peers.slice(0, serving.threshold - 1)].sort((a, b) => a - b);
+    return ascending([me, ...peers.slice(0, serving.threshold - 1)]);
   }
 
   private signProtocol(
@@ -403,7 +402,7 @@ export class SignatureService {
     let presignature: Asset | undefined;
     if (message.presignature !== null) {
       const named = parsePartition(message.presignature.partition);
-      if (named === null || named.kind !== scheme || named.owner !== from || named.domainId !== request.domainId || named.epochId !== key.epochId || !sameSet(named.participants, message.participants)) {
+      if (named === null || named.kind !== scheme || named.owner !== from || named.domainId !== request.domainId || named.epochId !== key.epochId || !sameParticipantSet(named.participants, message.participants)) {
         refuse(`presignature partition ${message.presignature.partition} does not belong to this run`);
       }
       // Invariant 2: the share is gone from the store before anything derived from it is sent.

@@ -8,13 +8,12 @@
 import { encodeTriple, decodeTriple, EcdsaPresign, encodePresignatureShare, type Triple } from '../../../shared/crypto/ecdsa/index.js';
 import { generateTriples } from '../../../shared/crypto/ecdsa/triples/index.js';
 import { EddsaPresignProtocol, encodeEddsaPresignature } from '../../../shared/crypto/eddsa/presign.js';
-import type { ParticipantId } from '../../../shared/crypto/protocol.js';
+import { ascending, type ParticipantId } from '../../../shared/crypto/protocol.js';
 import { presignaturePartition, tripleId, triplePartition } from '../assets.js';
 import type { ControlMessageOf } from '../control.js';
 import type { NodeContext, ServingKey, ServingState } from '../node-context.js';
 import { StockpileRequestRefused } from './errors.js';
 import type { StockpileMetrics } from './metrics.js';
-import { ascending } from './participant-sets.js';
 
 export interface FollowerLimits {
   /** Follower runs at once; requests beyond are refused (a peer cannot make this node run unbounded work). */

@@ -5,7 +5,7 @@
  * least-used first, so the load of follower runs and the spread of sets stay balanced; a set whose
  * run failed is backed off (exponentially, per set) so the owner tries another one.
  */
-import type { ParticipantId } from '../../../shared/crypto/protocol.js';
+import { ascending, type ParticipantId } from '../../../shared/crypto/protocol.js';
 import { participantSetKey } from '../assets.js';
 
 /** All k-subsets of `items` (in order), or `undefined` when there are more than `limit` of them. */
@@ -26,10 +26,6 @@ export function combinations<T>(items: readonly T[], k: number, limit: number): 
   };
   pick(0, []);
   return out;
-}
-
-export function ascending(ids: Iterable<ParticipantId>): ParticipantId[] {
-  return [...ids].sort((a, b) => a - b);
 }
 
 export interface SetRotationOptions {

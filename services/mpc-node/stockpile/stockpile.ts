@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { decodeTriple, EcdsaPresign, encodePresignatureShare, encodeTriple } from '../../../shared/crypto/ecdsa/index.js';
 import { generateTriples } from '../../../shared/crypto/ecdsa/triples/index.js';
 import { EddsaPresignProtocol, encodeEddsaPresignature } from '../../../shared/crypto/eddsa/presign.js';
-import type { ParticipantId } from '../../../shared/crypto/protocol.js';
+import { ascending, type ParticipantId } from '../../../shared/crypto/protocol.js';
 import { presignaturePartition, tripleId, triplePartition, type PresignatureScheme } from '../assets.js';
 import type { NodeContext, ServingKey, ServingState } from '../node-context.js';
 import type { Asset } from '../storage/asset-store.js';
@@ -18,7 +18,7 @@ import { StockpileRunFailed } from './errors.js';
 import { StockpileFollower } from './follower.js';
 import { StockpileMetrics, type RunKind } from './metrics.js';
 import { OwnAssets } from './own-assets.js';
-import { ascending, combinations, SetRotation } from './participant-sets.js';
+import { combinations, SetRotation } from './participant-sets.js';
 import { needsTripleBatch, pairableTriples, presignatureDeficit } from './targets.js';
 
 export interface StockpileOptions {

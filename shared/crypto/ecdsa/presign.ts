@@ -27,7 +27,7 @@ import { SECP256K1 } from '../group.js';
 import type { Secp256k1Point } from '../kdf.js';
 import type { KeyShare } from '../key-share.js';
 import { lagrangeCoefficient } from '../polynomial.js';
-import { assertParticipantSet, type Action, type ParticipantId, type Protocol } from '../protocol.js';
+import { assertParticipantSet, sameParticipantSet, type Action, type ParticipantId, type Protocol } from '../protocol.js';
 import { EcdsaInputError } from './errors.js';
 import { decodePresignRound1, encodePresignRound1, type PresignRound1Message } from './messages.js';
 import type { PresignatureShare, PresignParticipantCommitments } from './presignature.js';
@@ -47,11 +47,6 @@ export interface PresignInput {
   readonly nonceTriple: Triple;
   /** Triple (a, b, c): the Beaver triple that multiplies k by the key x. */
   readonly multiplicationTriple: Triple;
-}
-
-function sameParticipants(left: readonly ParticipantId[], right: readonly ParticipantId[]): boolean {
-  const set = new Set(left);
-  return left.length === right.length && right.every((id) => set.has(id));
 }
 
 /** Checks every rule of the input and returns the presign set, ascending. */
@@ -88,7 +83,7 @@ function validateInput(input: PresignInput): ParticipantId[] {
   for (const [name, pub] of triples) {
     if (pub.threshold !== keyShare.threshold) fail(`the ${name} triple has threshold ${pub.threshold}, the key ${keyShare.threshold}`);
   }
-  if (!sameParticipants(nonceTriple.pub.participants, multiplicationTriple.pub.participants)) {
+  if (!sameParticipantSet(nonceTriple.pub.participants, multiplicationTriple.pub.participants)) {
     fail('the two triples come from different participant sets');
   }
   // Using one triple twice would open k + k and so reveal the nonce, and with it the key.

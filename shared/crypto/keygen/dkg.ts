@@ -11,7 +11,7 @@
  */
 import type { CurveId, GroupPoint } from '../group.js';
 import type { KeyShare } from '../key-share.js';
-import { assertParticipantSet, type ParticipantId, type Protocol } from '../protocol.js';
+import { ascending, assertParticipantSet, type ParticipantId, type Protocol } from '../protocol.js';
 import { DealingProtocol, type Dealing, type OwnPolynomial } from './engine.js';
 import { instanceBinding, MAX_SESSION_ID_BYTES } from './messages.js';
 import { frostIdentifier, verifyProofOfKnowledge, withSuite, type KeygenSuite } from './suite.js';
@@ -40,10 +40,6 @@ export function assertKeygenParameters(sessionId: Uint8Array, participants: read
   if (!Number.isInteger(threshold) || threshold < 2 || threshold > participants.length) {
     throw new RangeError(`threshold ${threshold} must be an integer from 2 to the ${participants.length} participants`);
   }
-}
-
-export function ascending(ids: readonly ParticipantId[]): ParticipantId[] {
-  return [...ids].sort((a, b) => a - b);
 }
 
 /** Starts one participant's DKG run; its output is the participant's {@link KeyShare} of a fresh key. */
