@@ -1,6 +1,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { TGAS } from '../host.js';
+import { MIN_SIGN_GAS as MPC_MIN_SIGN_GAS } from '../mpc-signer/contract.js';
 import { type CallOutcome, ContractTestbed, failure, type RecordedPromise, success } from '../testing/test-host.js';
 import { fastAuthContract, MIN_SIGN_GAS, MPC_SIGN_GAS, ON_SIGN_CALLBACK_GAS, ON_VERIFY_CALLBACK_GAS, VERIFY_GAS } from './fast-auth.js';
 
@@ -90,6 +91,10 @@ describe('FastAuth sign', () => {
     expect(JSON.stringify(mpcSign!.args)).toBe(expectedArgs);
     expect(onSign).toEqual({ kind: 'call', index: 1, account: FAST_AUTH, method: 'on_sign_callback', args: { caller: USER, deposit: DEPOSIT.toString() }, deposit: 0n, gas: ON_SIGN_CALLBACK_GAS, after: 0 });
     expect(outcome.returnedPromise).toBe(1);
+  });
+
+  it('attaches at least the gas the MPC signer requires for sign', () => {
+    expect(MPC_SIGN_GAS).toBeGreaterThanOrEqual(MPC_MIN_SIGN_GAS);
   });
 
   it('uses one domain per algorithm', () => {

@@ -18,12 +18,16 @@ import { changeOwner, ownerUpdate } from './owner.js';
 export const FAST_AUTH_VERSION = '0.1.0';
 /** Router plus the guard's RSA check (the router forwards 30 Tgas to the guard). */
 export const VERIFY_GAS = 40n * TGAS;
+/** The MPC signer's `sign` needs at least its MIN_SIGN_GAS (20 Tgas, 10 of them for its yield callback). */
 export const MPC_SIGN_GAS = 50n * TGAS;
 export const ON_SIGN_CALLBACK_GAS = 10n * TGAS;
 export const ON_VERIFY_CALLBACK_GAS = MPC_SIGN_GAS + ON_SIGN_CALLBACK_GAS + 20n * TGAS;
 export const REPORT_FAILURE_GAS = 2n * TGAS;
-/** What `sign` must be given: its own work, the guard call and the callback that calls the MPC. */
-export const MIN_SIGN_GAS = 5n * TGAS + VERIFY_GAS + ON_VERIFY_CALLBACK_GAS;
+/**
+ * What `sign` must be given: the guard call, the callback that calls the MPC, and 15 Tgas for its own
+ * work plus the send and execution fees of those two receipts (about 10 Tgas; 5 Tgas ran out of gas).
+ */
+export const MIN_SIGN_GAS = 15n * TGAS + VERIFY_GAS + ON_VERIFY_CALLBACK_GAS;
 const MAX_GUARD_ID_LENGTH = 2100;
 
 export type Algorithm = 'secp256k1' | 'ecdsa' | 'eddsa';

@@ -32,9 +32,17 @@ import { type ContractConfig, DEFAULT_CONFIG, type DomainConfig, type KeyEvent, 
 export const MPC_SIGNER_VERSION = '0.1.0';
 /** near/mpc `SIGN_DEPOSIT_YOCTONEAR`: forces a full-access key; the rest of the deposit is refunded. */
 export const SIGN_DEPOSIT = ONE_YOCTO;
-/** near/mpc's default minimum gas for `sign`. */
-export const MIN_SIGN_GAS = 15n * TGAS;
-export const RETURN_SIGNATURE_GAS = 7n * TGAS;
+/**
+ * Gas of the yield callback. near/mpc gives it 7 Tgas, but on timeout it pays for a refund transfer
+ * and the `fail_on_timeout` call (about 4.6 Tgas of receipt fees plus that call's 2 Tgas), which
+ * with its own work comes to about 7.3 Tgas; 10 Tgas leaves room for long payloads and full queues.
+ */
+export const RETURN_SIGNATURE_GAS = 10n * TGAS;
+/**
+ * Minimum gas for `sign`: the callback's gas plus the call's own work and the fees of the callback
+ * and refund receipts (about 6 Tgas in all). near/mpc's default of 15 Tgas rests on its 7 Tgas callback.
+ */
+export const MIN_SIGN_GAS = 20n * TGAS;
 export const FAIL_ON_TIMEOUT_GAS = 2n * TGAS;
 /** near/mpc `MAX_PENDING_REQUEST_FAN_OUT`: identical requests that can wait for one response. */
 export const MAX_PENDING_REQUESTS_PER_PAYLOAD = 128;

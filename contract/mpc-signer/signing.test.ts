@@ -45,11 +45,11 @@ describe('sign', () => {
   });
 
   it('parks an ECDSA request in a yield, refunds the excess deposit and returns the yield', () => {
-    const outcome = expectSuccess(signer.call('sign', ecdsaSign(), { predecessor: USER, deposit: 5n, gas: 15n * TGAS }));
+    const outcome = expectSuccess(signer.call('sign', ecdsaSign(), { predecessor: USER, deposit: 5n, gas: 20n * TGAS }));
     const parked = yieldOf(outcome);
     expect(parked.method).toBe('return_signature_and_clean_state_on_success');
     expect(parked.args).toEqual({ request: ecdsaRequest(), caller: USER, legacy: false });
-    expect(parked.gas).toBe(7n * TGAS);
+    expect(parked.gas).toBe(10n * TGAS);
     expect(outcome.returnedPromise).toBe(parked.index);
     expect(outcome.promises).toContainEqual({ kind: 'transfer', index: 1, account: USER, amount: 4n });
     expect(signer.view('get_pending_request', { request: ecdsaRequest() })).toEqual({ data_id: parked.dataId });
@@ -62,7 +62,7 @@ describe('sign', () => {
 
   it.each([
     ['no deposit', { deposit: 0n }, /InvalidDeposit/],
-    ['too little gas', { deposit: 1n, gas: 15n * TGAS - 1n }, /InsufficientGas: sign needs at least 15000000000000 gas/],
+    ['too little gas', { deposit: 1n, gas: 20n * TGAS - 1n }, /InsufficientGas: sign needs at least 20000000000000 gas/],
   ])('refuses %s and changes nothing', (_name, options, pattern) => {
     const before = signer.snapshot();
     expectPanic(signer, signer.call('sign', ecdsaSign(), { predecessor: USER, ...options }), pattern, before);

@@ -1,0 +1,113 @@
+// A sign request nobody answers, on the devnet chain with its gas model: after the yield timeout the
+// caller's call fails with near/mpc's timeout error and the 1-yocto sign deposit comes back — directly,
+// and through FastAuth (whose user gets the whole deposit back). Balances are checked to the yoctoNEAR:
+// the signer pays exactly the gas its transaction burnt, and the contracts end where they started.
+import { KeyPair } from '@near-js/crypto';
+import { actionCreators } from '@near-js/transactions';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { MIN_SIGN_GAS as FAST_AUTH_MIN_SIGN_GAS, fastAuthContract } from '../../../contract/fast-auth/fast-auth.js';
+import { jwtGuardRouterContract } from '../../../contract/fast-auth/jwt-guard-router.js';
+import { auth0GuardContract } from '../../../contract/fast-auth/jwt-guard.js';
+import { MIN_SIGN_GAS, mpcSignerContract } from '../../../contract/mpc-signer/contract.js';
+import { GUARD_ACCOUNT, ISSUER, issuerKey, mintToken, type TestIssuerKey } from '../../../contract/testing/jwt-fixtures.js';
+import { NODES, SIGNER_ACCOUNT, THREE_NODES, rootPublicKey, tweakHex } from '../../../contract/testing/mpc-fixtures.js';
+import { LocalSigner, startDevnetChain, type RunningDevnetChain } from '../../../services/devnet/chain/index.js';
+import type { IncludedResult } from '../../../services/devnet/chain/local-signer.js';
+
+const TGAS = 10n ** 12n;
+const NEAR = 10n ** 24n;
+const WAIT_MS = 30_000;
+/** Short enough for a test, long enough that the sign call has parked before the timeout. */
+const YIELD_TIMEOUT_BLOCKS = 10;
+const FAST_AUTH = 'fast-auth.near';
+const ROUTER = 'jwt.fast-auth.near';
+const USER = 'alice.near';
+const FAST_AUTH_DEPOSIT = 10n ** 22n;
+
+describe('an unanswered sign request on the devnet chain', () => {
+  let devnet: RunningDevnetChain;
+  let user: LocalSigner;
+  let issuer: TestIssuerKey;
+  const nodeKeys = NODES.map(() => KeyPair.fromRandom('ed25519'));
+  const userKey = KeyPair.fromRandom('ed25519');
+
+  const balance = (accountId: string): bigint => devnet.chain.account(accountId).account.amount;
+  /** Everything the transaction's receipts burnt; the signer prepaid it and got the rest refunded. */
+  const tokensBurnt = (result: IncludedResult): bigint => [result.outcome, ...result.receiptOutcomes].reduce((sum, outcome) => sum + outcome.tokensBurnt, 0n);
+
+  async function call(signer: LocalSigner, methodName: string, args: object): Promise<void> {
+    const result = await signer.execute(SIGNER_ACCOUNT, [actionCreators.functionCall(methodName, args, 100n * TGAS, 0n)], WAIT_MS);
+    if (result.phase !== 'included' || result.status.kind === 'Failure') throw new Error(`${methodName} failed: ${JSON.stringify(result)}`);
+  }
+
+  /** Sends `sign` and waits until every receipt it spawned (callbacks, refunds) has executed. */
+  async function signAndWait(receiverId: string, args: object, deposit: bigint, gas: bigint): Promise<IncludedResult> {
+    const result = await user.execute(receiverId, [actionCreators.functionCall('sign', args, gas, deposit)], WAIT_MS);
+    if (result.phase !== 'included') throw new Error(`sign was not included: ${JSON.stringify(result)}`);
+    return result;
+  }
+
+  beforeAll(async () => {
+    issuer = await issuerKey('k1');
+    devnet = await startDevnetChain({
+      blockTimeMs: 20,
+      yieldTimeoutBlocks: YIELD_TIMEOUT_BLOCKS,
+      contracts: [
+        { accountId: SIGNER_ACCOUNT, definition: mpcSignerContract, init: { methodName: 'init', args: { parameters: THREE_NODES } } },
+        { accountId: FAST_AUTH, definition: fastAuthContract, init: { methodName: 'init', args: { owner: 'devnet', mpc_address: SIGNER_ACCOUNT, init_guards: { jwt: ROUTER } } } },
+        { accountId: ROUTER, definition: jwtGuardRouterContract, init: { methodName: 'init', args: { owner: 'devnet' } } },
+        { accountId: GUARD_ACCOUNT, definition: auth0GuardContract, init: { methodName: 'init', args: { owner: 'devnet', issuer: ISSUER, public_keys: [issuer.jwk] } } },
+      ],
+      accounts: [
+        ...NODES.map((accountId, index) => ({ accountId, balance: 100n * NEAR, publicKeys: [nodeKeys[index]!.getPublicKey().toString()] })),
+        { accountId: USER, balance: 100n * NEAR, publicKeys: [userKey.getPublicKey().toString()] },
+      ],
+    });
+    {
+      const nodes = NODES.map((accountId, index) => new LocalSigner(devnet.chain, accountId, nodeKeys[index]!));
+      for (const node of nodes) await call(node, 'vote_add_domains', { domains: [{ id: 0, scheme: 'Secp256k1', purpose: 'Sign' }] });
+      const keyEventId = { epoch_id: 0, domain_id: 0, attempt_id: 0 };
+      await call(nodes[0]!, 'start_keygen_instance', { key_event_id: keyEventId });
+      for (const node of nodes) await call(node, 'vote_pk', { key_event_id: keyEventId, public_key: rootPublicKey('Secp256k1') });
+    }
+    const root = new LocalSigner(devnet.chain, devnet.rootAccount.accountId, KeyPair.fromString(devnet.rootAccount.secretKey));
+    const addGuard = await root.execute(ROUTER, [actionCreators.functionCall('add_guard', { name: ISSUER, account_id: GUARD_ACCOUNT }, 30n * TGAS, 0n)], WAIT_MS);
+    if (addGuard.phase !== 'included' || addGuard.status.kind === 'Failure') throw new Error(`add_guard failed: ${JSON.stringify(addGuard)}`);
+    user = new LocalSigner(devnet.chain, USER, userKey);
+  });
+
+  afterAll(async () => {
+    await devnet?.stop();
+  });
+
+  it.each([
+    ['the minimum gas', MIN_SIGN_GAS],
+    ['300 Tgas', 300n * TGAS],
+  ])('fails with the Timeout error and refunds the deposit to a direct caller with %s', async (_label, gas) => {
+    const [userBefore, signerBefore] = [balance(USER), balance(SIGNER_ACCOUNT)];
+    const payload = bytesToHex(sha256(utf8ToBytes(`nobody answers ${gas}`)));
+    const result = await signAndWait(SIGNER_ACCOUNT, { request: { path: 'timeout', payload_v2: { Ecdsa: payload }, domain_id: 0 } }, 5n, gas);
+
+    expect(result.status).toEqual({ kind: 'Failure', error: expect.anything() });
+    expect(JSON.stringify(result.status)).toContain('Timeout: the signature request was not answered within 200 blocks; the deposit was refunded');
+    expect(balance(USER)).toBe(userBefore - tokensBurnt(result));
+    expect(balance(SIGNER_ACCOUNT)).toBe(signerBefore);
+    const request = { tweak: tweakHex(USER, 'timeout'), payload: { Ecdsa: payload }, domain_id: 0 };
+    expect(new TextDecoder().decode(devnet.chain.callView(SIGNER_ACCOUNT, 'get_pending_request', utf8ToBytes(JSON.stringify({ request }))).result)).toBe('null');
+  });
+
+  it('refunds the whole deposit to a FastAuth user when the MPC signer times out', async () => {
+    const signPayload = [...utf8ToBytes('borsh(SignedDelegate) nobody answers')];
+    const token = await mintToken(issuer, Math.floor(Date.now() / 1000), { fatxn: signPayload, sub: 'google-oauth2|42' });
+    const [userBefore, fastAuthBefore, signerBefore] = [balance(USER), balance(FAST_AUTH), balance(SIGNER_ACCOUNT)];
+    const result = await signAndWait(FAST_AUTH, { guard_id: `jwt#${ISSUER}`, verify_payload: token, sign_payload: signPayload, algorithm: 'ecdsa' }, FAST_AUTH_DEPOSIT, FAST_AUTH_MIN_SIGN_GAS);
+
+    expect(JSON.stringify(result.status)).toContain('SignFailed: the MPC signer failed or timed out; the attached deposit was refunded');
+    // The signer's own timeout path ran (not a callback out of gas) and gave its 1 yocto back to FastAuth.
+    expect(result.receiptOutcomes.map((outcome) => JSON.stringify(outcome.status))).toContainEqual(expect.stringContaining('Timeout: the signature request was not answered'));
+    expect(balance(USER)).toBe(userBefore - tokensBurnt(result));
+    expect(balance(FAST_AUTH)).toBe(fastAuthBefore);
+    expect(balance(SIGNER_ACCOUNT)).toBe(signerBefore);
+  });
+});
