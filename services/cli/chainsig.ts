@@ -1,15 +1,10 @@
-/** The `chainsig` command line. Subcommands arrive with the issues that build them. */
+/** The `chainsig` command line: `derive` a chain-signatures key offline, `sign` through a NEAR RPC. */
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { deriveEd25519PublicKey, deriveSecp256k1PublicKey, deriveTweak, TweakNotOnCurve } from '../../shared/crypto/kdf.js';
-import {
-  ethereumAddress,
-  formatNearPublicKey,
-  InvalidPublicKey,
-  parsePublicKey,
-  publicKeyHex,
-  type CurveName,
-  type NearPublicKey,
-} from '../../shared/near/keys.js';
+import { TweakNotOnCurve } from '../../shared/crypto/kdf.js';
+import { ethereumAddress, formatNearPublicKey, InvalidPublicKey, parsePublicKey, publicKeyHex, type CurveName } from '../../shared/near/keys.js';
+import { deriveChildKey } from './derived-key.js';
+import { SIGN_USAGE, SignCommandFailed, signCommand } from './sign.js';
+import { UsageError } from './usage-error.js';
 
 const USAGE = `usage: chainsig <command> [options]
 
@@ -21,17 +16,12 @@ commands:
             --predecessor <account>     the account that calls sign (for FastAuth: the FastAuth contract)
             --path <path>               the derivation path of the request
             --json                      print {"tweak","publicKey","publicKeyHex","ethereumAddress"}
-`;
+${SIGN_USAGE}`;
 
 /** Where the command writes; tests pass their own. */
 export interface CliIo {
   readonly stdout: { write(text: string): unknown };
   readonly stderr: { write(text: string): unknown };
-}
-
-/** A mistake in the command line: printed with the usage, exit code 2. */
-class UsageError extends Error {
-  override name = 'UsageError';
 }
 
 const DERIVE_VALUE_FLAGS = ['--curve', '--root', '--predecessor', '--path'] as const;
@@ -69,11 +59,7 @@ function derive(args: readonly string[], io: CliIo): void {
   const root = parsePublicKey(values.get('--root')!, curveFlag as CurveName | undefined);
   const predecessor = values.get('--predecessor')!;
   if (predecessor.includes(',')) throw new UsageError(`derive: --predecessor "${predecessor}" is not an account id (contains ',')`);
-  const tweak = deriveTweak(predecessor, values.get('--path')!);
-  const derived: NearPublicKey =
-    root.curve === 'secp256k1'
-      ? { curve: 'secp256k1', point: deriveSecp256k1PublicKey(root.point, tweak) }
-      : { curve: 'ed25519', point: deriveEd25519PublicKey(root.point, tweak) };
+  const { tweak, derived } = deriveChildKey(root, predecessor, values.get('--path')!);
   const result = {
     tweak: bytesToHex(tweak),
     publicKey: formatNearPublicKey(derived),
@@ -105,11 +91,19 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
       derive(args, io);
       return 0;
     }
+    if (command === 'sign') {
+      await signCommand(args, io);
+      return 0;
+    }
     throw new UsageError(`unknown command "${command}"`);
   } catch (error) {
     if (error instanceof UsageError || error instanceof InvalidPublicKey) {
       io.stderr.write(`chainsig: ${error.message}\n${error instanceof UsageError ? USAGE : ''}`);
       return 2;
+    }
+    if (error instanceof SignCommandFailed) {
+      io.stderr.write(`chainsig: ${error.message}\n`);
+      return 1;
     }
     if (error instanceof TweakNotOnCurve) {
       io.stderr.write(`chainsig: ${error.message}; near/mpc refuses this account and path too\n`);

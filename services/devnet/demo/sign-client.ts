@@ -15,7 +15,9 @@ import { createPublicKey, verify } from 'node:crypto';
 import { parsePublicKey, secp256k1RawXY } from '../../../shared/near/keys.js';
 
 const TERA_GAS = 10n ** 12n;
-const SIGN_DEPOSIT = 1n;
+/** What `sign` attaches unless told otherwise: the signer keeps 1 yocto, and 50 Tgas covers its 20 Tgas minimum. */
+export const SIGN_DEPOSIT = 1n;
+export const SIGN_GAS = 50n * TERA_GAS;
 
 export type SignScheme = 'Secp256k1' | 'Ed25519';
 
@@ -63,18 +65,26 @@ export class SignClient {
   }
 
   /** A direct `sign` on the MPC signer: ECDSA signs a 32-byte hash, EdDSA the bytes themselves. */
-  async sign(request: { readonly domainId: number; readonly scheme: SignScheme; readonly path: string; readonly payload: Uint8Array }): Promise<SignRecord> {
-    const payloadV2 = request.scheme === 'Secp256k1' ? { Ecdsa: bytesToHex(request.payload) } : { Eddsa: bytesToHex(request.payload) };
+  async sign(request: {
+    readonly domainId: number;
+    readonly scheme: SignScheme;
+    readonly path: string;
+    readonly payload: Uint8Array;
+    readonly deposit?: bigint;
+    readonly gas?: bigint;
+  }): Promise<SignRecord> {
+    const { domainId, scheme, path, payload } = request;
+    const payloadV2 = scheme === 'Secp256k1' ? { Ecdsa: bytesToHex(payload) } : { Eddsa: bytesToHex(payload) };
     const started = performance.now();
     const response = await this.account.callFunction({
       contractId: this.options.signerContractId,
       methodName: 'sign',
-      args: { request: { path: request.path, payload_v2: payloadV2, domain_id: request.domainId } },
-      deposit: SIGN_DEPOSIT,
-      gas: 50n * TERA_GAS,
+      args: { request: { path, payload_v2: payloadV2, domain_id: domainId } },
+      deposit: request.deposit ?? SIGN_DEPOSIT,
+      gas: request.gas ?? SIGN_GAS,
     });
     const latencyMs = performance.now() - started;
-    return this.record({ ...request, predecessor: this.options.accountId, payloadHex: bytesToHex(request.payload), response, latencyMs });
+    return this.record({ domainId, scheme, path, predecessor: this.options.accountId, payloadHex: bytesToHex(payload), response, latencyMs });
   }
 
   /** `sign` on FastAuth, authorised by a JWT whose claims commit to `signPayload`; the network signs SHA-256(signPayload). */
