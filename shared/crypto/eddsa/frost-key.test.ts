@@ -35,6 +35,16 @@ describe('deriveFrostKey (NEAR tweak on a FROST key)', () => {
     }
   });
 
+  it('shifts only the verifying shares asked for, the same way', () => {
+    const all = deriveFrostKey(keys.get(3)!, tweak);
+    const some = deriveFrostKey(keys.get(3)!, tweak, [0, 5]);
+    expect(Object.keys(some.public.verifyingShares).sort()).toEqual([frostIdentifier(0), frostIdentifier(5)].sort());
+    for (const [id, share] of Object.entries(some.public.verifyingShares)) expect(share).toEqual(all.public.verifyingShares[id]);
+    expect(deriveFrostKey(keys.get(3)!, tweak, []).public.verifyingShares).toEqual({});
+    expect(some.secret).toEqual(all.secret);
+    expect(some.derivedPublicKey).toEqual(all.derivedPublicKey);
+  });
+
   it('leaves the key unchanged for a zero tweak and rejects a tweak that is not 32 bytes', () => {
     const derived = deriveFrostKey(keys.get(3)!, new Uint8Array(32));
     expect(derived.secret).toEqual(keys.get(3)!.secret);

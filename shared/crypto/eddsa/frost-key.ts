@@ -5,10 +5,11 @@
  */
 import { ProtocolInputError } from '../errors.js';
 import { ED25519 } from '../group.js';
-import { deriveEd25519PublicKey, ed25519TweakScalar, type Ed25519Point } from '../kdf.js';
+import { ed25519TweakScalar, type Ed25519Point } from '../kdf.js';
 import type { KeyShare } from '../key-share.js';
 import { frostIdentifierOf, type FrostKeyPackage } from '../keygen/index.js';
 import type { ParticipantId } from '../protocol.js';
+import { decodePrimeOrder, rememberPrimeOrder } from './frost-suite.js';
 
 /** Bad inputs to `eddsa-sign` or `eddsa-presign`; see {@link ProtocolInputError}. */
 export class EddsaInputError extends ProtocolInputError {}
@@ -37,15 +38,23 @@ function addToPoint(encoded: Uint8Array, offset: Ed25519Point): Uint8Array<Array
  * shares made with the tweaked key is an ordinary Ed25519 signature under A + ε·B. Publicly the same
  * shift is ε·B on the constant-term commitment and on each verifying share, which keeps share
  * verification (zᵢ·B = Rᵢ + c·λᵢ·Yᵢ) consistent with the tweaked shares.
+ *
+ * `verifyingSharesOf` names whose verifying shares the result must carry (default: everyone's);
+ * the others may be left out. Each shift costs a point decoding and encoding per request, and only
+ * a coordinator reads them, for the signers only; noble's `signShare` never does.
  */
-export function deriveFrostKey(key: FrostKeyPackage, tweak: Uint8Array): DerivedFrostKey {
+export function deriveFrostKey(key: FrostKeyPackage, tweak: Uint8Array, verifyingSharesOf?: readonly ParticipantId[]): DerivedFrostKey {
   if (tweak.length !== 32) throw new RangeError(`NEAR tweak must be 32 bytes, got ${tweak.length}`);
   const [rootKey, ...higherCommitments] = key.public.commitments;
   if (rootKey === undefined) throw new RangeError('FROST public package has no group key commitment');
   const epsilon = ed25519TweakScalar(tweak);
-  const derivedPublicKey = deriveEd25519PublicKey(ED25519.pointFromBytes(rootKey), tweak).toBytes();
-  if (epsilon === 0n) return { ...key, derivedPublicKey };
+  // The suite's decoder validates the root once per process; root + ε·B is then prime-order by
+  // construction and is remembered as such, so signing never repeats a subgroup check on it.
+  const root = decodePrimeOrder(rootKey);
+  if (epsilon === 0n) return { ...key, derivedPublicKey: rememberPrimeOrder(root) };
   const offset = ED25519.scaleBase(epsilon);
+  const derivedPublicKey = rememberPrimeOrder(root.add(offset));
+  const kept = verifyingSharesOf === undefined ? undefined : new Set(verifyingSharesOf.map(frostIdentifier));
   const shiftedShare = ED25519.Fn.add(ED25519.scalarFromBytes(key.secret.signingShare), epsilon);
   return {
     secret: { identifier: key.secret.identifier, signingShare: new Uint8Array(ED25519.scalarToBytes(shiftedShare)) },
@@ -53,7 +62,9 @@ export function deriveFrostKey(key: FrostKeyPackage, tweak: Uint8Array): Derived
       signers: { ...key.public.signers },
       commitments: [new Uint8Array(derivedPublicKey), ...higherCommitments],
       verifyingShares: Object.fromEntries(
-        Object.entries(key.public.verifyingShares).map(([id, share]) => [id, addToPoint(share, offset)]),
+        Object.entries(key.public.verifyingShares)
+          .filter(([id]) => kept === undefined || kept.has(id))
+          .map(([id, share]) => [id, addToPoint(share, offset)]),
       ),
     },
     derivedPublicKey,

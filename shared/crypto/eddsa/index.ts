@@ -18,6 +18,7 @@ export {
   EddsaSignProtocol,
   InvalidSignatureShares,
   MAX_EDDSA_PAYLOAD_BYTES,
+  SignedPayloadMismatch,
   type EddsaSignOptions,
   type EddsaSignOutput,
 } from './sign.js';

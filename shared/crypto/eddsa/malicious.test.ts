@@ -5,8 +5,8 @@ import { deriveTweak } from '../kdf.js';
 import type { ParticipantId } from '../protocol.js';
 import { runProtocols, settleProtocols, type Envelope, type SettledRun } from '../runner.js';
 import { decodeEddsaMessage, encodeEddsaMessage, type EddsaMessage } from './messages.js';
-import { EddsaPresignProtocol } from './presign.js';
-import { InvalidSignatureShares, type EddsaSignOutput } from './sign.js';
+import { EddsaPresignProtocol, type EddsaPresignature } from './presign.js';
+import { EddsaSignProtocol, InvalidSignatureShares, SignedPayloadMismatch, type EddsaSignOutput } from './sign.js';
 import { dkgKeyShares, signingParties } from './test-fixtures.js';
 
 const tweak = deriveTweak('mallory.near', 'path');
@@ -38,7 +38,7 @@ function expectNoSignature(run: SettledRun<EddsaSignOutput>): void {
 
 describe('FROST signing against malicious participants', () => {
   it('names the signer whose signature share is wrong (checked with verifyShare after the aggregate fails)', () => {
-    const run = signWith((e, m) => (m.kind === 'signature-share' && e.from === 2 ? replaceWith(e, { kind: 'signature-share', share: plusOne(m.share) }) : [e]));
+    const run = signWith((e, m) => (m.kind === 'signature-share' && e.from === 2 ? replaceWith(e, { ...m, share: plusOne(m.share) }) : [e]));
     const abort = run.aborts.get(coordinator);
     expect(abort).toBeInstanceOf(InvalidSignatureShares);
     expect(abort).toMatchObject({ protocol: 'eddsa-sign', step: 'aggregate', culprit: 2, culprits: [2] });
@@ -46,7 +46,7 @@ describe('FROST signing against malicious participants', () => {
   });
 
   it('names every signer with a wrong share', () => {
-    const run = signWith((e, m) => (m.kind === 'signature-share' ? replaceWith(e, { kind: 'signature-share', share: plusOne(m.share) }) : [e]));
+    const run = signWith((e, m) => (m.kind === 'signature-share' ? replaceWith(e, { ...m, share: plusOne(m.share) }) : [e]));
     expect(run.aborts.get(coordinator)).toMatchObject({ culprits: [2, 3] });
     expectNoSignature(run);
   });
@@ -86,7 +86,7 @@ describe('FROST signing against malicious participants', () => {
       if (m.kind !== 'signing-package' || e.to !== 2) return [e];
       const forged = new Map(m.commitments);
       forged.set(2, m.commitments.get(3)!);
-      return replaceWith(e, { kind: 'signing-package', commitments: forged });
+      return replaceWith(e, { ...m, commitments: forged });
     });
     expect(run.aborts.get(2)).toMatchObject({ step: 'round-2/sign', culprit: coordinator });
     expect(run.outputs.has(2)).toBe(false);
@@ -100,7 +100,7 @@ describe('FROST signing against malicious participants', () => {
       if (m.kind !== 'signing-package' || e.to !== 2) return [e];
       const forged = new Map(m.commitments);
       forged.set(3, { hiding: smallOrder, binding: m.commitments.get(3)!.binding });
-      return replaceWith(e, { kind: 'signing-package', commitments: forged });
+      return replaceWith(e, { ...m, commitments: forged });
     });
     expect(run.aborts.get(2)).toMatchObject({ step: 'round-2/sign', culprit: coordinator });
     expectNoSignature(run);
@@ -111,7 +111,7 @@ describe('FROST signing against malicious participants', () => {
       if (m.kind !== 'signing-package') return [e];
       const partial = new Map(m.commitments);
       partial.delete(3);
-      return replaceWith(e, { kind: 'signing-package', commitments: partial });
+      return replaceWith(e, { ...m, commitments: partial });
     });
     expect(run.aborts.get(2)).toMatchObject({ step: 'round-2/signing-package', culprit: coordinator });
     expectNoSignature(run);
@@ -166,11 +166,46 @@ describe('FROST signing against malicious participants', () => {
     const run = settleProtocols(signingParties(keys, { signers, coordinator: 3, payload, tweak, presignatures }), {
       intercept: (e) => {
         const m = decodeEddsaMessage(e.data);
-        return m.kind === 'signature-share' && e.from === 0 ? replaceWith(e, { kind: 'signature-share', share: plusOne(m.share) }) : [e];
+        return m.kind === 'signature-share' && e.from === 0 ? replaceWith(e, { ...m, share: plusOne(m.share) }) : [e];
       },
     });
     expect(run.aborts.get(3)).toMatchObject({ step: 'aggregate', culprit: 0 });
     expectNoSignature(run);
+  });
+
+  describe('signers that disagree on the payload', () => {
+    const otherPayload = new TextEncoder().encode('a different request');
+    /** Everyone signs `payload` except `odd`, which signs `otherPayload`. */
+    function partiesWithOddPayload(odd: ParticipantId, presignatures?: ReadonlyMap<ParticipantId, EddsaPresignature>) {
+      const parties = signingParties(keys, { signers, coordinator, payload, tweak, presignatures });
+      parties.set(odd, new EddsaSignProtocol({ keyShare: keys.get(odd)!, signers, coordinator, payload: otherPayload, tweak, presignature: presignatures?.get(odd) }));
+      return parties;
+    }
+
+    it('a signer refuses a signing package for another payload and makes no share', () => {
+      const run = settleProtocols(partiesWithOddPayload(3));
+      const abort = run.aborts.get(3);
+      expect(abort).toBeInstanceOf(SignedPayloadMismatch);
+      expect(abort).toMatchObject({ step: 'round-2/signing-package', participant: coordinator });
+      expect(run.stalled).toContain(coordinator);
+      expectNoSignature(run);
+    });
+
+    it('with presignatures the coordinator names the signer whose payload differs, not a bad share', () => {
+      const presignatures = runProtocols(new Map(signers.map((me) => [me, new EddsaPresignProtocol({ keyShare: keys.get(me)!, participants: signers })]))).outputs;
+      const run = settleProtocols(partiesWithOddPayload(2, presignatures));
+      const abort = run.aborts.get(coordinator);
+      expect(abort).toBeInstanceOf(SignedPayloadMismatch);
+      expect(abort).not.toBeInstanceOf(InvalidSignatureShares);
+      expect(abort).toMatchObject({ step: 'round-2/signature-share', participant: 2 });
+      expectNoSignature(run);
+    });
+
+    it('a share whose payload digest was altered on the way is refused the same way', () => {
+      const run = signWith((e, m) => (m.kind === 'signature-share' && e.from === 3 ? replaceWith(e, { ...m, payloadDigest: new Uint8Array(32) }) : [e]));
+      expect(run.aborts.get(coordinator)).toMatchObject({ name: 'SignedPayloadMismatch', participant: 3 });
+      expectNoSignature(run);
+    });
   });
 
   it('every abort is a ProtocolAbort that poke keeps throwing', () => {

@@ -16,16 +16,18 @@ const points = [1n, 2n, 3n, 5n, 8n].map((k) => ed25519.Point.BASE.multiply(k).to
 const point = fc.constantFrom(...points);
 const pair = fc.record({ hiding: point, binding: point });
 const scalar = fc.bigInt({ min: 0n, max: ED25519.Fn.ORDER - 1n }).map((s) => ED25519.scalarToBytes(s));
+const digest = fc.uint8Array({ minLength: 32, maxLength: 32 });
 const message: fc.Arbitrary<EddsaMessage> = fc.oneof(
   pair.map((commitments) => ({ kind: 'commitments' as const, commitments })),
   fc.uniqueArray(fc.integer({ min: 0, max: 0xffff_ffff }), { maxLength: 8 }).chain((ids) =>
-    fc.array(pair, { minLength: ids.length, maxLength: ids.length }).map((pairs) => ({
+    fc.tuple(fc.array(pair, { minLength: ids.length, maxLength: ids.length }), digest).map(([pairs, payloadDigest]) => ({
       kind: 'signing-package' as const,
       commitments: new Map(ids.map((id, i) => [id, pairs[i]!])),
+      payloadDigest,
     })),
   ),
-  scalar.map((share) => ({ kind: 'signature-share' as const, share })),
-  fc.uint8Array({ minLength: 32, maxLength: 32 }).map((digest) => ({ kind: 'commitment-digest' as const, digest })),
+  fc.tuple(scalar, digest).map(([share, payloadDigest]) => ({ kind: 'signature-share' as const, share, payloadDigest })),
+  digest.map((digest) => ({ kind: 'commitment-digest' as const, digest })),
 );
 
 /** Random bytes, half of them behind a valid header so the fuzzing reaches the message bodies. */
@@ -58,11 +60,13 @@ describe('EdDSA wire format', () => {
     );
   });
 
-  it('a message is a few dozen bytes: commitments 66, a share 34, a 3-signer package 210', () => {
+  it('a message is a few dozen bytes: commitments 66, a share with its payload digest 66, a 3-signer package 242', () => {
+    const payloadDigest = new Uint8Array(32);
     expect(encodeEddsaMessage({ kind: 'commitments', commitments: { hiding: points[0]!, binding: points[1]! } })).toHaveLength(66);
-    expect(encodeEddsaMessage({ kind: 'signature-share', share: new Uint8Array(32) })).toHaveLength(34);
+    expect(encodeEddsaMessage({ kind: 'signature-share', share: new Uint8Array(32), payloadDigest })).toHaveLength(66);
     const list = new Map([0, 1, 2].map((p) => [p, { hiding: points[0]!, binding: points[1]! }]));
-    expect(encodeEddsaMessage({ kind: 'signing-package', commitments: list })).toHaveLength(2 + 4 + 3 * 68);
+    expect(encodeEddsaMessage({ kind: 'signing-package', commitments: list, payloadDigest })).toHaveLength(2 + 4 + 3 * 68 + 32);
+    expect(() => encodeEddsaMessage({ kind: 'signature-share', share: new Uint8Array(32), payloadDigest: new Uint8Array(31) })).toThrow(/payload digest/);
   });
 
   it('random bytes into the message decoder give a DecodeError or a canonical message, never anything else', () => {
@@ -75,10 +79,10 @@ describe('EdDSA wire format', () => {
   });
 
   it('refuses another wire version, unsorted or duplicated participants and counts above the limit', () => {
-    const share = encodeEddsaMessage({ kind: 'signature-share', share: new Uint8Array(32) });
+    const share = encodeEddsaMessage({ kind: 'signature-share', share: new Uint8Array(32), payloadDigest: new Uint8Array(32) });
     expect(() => decodeEddsaMessage(new Uint8Array([2, ...share.subarray(1)]))).toThrow(/wire version 2/);
     const one = { hiding: points[0]!, binding: points[1]! };
-    const pkg = encodeEddsaMessage({ kind: 'signing-package', commitments: new Map([[5, one], [7, one]]) });
+    const pkg = encodeEddsaMessage({ kind: 'signing-package', commitments: new Map([[5, one], [7, one]]), payloadDigest: new Uint8Array(32) });
     const swapped = new Uint8Array(pkg);
     swapped.set(pkg.subarray(6 + 68, 6 + 68 + 4), 6); // second id written first, twice
     expect(() => decodeEddsaMessage(swapped)).toThrow(/strictly ascending/);

@@ -6,6 +6,7 @@
 import { ByteReader, ByteWriter, readHeader, writeHeader } from '../../codec/binary.js';
 import { ED25519 } from '../group.js';
 import type { ParticipantId } from '../protocol.js';
+import { decodePrimeOrder } from './frost-suite.js';
 
 /** A participant's round-1 nonce commitments D = d·B (hiding) and E = e·B (binding), 32 bytes each. */
 export interface NonceCommitmentPair {
@@ -19,10 +20,13 @@ export type CommitmentList = ReadonlyMap<ParticipantId, NonceCommitmentPair>;
 export type EddsaMessage =
   /** Participant → coordinator (signing) or → everyone (pre-commitment): my fresh commitments. */
   | { readonly kind: 'commitments'; readonly commitments: NonceCommitmentPair }
-  /** Coordinator → signers: the commitment list everyone signs against. */
-  | { readonly kind: 'signing-package'; readonly commitments: CommitmentList }
-  /** Signer → coordinator: zᵢ, a canonical little-endian scalar. */
-  | { readonly kind: 'signature-share'; readonly share: Uint8Array }
+  /**
+   * Coordinator → signers: the commitment list everyone signs against, and the SHA-256 of the
+   * payload the coordinator signs (a signer whose own payload differs refuses to sign).
+   */
+  | { readonly kind: 'signing-package'; readonly commitments: CommitmentList; readonly payloadDigest: Uint8Array }
+  /** Signer → coordinator: zᵢ, a canonical little-endian scalar, and the SHA-256 of the payload it signed. */
+  | { readonly kind: 'signature-share'; readonly share: Uint8Array; readonly payloadDigest: Uint8Array }
   /** Pre-commitment echo: SHA-256 of the commitment list as the sender received it. */
   | { readonly kind: 'commitment-digest'; readonly digest: Uint8Array };
 
@@ -33,6 +37,11 @@ const KIND_BY_TAG = new Map<number, EddsaMessage['kind']>(Object.entries(TAGS).m
 export const MAX_SIGNERS = 1024;
 const DIGEST_BYTES = 32;
 
+function writeDigest(writer: ByteWriter, digest: Uint8Array, what: string): void {
+  if (digest.length !== DIGEST_BYTES) throw new RangeError(`${what} digest must be ${DIGEST_BYTES} bytes`);
+  writer.fixed(digest);
+}
+
 function writePoint(writer: ByteWriter, point: Uint8Array): void {
   if (point.length !== ED25519.pointBytes) throw new RangeError(`Ed25519 point must be ${ED25519.pointBytes} bytes`);
   writer.fixed(point);
@@ -40,23 +49,23 @@ function writePoint(writer: ByteWriter, point: Uint8Array): void {
 
 /**
  * How much of RFC 9591 §3.1 DeserializeElement to check on receipt. Always: canonical encoding, on
- * the curve, not the identity. `prime-order` adds the subgroup check (a scalar multiplication, the
- * single most expensive step of signing here): done where it decides whom to blame — a peer's own
- * commitments — and left to noble, which repeats the full check before using any point, where the
- * blame is fixed anyway (anything wrong in a signing package is the coordinator's).
+ * the curve, not the identity. `prime-order` adds the subgroup check, through the FROST suite's memo
+ * (./frost-suite.ts): a peer's own commitments are checked once, when they arrive — where a failure
+ * blames that peer — and signing against them later finds them already validated. Lists relayed in
+ * a signing package, and stored presignatures, get `encoding` only: noble checks every point fully
+ * before using it (again through the memo), and anything wrong in a signing package is the
+ * coordinator's anyway.
  */
 export type PointCheck = 'encoding' | 'prime-order';
 
 function readPoint(reader: ByteReader, check: PointCheck): Uint8Array {
   const bytes = reader.fixed(ED25519.pointBytes);
-  let valid: boolean;
   try {
-    const point = ED25519.pointFromBytes(bytes);
-    valid = check === 'encoding' || point.isTorsionFree();
+    if (check === 'prime-order') decodePrimeOrder(bytes);
+    else ED25519.pointFromBytes(bytes);
   } catch {
-    valid = false;
+    reader.fail(check === 'prime-order' ? 'not a prime-order Ed25519 point' : 'not a valid Ed25519 point');
   }
-  if (!valid) reader.fail(check === 'encoding' ? 'not a valid Ed25519 point' : 'not a prime-order Ed25519 point');
   return bytes;
 }
 
@@ -111,14 +120,15 @@ export function encodeEddsaMessage(message: EddsaMessage): Uint8Array {
       break;
     case 'signing-package':
       writeCommitmentList(writer, message.commitments);
+      writeDigest(writer, message.payloadDigest, 'payload');
       break;
     case 'signature-share':
       if (message.share.length !== ED25519.scalarBytes) throw new RangeError('signature share must be 32 bytes');
       writer.fixed(message.share);
+      writeDigest(writer, message.payloadDigest, 'payload');
       break;
     case 'commitment-digest':
-      if (message.digest.length !== DIGEST_BYTES) throw new RangeError(`commitment digest must be ${DIGEST_BYTES} bytes`);
-      writer.fixed(message.digest);
+      writeDigest(writer, message.digest, 'commitment');
       break;
   }
   return writer.finish();
@@ -134,10 +144,10 @@ export function decodeEddsaMessage(data: Uint8Array): EddsaMessage {
       message = { kind, commitments: readCommitmentPair(reader, 'prime-order') };
       break;
     case 'signing-package':
-      message = { kind, commitments: readCommitmentList(reader, 'encoding') };
+      message = { kind, commitments: readCommitmentList(reader, 'encoding'), payloadDigest: reader.fixed(DIGEST_BYTES) };
       break;
     case 'signature-share':
-      message = { kind, share: readScalar(reader) };
+      message = { kind, share: readScalar(reader), payloadDigest: reader.fixed(DIGEST_BYTES) };
       break;
     case 'commitment-digest':
       message = { kind, digest: reader.fixed(DIGEST_BYTES) };

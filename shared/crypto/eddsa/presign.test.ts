@@ -22,7 +22,7 @@ describe('FROST nonce pre-commitment', () => {
 
   it('agrees on one commitment list, then signs with one message per signer and none from the coordinator', () => {
     const presignatures = runProtocols(presignParties(keys, signers)).outputs;
-    const lists = [...presignatures.values()].map((p) => encodeEddsaMessage({ kind: 'signing-package', commitments: p.commitments }));
+    const lists = [...presignatures.values()].map((p) => encodeEddsaMessage({ kind: 'signing-package', commitments: p.commitments, payloadDigest: new Uint8Array(32) }));
     expect(new Set(lists.map((l) => Buffer.from(l).toString('hex'))).size).toBe(1);
 
     const coordinator = 4;
@@ -31,7 +31,7 @@ describe('FROST nonce pre-commitment', () => {
     for (const signer of signers) {
       if (signer === coordinator) continue;
       expect(run.messagesSent.get(signer)).toBe(1);
-      expect(run.bytesSent.get(signer)).toBe(34); // version, tag, 32-byte share
+      expect(run.bytesSent.get(signer)).toBe(66); // version, tag, 32-byte share, payload SHA-256
     }
     const derived = derivedPublicKeyOf(keys.get(1)!, tweak);
     expect(verifyWithNodeCrypto(coordinatorSignature(run.outputs, coordinator), payload, derived)).toBe(true);
@@ -45,7 +45,7 @@ describe('FROST nonce pre-commitment', () => {
     expect(restored.get(6)).toEqual(presignatures.get(6));
     const run = runProtocols(signingParties(keys, { signers, coordinator: 1, payload, tweak, presignatures: restored }));
     expect(verifyWithNodeCrypto(coordinatorSignature(run.outputs, 1), payload, derivedPublicKeyOf(keys.get(1)!, tweak))).toBe(true);
-    expect(() => decodeEddsaPresignature(encodeEddsaMessage({ kind: 'signature-share', share: new Uint8Array(32) }))).toThrow(/unknown message tag/);
+    expect(() => decodeEddsaPresignature(encodeEddsaMessage({ kind: 'signature-share', share: new Uint8Array(32), payloadDigest: new Uint8Array(32) }))).toThrow(/unknown message tag/);
   });
 
   it('is single use: signing consumes the nonces, and a used presignature can be neither signed with nor stored', () => {

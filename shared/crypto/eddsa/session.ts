@@ -3,13 +3,13 @@
  * commitment lists into noble's shape, and the inbox discipline of a sans-IO protocol (untrusted
  * bytes never throw from `message`; the first problem becomes the abort every later `poke` throws).
  */
-import { ed25519_FROST } from '@noble/curves/ed25519.js';
 import type { NonceCommitments, RNG } from '@noble/curves/abstract/frost.js';
 import { DecodeError, ProtocolAbort } from '../errors.js';
 import { assertParticipantSet, type Action, type ParticipantId, type Protocol } from '../protocol.js';
 import type { KeyShare } from '../key-share.js';
 import type { FrostKeyPackage } from '../keygen/index.js';
 import { EddsaInputError, frostIdentifier } from './frost-key.js';
+import { ed25519Frost, rememberPrimeOrderEncoding } from './frost-suite.js';
 import { decodeEddsaMessage, type CommitmentList, type EddsaMessage, type NonceCommitmentPair } from './messages.js';
 
 /** A participant's secret round-1 nonces d (hiding) and e (binding), 32-byte scalars. Single use. */
@@ -50,9 +50,14 @@ export function checkSigningSet(protocol: string, keyShare: KeyShare, signers: r
   return sorted;
 }
 
-/** Draws fresh hedged nonces (RFC 9591 nonce_generate mixes the secret share with the randomness). */
+/**
+ * Draws fresh hedged nonces (RFC 9591 nonce_generate mixes the secret share with the randomness).
+ * The commitments d·B and e·B are prime-order by construction, so they are remembered as valid.
+ */
 export function commitNonces(key: FrostKeyPackage, rng: RNG | undefined): { nonces: SigningNonces; commitments: NonceCommitmentPair } {
-  const generated = ed25519_FROST.commit(key.secret, rng);
+  const generated = ed25519Frost.commit(key.secret, rng);
+  rememberPrimeOrderEncoding(generated.commitments.hiding);
+  rememberPrimeOrderEncoding(generated.commitments.binding);
   return {
     nonces: generated.nonces,
     commitments: { hiding: generated.commitments.hiding, binding: generated.commitments.binding },

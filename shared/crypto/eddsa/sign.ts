@@ -9,17 +9,23 @@
  *   once (one message each).
  * The coordinator aggregates; if the aggregate does not verify it checks every share on its own and
  * aborts naming the signers whose shares are wrong. The signature is verified under the derived key
- * (RFC 8032 strict) before it is returned: nothing unverified is ever output.
+ * with Node's Ed25519 (OpenSSL, RFC 8032), an implementation independent of noble's, before it is
+ * returned: nothing unverified is ever output.
  *
- * The payload is not sent: every signer signs the payload of the pending request it saw itself.
+ * The payload is not sent: every signer signs the payload of the pending request it saw itself. Its
+ * SHA-256 travels with the signing package and every share, so signers that saw different payloads
+ * abort with {@link SignedPayloadMismatch} instead of producing shares that look wrong.
  */
-import { ed25519, ed25519_FROST } from '@noble/curves/ed25519.js';
+import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import type { NonceCommitments, RNG } from '@noble/curves/abstract/frost.js';
+import { equalBytes } from '@noble/curves/utils.js';
+import { sha256 } from '@noble/hashes/sha2.js';
 import { ProtocolAbort } from '../errors.js';
 import type { Action, ParticipantId } from '../protocol.js';
 import type { KeyShare } from '../key-share.js';
 import { toFrostKeyPackage, type FrostKeyPackage } from '../keygen/index.js';
 import { deriveFrostKey, EddsaInputError, frostIdentifier, type DerivedFrostKey } from './frost-key.js';
+import { ed25519Frost } from './frost-suite.js';
 import { encodeEddsaMessage, type CommitmentList, type EddsaMessage, type NonceCommitmentPair } from './messages.js';
 import type { EddsaPresignature } from './presign.js';
 import { checkSigningSet, commitNonces, FrostSession, noncesUsed, sameParticipants, toFrostCommitments, type SigningNonces } from './session.js';
@@ -46,6 +52,30 @@ export class InvalidSignatureShares extends ProtocolAbort {
     super(PROTOCOL, 'aggregate', `signature shares of participants ${culprits.join(', ')} do not verify`, culprits[0], { cause });
     this.name = 'InvalidSignatureShares';
   }
+}
+
+/**
+ * `participant` signs a different payload than this node: its SHA-256 differs from ours. Raised
+ * before aggregation (coordinator) or before signing (signer); the shares themselves may be fine,
+ * the nodes just disagree on what the request says.
+ */
+export class SignedPayloadMismatch extends ProtocolAbort {
+  constructor(
+    step: string,
+    readonly participant: ParticipantId,
+  ) {
+    super(PROTOCOL, step, `participant ${participant} signs a different payload`, participant);
+    this.name = 'SignedPayloadMismatch';
+  }
+}
+
+/** DER SubjectPublicKeyInfo prefix of an Ed25519 key (RFC 8410); the 32 raw key bytes follow it. */
+const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+
+/** RFC 8032 verification by Node's crypto (OpenSSL), independent of noble. */
+function verifiesWithNodeCrypto(signature: Uint8Array, payload: Uint8Array, publicKey: Uint8Array): boolean {
+  const key = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
+  return nodeVerify(null, payload, key, signature);
 }
 
 export interface EddsaSignOptions {
@@ -77,6 +107,7 @@ export class EddsaSignProtocol extends FrostSession<EddsaSignOutput> {
   private readonly key: DerivedFrostKey;
   private readonly coordinator: ParticipantId;
   private readonly payload: Uint8Array;
+  private readonly payloadDigest: Uint8Array;
   private readonly rng: RNG | undefined;
   private nonces: SigningNonces | undefined;
   /** Round-1 commitments as they arrive (coordinator, without a presignature). */
@@ -103,9 +134,11 @@ export class EddsaSignProtocol extends FrostSession<EddsaSignOutput> {
       this.list = presignature.commitments;
     }
     this.rootKey = toFrostKeyPackage(keyShare);
-    this.key = deriveFrostKey(this.rootKey, options.tweak);
+    // Only the coordinator verifies shares (the signers' ones); a signer needs no verifying shares.
+    this.key = deriveFrostKey(this.rootKey, options.tweak, keyShare.me === options.coordinator ? signers : []);
     this.coordinator = options.coordinator;
     this.payload = options.payload;
+    this.payloadDigest = sha256(options.payload);
     this.rng = options.rng;
   }
 
@@ -128,7 +161,7 @@ export class EddsaSignProtocol extends FrostSession<EddsaSignOutput> {
       if (this.nonces === undefined) this.received.set(this.me, this.commit());
       if (this.received.size < this.participants.length) return { kind: 'wait' };
       this.list = new Map(this.received);
-      return { kind: 'send-many', data: encodeEddsaMessage({ kind: 'signing-package', commitments: this.list }) };
+      return { kind: 'send-many', data: encodeEddsaMessage({ kind: 'signing-package', commitments: this.list, payloadDigest: this.payloadDigest }) };
     }
     if (!this.shares.has(this.me)) this.shares.set(this.me, this.signShare(this.list));
     if (this.shares.size < this.participants.length) return { kind: 'wait' };
@@ -144,7 +177,7 @@ export class EddsaSignProtocol extends FrostSession<EddsaSignOutput> {
     if (!this.shareSent) {
       this.shareSent = true;
       const share = this.signShare(this.list);
-      return { kind: 'send-private', to: this.coordinator, data: encodeEddsaMessage({ kind: 'signature-share', share }) };
+      return { kind: 'send-private', to: this.coordinator, data: encodeEddsaMessage({ kind: 'signature-share', share, payloadDigest: this.payloadDigest }) };
     }
     return { kind: 'return', output: { role: 'signer' } };
   }
@@ -152,7 +185,7 @@ export class EddsaSignProtocol extends FrostSession<EddsaSignOutput> {
   /** zᵢ under the derived key; noble checks our own commitment in the list and zeroes the nonces. */
   private signShare(list: CommitmentList): Uint8Array {
     try {
-      return ed25519_FROST.signShare(this.key.secret, this.key.public, this.nonces!, toFrostCommitments(list), this.payload);
+      return ed25519Frost.signShare(this.key.secret, this.key.public, this.nonces!, toFrostCommitments(list), this.payload);
     } catch (cause) {
       // Our own inputs were checked at construction, so a list we cannot sign against is the
       // coordinator's doing when it sent it; a presignature from our own store blames no one.
@@ -165,13 +198,13 @@ export class EddsaSignProtocol extends FrostSession<EddsaSignOutput> {
     const shares = Object.fromEntries(this.participants.map((p) => [frostIdentifier(p), this.shares.get(p)!]));
     let signature: Uint8Array;
     try {
-      signature = ed25519_FROST.aggregate(this.key.public, list, this.payload, shares);
+      signature = ed25519Frost.aggregate(this.key.public, list, this.payload, shares);
     } catch (cause) {
       const culprits = this.participants.filter((p) => !this.shareVerifies(list, p));
       if (culprits.length > 0) throw new InvalidSignatureShares(culprits, cause);
       throw this.abort('aggregate', `aggregation failed though every share verifies: ${String(cause)}`, undefined, cause);
     }
-    if (!ed25519.verify(signature, this.payload, this.key.derivedPublicKey, { zip215: false })) {
+    if (!verifiesWithNodeCrypto(signature, this.payload, this.key.derivedPublicKey)) {
       throw this.abort('verify', 'the aggregate signature does not verify under the derived key');
     }
     return { role: 'coordinator', signature, derivedPublicKey: this.key.derivedPublicKey };
@@ -179,7 +212,7 @@ export class EddsaSignProtocol extends FrostSession<EddsaSignOutput> {
 
   private shareVerifies(list: NonceCommitments[], participant: ParticipantId): boolean {
     try {
-      return ed25519_FROST.verifyShare(this.key.public, list, this.payload, frostIdentifier(participant), this.shares.get(participant)!);
+      return ed25519Frost.verifyShare(this.key.public, list, this.payload, frostIdentifier(participant), this.shares.get(participant)!);
     } catch {
       return false;
     }
@@ -196,6 +229,7 @@ export class EddsaSignProtocol extends FrostSession<EddsaSignOutput> {
       this.received.set(from, message.commitments);
     } else if (message.kind === 'signature-share' && this.list !== undefined) {
       if (this.shares.has(from)) throw this.abort('round-2/signature-share', 'duplicate signature share', from);
+      if (!equalBytes(message.payloadDigest, this.payloadDigest)) throw new SignedPayloadMismatch('round-2/signature-share', from);
       this.shares.set(from, message.share);
     } else {
       throw this.abort('receive', `unexpected ${message.kind} message at this point`, from);
@@ -209,6 +243,7 @@ export class EddsaSignProtocol extends FrostSession<EddsaSignOutput> {
     if (!sameParticipants(message.commitments, this.participants)) {
       throw this.abort('round-2/signing-package', 'the commitment list does not cover exactly the signers', from);
     }
+    if (!equalBytes(message.payloadDigest, this.payloadDigest)) throw new SignedPayloadMismatch('round-2/signing-package', from);
     this.list = message.commitments;
     this.listFromCoordinator = true;
   }
