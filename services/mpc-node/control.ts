@@ -58,13 +58,27 @@ const startSignature = z.object({
   presignature: z.object({ partition: assetKey, id: assetKey }).nullable(),
 });
 
-/** The sender leads this request now: later nodes in its order hold back their takeover. */
+/**
+ * The sender's lead of a request. `started` (repeated while the lead lasts) holds back every other
+ * node's takeover for a lease; `done` (answered, or found answered or expired) and `released` (gave up
+ * for now) end the sender's claim at once. A receiver only ever delays or re-checks on these: whether a
+ * request is over is always asked of the contract.
+ */
 const leadingRequest = z.object({
   type: z.literal('leading'),
   requestId: z.string().min(1).max(64),
+  phase: z.enum(['started', 'done', 'released']),
 });
 
-const controlMessage = z.discriminatedUnion('type', [startTriples, startEcdsaPresign, startEddsaPresign, startSignature, leadingRequest]);
+/** A signer refuses the sender's `sign` run: the leader aborts that run at once instead of waiting for its timeout. */
+const signRefused = z.object({
+  type: z.literal('sign-refused'),
+  instance: hex32,
+  requestId: z.string().min(1).max(64),
+  reason: z.string().max(500),
+});
+
+const controlMessage = z.discriminatedUnion('type', [startTriples, startEcdsaPresign, startEddsaPresign, startSignature, leadingRequest, signRefused]);
 
 export type ControlMessage = z.infer<typeof controlMessage>;
 export type ControlMessageType = ControlMessage['type'];

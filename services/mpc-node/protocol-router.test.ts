@@ -67,6 +67,23 @@ describe('ProtocolRouter', () => {
     await flush();
   });
 
+  it('ends a run at once when one of its participants refuses it, and only then', async () => {
+    const { routers } = network([0, 1, 2]);
+    const router = routers.get(0)!;
+    const instance = randomBytes(32);
+    const run = router.run(instance, new NeverFinishes(), [0, 1], 60_000);
+    const refusal = new Error('participant 1 refuses');
+    // Not a participant of this run, this node itself, or an instance that is not running: nothing happens.
+    expect(router.abortByParticipant(instance, 2, new Error('outsider'))).toBe(false);
+    expect(router.abortByParticipant(instance, 0, new Error('self'))).toBe(false);
+    expect(router.abortByParticipant(randomBytes(32), 1, new Error('unknown instance'))).toBe(false);
+    expect(router.runningCount).toBe(1);
+    expect(router.abortByParticipant(instance, 1, refusal)).toBe(true);
+    await expect(run).rejects.toBe(refusal);
+    expect(router.runningCount).toBe(0);
+    expect(router.abortByParticipant(instance, 1, refusal)).toBe(false);
+  });
+
   it('refuses to run the same instance twice', async () => {
     const { routers } = network([0, 1]);
     const instance = randomBytes(32);

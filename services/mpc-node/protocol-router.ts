@@ -134,6 +134,19 @@ export class ProtocolRouter {
     for (const [key, finishedAt] of this.finished) if (finishedAt + this.finishedMemoryMs <= now) this.finished.delete(key);
   }
 
+  /**
+   * Aborts `instance` because participant `from` says it will not take part (its caller sees `reason`).
+   * Only a participant of that run can end it; a false claim costs the run, which one silent participant
+   * could cost anyway. Returns whether a running instance was aborted.
+   */
+  abortByParticipant(instance: InstanceId, from: ParticipantId, reason: Error): boolean {
+    const key = hex(instance);
+    const running = this.running.get(key);
+    if (running === undefined || from === this.options.me || !running.participants.has(from)) return false;
+    this.finish(key, reason);
+    return true;
+  }
+
   /** Aborts every running instance (shutdown); their callers see the error. */
   abortAll(reason: Error): void {
     for (const key of [...this.running.keys()]) this.finish(key, reason);

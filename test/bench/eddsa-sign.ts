@@ -25,8 +25,9 @@ import { deriveTweak } from '../../shared/crypto/kdf.js';
 import type { ParticipantId } from '../../shared/crypto/protocol.js';
 import { runProtocols } from '../../shared/crypto/runner.js';
 import { EddsaPresignProtocol } from '../../shared/crypto/eddsa/presign.js';
-import { coordinatorSignature, derivedPublicKeyOf, dkgKeyShares, signingParties, verifyWithNodeCrypto } from '../../shared/crypto/eddsa/test-fixtures.js';
+import { coordinatorSignature, derivedPublicKeyOf, dkgKeyShares, signingParties } from '../../shared/crypto/eddsa/test-fixtures.js';
 import { median, medianMs, type BenchRecord, type BenchSuite } from './records.js';
+import { verifyEd25519Native } from '../../shared/crypto/ed25519-native.js';
 
 const CONFIGURATIONS = [
   { n: 3, t: 2, repetitions: 21 },
@@ -64,7 +65,7 @@ function benchConfiguration(n: number, t: number, repetitions: number, progress:
   const coordinator = signers[0]!;
   const derivedPublicKey = derivedPublicKeyOf(keys.get(coordinator)!, TWEAK);
   const signTwoRound = () => runProtocols(signingParties(keys, { signers, coordinator, payload: PAYLOAD, tweak: TWEAK }));
-  if (!verifyWithNodeCrypto(coordinatorSignature(signTwoRound().outputs, coordinator), PAYLOAD, derivedPublicKey)) {
+  if (!verifyEd25519Native(coordinatorSignature(signTwoRound().outputs, coordinator), PAYLOAD, derivedPublicKey)) {
     throw new Error(`the ${t}-of-${n} benchmark signature does not verify`);
   }
   const twoRoundMs = medianMs(repetitions, signTwoRound);
@@ -76,7 +77,7 @@ function benchConfiguration(n: number, t: number, repetitions: number, progress:
   // Pre-commitments are made outside the timed region: the online run is what a request waits for.
   const stock = Array.from({ length: 2 * ONLINE_REPETITIONS_FACTOR * repetitions + 1 }, presign);
   const signOnline = () => runProtocols(signingParties(keys, { signers, coordinator, payload: PAYLOAD, tweak: TWEAK, presignatures: stock.pop()! }));
-  if (!verifyWithNodeCrypto(coordinatorSignature(signOnline().outputs, coordinator), PAYLOAD, derivedPublicKey)) {
+  if (!verifyEd25519Native(coordinatorSignature(signOnline().outputs, coordinator), PAYLOAD, derivedPublicKey)) {
     throw new Error(`the ${t}-of-${n} presigned benchmark signature does not verify`);
   }
   const signMs = medianMs(ONLINE_REPETITIONS_FACTOR * repetitions, signOnline);

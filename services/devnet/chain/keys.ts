@@ -1,5 +1,5 @@
 /** NEAR public keys and signatures in borsh and text form, and signature verification. */
-import { ed25519 } from '@noble/curves/ed25519.js';
+import { verifyEd25519Native } from '../../../shared/crypto/ed25519-native.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { fromBase58, toBase58 } from './encoding.js';
 import type { PublicKeyText } from './types.js';
@@ -54,7 +54,7 @@ export function verifyNearSignature(publicKey: PublicKeyText, signature: NearSig
   const key = parsePublicKeyText(publicKey);
   if (key === null || key.curve !== signature.curve || !signatureLengthMatches(signature)) return false;
   try {
-    if (key.curve === 'ed25519') return ed25519.verify(signature.bytes, message, key.bytes);
+    if (key.curve === 'ed25519') return verifyEd25519Native(signature.bytes, message, key.bytes);
     const recoveryId = signature.bytes[64]!;
     if (recoveryId > 3) return false;
     const uncompressed = new Uint8Array(65);

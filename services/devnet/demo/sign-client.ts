@@ -11,7 +11,7 @@ import { KeyPairSigner } from '@near-js/signers';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, concatBytes, hexToBytes } from '@noble/hashes/utils.js';
-import { createPublicKey, verify } from 'node:crypto';
+import { verifyEd25519Native } from '../../../shared/crypto/ed25519-native.js';
 import { parsePublicKey, secp256k1RawXY } from '../../../shared/near/keys.js';
 
 const TERA_GAS = 10n ** 12n;
@@ -169,8 +169,5 @@ export function verifySignRecord(record: SignRecord): void {
   const response = record.response as { scheme?: string; signature?: number[] };
   if (response?.scheme !== 'Ed25519' || !Array.isArray(response.signature) || response.signature.length !== 64) fail(`not an Ed25519 response: ${JSON.stringify(record.response)}`);
   const derived = parsePublicKey(record.derived_public_key, 'ed25519').point.toBytes();
-  // DER SubjectPublicKeyInfo for Ed25519: a fixed 12-byte prefix, then the key.
-  const spki = concatBytes(hexToBytes('302a300506032b6570032100'), derived);
-  const key = createPublicKey({ key: Buffer.from(spki), format: 'der', type: 'spki' });
-  if (!verify(null, message, key, Buffer.from(response.signature!))) fail('node:crypto Ed25519 verify failed');
+  if (!verifyEd25519Native(Uint8Array.from(response.signature!), message, derived)) fail('node:crypto Ed25519 verify failed');
 }

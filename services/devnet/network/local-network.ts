@@ -272,7 +272,8 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions = {}):
     startDevnetChain({
       rootAccountId: ROOT_ACCOUNT,
       blockTimeMs: options.blockTimeMs ?? DEFAULT_BLOCK_TIME_MS,
-      dataDir: join(dataDir, 'chain'),
+      // A temporary network never resumes, so its chain skips the per-block state snapshot (the launcher's largest single cost at 100 ms blocks).
+      ...(options.dataDir !== undefined ? { dataDir: join(dataDir, 'chain') } : {}),
       ...(options.yieldTimeoutBlocks !== undefined ? { yieldTimeoutBlocks: options.yieldTimeoutBlocks } : {}),
       contracts: [
         {

@@ -5,6 +5,11 @@
  * presignature it owns, tells the presignature's other participants to sign with it, runs the one-round
  * signature as coordinator, and sends `respond`. Every later node in the order waits `takeoverMs` per
  * place, then asks the contract whether the request is still pending and, only if it is, leads itself.
+ * A node that leads says so to its peers (`leading started`, renewed while it lasts), and every other node
+ * holds back for the lease of that claim — under load a signing round plus a `respond` waiting for
+ * FINAL can take longer than a takeover step, and taking over then would sign the request twice. The
+ * claim ends with `done` or `released` (the others re-check at once), with its lease, or when the
+ * leader drops off the mesh. Two nodes that claim at the same moment settle it by the leader order.
  * Followers sign only requests their own indexer delivered (invariant 5) with a presignature share they
  * take atomically first (invariant 2). A request's message leaves the queue only when the request is over.
  */
@@ -19,7 +24,7 @@ import { ascending, sameParticipantSet, type ParticipantId, type Protocol } from
 import type { SignRequest } from '../../../shared/near/sign-request.js';
 import { ecdsaSignatureResponse } from '../../../shared/near/signature-response.js';
 import { parsePartition, type PresignatureScheme } from '../assets.js';
-import { ChainCallFailed } from '../chain/errors.js';
+import { ChainCallFailed, ChainUnavailable } from '../chain/errors.js';
 import type { ControlMessageOf } from '../control.js';
 import { leaderOrder } from '../leader.js';
 import type { NodeContext, ServingKey, ServingState } from '../node-context.js';
@@ -74,7 +79,9 @@ export interface SignatureServiceOptions {
   readonly maxConcurrent: number;
   /** The contract's yield timeout; a request older than this many blocks is over. Default 200 (NEAR). */
   readonly yieldTimeoutBlocks?: number;
-  /** How long a follower waits for a request its leader names to arrive from its own queue. Default 10 s. */
+  /** How long another node's claim to lead a request holds back this node's takeover. Default 3 × `takeoverMs`; the leader renews it every third of that. */
+  readonly leaderLeaseMs?: number;
+  /** How long a follower waits for a request its leader names to arrive from its own queue. Default 30 s. */
   readonly followerRequestWaitMs?: number;
   /** How long a leader waits for the stockpile to produce a presignature. Default 10 s. */
   readonly presignatureWaitMs?: number;
@@ -93,8 +100,6 @@ interface PendingRequest {
 
 const DEFAULT_YIELD_TIMEOUT_BLOCKS = 200;
 const LEAD_ATTEMPTS = 3;
-/** Extra takeover steps a node waits once a peer announced it leads (its round and respond are under way). */
-const LEADER_GRACE_STEPS = 2;
 const PRESIGNATURE_POLL_MS = 25;
 /** Requests whose message was deleted are remembered this long, so a late redelivery or sign run is recognised. */
 const FINISHED_MEMORY = 10_000;
@@ -108,14 +113,22 @@ export function contractRequestOf(request: SignRequest): SignatureRequest {
   };
 }
 
+/**
+ * How a lead ended: the request is over (`answered`, `answered-elsewhere`, `expired`); an earlier node in
+ * the order claimed it meanwhile (`yielded`); the respond got no answer and may still land
+ * (`unconfirmed`); or signing failed and the request stays pending (`retry`).
+ */
+type LeadOutcome = 'answered' | 'answered-elsewhere' | 'expired' | 'yielded' | 'unconfirmed' | 'retry';
+
 const schemeOf = (key: ServingKey): PresignatureScheme => (key.domain.scheme === 'Secp256k1' ? 'ecdsa' : 'eddsa');
 
 export class SignatureService {
   private readonly pending = new Map<string, PendingRequest>();
   private readonly finished = new Set<string>();
   private readonly arrivals = new Map<string, Array<() => void>>();
-  /** Requests a peer announced it leads before this node's queue delivered them. */
-  private readonly leadersSeen = new Map<string, ParticipantId>();
+  /** Peers' live claims to lead a request: request id → claimant → lease end (ms). Also for requests not delivered here yet. */
+  private readonly claims = new Map<string, Map<ParticipantId, number>>();
+  private readonly leaseMs: number;
   private leadingNow = 0;
   private readonly leadQueue: Array<() => void> = [];
   private heartbeat: NodeJS.Timeout | undefined;
@@ -123,6 +136,7 @@ export class SignatureService {
   private readonly metrics;
 
   constructor(private readonly options: SignatureServiceOptions) {
+    this.leaseMs = options.leaderLeaseMs ?? 3 * options.takeoverMs;
     const registry = options.context.metrics;
     this.metrics = {
       received: registry.counter('sign_requests_received_total', 'Sign requests received from the queue (redeliveries included)'),
@@ -132,7 +146,10 @@ export class SignatureService {
       pending: registry.gauge('sign_requests_pending', 'Requests this node holds in flight'),
     };
     options.context.network.control.on('sign', (from, message) => this.follow(from, message));
-    options.context.network.control.on('leading', async (from, message) => this.holdBackTakeover(from, message.requestId));
+    options.context.network.control.on('leading', async (from, message) => this.onLeadNotice(from, message.requestId, message.phase));
+    options.context.network.control.on('sign-refused', async (from, message) => {
+      options.context.network.router.abortByParticipant(hexToBytes(message.instance), from, new SignRefused(from, message.requestId, message.reason));
+    });
     const heartbeatMs = (options.messages.visibilitySeconds * 1000) / 3;
     this.heartbeat = setInterval(() => void this.extendVisibility(heartbeatMs), heartbeatMs);
     this.heartbeat.unref();
@@ -165,9 +182,8 @@ export class SignatureService {
     this.metrics.pending.set(this.pending.size);
     for (const wake of this.arrivals.get(request.requestId) ?? []) wake();
     this.arrivals.delete(request.requestId);
-    // A peer already announced it leads this request (its announcement beat our queue): hold back as above.
-    const leaderSeen = this.leadersSeen.delete(request.requestId);
-    this.schedule(entry, this.myTurnDelayMs(request) + (leaderSeen ? LEADER_GRACE_STEPS * this.options.takeoverMs : 0));
+    // A peer may already have claimed it (its announcement beat our queue): then our turn counts from its lease end.
+    this.schedule(entry, this.turnDelayMs(request));
   }
 
   /** Stops taking work: requests not being led right now go back to the queue; runs in progress finish. */
@@ -196,34 +212,90 @@ export class SignatureService {
     return place < 0 ? this.options.takeoverMs * serving.participants.length : place * this.options.takeoverMs;
   }
 
+  /** Milliseconds until this node's turn, counted from the end of a peer's live claim if there is one. */
+  private turnDelayMs(request: SignRequest): number {
+    const claimEnd = this.liveClaimEnd(request.requestId);
+    return this.myTurnDelayMs(request) + (claimEnd === undefined ? 0 : claimEnd - Date.now());
+  }
+
+  /** The latest lease end among live claims of reachable peers, or undefined when no peer holds one. */
+  private liveClaimEnd(requestId: string): number | undefined {
+    const claimants = this.claims.get(requestId);
+    if (claimants === undefined) return undefined;
+    const now = Date.now();
+    const reachable = new Set(this.options.context.network.reachablePeers());
+    let end: number | undefined;
+    for (const [leader, until] of claimants) {
+      if (until <= now) claimants.delete(leader);
+      else if (reachable.has(leader)) end = Math.max(end ?? 0, until);
+    }
+    if (claimants.size === 0) this.claims.delete(requestId);
+    return end;
+  }
+
+  /** Whether a reachable peer that comes before this node in the request's leader order claims it. */
+  private claimedByEarlierLeader(request: SignRequest): boolean {
+    const serving = this.options.context.serving();
+    const claimants = this.claims.get(request.requestId);
+    if (serving === null || claimants === undefined || this.liveClaimEnd(request.requestId) === undefined) return false;
+    const order = leaderOrder(serving.participants, baseDecode(request.requestId));
+    const reachable = new Set(this.options.context.network.reachablePeers());
+    const myPlace = order.indexOf(this.options.context.me);
+    return [...claimants.keys()].some((leader) => reachable.has(leader) && order.indexOf(leader) < myPlace);
+  }
+
   private schedule(entry: PendingRequest, delayMs: number): void {
     clearTimeout(entry.timer);
     entry.timer = setTimeout(() => void this.takeTurn(entry), delayMs);
   }
 
   private async takeTurn(entry: PendingRequest): Promise<void> {
-    const { requestId } = entry.request;
+    const { request } = entry;
+    const { requestId } = request;
     if (this.stopped || this.pending.get(requestId) !== entry || entry.leading) return;
+    if (this.liveClaimEnd(requestId) !== undefined) {
+      this.schedule(entry, this.turnDelayMs(request));
+      return;
+    }
     entry.leading = true;
-    await this.acquireLeadSlot();
-    let outcome: 'answered' | 'answered-elsewhere' | 'expired' | 'retry';
+    // Claim first, before the slot and the contract check, so the window in which two nodes both lead is short.
+    this.announceLead(request, 'started');
+    const renewal = setInterval(() => this.announceLead(request, 'started'), this.leaseMs / 3);
+    let outcome: LeadOutcome;
     try {
-      outcome = await this.lead(entry.request, entry.receivedAt);
+      await this.acquireLeadSlot();
+      try {
+        outcome = await this.lead(request, entry.receivedAt);
+      } finally {
+        this.releaseLeadSlot();
+      }
     } catch (error) {
       this.options.context.logger.error('sign request failed', { requestId, error: String(error) });
       outcome = 'retry';
     } finally {
+      clearInterval(renewal);
       entry.leading = false;
-      this.releaseLeadSlot();
     }
-    if (outcome === 'retry') {
-      if (!this.stopped && this.pending.get(requestId) === entry) this.schedule(entry, this.options.takeoverMs);
+    if (outcome === 'answered' || outcome === 'answered-elsewhere' || outcome === 'expired') {
+      this.announceLead(request, 'done');
+      await this.finish(requestId, entry.receiptHandle, outcome);
       return;
     }
-    await this.finish(requestId, entry.receiptHandle, outcome);
+    if (this.stopped || this.pending.get(requestId) !== entry) return;
+    if (outcome === 'yielded') {
+      // An earlier node in the order claimed it while we checked: it leads, we drop our claim and wait behind its lease.
+      this.announceLead(request, 'released');
+      this.schedule(entry, this.turnDelayMs(request));
+    } else if (outcome === 'unconfirmed') {
+      // Our respond may still land: keep the claim (its last renewal runs for one lease) and look again halfway through it.
+      this.schedule(entry, this.leaseMs / 2);
+    } else {
+      this.announceLead(request, 'released');
+      this.schedule(entry, this.options.takeoverMs);
+    }
   }
 
-  private async lead(request: SignRequest, receivedAt: number): Promise<'answered' | 'answered-elsewhere' | 'expired' | 'retry'> {
+  private async lead(request: SignRequest, receivedAt: number): Promise<LeadOutcome> {
     const { contract, logger } = this.options.context;
     const startedAt = Date.now();
     const contractRequest = contractRequestOf(request);
@@ -231,7 +303,7 @@ export class SignatureService {
     const [pending, height] = await Promise.all([contract.pendingRequest(contractRequest), contract.chain.blockHeight()]);
     if (pending === null) return 'answered-elsewhere';
     if (height > request.block.height + (this.options.yieldTimeoutBlocks ?? DEFAULT_YIELD_TIMEOUT_BLOCKS)) return 'expired';
-    this.announceLeading(request);
+    if (this.claimedByEarlierLeader(request)) return 'yielded';
     const checkedAt = Date.now();
     for (let attempt = 1; attempt <= LEAD_ATTEMPTS && !this.stopped; attempt += 1) {
       let response: SignatureResponse;
@@ -247,6 +319,11 @@ export class SignatureService {
         await contract.respond(contractRequest, response);
       } catch (error) {
         if (error instanceof ChainCallFailed && error.panicMessage?.includes('RequestNotFound') === true) return 'answered-elsewhere';
+        // No answer from the RPC: the transaction may still land, so this is not a reason to sign again yet.
+        if (error instanceof ChainUnavailable) {
+          logger.warn('respond unconfirmed', { requestId: request.requestId, error: String(error) });
+          return 'unconfirmed';
+        }
         throw error;
       }
       const blockTimeMs = Number(BigInt(request.block.timestampNanosec) / 1_000_000n);
@@ -265,29 +342,38 @@ export class SignatureService {
     return 'retry';
   }
 
-  /** Tells every other running participant that this node leads `request`, so none takes over while its respond is under way. */
-  private announceLeading(request: SignRequest): void {
+  /** Tells every other running participant where this node's lead of `request` stands. */
+  private announceLead(request: SignRequest, phase: 'started' | 'done' | 'released'): void {
     const { context } = this.options;
     const others = (context.serving()?.participants ?? []).filter((id) => id !== context.me);
     for (const to of others) {
-      // Best effort: a peer that misses it only takes over as it would have without it.
-      context.network.control.sendTo([to], { type: 'leading', requestId: request.requestId }).catch(() => undefined);
+      // Best effort: a peer that misses it only takes over (or re-checks) on its own schedule.
+      context.network.control.sendTo([to], { type: 'leading', requestId: request.requestId, phase }).catch(() => undefined);
     }
   }
 
   /**
-   * A peer leads `requestId`: its signing round and respond can take longer than one takeover step under
-   * load, and taking over meanwhile would sign the request a second time. Wait for it: this node's own
-   * place in the order plus {@link LEADER_GRACE_STEPS} steps, counted from now.
+   * A peer's lead notice. `started` holds back this node's takeover until the claim's lease ends (renewals
+   * extend it); `done` and `released` end the peer's claim, and this node looks at the request again now:
+   * its turn asks the contract before anything is signed, so a false notice costs one view.
    */
-  private async holdBackTakeover(from: ParticipantId, requestId: string): Promise<void> {
-    const entry = this.pending.get(requestId);
-    if (entry === undefined) {
-      this.leadersSeen.set(requestId, from);
-      if (this.leadersSeen.size > FINISHED_MEMORY) this.leadersSeen.delete(this.leadersSeen.keys().next().value!);
-      return;
+  private async onLeadNotice(from: ParticipantId, requestId: string, phase: 'started' | 'done' | 'released'): Promise<void> {
+    if (this.finished.has(requestId)) return;
+    let claimants = this.claims.get(requestId);
+    if (phase === 'started') {
+      if (claimants === undefined) {
+        claimants = new Map();
+        this.claims.set(requestId, claimants);
+        if (this.claims.size > FINISHED_MEMORY) this.claims.delete(this.claims.keys().next().value!);
+      }
+      claimants.set(from, Date.now() + this.leaseMs);
+    } else {
+      claimants?.delete(from);
+      if (claimants?.size === 0) this.claims.delete(requestId);
     }
-    if (!entry.leading) this.schedule(entry, this.myTurnDelayMs(entry.request) + LEADER_GRACE_STEPS * this.options.takeoverMs);
+    const entry = this.pending.get(requestId);
+    if (entry === undefined || entry.leading) return;
+    this.schedule(entry, phase === 'done' ? 0 : this.turnDelayMs(entry.request));
   }
 
   private servingKey(serving: ServingState | null, request: SignRequest): { serving: ServingState; key: ServingKey } {
@@ -383,8 +469,20 @@ export class SignatureService {
     }
   }
 
-  /** A leader's `sign` control message: check everything, take the named presignature share, sign. */
+  /** A leader's `sign` control message: check everything, take the named presignature share, sign. A refusal is told to the leader. */
   private async follow(from: ParticipantId, message: ControlMessageOf<'sign'>): Promise<void> {
+    try {
+      await this.signAsFollower(from, message);
+    } catch (error) {
+      if (error instanceof SignRefused || error instanceof SigningFailed) {
+        const reason = error.message.slice(0, 500);
+        this.options.context.network.control.sendTo([from], { type: 'sign-refused', instance: message.instance, requestId: message.requestId, reason }).catch(() => undefined);
+      }
+      throw error;
+    }
+  }
+
+  private async signAsFollower(from: ParticipantId, message: ControlMessageOf<'sign'>): Promise<void> {
     const { context } = this.options;
     const refuse = (reason: string): never => {
       throw new SignRefused(from, message.requestId, reason);
@@ -424,7 +522,7 @@ export class SignatureService {
         if (waiting.length === 0) this.arrivals.delete(requestId);
         else this.arrivals.set(requestId, waiting);
         resolve(this.pending.get(requestId));
-      }, this.options.followerRequestWaitMs ?? 10_000);
+      }, this.options.followerRequestWaitMs ?? 30_000);
       const onArrival = () => {
         clearTimeout(timer);
         resolve(this.pending.get(requestId));

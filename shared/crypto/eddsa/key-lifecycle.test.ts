@@ -6,7 +6,8 @@ import { newSessionId } from '../keygen/test-helpers.js';
 import type { ParticipantId, Protocol } from '../protocol.js';
 import { runProtocols, settleProtocols } from '../runner.js';
 import { InvalidSignatureShares } from './sign.js';
-import { coordinatorSignature, derivedPublicKeyOf, dkgKeyShares, signingParties, verifyWithNodeCrypto } from './test-fixtures.js';
+import { coordinatorSignature, derivedPublicKeyOf, dkgKeyShares, signingParties } from './test-fixtures.js';
+import { verifyEd25519Native } from '../ed25519-native.js';
 
 const tweak = deriveTweak('dave.near', 'solana,main');
 const payload = new TextEncoder().encode('signed after a key lifecycle event');
@@ -15,7 +16,7 @@ function signsUnder(keys: ReadonlyMap<ParticipantId, KeyShare>, signers: readonl
   const coordinator = signers[0]!;
   const run = runProtocols(signingParties(keys, { signers, coordinator, payload, tweak }));
   const signature = coordinatorSignature(run.outputs, coordinator);
-  return verifyWithNodeCrypto(signature, payload, derived) && ed25519.verify(signature, payload, derived, { zip215: false });
+  return verifyEd25519Native(signature, payload, derived) && ed25519.verify(signature, payload, derived, { zip215: false });
 }
 
 function reshare(old: ReadonlyMap<ParticipantId, KeyShare>, newParticipants: readonly ParticipantId[], newThreshold: number): Map<ParticipantId, KeyShare> {

@@ -6,7 +6,8 @@ import type { KeyShare } from '../key-share.js';
 import { decodeEddsaMessage, encodeEddsaMessage } from './messages.js';
 import { decodeEddsaPresignature, encodeEddsaPresignature, EddsaPresignProtocol, type EddsaPresignature } from './presign.js';
 import { EddsaSignProtocol } from './sign.js';
-import { coordinatorSignature, derivedPublicKeyOf, dkgKeyShares, signingParties, verifyWithNodeCrypto } from './test-fixtures.js';
+import { coordinatorSignature, derivedPublicKeyOf, dkgKeyShares, signingParties } from './test-fixtures.js';
+import { verifyEd25519Native } from '../ed25519-native.js';
 
 const tweak = deriveTweak('bob.near', 'solana-7');
 const payload = new TextEncoder().encode('pre-committed nonces, one message per signer');
@@ -34,7 +35,7 @@ describe('FROST nonce pre-commitment', () => {
       expect(run.bytesSent.get(signer)).toBe(66); // version, tag, 32-byte share, payload SHA-256
     }
     const derived = derivedPublicKeyOf(keys.get(1)!, tweak);
-    expect(verifyWithNodeCrypto(coordinatorSignature(run.outputs, coordinator), payload, derived)).toBe(true);
+    expect(verifyEd25519Native(coordinatorSignature(run.outputs, coordinator), payload, derived)).toBe(true);
     expect(ed25519.verify(coordinatorSignature(run.outputs, coordinator), payload, derived)).toBe(true);
   });
 
@@ -44,7 +45,7 @@ describe('FROST nonce pre-commitment', () => {
     const restored = new Map([...stored].map(([p, bytes]) => [p, decodeEddsaPresignature(bytes)]));
     expect(restored.get(6)).toEqual(presignatures.get(6));
     const run = runProtocols(signingParties(keys, { signers, coordinator: 1, payload, tweak, presignatures: restored }));
-    expect(verifyWithNodeCrypto(coordinatorSignature(run.outputs, 1), payload, derivedPublicKeyOf(keys.get(1)!, tweak))).toBe(true);
+    expect(verifyEd25519Native(coordinatorSignature(run.outputs, 1), payload, derivedPublicKeyOf(keys.get(1)!, tweak))).toBe(true);
     expect(() => decodeEddsaPresignature(encodeEddsaMessage({ kind: 'signature-share', share: new Uint8Array(32), payloadDigest: new Uint8Array(32) }))).toThrow(/unknown message tag/);
   });
 

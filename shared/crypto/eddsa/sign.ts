@@ -16,10 +16,10 @@
  * SHA-256 travels with the signing package and every share, so signers that saw different payloads
  * abort with {@link SignedPayloadMismatch} instead of producing shares that look wrong.
  */
-import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import type { NonceCommitments, RNG } from '@noble/curves/abstract/frost.js';
 import { equalBytes } from '@noble/curves/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { verifyEd25519Native } from '../ed25519-native.js';
 import { ProtocolAbort } from '../errors.js';
 import type { Action, ParticipantId } from '../protocol.js';
 import type { KeyShare } from '../key-share.js';
@@ -67,15 +67,6 @@ export class SignedPayloadMismatch extends ProtocolAbort {
     super(PROTOCOL, step, `participant ${participant} signs a different payload`, participant);
     this.name = 'SignedPayloadMismatch';
   }
-}
-
-/** DER SubjectPublicKeyInfo prefix of an Ed25519 key (RFC 8410); the 32 raw key bytes follow it. */
-const ED25519_SPKI_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
-
-/** RFC 8032 verification by Node's crypto (OpenSSL), independent of noble. */
-function verifiesWithNodeCrypto(signature: Uint8Array, payload: Uint8Array, publicKey: Uint8Array): boolean {
-  const key = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
-  return nodeVerify(null, payload, key, signature);
 }
 
 export interface EddsaSignOptions {
@@ -204,7 +195,7 @@ export class EddsaSignProtocol extends FrostSession<EddsaSignOutput> {
       if (culprits.length > 0) throw new InvalidSignatureShares(culprits, cause);
       throw this.abort('aggregate', `aggregation failed though every share verifies: ${String(cause)}`, undefined, cause);
     }
-    if (!verifiesWithNodeCrypto(signature, this.payload, this.key.derivedPublicKey)) {
+    if (!verifyEd25519Native(signature, this.payload, this.key.derivedPublicKey)) {
       throw this.abort('verify', 'the aggregate signature does not verify under the derived key');
     }
     return { role: 'coordinator', signature, derivedPublicKey: this.key.derivedPublicKey };

@@ -4,7 +4,6 @@
  * must never do (security invariant 1). Nothing outside *.test.ts files and test/bench imports this
  * file, and messages.test.ts checks that for this folder.
  */
-import { createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { ED25519 } from '../group.js';
 import { deriveEd25519PublicKey } from '../kdf.js';
 import type { KeyShare } from '../key-share.js';
@@ -69,11 +68,3 @@ export function derivedPublicKeyOf(keyShare: KeyShare, tweak: Uint8Array): Uint8
   return deriveEd25519PublicKey(ED25519.pointFromBytes(keyShare.publicKey), tweak).toBytes();
 }
 
-/** DER SubjectPublicKeyInfo prefix of an Ed25519 key (RFC 8410): the 32 raw key bytes follow it. */
-const ED25519_SPKI_PREFIX = Uint8Array.from(Buffer.from('302a300506032b6570032100', 'hex'));
-
-/** Verifies with Node's built-in (OpenSSL) Ed25519, independent of noble. */
-export function verifyWithNodeCrypto(signature: Uint8Array, payload: Uint8Array, publicKey: Uint8Array): boolean {
-  const key = createPublicKey({ key: Buffer.concat([ED25519_SPKI_PREFIX, publicKey]), format: 'der', type: 'spki' });
-  return nodeVerify(null, payload, key, signature);
-}

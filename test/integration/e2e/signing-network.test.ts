@@ -215,12 +215,14 @@ describe('the local signing network, end to end', () => {
     for (const result of records) if (result.status === 'fulfilled') verifySignRecord(result.value);
     // Each request answered by exactly one node: one respond landed per request, no duplicate response.
     expect((await metric('sign_requests_finished_total', { outcome: 'answered' })) - answeredBefore).toBe(BURST);
-    // Known gap (issue 8 note): under this load a request is often signed a second time — a takeover or a
-    // retry after a slow respond — and the contract refuses that second respond. Measured and bounded here
-    // and reported, not yet prevented (CI under full load measured 203 extra runs for 200 requests).
+    // A request is signed a second time only if two nodes start leading it within one message delay of
+    // each other (lead claims hold every other node back). Before the claims, this burst measured 149–203
+    // second signatures; now 0 on an idle machine. The bound leaves room for rare simultaneous claims on
+    // a loaded CI machine; the contract refuses a second respond either way.
     const extraLeaderRuns = (await metric('sign_runs_total', { role: 'leader', outcome: 'ok' })) - leaderRunsBefore - BURST;
-    process.stderr.write(`burst of ${BURST}: ${extraLeaderRuns} extra leader signing runs (takeovers during a slow respond)\n`);
+    process.stderr.write(`burst of ${BURST}: ${extraLeaderRuns} extra leader signing runs\n`);
     expect(extraLeaderRuns).toBeGreaterThanOrEqual(0);
+    expect(extraLeaderRuns).toBeLessThanOrEqual(BURST / 20);
     await expectNoPresignatureSpentTwice();
   });
 });
