@@ -8,7 +8,8 @@
  * step without timers, and the mapping to the Lambda event is the part that matters.
  *
  * Run the lake indexer this way: `node --import tsx lambdas/lake-indexer/local-poller.ts` with the
- * indexer's variables (./config.ts) plus `LAKE_EVENTS_QUEUE_URL`.
+ * indexer's variables (./config.ts) plus `LAKE_EVENTS_QUEUE_URL` (and optionally
+ * `LAKE_EVENTS_WAIT_SECONDS`); the devnet launcher runs one such process per operator.
  */
 import { randomUUID } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
@@ -186,7 +187,11 @@ export class SqsLambdaPoller {
   }
 }
 
-const pollerEnvironment = z.object({ LAKE_EVENTS_QUEUE_URL: z.url({ error: 'must be the lake-events SQS queue URL' }) });
+const pollerEnvironment = z.object({
+  LAKE_EVENTS_QUEUE_URL: z.url({ error: 'must be the lake-events SQS queue URL' }),
+  /** Long-poll wait of each receive (SQS allows 0–20 s); default 20, as Lambda's event source mapping. */
+  LAKE_EVENTS_WAIT_SECONDS: z.coerce.number().int().min(0).max(20).default(20),
+});
 
 /** The devnet process: the lake indexer handler fed from the lake-events queue until SIGINT/SIGTERM. */
 export async function runLakeIndexerPoller(environment: Readonly<Record<string, string | undefined>>, signal: AbortSignal): Promise<void> {
@@ -200,16 +205,29 @@ export async function runLakeIndexerPoller(environment: Readonly<Record<string, 
     handler: createLakeIndexerHandlerFromConfig(loadLakeIndexerConfig(environment), clients),
     functionName: SERVICE_NAME,
     logger,
+    waitTimeSeconds: parsed.data.LAKE_EVENTS_WAIT_SECONDS,
   });
   logger.info('polling lake-events', { queueUrl: parsed.data.LAKE_EVENTS_QUEUE_URL });
-  await poller.run(signal);
+  try {
+    await poller.run(signal);
+  } finally {
+    // Kept-alive connections would hold the process open after a stop.
+    for (const client of Object.values(clients)) client.destroy();
+  }
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const stop = new AbortController();
   for (const signalName of ['SIGINT', 'SIGTERM'] as const) process.once(signalName, () => stop.abort());
-  runLakeIndexerPoller(process.env, stop.signal).catch((error: unknown) => {
-    process.stderr.write(`lake-indexer poller: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(1);
-  });
+  // Started by the devnet launcher with an IPC channel: stop with it, so a launcher that dies leaves no poller behind.
+  if (process.env.LAKE_INDEXER_EXIT_WITH_PARENT === '1' && process.connected) process.once('disconnect', () => stop.abort());
+  runLakeIndexerPoller(process.env, stop.signal)
+    // An open IPC channel to the launcher would keep this process alive after the poller stopped.
+    .then(() => {
+      if (process.connected) process.disconnect();
+    })
+    .catch((error: unknown) => {
+      process.stderr.write(`lake-indexer poller: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.exit(1);
+    });
 }

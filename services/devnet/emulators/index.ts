@@ -1,5 +1,5 @@
 import { startDynamoDbLocal } from './dynamodb-local.js';
-import { startFauxqsServer } from './fauxqs.js';
+import { startFauxqsProcess } from './fauxqs.js';
 
 export { EmulatorStartError } from './errors.js';
 
@@ -13,7 +13,7 @@ export interface LocalAwsEndpoints {
 
 export interface LocalAws {
   readonly endpoints: LocalAwsEndpoints;
-  /** PID of the DynamoDB Local wrapper (fauxqs runs inside this process). */
+  /** PID of the DynamoDB Local wrapper (fauxqs runs in a process of its own as well). */
   readonly dynamoDbPid: number;
   stop(): Promise<void>;
 }
@@ -28,17 +28,17 @@ const LOCAL_REGION = 'us-east-1';
 /** The two launchers; replaceable so that a failed start can be tested without breaking Java. */
 export interface EmulatorStarters {
   readonly dynamoDb: typeof startDynamoDbLocal;
-  readonly fauxqs: typeof startFauxqsServer;
+  readonly fauxqs: typeof startFauxqsProcess;
 }
 
-const REAL_STARTERS: EmulatorStarters = { dynamoDb: startDynamoDbLocal, fauxqs: startFauxqsServer };
+const REAL_STARTERS: EmulatorStarters = { dynamoDb: startDynamoDbLocal, fauxqs: startFauxqsProcess };
 
 /** Starts DynamoDB Local and fauxqs side by side on free loopback ports. */
 export async function startLocalAws(options: LocalAwsOptions = {}, starters: EmulatorStarters = REAL_STARTERS): Promise<LocalAws> {
   // Started side by side; if either fails, the one that did start is stopped before rethrowing.
   const [dynamoStart, fauxqsStart] = await Promise.allSettled([
     starters.dynamoDb({ maxLifetimeSeconds: options.maxLifetimeSeconds, dataDirectory: options.dynamoDbDataDirectory }),
-    starters.fauxqs(),
+    starters.fauxqs({ maxLifetimeSeconds: options.maxLifetimeSeconds }),
   ]);
   if (dynamoStart.status === 'rejected' || fauxqsStart.status === 'rejected') {
     await Promise.allSettled([

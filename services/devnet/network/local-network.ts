@@ -4,11 +4,10 @@
  * operator's stack has (queues and tables); the devnet chain with the MPC signer, FastAuth, the JWT
  * guard router and an Auth0-style guard trusting a local JWT issuer; N funded participant accounts
  * registered in the signer with their mesh keys; the Lake writer, the S3-event bridge fanning out to
- * every operator's lake-events queue, and per operator a lake indexer (the Lambda's handler behind
- * the devnet poller) feeding that operator's sign-requests queue, so every node sees every request.
+ * every operator's lake-events queue, and per operator a lake indexer process (the Lambda's handler
+ * behind the devnet poller) feeding that operator's sign-requests queue, so every node sees every request.
  * `nodeEnvironment(i)` is what node i's process needs; `stop()` undoes everything in reverse order.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -20,14 +19,12 @@ import { join } from 'node:path';
 import type { RsaJwk } from '../../../contract/fast-auth/jwt/rs256.js';
 import type { ProtocolState, ThresholdParameters } from '../../../contract/mpc-signer/types.js';
 import { auth0GuardContract, fastAuthContract, jwtGuardRouterContract, mpcSignerContract } from '../../../contract/index.js';
-import { loadLakeIndexerConfig } from '../../../lambdas/lake-indexer/config.js';
-import { SERVICE_NAME, createLakeIndexerHandlerFromConfig } from '../../../lambdas/lake-indexer/create-handler.js';
-import { SqsLambdaPoller } from '../../../lambdas/lake-indexer/local-poller.js';
 import { LocalSigner, ONE_NEAR, startDevnetChain, type RunningDevnetChain } from '../chain/index.js';
 import { localAwsEnvironment, startLocalAws, type LocalAwsEndpoints } from '../emulators/index.js';
 import { startLakeWriter, startS3EventBridge } from '../lake/index.js';
 import { createNetworkResources, deleteNetworkResources, networkResourceNames, type AwsClientSet, type NetworkResources } from './aws-resources.js';
 import { LocalNetworkError } from './errors.js';
+import { startLakeIndexerProcesses } from './node-processes.js';
 import { generateIdentities, participantInfo, readIdentities, writeIdentities, type ParticipantIdentity, type ParticipantInfo } from './identities.js';
 import { createLocalJwtIssuer, type MintJwtClaims } from './jwt-issuer.js';
 
@@ -53,6 +50,8 @@ export interface StartLocalNetworkOptions {
   readonly resourcePrefix?: string;
   /** Blocks a `sign` waits for its response; default the chain's (200, as NEAR). */
   readonly yieldTimeoutBlocks?: number;
+  /** Where the lake indexer processes log (`indexer<i>.log`). Default `<dataDir>/logs`. */
+  readonly logDirectory?: string;
   /** Lifetime bound of a DynamoDB Local the network starts itself, in case this process dies without stopping it. */
   readonly maxEmulatorLifetimeSeconds?: number;
   readonly onProgress?: (progress: LocalNetworkProgress) => void;
@@ -230,6 +229,7 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions = {}):
 
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'chainsig-devnet-'));
   if (options.dataDir === undefined) teardown.push('temporary data directory', () => rmSync(dataDir, { recursive: true, force: true }));
+  const logDirectory = options.logDirectory ?? join(dataDir, 'logs');
 
   const listeningPorts: number[] = [];
   let awsEndpoints = options.awsEndpoints;
@@ -326,25 +326,25 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions = {}):
     teardown.push('S3-event bridge', () => bridge.stop());
   });
 
-  await run('indexer', `${nodeCount} lake indexers, each reading its operator's lake-events into that operator's requests table and sign-requests queue`, async () => {
-    resources.operators.forEach((operator, index) => {
-      const config = loadLakeIndexerConfig({ MPC_CONTRACT_ID: NETWORK_ACCOUNTS.mpcSigner, REQUESTS_TABLE_NAME: operator.requestsTable, SIGN_REQUESTS_QUEUE_URL: operator.signRequestsQueueUrl });
-      const poller = new SqsLambdaPoller({
-        sqs: clients.sqs,
-        queueUrl: operator.lakeEventsQueueUrl,
-        handler: createLakeIndexerHandlerFromConfig(config, clients),
-        functionName: `${SERVICE_NAME}-op${index}`,
-        logger: new Logger({ serviceName: `${SERVICE_NAME}-poller`, persistentKeys: { operator: index } }),
-        // Short long-polls: stop() aborts the receive, and a new block's events are picked up within a second.
-        waitTimeSeconds: 1,
-      });
-      const stopPolling = new AbortController();
-      const polling = poller.run(stopPolling.signal);
-      teardown.push(`lake indexer poller of operator ${index}`, async () => {
-        stopPolling.abort();
-        await polling;
-      });
+  await run('indexer', `${nodeCount} lake indexers, each a process reading its operator's lake-events into that operator's requests table and sign-requests queue`, async () => {
+    const indexers = startLakeIndexerProcesses({
+      count: nodeCount,
+      logDirectory,
+      environment: (index) => {
+        const operator = resources.operators[index]!;
+        return {
+          ...localAwsEnvironment(endpoints),
+          LAKE_EVENTS_QUEUE_URL: operator.lakeEventsQueueUrl,
+          MPC_CONTRACT_ID: NETWORK_ACCOUNTS.mpcSigner,
+          REQUESTS_TABLE_NAME: operator.requestsTable,
+          SIGN_REQUESTS_QUEUE_URL: operator.signRequestsQueueUrl,
+          // Short long-polls keep a stop quick; new blocks' events arrive many times a second anyway.
+          LAKE_EVENTS_WAIT_SECONDS: '1',
+        };
+      },
+      onUnexpectedExit: (index, code, logFile) => progress('indexer', `lake indexer ${index} exited unexpectedly (code ${code}); see ${logFile}`),
     });
+    teardown.push('lake indexer processes', () => indexers.stopAll());
   });
 
   const nodeEnvironment = (index: number): Record<string, string> => {

@@ -1,16 +1,20 @@
 /**
- * The devnet's MPC nodes as separate OS processes (`services/mpc-node/main.ts` through tsx), one per
- * participant, with the environment `nodeEnvironment(i)` gives, each logging to its own file. Stopped
- * by PID: SIGTERM (the node's graceful stop), then SIGKILL after a bound. Every child also has an IPC
- * channel to this process and stops when it closes, so a launcher that dies leaves no node behind.
+ * The devnet's long-lived services as separate OS processes through tsx: the MPC nodes
+ * (`services/mpc-node/main.ts`, one per participant) and the lake indexers (the Lambda handler behind
+ * `lambdas/lake-indexer/local-poller.ts`, one per operator, as each operator's Lambda is its own). Each
+ * runs with its own environment and writes straight into its own log file (this process never relays
+ * their output). Stopped by PID: SIGTERM (their graceful stop), then SIGKILL after a bound. Every child
+ * also has an IPC channel to this process and stops when it closes, so a launcher that dies leaves no
+ * process behind.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const PROJECT_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../../..');
 const NODE_ENTRY = join(PROJECT_ROOT, 'services/mpc-node/main.ts');
+const LAKE_INDEXER_ENTRY = join(PROJECT_ROOT, 'lambdas/lake-indexer/local-poller.ts');
 const STOP_GRACE_MS = 30_000;
 
 export interface NodeProcess {
@@ -37,35 +41,58 @@ export interface StartNodeProcessesOptions {
   readonly count: number;
   readonly environment: (index: number) => Record<string, string>;
   readonly logDirectory: string;
-  /** Extra variables for every node (e.g. smaller stockpile targets in tests). */
+  /** Extra variables for every process (e.g. smaller stockpile targets in tests). */
   readonly overrides?: Record<string, string>;
-  /** Called when a node exits without being asked to (a crash). */
+  /** Called when a process exits without being asked to (a crash). */
   readonly onUnexpectedExit?: (index: number, code: number | null, logFile: string) => void;
 }
 
+/** What differs between the kinds of service process. */
+interface ServiceKind {
+  readonly entry: string;
+  readonly logName: (index: number) => string;
+  /** The variable that makes the service stop when its IPC channel to this process closes. */
+  readonly exitWithParentVariable: string;
+}
+
+const MPC_NODE: ServiceKind = { entry: NODE_ENTRY, logName: (index) => `node${index}.log`, exitWithParentVariable: 'MPC_NODE_EXIT_WITH_PARENT' };
+const LAKE_INDEXER: ServiceKind = { entry: LAKE_INDEXER_ENTRY, logName: (index) => `indexer${index}.log`, exitWithParentVariable: 'LAKE_INDEXER_EXIT_WITH_PARENT' };
+
+/** One MPC node process per participant, `node<i>.log` each. */
 export function startNodeProcesses(options: StartNodeProcessesOptions): NodeProcesses {
+  return startServiceProcesses(MPC_NODE, options);
+}
+
+/** One lake indexer process per operator, `indexer<i>.log` each (`environment(i)`: ./local-poller.ts's variables). */
+export function startLakeIndexerProcesses(options: StartNodeProcessesOptions): NodeProcesses {
+  return startServiceProcesses(LAKE_INDEXER, options);
+}
+
+function startServiceProcesses(kind: ServiceKind, options: StartNodeProcessesOptions): NodeProcesses {
   mkdirSync(options.logDirectory, { recursive: true });
   const nodes: (NodeProcess | undefined)[] = Array.from({ length: options.count }, () => undefined);
-  const children = new Map<number, { child: ChildProcess; log: WriteStream; expectedExit: boolean }>();
+  const children = new Map<number, { child: ChildProcess; expectedExit: boolean }>();
 
   const startNode = (index: number): NodeProcess => {
-    if (children.has(index)) throw new Error(`node ${index} is already running (pid ${children.get(index)!.child.pid})`);
-    const logFile = join(options.logDirectory, `node${index}.log`);
-    const log = createWriteStream(logFile, { flags: 'a' });
-    const child = spawn(process.execPath, ['--import', 'tsx', NODE_ENTRY], {
-      cwd: PROJECT_ROOT,
-      env: { ...process.env, ...options.environment(index), ...options.overrides, MPC_NODE_EXIT_WITH_PARENT: '1' },
-      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-    });
-    child.stdout!.pipe(log, { end: false });
-    child.stderr!.pipe(log, { end: false });
-    const entry = { child, log, expectedExit: false };
+    if (children.has(index)) throw new Error(`process ${index} of ${kind.entry} is already running (pid ${children.get(index)!.child.pid})`);
+    const logFile = join(options.logDirectory, kind.logName(index));
+    // The child writes to the file itself: relaying its output would cost this process's event loop.
+    const log = openSync(logFile, 'a');
+    let child: ChildProcess;
+    try {
+      child = spawn(process.execPath, ['--import', 'tsx', kind.entry], {
+        cwd: PROJECT_ROOT,
+        env: { ...process.env, ...options.environment(index), ...options.overrides, [kind.exitWithParentVariable]: '1' },
+        stdio: ['ignore', log, log, 'ipc'],
+      });
+    } finally {
+      closeSync(log);
+    }
+    const entry = { child, expectedExit: false };
     children.set(index, entry);
     const exited = new Promise<number | null>((resolveExit) => {
       child.once('exit', (code) => {
         children.delete(index);
-        // Let the pipes drain before closing the log.
-        setTimeout(() => log.end(), 50);
         if (!entry.expectedExit) options.onUnexpectedExit?.(index, code, logFile);
         resolveExit(code);
       });

@@ -26,7 +26,7 @@ const MAX_ACTIONS_PER_TRANSACTION = 100;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export interface SigningNetworkOptions extends StartLocalNetworkOptions {
-  /** Keeps node logs here (default: `<dataDir>/logs`, or a temporary directory). */
+  /** Keeps the node and lake indexer logs here (`node<i>.log`, `indexer<i>.log`). */
   readonly logDirectory: string;
   /** Extra environment for every node, e.g. `PRESIGNATURE_TARGET`. */
   readonly nodeOverrides?: Record<string, string>;
