@@ -159,8 +159,9 @@ export class MpcNode {
       tripleTarget: Math.max(config.TRIPLE_BATCH_SIZE, deps.stockpilePolicy.tripleTarget(startPolicy.maxPresignatures)),
       maxConcurrentGenerations: startPolicy.maxGenerationConcurrency,
       tripleBatchSize: config.TRIPLE_BATCH_SIZE,
+      signingBusy: () => signatures.pendingCount > 0,
     });
-    const signatures = new SignatureService({
+    const signatures: SignatureService = new SignatureService({
       context,
       messages: inbox,
       presignatures: stockpile,

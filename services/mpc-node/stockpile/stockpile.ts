@@ -25,6 +25,14 @@ export interface StockpileOptions {
   readonly context: NodeContext;
   /** Presignatures this node keeps for a domain (read on every planning pass, so a policy can move it). */
   readonly presignatureTarget: (domainId: number, scheme: PresignatureScheme) => number;
+  /**
+   * Whether requests are being signed right now. While they are, generation only keeps the stock above
+   * `busyRefillFraction` of its target: on a machine whose cores also sign, refilling during a burst
+   * would slow the burst down, and the stock is there to carry it. Default: never busy.
+   */
+  readonly signingBusy?: () => boolean;
+  /** Share of the presignature target kept up while signing is busy. Default 0.5. */
+  readonly busyRefillFraction?: number;
   /** Upper bound on the triples this node owns (all sets together); at least `tripleBatchSize`. */
   readonly tripleTarget: number;
   /** Triples per generation run (near/mpc uses 64; tests use a few). */
@@ -63,6 +71,7 @@ export interface OwnerRunReport {
 export type TakenPresignature = Asset;
 
 const SCHEME_OF_CURVE = { Secp256k1: 'ecdsa', Ed25519: 'eddsa' } as const;
+const DEFAULT_BUSY_REFILL_FRACTION = 0.5;
 /** Sets enumerated at start to read own counts; beyond, only partitions seen by this process are counted. */
 const MAX_SETS_COUNTED_AT_START = 256;
 
@@ -244,7 +253,8 @@ export class Stockpile {
 
   private deficit(key: ServingKey, reachable: ReadonlySet<ParticipantId>): number {
     const scheme = SCHEME_OF_CURVE[key.domain.scheme];
-    const target = Math.max(0, Math.floor(this.options.presignatureTarget(key.domain.id, scheme)));
+    const fullTarget = Math.max(0, Math.floor(this.options.presignatureTarget(key.domain.id, scheme)));
+    const target = this.options.signingBusy?.() === true ? Math.ceil(fullTarget * (this.options.busyRefillFraction ?? DEFAULT_BUSY_REFILL_FRACTION)) : fullTarget;
     let usable = 0;
     let owned = 0;
     for (const { partition, parsed } of this.presignaturePartitions(scheme, key)) {
@@ -252,7 +262,7 @@ export class Stockpile {
       owned += count;
       if (this.allReachable(parsed.participants, reachable)) usable += count;
     }
-    const maxOwned = Math.ceil(target * (this.options.maxOwnedFactor ?? 2));
+    const maxOwned = Math.ceil(fullTarget * (this.options.maxOwnedFactor ?? 2));
     return presignatureDeficit({ target, usable, owned, inFlight: this.presignInFlight.get(key.domain.id) ?? 0, maxOwned });
   }
 

@@ -168,3 +168,37 @@ describe('stockpile', () => {
     await Promise.all([0, 1].map((n) => stockpiles[n]!.stop()));
   });
 });
+
+describe('stockpile while requests are being signed', () => {
+  it('keeps only the busy share of its target while signing is busy, and fills the rest once it is not', async () => {
+    const cluster = await startTestCluster({ nodes: 3, threshold: 2, protocolTimeoutMs: 15_000, pingIntervalMs: 200 });
+    let busy = true;
+    const stockpiles = cluster.nodes.map(
+      ({ context }) =>
+        new Stockpile({
+          context,
+          // Domain 1 (EdDSA) only: the point here is the level, and nonce commitments are cheap to make.
+          presignatureTarget: (domainId) => (domainId === 1 ? 6 : 0),
+          tripleTarget: BATCH,
+          tripleBatchSize: BATCH,
+          maxConcurrentGenerations: 2,
+          planIntervalMs: 100,
+          signingBusy: () => busy,
+          busyRefillFraction: 0.5,
+        }),
+    );
+    try {
+      await Promise.all(stockpiles.map((stockpile) => stockpile.start()));
+      await until(() => stockpiles.every((s) => s.presignaturesAvailable(1) >= 3), 20_000, 'the busy share (3 of 6)');
+      // Twenty planning passes later, still no more than the busy share.
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      expect(stockpiles.map((s) => s.presignaturesAvailable(1))).toEqual([3, 3, 3]);
+      busy = false;
+      await until(() => stockpiles.every((s) => s.presignaturesAvailable(1) >= 6), 20_000, 'the full target once signing is idle');
+      expect(stockpiles.map((s) => s.presignaturesAvailable(1))).toEqual([6, 6, 6]);
+    } finally {
+      await Promise.all(stockpiles.map((stockpile) => stockpile.stop()));
+      await cluster.stop();
+    }
+  });
+});
