@@ -4,7 +4,7 @@ import { promisify } from 'node:util';
 import { base58 } from '@scure/base';
 import { computeAddress } from 'ethers';
 import { hexToBytes } from '@noble/hashes/utils.js';
-import { main, type CliIo } from './chainsig.js';
+import { runCli } from './run-cli.js';
 
 // near/mpc's derived-key vectors (shared/reference/near-mpc.md §1): root from seed [42; 32], tweak (hello, my-path).
 const SECP_ROOT_XY = '77c1ff8a2593f5cbe17dd6f05d4fe21f9f3393d90d47cc67f0cf33593e2436e434af6b6ea1bcdb3ca31808472fdda9bb66ab1db74c91da3c7f0c95509adeea3c';
@@ -14,13 +14,7 @@ const ED_ROOT = '4fe4ab5c0e3791236e0af15836c45b1497f824df76b4b58e61121ad01ed7657
 const ED_DERIVED = '14a5f4002b886dffd3962c252a475ff17149ee4aa4f6049406c2817cb9a16aaa';
 const TWEAK = 'da30fae7557313c718e04d4691596618ce0f4d2d31d5c23cbc216ad0a86d2818';
 
-async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: { write: (text: string) => (stdout += text) }, stderr: { write: (text: string) => (stderr += text) } };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const run = runCli;
 
 const derive = (root: string, ...extra: string[]) => run('derive', '--root', root, '--predecessor', 'hello', '--path', 'my-path', ...extra);
 

@@ -5,6 +5,7 @@ import { ethereumAddress, formatNearPublicKey, InvalidPublicKey, parsePublicKey,
 import { deriveChildKey } from './derived-key.js';
 import { SIGN_USAGE, SignCommandFailed, signCommand } from './sign.js';
 import { UsageError } from './usage-error.js';
+import { readCommandFlags } from './flags.js';
 
 const USAGE = `usage: chainsig <command> [options]
 
@@ -25,30 +26,9 @@ export interface CliIo {
 }
 
 const DERIVE_VALUE_FLAGS = ['--curve', '--root', '--predecessor', '--path'] as const;
-type DeriveValueFlag = (typeof DERIVE_VALUE_FLAGS)[number];
-
-function parseDeriveArgs(args: readonly string[]): { values: Map<DeriveValueFlag, string>; json: boolean } {
-  const values = new Map<DeriveValueFlag, string>();
-  let json = false;
-  for (let i = 0; i < args.length; i += 1) {
-    const flag = args[i]!;
-    if (flag === '--json') {
-      json = true;
-      continue;
-    }
-    if (!(DERIVE_VALUE_FLAGS as readonly string[]).includes(flag)) throw new UsageError(`derive: unknown argument "${flag}"`);
-    const value = args[i + 1];
-    // A path may start with '-', but never with '--': that is the next flag with this value missing.
-    if (value === undefined || value.startsWith('--')) throw new UsageError(`derive: ${flag} needs a value`);
-    if (values.has(flag as DeriveValueFlag)) throw new UsageError(`derive: ${flag} given twice`);
-    values.set(flag as DeriveValueFlag, value);
-    i += 1;
-  }
-  return { values, json };
-}
 
 function derive(args: readonly string[], io: CliIo): void {
-  const { values, json } = parseDeriveArgs(args);
+  const { values, json } = readCommandFlags('derive', args, DERIVE_VALUE_FLAGS);
   for (const flag of ['--root', '--predecessor', '--path'] as const) {
     if (!values.has(flag)) throw new UsageError(`derive: ${flag} is required`);
   }

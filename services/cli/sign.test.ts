@@ -1,18 +1,12 @@
 import { KeyPair } from '@near-js/crypto';
 import { createServer } from 'node:net';
-import { main, type CliIo } from './chainsig.js';
+import { runCli } from './run-cli.js';
 import { parseSignArgs } from './sign.js';
 
 const SECRET_KEY = KeyPair.fromRandom('ed25519').toString();
 const HASH = 'ab'.repeat(32);
 
-async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: { write: (text: string) => (stdout += text) }, stderr: { write: (text: string) => (stderr += text) } };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const run = runCli;
 
 /** Every required flag; `overrides` replace or (with `undefined`) drop flags. */
 function signArgs(overrides: Record<string, string | undefined> = {}): string[] {

@@ -9,6 +9,7 @@ import { formatNearPublicKey, parsePublicKey } from '../../shared/near/keys.js';
 import { SIGN_DEPOSIT, SIGN_GAS, SignatureVerificationFailed, SignClient, type SignRecord, type SignScheme, verifySignRecord } from '../devnet/demo/sign-client.js';
 import { deriveChildKey } from './derived-key.js';
 import { UsageError } from './usage-error.js';
+import { readCommandFlags } from './flags.js';
 
 const TERA_GAS = 10n ** 12n;
 /** NEAR's `max_total_prepaid_gas`. */
@@ -61,27 +62,6 @@ const VALUE_FLAGS = ['--rpc', '--contract', '--account', '--secret-key', '--doma
 type ValueFlag = (typeof VALUE_FLAGS)[number];
 const REQUIRED: readonly ValueFlag[] = ['--rpc', '--contract', '--account', '--secret-key', '--domain', '--path', '--payload'];
 
-function readFlags(args: readonly string[]): { values: Map<ValueFlag, string>; json: boolean } {
-  const values = new Map<ValueFlag, string>();
-  let json = false;
-  for (let i = 0; i < args.length; i += 1) {
-    const flag = args[i]!;
-    if (flag === '--json') {
-      json = true;
-      continue;
-    }
-    if (!(VALUE_FLAGS as readonly string[]).includes(flag)) throw new UsageError(`sign: unknown argument "${flag}"`);
-    const value = args[i + 1];
-    // A path may start with '-', but never with '--': that is the next flag with this value missing.
-    if (value === undefined || value.startsWith('--')) throw new UsageError(`sign: ${flag} needs a value`);
-    if (values.has(flag as ValueFlag)) throw new UsageError(`sign: ${flag} given twice`);
-    values.set(flag as ValueFlag, value);
-    i += 1;
-  }
-  for (const flag of REQUIRED) if (!values.has(flag)) throw new UsageError(`sign: ${flag} is required`);
-  return { values, json };
-}
-
 function rpcUrl(value: string): string {
   let url: URL;
   try {
@@ -123,7 +103,8 @@ function wholeNumber(flag: ValueFlag, value: string): bigint {
 }
 
 export function parseSignArgs(args: readonly string[]): SignOptions {
-  const { values, json } = readFlags(args);
+  const { values, json } = readCommandFlags('sign', args, VALUE_FLAGS);
+  for (const flag of REQUIRED) if (!values.has(flag)) throw new UsageError(`sign: ${flag} is required`);
   const get = (flag: ValueFlag): string | undefined => values.get(flag);
   const { domainId, scheme } = domain(get('--domain')!);
   const gasTgas = get('--gas') === undefined ? SIGN_GAS / TERA_GAS : wholeNumber('--gas', get('--gas')!);

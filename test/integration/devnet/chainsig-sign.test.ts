@@ -9,7 +9,7 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { mpcSignerContract } from '../../../contract/mpc-signer/contract.js';
 import { NODES, SIGNER_ACCOUNT, THREE_NODES, ecdsaResponse, ed25519Response, rootPublicKey, tweakHex } from '../../../contract/testing/mpc-fixtures.js';
 import type { SignatureScheme } from '../../../contract/mpc-signer/types.js';
-import { main, type CliIo } from '../../../services/cli/chainsig.js';
+import { runCli } from '../../../services/cli/run-cli.js';
 import { LocalSigner, startDevnetChain, type RunningDevnetChain } from '../../../services/devnet/chain/index.js';
 
 const TGAS = 10n ** 12n;
@@ -30,13 +30,7 @@ describe('chainsig sign on the devnet chain', () => {
     if (result.phase !== 'included' || result.status.kind === 'Failure') throw new Error(`${methodName} failed: ${JSON.stringify(result)}`);
   }
 
-  async function chainsig(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    let stdout = '';
-    let stderr = '';
-    const io: CliIo = { stdout: { write: (text: string) => (stdout += text) }, stderr: { write: (text: string) => (stderr += text) } };
-    const code = await main(['sign', '--rpc', devnet.rpcUrl, '--contract', SIGNER_ACCOUNT, '--account', USER, '--secret-key', userKey.toString(), ...argv], io);
-    return { code, stdout, stderr };
-  }
+  const chainsig = (...argv: string[]) => runCli('sign', '--rpc', devnet.rpcUrl, '--contract', SIGNER_ACCOUNT, '--account', USER, '--secret-key', userKey.toString(), ...argv);
 
   /** Waits until the request is pending on the contract, then answers it as participant node1. */
   async function respondWhenPending(scheme: SignatureScheme, path: string, payload: Uint8Array): Promise<unknown> {
