@@ -19,6 +19,7 @@ import { parsePartition } from '../../../services/mpc-node/assets.js';
 import { createLocalJwtIssuer } from '../../../services/devnet/network/jwt-issuer.js';
 import { startSigningNetwork, sumSamples, type SigningNetwork } from '../../../services/devnet/network/signing-network.js';
 import { verifySignRecord, type SignRecord } from '../../../services/devnet/demo/sign-client.js';
+import { runCli } from '../../../services/cli/run-cli.js';
 import { localAwsFromEnvironment } from '../../support/local-aws.js';
 import { quietPowertools } from '../devnet-network/support.js';
 
@@ -152,6 +153,19 @@ describe('the local signing network, end to end', () => {
   it('answers an EdDSA request with a signature Node verifies under the derived key', async () => {
     const record = await eddsa();
     expect((record.response as { scheme: string }).scheme).toBe('Ed25519');
+    verifySignRecord(record);
+  });
+
+  it('answers `chainsig sign` against the devnet RPC, as npm start --keep-running offers it', async () => {
+    const { network } = signing;
+    const payload = bytesToHex(sha256(utf8ToBytes('signed from the command line')));
+    const { code, stdout, stderr } = await runCli(
+      'sign', '--rpc', network.rpcUrl, '--contract', network.contracts.mpcSigner, '--account', network.demoUser.accountId,
+      '--secret-key', network.demoUser.keyPair.toString(), '--domain', '0', '--path', 'cli', '--payload', payload, '--json',
+    );
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    const record = JSON.parse(stdout.trim()) as SignRecord;
+    expect(record).toMatchObject({ domain_id: 0, predecessor: network.demoUser.accountId, path: 'cli', payload_hex: payload });
     verifySignRecord(record);
   });
 
