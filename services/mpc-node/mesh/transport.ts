@@ -119,7 +119,7 @@ export class MeshTransport {
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  /** Delivers one payload to a peer; resolves once the peer accepted the frame. */
+  /** Delivers one payload to a peer; resolves once the peer accepted the frame (authenticated it; it handles it right after). */
   async send(to: ParticipantId, payload: Uint8Array): Promise<void> {
     const link = this.links.get(to);
     if (link === undefined) throw new MeshSendError(to, 'unknown-peer', 'not in this node\'s participant set');
@@ -220,12 +220,19 @@ export class MeshTransport {
         return;
       }
       this.framesReceived.inc({ from: String(opened.from) });
-      try {
-        this.options.onMessage(opened.from, opened.payload);
-      } catch {
-        this.handlerFailures.inc();
-      }
+      // Acknowledge first, handle after: the sender's send resolves when the frame is accepted, not when
+      // this node has computed what it triggers. Handling first would hold every peer's send (and its
+      // in-flight slot) behind this node's protocol work — a triple batch round can take seconds — and
+      // a peer that waits past its timeout takes this busy node for unreachable. Frames are handled in
+      // arrival order, one per macrotask, so timers and other I/O run in between.
       response.writeHead(204).end();
+      setImmediate(() => {
+        try {
+          this.options.onMessage(opened.from, opened.payload);
+        } catch {
+          this.handlerFailures.inc();
+        }
+      });
     });
     request.on('error', () => {
       this.framesRejected.inc({ reason: 'aborted' });

@@ -83,7 +83,10 @@ export interface SignatureServiceOptions {
   readonly leaderLeaseMs?: number;
   /** How long a follower waits for a request its leader names to arrive from its own queue. Default 30 s. */
   readonly followerRequestWaitMs?: number;
-  /** How long a leader waits for the stockpile to produce a presignature. Default 10 s. */
+  /**
+   * How long a leader waits for the stockpile to produce a presignature before it releases the request
+   * to the next node in the order (which may have one). Default `takeoverMs`.
+   */
   readonly presignatureWaitMs?: number;
   /** Called with each answered request's latency (ms, from its block to `respond` landing). */
   readonly onAnswered?: (latencyMs: number, request: SignRequest) => void;
@@ -313,6 +316,9 @@ export class SignatureService {
         signedAt = Date.now();
       } catch (error) {
         logger.warn('signing attempt failed', { requestId: request.requestId, attempt, error: String(error) });
+        // Without a presignature, signers or key here, another attempt would fail the same way while our
+        // claim holds back nodes that may have them: release the request instead.
+        if (error instanceof SigningFailed) return 'retry';
         continue;
       }
       try {
@@ -373,7 +379,26 @@ export class SignatureService {
     }
     const entry = this.pending.get(requestId);
     if (entry === undefined || entry.leading) return;
-    this.schedule(entry, phase === 'done' ? 0 : this.turnDelayMs(entry.request));
+    if (phase === 'done') this.schedule(entry, 0);
+    else if (phase === 'released') this.schedule(entry, this.turnDelayAfterMs(entry.request, from));
+    else this.schedule(entry, this.turnDelayMs(entry.request));
+  }
+
+  /**
+   * This node's turn once `releaser` gave a request up: the nodes after it in the order go one step
+   * apart, starting now (a node before it did not lead, so it goes now as well). A live claim of
+   * another peer still comes first.
+   */
+  private turnDelayAfterMs(request: SignRequest, releaser: ParticipantId): number {
+    const serving = this.options.context.serving();
+    const claimEnd = this.liveClaimEnd(request.requestId);
+    const afterClaim = claimEnd === undefined ? 0 : claimEnd - Date.now();
+    if (serving === null) return afterClaim + this.options.takeoverMs;
+    const { me, network } = this.options.context;
+    const reachable = new Set([me, releaser, ...network.reachablePeers()]);
+    const order = leaderOrder(serving.participants, baseDecode(request.requestId)).filter((id) => reachable.has(id));
+    const stepsAfter = order.indexOf(me) - order.indexOf(releaser) - 1;
+    return afterClaim + Math.max(0, stepsAfter) * this.options.takeoverMs;
   }
 
   private servingKey(serving: ServingState | null, request: SignRequest): { serving: ServingState; key: ServingKey } {
@@ -414,7 +439,7 @@ export class SignatureService {
   }
 
   private async waitForPresignature(scheme: PresignatureScheme, request: SignRequest, usable: (participants: readonly ParticipantId[]) => boolean): Promise<Asset> {
-    const deadline = Date.now() + (this.options.presignatureWaitMs ?? 10_000);
+    const deadline = Date.now() + (this.options.presignatureWaitMs ?? this.options.takeoverMs);
     for (;;) {
       const taken = await this.options.presignatures.takePresignature(scheme, request.domainId, usable);
       if (taken !== undefined) return taken;

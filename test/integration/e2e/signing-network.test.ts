@@ -232,7 +232,7 @@ describe('the local signing network, end to end', () => {
     // Lead claims hold every other node back, so a request is signed a second time only if two nodes
     // start leading it within one message delay, or a leader that is slow to answer the mesh is taken for
     // unreachable (its claim then no longer counts). Before the claims, this burst measured 149–203 second
-    // signatures; with them 0–4. The bound leaves room for a loaded CI machine, where mesh sends time out
+    // signatures; with them 0–9. The bound leaves room for a loaded CI machine, where mesh sends time out
     // more often; the contract refuses a second respond either way.
     const extraLeaderRuns = (await metric('sign_runs_total', { role: 'leader', outcome: 'ok' })) - leaderRunsBefore - BURST;
     process.stderr.write(`burst of ${BURST}: ${extraLeaderRuns} extra leader signing runs\n`);

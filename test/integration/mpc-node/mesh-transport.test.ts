@@ -44,11 +44,14 @@ describe('mesh transport over HTTP on 127.0.0.1', () => {
   afterAll(() => Promise.all(nodes.map((node) => node.transport.stop())));
 
   const node = (i: number) => nodes[i]!;
+  /** A send resolves once the peer accepted the frame; the peer handles it in its next macrotask. */
+  const handled = () => new Promise((resolve) => setTimeout(resolve, 20));
 
   it('delivers authenticated messages between every pair, many in parallel', async () => {
     const sends = [];
     for (const from of [0, 1, 2]) for (const to of [0, 1, 2]) if (from !== to) for (let k = 0; k < 50; k += 1) sends.push(node(from).transport.send(to, encode(`${from}->${to}#${k}`)));
     await Promise.all(sends);
+    await handled();
     for (const to of [0, 1, 2]) {
       expect(node(to).inbox.filter((m) => m.text.endsWith('#49'))).toHaveLength(2);
       expect(node(to).inbox.every((m) => m.text.startsWith(`${m.from}->${to}#`))).toBe(true);
@@ -63,6 +66,7 @@ describe('mesh transport over HTTP on 127.0.0.1', () => {
     const replayed = new OutboundChannel(identities[0]!.identity, peers[1]!).seal(encode('once'));
     expect((await post(replayed)).status).toBe(204);
     expect((await post(replayed)).status).toBe(400);
+    await handled();
 
     const stranger = generateMeshIdentity(9);
     expect((await post(new OutboundChannel(stranger.identity, peers[1]!).seal(encode('hi')))).status).toBe(400);
@@ -74,11 +78,13 @@ describe('mesh transport over HTTP on 127.0.0.1', () => {
     for (const reason of ['malformed', 'replay', 'unknown-sender', 'oversize']) expect(rendered).toContain(`mesh_frames_rejected_total{reason="${reason}"} 1`);
     expect(node(1).inbox.filter((m) => m.text === 'once')).toHaveLength(1);
     await node(0).transport.send(1, encode('still alive'));
+    await handled();
     expect(node(1).inbox.at(-1)).toEqual({ from: 0, text: 'still alive' });
   });
 
   it('survives a handler that throws and counts it', async () => {
     await node(2).transport.send(0, encode('explode'));
+    await handled();
     expect(node(0).metrics.render()).toContain('mesh_handler_failures_total 1');
   });
 
