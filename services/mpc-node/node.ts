@@ -304,10 +304,14 @@ export class MpcNode {
     this.receiveAbort.abort();
     await this.receiving;
     await this.signatures.stop();
-    await this.stockpile.stop();
+    // Stockpile runs are dropped, not awaited: an asset is stored only once its run finished, so nothing
+    // is lost but the run, and peers stopping at the same moment would never finish them (a graceful
+    // stop of the whole network waited for its time limit).
+    this.stockpile.pause();
     await this.stateSync.stop();
     await this.keyLifecycle.stop();
     await this.context.network.stop();
+    await this.stockpile.stop();
     clearInterval(this.emfTimer);
     this.flushEmf();
     await this.http?.stop();

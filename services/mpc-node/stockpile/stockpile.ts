@@ -129,17 +129,22 @@ export class Stockpile {
     this.wake();
   }
 
-  /**
-   * Starts no new owner runs and waits until the runs under way (owner and follower) have stored
-   * their asset or failed. Runs are not aborted here: each stores its asset only after it finished,
-   * so letting them finish wastes nothing; a node shutting down aborts them through the router
-   * (PeerNetwork.stop → abortAll), which also stores nothing. This node keeps joining peers' runs
-   * until its network stops, so peers stopping at the same moment do not time out on it.
-   */
-  async stop(): Promise<void> {
+  /** Starts no new owner runs from now on; the runs under way go on (see {@link stop}). */
+  pause(): void {
     this.running = false;
     clearInterval(this.planTimer);
     clearInterval(this.resyncTimer);
+  }
+
+  /**
+   * Starts no new owner runs and waits until the runs under way (owner and follower) have stored
+   * their asset or failed. Runs are not aborted here: each stores its asset only after it finished,
+   * so letting them finish wastes nothing. A node shutting down instead pauses, stops its network
+   * (PeerNetwork.stop → abortAll, which stores nothing) and then calls this, which returns at once:
+   * waiting for runs whose peers are stopping too could only end at their timeout.
+   */
+  async stop(): Promise<void> {
+    this.pause();
     while (this.ownerRuns.size > 0) await Promise.allSettled([...this.ownerRuns]);
     await this.follower.idle();
   }
