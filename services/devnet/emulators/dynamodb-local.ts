@@ -74,7 +74,11 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   requireJava();
   const { jar, libraryPath } = dynamoDbLocalJar();
   const port = await findFreePort();
-  const javaArgs = [`-Djava.library.path=${libraryPath}`, '-jar', jar, '-port', String(port)];
+  // The client-level JIT only, and the single-threaded collector: an emulator runs for minutes on a machine
+  // whose cores the nodes need, and full JIT compilation plus parallel GC threads cost it about twice
+  // the CPU per request under load (measured on the devnet: 52 % → 21 % of a core at ~13 requests/s).
+  const jvmOptions = ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC'];
+  const javaArgs = [...jvmOptions, `-Djava.library.path=${libraryPath}`, '-jar', jar, '-port', String(port)];
   javaArgs.push(...(options.dataDirectory === undefined ? ['-inMemory'] : ['-dbPath', options.dataDirectory]));
   const child = spawn('bash', ['-c', watchdogScript(process.pid, options.maxLifetimeSeconds), 'dynamodb-local', 'java', ...javaArgs], {
     stdio: ['ignore', 'pipe', 'pipe'],
