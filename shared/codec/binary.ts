@@ -117,6 +117,21 @@ export class ByteReader {
 }
 
 /**
+ * A u32 count (at most `maxCount`), then that many u32 participant ids in strictly ascending order —
+ * the one canonical encoding of a participant set in records and messages.
+ */
+export function readAscendingIds(reader: ByteReader, maxCount: number): number[] {
+  const count = reader.count(maxCount);
+  const ids: number[] = [];
+  for (let i = 0; i < count; i += 1) {
+    const id = reader.u32();
+    if (i > 0 && id <= ids[i - 1]!) reader.fail('participants are not strictly ascending');
+    ids.push(id);
+  }
+  return ids;
+}
+
+/**
  * Every protocol message starts with a version byte and a message-type tag, so a node can refuse
  * messages from an incompatible peer with a clear error instead of misreading them.
  */

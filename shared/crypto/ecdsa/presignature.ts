@@ -4,7 +4,7 @@
  * from it leaves the node (security invariant 2), and it is stored encrypted (invariant 3); this
  * file only turns it into bytes and back.
  */
-import { ByteReader, ByteWriter } from '../../codec/binary.js';
+import { ByteReader, ByteWriter, readAscendingIds } from '../../codec/binary.js';
 import type { ParticipantId } from '../protocol.js';
 import { COMPRESSED_POINT_BYTES, readPointBytes, readScalar, UNCOMPRESSED_POINT_BYTES, writeScalar } from './messages.js';
 
@@ -77,13 +77,7 @@ export function decodePresignatureShare(data: Uint8Array): PresignatureShare {
   const version = reader.u8();
   if (version !== PRESIGNATURE_RECORD_VERSION) reader.fail(`record version ${version}, expected ${PRESIGNATURE_RECORD_VERSION}`);
   const me = reader.u32();
-  const count = reader.count(MAX_PRESIGN_PARTICIPANTS);
-  const participants: ParticipantId[] = [];
-  for (let i = 0; i < count; i += 1) {
-    const id = reader.u32();
-    if (i > 0 && id <= participants[i - 1]!) reader.fail('participants are not strictly ascending');
-    participants.push(id);
-  }
+  const participants: ParticipantId[] = readAscendingIds(reader, MAX_PRESIGN_PARTICIPANTS);
   if (!participants.includes(me)) reader.fail(`participant ${me} is not in the presign set`);
   const publicKey = readPointBytes(reader, COMPRESSED_POINT_BYTES);
   const bigR = readPointBytes(reader, UNCOMPRESSED_POINT_BYTES);

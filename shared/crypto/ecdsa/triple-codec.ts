@@ -4,7 +4,7 @@
  * still decoded strictly: a corrupt or foreign record gives a {@link DecodeError}, never a triple
  * that would make presign abort later or, worse, run with wrong inputs.
  */
-import { ByteReader, ByteWriter } from '../../codec/binary.js';
+import { ByteReader, ByteWriter, readAscendingIds } from '../../codec/binary.js';
 import type { ParticipantId } from '../protocol.js';
 import { COMPRESSED_POINT_BYTES, readPointBytes, readScalar, writeScalar } from './messages.js';
 import type { Triple } from './triple.js';
@@ -43,14 +43,9 @@ export function decodeTriple(data: Uint8Array): Triple {
   const tag = reader.u8();
   if (tag !== TRIPLE_RECORD_TAG) reader.fail(`record tag ${tag}, expected ${TRIPLE_RECORD_TAG} (a triple)`);
   const threshold = reader.u32();
-  const count = reader.count(MAX_TRIPLE_PARTICIPANTS);
+  const participants: ParticipantId[] = readAscendingIds(reader, MAX_TRIPLE_PARTICIPANTS);
+  const count = participants.length;
   if (threshold < 1 || threshold > count) reader.fail(`threshold ${threshold} for ${count} participants`);
-  const participants: ParticipantId[] = [];
-  for (let i = 0; i < count; i += 1) {
-    const id = reader.u32();
-    if (i > 0 && id <= participants[i - 1]!) reader.fail('participants are not strictly ascending');
-    participants.push(id);
-  }
   const bigA = readPointBytes(reader, COMPRESSED_POINT_BYTES);
   const bigB = readPointBytes(reader, COMPRESSED_POINT_BYTES);
   const bigC = readPointBytes(reader, COMPRESSED_POINT_BYTES);

@@ -8,7 +8,7 @@
  * Decoding re-checks everything a share's users rely on, including privateShare·G = verifying share
  * of `me`, so a share swapped between participants or corrupted in storage is refused.
  */
-import { ByteReader, ByteWriter, readHeader, writeHeader } from '../../codec/binary.js';
+import { ByteReader, ByteWriter, readAscendingIds, readHeader, writeHeader } from '../../codec/binary.js';
 import type { CurveId, GroupPoint } from '../group.js';
 import type { KeyShare } from '../key-share.js';
 import type { ParticipantId } from '../protocol.js';
@@ -55,13 +55,8 @@ function decodeBody<P extends GroupPoint<P>>(suite: KeygenSuite<P>, curve: Curve
   const { group } = suite;
   const me = reader.u32();
   const threshold = reader.u32();
-  const count = reader.count(MAX_KEY_SHARE_PARTICIPANTS);
-  const participants: ParticipantId[] = [];
-  for (let i = 0; i < count; i += 1) {
-    const id = reader.u32();
-    if (i > 0 && id <= participants[i - 1]!) reader.fail('participants are not strictly ascending');
-    participants.push(id);
-  }
+  const participants: ParticipantId[] = readAscendingIds(reader, MAX_KEY_SHARE_PARTICIPANTS);
+  const count = participants.length;
   if (!participants.includes(me)) reader.fail(`participant ${me} is not in the participant set`);
   if (threshold < 2 || threshold > count) reader.fail(`threshold ${threshold} is not between 2 and ${count}`);
   const privateShare = decodeOrFail(reader, () => group.scalarFromBytes(reader.fixed(group.scalarBytes)));
