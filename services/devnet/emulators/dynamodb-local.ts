@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -6,7 +6,7 @@ import { request } from 'node:http';
 import { EmulatorStartError } from './errors.js';
 import { findFreePort } from './free-port.js';
 import { requireJava } from './java.js';
-import { stopProcessTree, watchdogScript } from './process.js';
+import { spawnWatched } from './process.js';
 
 export interface DynamoDbLocalOptions {
   /** How long to wait for the first answer (default 30 s). */
@@ -80,24 +80,12 @@ export async function startDynamoDbLocal(options: DynamoDbLocalOptions = {}): Pr
   const jvmOptions = ['-XX:TieredStopAtLevel=1', '-XX:+UseSerialGC'];
   const javaArgs = [...jvmOptions, `-Djava.library.path=${libraryPath}`, '-jar', jar, '-port', String(port)];
   javaArgs.push(...(options.dataDirectory === undefined ? ['-inMemory'] : ['-dbPath', options.dataDirectory]));
-  const child = spawn('bash', ['-c', watchdogScript(process.pid, options.maxLifetimeSeconds), 'dynamodb-local', 'java', ...javaArgs], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  let log = '';
-  const keep = (chunk: Buffer): void => {
-    log = (log + chunk.toString()).slice(-4000);
-  };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
-  if (child.pid === undefined) throw new EmulatorStartError('dynamodb-local', 'could not spawn bash');
-  const pid = child.pid;
-  const stop = (): Promise<void> => stopProcessTree(child);
+  const watched = spawnWatched('dynamodb-local', 'java', javaArgs, options.maxLifetimeSeconds);
   try {
-    await waitUntilReady(child, port, options.readyTimeoutMs ?? 30_000, () => log.trim());
+    await waitUntilReady(watched.child, port, options.readyTimeoutMs ?? 30_000, watched.output);
   } catch (error) {
-    await stop();
+    await watched.stop();
     throw error;
   }
-  return { endpoint: `http://127.0.0.1:${port}`, pid, stop };
+  return { endpoint: `http://127.0.0.1:${port}`, pid: watched.pid, stop: watched.stop };
 }

@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildApp } from 'fauxqs';
 import { EmulatorStartError } from './errors.js';
-import { stopProcessTree, watchdogScript } from './process.js';
+import { spawnWatched } from './process.js';
 
 export interface RunningFauxqs {
   /** One endpoint serves both SQS (JSON protocol) and S3 (path-style). */
@@ -42,33 +41,25 @@ const FAUXQS_ENTRY = join(resolve(fileURLToPath(new URL('.', import.meta.url))),
  * process (the devnet chain, its RPC, the Lake writer). Stopped by PID.
  */
 export async function startFauxqsProcess(options: FauxqsProcessOptions = {}): Promise<RunningFauxqs> {
-  const child = spawn('bash', ['-c', watchdogScript(process.pid, options.maxLifetimeSeconds), 'fauxqs', process.execPath, '--import', 'tsx', FAUXQS_ENTRY], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
-  if (child.pid === undefined) throw new EmulatorStartError('fauxqs', 'could not spawn bash');
-  const stop = (): Promise<void> => stopProcessTree(child);
-  let output = '';
+  const watched = spawnWatched('fauxqs', process.execPath, ['--import', 'tsx', FAUXQS_ENTRY], options.maxLifetimeSeconds);
+  const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
   try {
     const endpoint = await new Promise<string>((resolveEndpoint, reject) => {
-      const timer = setTimeout(() => reject(new EmulatorStartError('fauxqs', `not listening within ${options.readyTimeoutMs ?? 30_000} ms: ${output.trim()}`)), options.readyTimeoutMs ?? 30_000);
-      const read = (chunk: Buffer): void => {
-        output = (output + chunk.toString()).slice(-4000);
-        const line = output.split('\n').find((candidate) => candidate.startsWith(FAUXQS_READY_PREFIX));
+      const timer = setTimeout(() => reject(new EmulatorStartError('fauxqs', `not listening within ${readyTimeoutMs} ms: ${watched.output()}`)), readyTimeoutMs);
+      watched.child.stdout!.on('data', () => {
+        const line = watched.output().split('\n').find((candidate) => candidate.startsWith(FAUXQS_READY_PREFIX));
         if (line === undefined) return;
         clearTimeout(timer);
         resolveEndpoint(line.slice(FAUXQS_READY_PREFIX.length).trim());
-      };
-      child.stdout!.on('data', read);
-      child.stderr!.on('data', read);
-      child.once('exit', (code) => {
+      });
+      watched.child.once('exit', (code) => {
         clearTimeout(timer);
-        reject(new EmulatorStartError('fauxqs', `exited with code ${code} before listening: ${output.trim()}`));
+        reject(new EmulatorStartError('fauxqs', `exited with code ${code} before listening: ${watched.output()}`));
       });
     });
-    return { endpoint, stop };
+    return { endpoint, stop: watched.stop };
   } catch (error) {
-    await stop();
+    await watched.stop();
     throw error;
   }
 }

@@ -1,4 +1,5 @@
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { EmulatorStartError } from './errors.js';
 
 /**
  * A bash wrapper that runs "$@" and ends it when the watched parent process is gone or the lifetime
@@ -31,4 +32,32 @@ export async function stopProcessTree(child: ChildProcess, graceMs = 5000): Prom
     signalGroup('SIGKILL');
     await exited;
   }
+}
+
+/** An emulator process under {@link watchdogScript}, in its own process group. */
+export interface WatchedProcess {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  /** The last few thousand characters it wrote (stdout and stderr), for start errors. */
+  output(): string;
+  /** SIGTERM to its process group, SIGKILL if it lingers ({@link stopProcessTree}). */
+  stop(): Promise<void>;
+}
+
+const KEPT_OUTPUT_CHARS = 4000;
+
+/** Spawns `command args` under the watchdog, so it ends with this process or after `maxLifetimeSeconds`. */
+export function spawnWatched(emulator: EmulatorStartError['emulator'], command: string, args: readonly string[], maxLifetimeSeconds?: number): WatchedProcess {
+  const child = spawn('bash', ['-c', watchdogScript(process.pid, maxLifetimeSeconds), emulator, command, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  if (child.pid === undefined) throw new EmulatorStartError(emulator, 'could not spawn bash');
+  let kept = '';
+  const keep = (chunk: Buffer): void => {
+    kept = (kept + chunk.toString()).slice(-KEPT_OUTPUT_CHARS);
+  };
+  child.stdout!.on('data', keep);
+  child.stderr!.on('data', keep);
+  return { child, pid: child.pid, output: () => kept.trim(), stop: () => stopProcessTree(child) };
 }
