@@ -208,11 +208,15 @@ export class SignatureService {
   private myTurnDelayMs(request: SignRequest): number {
     const serving = this.options.context.serving();
     if (serving === null) return this.options.takeoverMs;
-    const { me, network } = this.options.context;
-    const reachable = new Set([me, ...network.reachablePeers()]);
-    const order = leaderOrder(serving.participants, baseDecode(request.requestId)).filter((id) => reachable.has(id));
-    const place = order.indexOf(me);
+    const place = this.reachableOrder(serving, request).indexOf(this.options.context.me);
     return place < 0 ? this.options.takeoverMs * serving.participants.length : place * this.options.takeoverMs;
+  }
+
+  /** The request's leader order (./leader.ts) over this node, the peers it reaches, and `alsoCounted`. */
+  private reachableOrder(serving: ServingState, request: SignRequest, alsoCounted: readonly ParticipantId[] = []): ParticipantId[] {
+    const { me, network } = this.options.context;
+    const reachable = new Set([me, ...alsoCounted, ...network.reachablePeers()]);
+    return leaderOrder(serving.participants, baseDecode(request.requestId)).filter((id) => reachable.has(id));
   }
 
   /** Milliseconds until this node's turn, counted from the end of a peer's live claim if there is one. */
@@ -239,12 +243,14 @@ export class SignatureService {
   /** Whether a reachable peer that comes before this node in the request's leader order claims it. */
   private claimedByEarlierLeader(request: SignRequest): boolean {
     const serving = this.options.context.serving();
-    const claimants = this.claims.get(request.requestId);
-    if (serving === null || claimants === undefined || this.liveClaimEnd(request.requestId) === undefined) return false;
-    const order = leaderOrder(serving.participants, baseDecode(request.requestId));
-    const reachable = new Set(this.options.context.network.reachablePeers());
+    // liveClaimEnd also drops expired claims, so what is left in `claims` is live.
+    if (serving === null || this.liveClaimEnd(request.requestId) === undefined) return false;
+    const order = this.reachableOrder(serving, request);
     const myPlace = order.indexOf(this.options.context.me);
-    return [...claimants.keys()].some((leader) => reachable.has(leader) && order.indexOf(leader) < myPlace);
+    return [...this.claims.get(request.requestId)!.keys()].some((leader) => {
+      const place = order.indexOf(leader);
+      return place >= 0 && place < myPlace;
+    });
   }
 
   private schedule(entry: PendingRequest, delayMs: number): void {
@@ -352,10 +358,9 @@ export class SignatureService {
   private announceLead(request: SignRequest, phase: 'started' | 'done' | 'released'): void {
     const { context } = this.options;
     const others = (context.serving()?.participants ?? []).filter((id) => id !== context.me);
-    for (const to of others) {
-      // Best effort: a peer that misses it only takes over (or re-checks) on its own schedule.
-      context.network.control.sendTo([to], { type: 'leading', requestId: request.requestId, phase }).catch(() => undefined);
-    }
+    // Best effort: every peer is sent to even if one send fails, and a peer that misses the notice only
+    // takes over (or re-checks) on its own schedule.
+    context.network.control.sendTo(others, { type: 'leading', requestId: request.requestId, phase }).catch(() => undefined);
   }
 
   /**
@@ -394,10 +399,8 @@ export class SignatureService {
     const claimEnd = this.liveClaimEnd(request.requestId);
     const afterClaim = claimEnd === undefined ? 0 : claimEnd - Date.now();
     if (serving === null) return afterClaim + this.options.takeoverMs;
-    const { me, network } = this.options.context;
-    const reachable = new Set([me, releaser, ...network.reachablePeers()]);
-    const order = leaderOrder(serving.participants, baseDecode(request.requestId)).filter((id) => reachable.has(id));
-    const stepsAfter = order.indexOf(me) - order.indexOf(releaser) - 1;
+    const order = this.reachableOrder(serving, request, [releaser]);
+    const stepsAfter = order.indexOf(this.options.context.me) - order.indexOf(releaser) - 1;
     return afterClaim + Math.max(0, stepsAfter) * this.options.takeoverMs;
   }
 
