@@ -70,6 +70,12 @@ const leadingRequest = z.object({
   phase: z.enum(['started', 'done', 'released']),
 });
 
+/** A follower stored its share of the sender's presign run: the owner offers a presignature only once every follower has. */
+const presignatureStored = z.object({
+  type: z.literal('presignature-stored'),
+  instance: hex32,
+});
+
 /** A signer refuses the sender's `sign` run: the leader aborts that run at once instead of waiting for its timeout. */
 const signRefused = z.object({
   type: z.literal('sign-refused'),
@@ -78,7 +84,7 @@ const signRefused = z.object({
   reason: z.string().max(500),
 });
 
-const controlMessage = z.discriminatedUnion('type', [startTriples, startEcdsaPresign, startEddsaPresign, startSignature, leadingRequest, signRefused]);
+const controlMessage = z.discriminatedUnion('type', [startTriples, startEcdsaPresign, startEddsaPresign, startSignature, leadingRequest, signRefused, presignatureStored]);
 
 export type ControlMessage = z.infer<typeof controlMessage>;
 export type ControlMessageType = ControlMessage['type'];

@@ -144,12 +144,21 @@ export class StockpileFollower {
       const partition = presignaturePartition('ecdsa', presignKey, from, set);
       await stores.presignatures.put({ partition, id: request.instance, participants: set, payload: encodePresignatureShare(share) });
       logger.debug('stockpile follower stored presignature', { owner: from, instance: request.instance, partition });
+      await this.confirmStored(from, request.instance);
       return;
     }
     const presignature = await network.router.run(instance, new EddsaPresignProtocol({ keyShare, participants: set }), set, protocolTimeoutMs);
     const partition = presignaturePartition('eddsa', presignKey, from, set);
     await stores.presignatures.put({ partition, id: request.instance, participants: set, payload: encodeEddsaPresignature(presignature) });
     logger.debug('stockpile follower stored presignature', { owner: from, instance: request.instance, partition });
+    await this.confirmStored(from, request.instance);
+  }
+
+  /** Tells the owner this node stored its share; without it the owner drops its own (./stored-confirmations.ts). */
+  private async confirmStored(owner: ParticipantId, instance: string): Promise<void> {
+    await this.context.network.control.sendTo([owner], { type: 'presignature-stored', instance }).catch((error: unknown) => {
+      this.context.logger.warn('could not confirm a stored presignature share to its owner', { owner, instance, error: String(error) });
+    });
   }
 
   /**

@@ -19,6 +19,7 @@ import { StockpileFollower } from './follower.js';
 import { StockpileMetrics, type RunKind } from './metrics.js';
 import { OwnAssets } from './own-assets.js';
 import { combinations, SetRotation } from './participant-sets.js';
+import { StoredConfirmations } from './stored-confirmations.js';
 import { needsTripleBatch, pairableTriples, presignatureDeficit } from './targets.js';
 
 export interface StockpileOptions {
@@ -87,6 +88,7 @@ export class Stockpile {
   private readonly own: OwnAssets;
   private readonly rotation: SetRotation;
   private readonly ownerRuns = new Set<Promise<void>>();
+  private readonly confirmations = new StoredConfirmations();
   /** Presign runs under way by domain id; triples under way as a count of triples. */
   private readonly presignInFlight = new Map<number, number>();
   private triplesInFlight = 0;
@@ -117,6 +119,7 @@ export class Stockpile {
   async start(): Promise<void> {
     if (!this.registered) {
       this.follower.register();
+      this.context.network.control.on('presignature-stored', async (from, message) => this.confirmations.confirm(from, message.instance));
       this.registered = true;
     }
     if (this.running) return;
@@ -332,6 +335,29 @@ export class Stockpile {
       return;
     }
     const presignKey = { domainId: job.key.domain.id, epochId: job.key.epochId };
+    // Expected before the followers are told, so that no confirmation can arrive unexpected.
+    const followersStored = this.confirmations.expect(instanceHex, peers);
+    try {
+      const payload = await this.presign(job, instance, instanceHex, presignKey, peers, consumed, fail);
+      if (!(await followersStored.confirmed(protocolTimeoutMs))) fail('not every follower confirmed it stored its share');
+      await stores.presignatures.put({ partition, id: instanceHex, participants: job.set, payload });
+      this.own.added(partition);
+    } finally {
+      followersStored.cancel();
+    }
+  }
+
+  /** Runs the presign of `job` with its followers; returns this node's encoded presignature share. */
+  private async presign(
+    job: Exclude<OwnerJob, { kind: 'triples' }>,
+    instance: Uint8Array,
+    instanceHex: string,
+    presignKey: { readonly domainId: number; readonly epochId: number },
+    peers: readonly ParticipantId[],
+    consumed: { partition: string; ids: string[] } | undefined,
+    fail: (reason: string, cause?: unknown) => never,
+  ): Promise<Uint8Array> {
+    const { network, stores, protocolTimeoutMs } = this.context;
     if (job.kind === 'ecdsa-presign') {
       // Invariant 2: both triples leave the store before anything derived from them leaves the node.
       this.own.release(job.triplePartition, 2);
@@ -359,14 +385,11 @@ export class Stockpile {
         tripleIds: [nonce!.id, multiplication!.id],
       });
       const share = await network.router.run(instance, new EcdsaPresign({ participants: job.set, keyShare: job.key.share, nonceTriple: triples[0], multiplicationTriple: triples[1] }), job.set, protocolTimeoutMs);
-      await stores.presignatures.put({ partition, id: instanceHex, participants: job.set, payload: encodePresignatureShare(share) });
-      this.own.added(partition);
-      return;
+      return encodePresignatureShare(share);
     }
     await network.control.sendTo(peers, { type: 'eddsa-presign', instance: instanceHex, participants: job.set, ...presignKey });
     const presignature = await network.router.run(instance, new EddsaPresignProtocol({ keyShare: job.key.share, participants: job.set }), job.set, protocolTimeoutMs);
-    await stores.presignatures.put({ partition, id: instanceHex, participants: job.set, payload: encodeEddsaPresignature(presignature) });
-    this.own.added(partition);
+    return encodeEddsaPresignature(presignature);
   }
 
   // ——— counts ———

@@ -1,0 +1,54 @@
+/**
+ * Followers' `presignature-stored` confirmations for the owner's presign runs. A presign run can end
+ * at the owner and not at a follower (the owner's last message to it lost): the owner then holds a
+ * presignature whose other share does not exist, which can never sign. So the owner stores, and
+ * offers, its share only once every follower said it stored its own; when a confirmation does not
+ * come, the owner drops its share, and what may be left is a follower's share nobody will ever name.
+ */
+import type { ParticipantId } from '../../../shared/crypto/protocol.js';
+
+interface Waiting {
+  readonly pending: Set<ParticipantId>;
+  readonly done: () => void;
+}
+
+export interface ExpectedConfirmations {
+  /** True once every follower confirmed, false if `timeoutMs` passed first. */
+  confirmed(timeoutMs: number): Promise<boolean>;
+  /** Stops waiting (the run ended either way). */
+  cancel(): void;
+}
+
+export class StoredConfirmations {
+  private readonly waiting = new Map<string, Waiting>();
+
+  /** Starts collecting confirmations for `instance` from `followers`; call before the followers are told to run it. */
+  expect(instance: string, followers: readonly ParticipantId[]): ExpectedConfirmations {
+    let done!: () => void;
+    const all = new Promise<void>((resolve) => (done = resolve));
+    const waiting: Waiting = { pending: new Set(followers), done };
+    this.waiting.set(instance, waiting);
+    if (waiting.pending.size === 0) done();
+    return {
+      confirmed: async (timeoutMs) => {
+        let timer: NodeJS.Timeout | undefined;
+        const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
+        try {
+          return await Promise.race([all.then(() => true), timedOut]);
+        } finally {
+          clearTimeout(timer);
+        }
+      },
+      cancel: () => {
+        if (this.waiting.get(instance) === waiting) this.waiting.delete(instance);
+      },
+    };
+  }
+
+  /** `from` stored its share of `instance`; ignored unless it is a follower this node waits for. */
+  confirm(from: ParticipantId, instance: string): void {
+    const waiting = this.waiting.get(instance);
+    if (waiting === undefined || !waiting.pending.delete(from)) return;
+    if (waiting.pending.size === 0) waiting.done();
+  }
+}
