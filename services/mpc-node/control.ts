@@ -70,25 +70,45 @@ const leadingRequest = z.object({
   phase: z.enum(['started', 'done', 'released']),
 });
 
-/** A follower stored its share of the sender's presign run: the owner offers a presignature only once every follower has. */
-const presignatureStored = z.object({
-  type: z.literal('presignature-stored'),
+/**
+ * A follower stored its shares of the sender's triple batch or presign run: the owner keeps its own
+ * shares only once every follower has (stockpile/stored-confirmations.ts).
+ */
+const sharesStored = z.object({
+  type: z.literal('shares-stored'),
   instance: hex32,
 });
 
-/** A signer refuses the sender's `sign` run: the leader aborts that run at once instead of waiting for its timeout. */
-const signRefused = z.object({
-  type: z.literal('sign-refused'),
+/**
+ * The sender refused, or gave up, its part in a run this node started (a triple batch, a presign or a
+ * sign run): this node aborts that run at once instead of waiting for its timeout.
+ */
+const runRefused = z.object({
+  type: z.literal('run-refused'),
   instance: hex32,
-  requestId: z.string().min(1).max(64),
   reason: z.string().max(500),
 });
 
-const controlMessage = z.discriminatedUnion('type', [startTriples, startEcdsaPresign, startEddsaPresign, startSignature, leadingRequest, signRefused, presignatureStored]);
+const controlMessage = z.discriminatedUnion('type', [startTriples, startEcdsaPresign, startEddsaPresign, startSignature, leadingRequest, runRefused, sharesStored]);
+
+/** Control messages that start a protocol run at the receiver; a failure handling one is answered with `run-refused`. */
+const RUN_STARTING_TYPES: ReadonlySet<ControlMessageType> = new Set(['triples', 'ecdsa-presign', 'eddsa-presign', 'sign']);
 
 export type ControlMessage = z.infer<typeof controlMessage>;
 export type ControlMessageType = ControlMessage['type'];
 export type ControlMessageOf<T extends ControlMessageType> = Extract<ControlMessage, { type: T }>;
+
+/** A participant refused, or gave up, its part in a run this node started; the run is aborted with this error. */
+export class RunRefused extends Error {
+  constructor(
+    readonly from: ParticipantId,
+    readonly instance: string,
+    readonly reason: string,
+  ) {
+    super(`participant ${from} refused run ${instance}: ${reason}`);
+    this.name = 'RunRefused';
+  }
+}
 
 /** A control message could not be read; the receiver drops and counts it. */
 export class ControlMessageRejected extends Error {
@@ -172,6 +192,11 @@ export class ControlChannel {
     handler(from, message).catch((error: unknown) => {
       this.options.rejected.inc({ reason: 'refused', type: message.type });
       this.options.onRefused(error, from, message.type);
+      // The sender's run would otherwise wait for this node until its timeout.
+      if (RUN_STARTING_TYPES.has(message.type) && 'instance' in message) {
+        const reason = (error instanceof Error ? error.message : String(error)).slice(0, 500);
+        this.sendTo([from], { type: 'run-refused', instance: message.instance, reason }).catch(() => undefined);
+      }
     });
   }
 }

@@ -4,7 +4,7 @@
  * {@link MESH_PAYLOAD_KIND}). Built the same way by the node's main and by in-process test clusters.
  */
 import type { ParticipantId } from '../../shared/crypto/protocol.js';
-import { ControlChannel, MESH_PAYLOAD_KIND, meshPayload } from './control.js';
+import { ControlChannel, MESH_PAYLOAD_KIND, meshPayload, RunRefused } from './control.js';
 import type { MeshIdentity } from './mesh/channel.js';
 import { MeshTransport, type MeshPeer } from './mesh/transport.js';
 import type { MetricsRegistry } from './observability/metrics.js';
@@ -57,6 +57,9 @@ export class PeerNetwork {
       send: (to, payload) => this.transport.send(to, payload),
       rejected: options.metrics.counter('control_messages_rejected_total', 'Control messages dropped or refused, by reason'),
       onRefused: options.onControlRefused,
+    });
+    this.control.on('run-refused', async (from, message) => {
+      this.router.abortByParticipant(Buffer.from(message.instance, 'hex'), from, new RunRefused(from, message.instance, message.reason));
     });
   }
 

@@ -84,6 +84,28 @@ describe('ProtocolRouter', () => {
     expect(router.abortByParticipant(instance, 1, refusal)).toBe(false);
   });
 
+  it('keeps a participant\'s abort that overtook the start of the run, and only a participant\'s', async () => {
+    const { routers } = network([0, 1, 2]);
+    const router = routers.get(0)!;
+    const refused = randomBytes(32);
+    const refusal = new Error('participant 1 refuses');
+    expect(router.abortByParticipant(refused, 1, refusal)).toBe(false);
+    await expect(router.run(refused, new NeverFinishes(), [0, 1], 60_000)).rejects.toBe(refusal);
+    expect(router.runningCount).toBe(0);
+    // From someone outside the run's set, an early abort is ignored once the set is known.
+    const other = randomBytes(32);
+    router.abortByParticipant(other, 2, new Error('outsider'));
+    const run = router.run(other, new NeverFinishes(), [0, 1], 30);
+    expect(router.runningCount).toBe(1);
+    await expect(run).rejects.toBeInstanceOf(ProtocolTimeout);
+    // Early aborts expire like held messages.
+    const late = randomBytes(32);
+    router.abortByParticipant(late, 1, refusal);
+    router.sweep(Date.now() + 31_000);
+    const afterExpiry = router.run(late, new NeverFinishes(), [0, 1], 30);
+    await expect(afterExpiry).rejects.toBeInstanceOf(ProtocolTimeout);
+  });
+
   it('refuses to run the same instance twice', async () => {
     const { routers } = network([0, 1]);
     const instance = randomBytes(32);

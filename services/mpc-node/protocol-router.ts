@@ -44,6 +44,16 @@ interface HeldMessage {
   readonly expires: number;
 }
 
+/** A participant's abort of an instance not started here yet (its refusal overtook our start). */
+interface EarlyAbort {
+  readonly from: ParticipantId;
+  readonly reason: Error;
+  readonly expires: number;
+}
+
+/** Early aborts remembered at most; the oldest are forgotten first. */
+const MAX_EARLY_ABORTS = 1024;
+
 interface RunningInstance {
   readonly protocol: Protocol<unknown>;
   readonly participants: ReadonlySet<ParticipantId>;
@@ -66,6 +76,7 @@ export class ProtocolRouter {
   private readonly held = new Map<string, HeldMessage[]>();
   private heldCount = 0;
   private readonly finished = new Map<string, number>();
+  private readonly earlyAborts = new Map<string, EarlyAbort>();
   private readonly earlyTtlMs: number;
   private readonly maxEarly: number;
   private readonly finishedMemoryMs: number;
@@ -96,7 +107,10 @@ export class ProtocolRouter {
       this.held.delete(key);
       this.heldCount -= early.length;
       for (const message of early) this.accept(key, message.from, message.data);
-      this.advance(key, instance);
+      const abort = this.earlyAborts.get(key);
+      this.earlyAborts.delete(key);
+      if (abort !== undefined && abort.from !== this.options.me && participants.includes(abort.from)) this.finish(key, abort.reason);
+      else this.advance(key, instance);
     });
   }
 
@@ -132,19 +146,33 @@ export class ProtocolRouter {
       else this.held.set(key, kept);
     }
     for (const [key, finishedAt] of this.finished) if (finishedAt + this.finishedMemoryMs <= now) this.finished.delete(key);
+    for (const [key, abort] of this.earlyAborts) if (abort.expires <= now) this.earlyAborts.delete(key);
   }
 
   /**
    * Aborts `instance` because participant `from` says it will not take part (its caller sees `reason`).
    * Only a participant of that run can end it; a false claim costs the run, which one silent participant
-   * could cost anyway. Returns whether a running instance was aborted.
+   * could cost anyway. An abort of an instance not started here yet is kept until `run` starts it
+   * (bounded, expiring with held messages). Returns whether a running instance was aborted.
    */
   abortByParticipant(instance: InstanceId, from: ParticipantId, reason: Error): boolean {
     const key = hex(instance);
     const running = this.running.get(key);
-    if (running === undefined || from === this.options.me || !running.participants.has(from)) return false;
+    if (running === undefined) {
+      // The abort may have overtaken our own start of the run (the refusal of a run we are about to
+      // start): remember it for a while, and `run` checks it once it knows the participants.
+      if (!this.finished.has(key)) this.rememberEarlyAbort(key, { from, reason, expires: Date.now() + this.earlyTtlMs });
+      return false;
+    }
+    if (from === this.options.me || !running.participants.has(from)) return false;
     this.finish(key, reason);
     return true;
+  }
+
+  private rememberEarlyAbort(key: string, abort: EarlyAbort): void {
+    this.earlyAborts.delete(key);
+    this.earlyAborts.set(key, abort);
+    if (this.earlyAborts.size > MAX_EARLY_ABORTS) this.earlyAborts.delete(this.earlyAborts.keys().next().value!);
   }
 
   /** Aborts every running instance (shutdown); their callers see the error. */

@@ -150,9 +150,6 @@ export class SignatureService {
     };
     options.context.network.control.on('sign', (from, message) => this.follow(from, message));
     options.context.network.control.on('leading', async (from, message) => this.onLeadNotice(from, message.requestId, message.phase));
-    options.context.network.control.on('sign-refused', async (from, message) => {
-      options.context.network.router.abortByParticipant(hexToBytes(message.instance), from, new SignRefused(from, message.requestId, message.reason));
-    });
     const heartbeatMs = (options.messages.visibilitySeconds * 1000) / 3;
     this.heartbeat = setInterval(() => void this.extendVisibility(heartbeatMs), heartbeatMs);
     this.heartbeat.unref();
@@ -497,20 +494,8 @@ export class SignatureService {
     }
   }
 
-  /** A leader's `sign` control message: check everything, take the named presignature share, sign. A refusal is told to the leader. */
+  /** A leader's `sign` control message: check everything, take the named presignature share, sign. A refusal is told to the leader (control.ts). */
   private async follow(from: ParticipantId, message: ControlMessageOf<'sign'>): Promise<void> {
-    try {
-      await this.signAsFollower(from, message);
-    } catch (error) {
-      if (error instanceof SignRefused || error instanceof SigningFailed) {
-        const reason = error.message.slice(0, 500);
-        this.options.context.network.control.sendTo([from], { type: 'sign-refused', instance: message.instance, requestId: message.requestId, reason }).catch(() => undefined);
-      }
-      throw error;
-    }
-  }
-
-  private async signAsFollower(from: ParticipantId, message: ControlMessageOf<'sign'>): Promise<void> {
     const { context } = this.options;
     const refuse = (reason: string): never => {
       throw new SignRefused(from, message.requestId, reason);

@@ -134,6 +134,7 @@ export class StockpileFollower {
       const partition = triplePartition(from, set);
       await Promise.all(triples.map((triple, i) => stores.triples.put({ partition, id: tripleId(request.instance, i), participants: set, payload: encodeTriple(triple) })));
       logger.debug('stockpile follower stored triples', { owner: from, instance: request.instance, partition, count: triples.length });
+      await this.confirmStored(from, request.instance);
       return;
     }
     const keyShare = key!.share;
@@ -154,10 +155,10 @@ export class StockpileFollower {
     await this.confirmStored(from, request.instance);
   }
 
-  /** Tells the owner this node stored its share; without it the owner drops its own (./stored-confirmations.ts). */
+  /** Tells the owner this node stored its shares; without it the owner drops its own (./stored-confirmations.ts). */
   private async confirmStored(owner: ParticipantId, instance: string): Promise<void> {
-    await this.context.network.control.sendTo([owner], { type: 'presignature-stored', instance }).catch((error: unknown) => {
-      this.context.logger.warn('could not confirm a stored presignature share to its owner', { owner, instance, error: String(error) });
+    await this.context.network.control.sendTo([owner], { type: 'shares-stored', instance }).catch((error: unknown) => {
+      this.context.logger.warn('could not confirm stored shares to their owner', { owner, instance, error: String(error) });
     });
   }
 

@@ -119,7 +119,7 @@ export class Stockpile {
   async start(): Promise<void> {
     if (!this.registered) {
       this.follower.register();
-      this.context.network.control.on('presignature-stored', async (from, message) => this.confirmations.confirm(from, message.instance));
+      this.context.network.control.on('shares-stored', async (from, message) => this.confirmations.confirm(from, message.instance));
       this.registered = true;
     }
     if (this.running) return;
@@ -321,23 +321,24 @@ export class Stockpile {
     const fail = (reason: string, cause?: unknown): never => {
       throw new StockpileRunFailed(job.kind, instanceHex, job.set, reason, cause === undefined ? undefined : { cause });
     };
-    if (job.kind === 'triples') {
-      const batchSize = this.options.tripleBatchSize;
-      await network.control.sendTo(peers, { type: 'triples', instance: instanceHex, participants: job.set, threshold: serving.threshold, batchSize });
-      const triples = await network.router.run(instance, generateTriples({ participants: job.set, me, threshold: serving.threshold, batchSize, sessionId: instance }), job.set, protocolTimeoutMs);
-      // Each stored triple is counted as soon as it is stored, so a failed put leaves the counts true.
-      await Promise.all(
-        triples.map(async (triple, i) => {
-          await stores.triples.put({ partition, id: tripleId(instanceHex, i), participants: job.set, payload: encodeTriple(triple) });
-          this.own.added(partition);
-        }),
-      );
-      return;
-    }
-    const presignKey = { domainId: job.key.domain.id, epochId: job.key.epochId };
     // Expected before the followers are told, so that no confirmation can arrive unexpected.
     const followersStored = this.confirmations.expect(instanceHex, peers);
     try {
+      if (job.kind === 'triples') {
+        const batchSize = this.options.tripleBatchSize;
+        await network.control.sendTo(peers, { type: 'triples', instance: instanceHex, participants: job.set, threshold: serving.threshold, batchSize });
+        const triples = await network.router.run(instance, generateTriples({ participants: job.set, me, threshold: serving.threshold, batchSize, sessionId: instance }), job.set, protocolTimeoutMs);
+        if (!(await followersStored.confirmed(protocolTimeoutMs))) fail('not every follower confirmed it stored its triples');
+        // Each stored triple is counted as soon as it is stored, so a failed put leaves the counts true.
+        await Promise.all(
+          triples.map(async (triple, i) => {
+            await stores.triples.put({ partition, id: tripleId(instanceHex, i), participants: job.set, payload: encodeTriple(triple) });
+            this.own.added(partition);
+          }),
+        );
+        return;
+      }
+      const presignKey = { domainId: job.key.domain.id, epochId: job.key.epochId };
       const payload = await this.presign(job, instance, instanceHex, presignKey, peers, consumed, fail);
       if (!(await followersStored.confirmed(protocolTimeoutMs))) fail('not every follower confirmed it stored its share');
       await stores.presignatures.put({ partition, id: instanceHex, participants: job.set, payload });

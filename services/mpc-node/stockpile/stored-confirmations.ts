@@ -1,9 +1,10 @@
 /**
- * Followers' `presignature-stored` confirmations for the owner's presign runs. A presign run can end
- * at the owner and not at a follower (the owner's last message to it lost): the owner then holds a
- * presignature whose other share does not exist, which can never sign. So the owner stores, and
- * offers, its share only once every follower said it stored its own; when a confirmation does not
- * come, the owner drops its share, and what may be left is a follower's share nobody will ever name.
+ * Followers' `shares-stored` confirmations for the owner's triple batches and presign runs. A run can
+ * end at the owner and not at a follower (the owner's last message to it lost): the owner then holds
+ * shares whose counterparts do not exist — a presignature that can never sign, triples every presign
+ * naming them is refused for. So the owner stores, and offers, its shares only once every follower
+ * said it stored its own; when a confirmation does not come, the owner drops its shares, and what may
+ * be left is a follower's share nobody will ever name.
  */
 import type { ParticipantId } from '../../../shared/crypto/protocol.js';
 

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { generateTriples } from '../../../shared/crypto/ecdsa/triples/index.js';
 import type { Triple } from '../../../shared/crypto/ecdsa/triple.js';
-import { encodeControlMessage, MESH_PAYLOAD_KIND } from '../../../services/mpc-node/control.js';
+import { encodeControlMessage, MESH_PAYLOAD_KIND, RunRefused } from '../../../services/mpc-node/control.js';
 import { startTestCluster, type TestCluster } from '../../support/node-cluster.js';
 
 // Mesh + router + control channel composed as the node composes them, over real loopback HTTP.
@@ -33,6 +33,21 @@ describe('PeerNetwork', () => {
     })()]);
     expect(mine).toHaveLength(2);
     expect(theirs.map((t) => Buffer.from(t.pub.bigC).toString('hex'))).toEqual(mine.map((t) => Buffer.from(t.pub.bigC).toString('hex')));
+  });
+
+  it('a peer that refuses a run it is asked to join says so, and the run ends then, not at its timeout', async () => {
+    const owner = cluster.nodes[0]!.context;
+    const participants = [0, 2];
+    cluster.nodes[2]!.context.network.control.on('triples', async () => {
+      throw new Error('no room for another batch');
+    });
+    const instance = new Uint8Array(randomBytes(32));
+    const instanceHex = Buffer.from(instance).toString('hex');
+    await owner.network.control.sendTo([2], { type: 'triples', instance: instanceHex, participants, threshold: 2, batchSize: 2 });
+    const run = owner.network.router.run(instance, generateTriples({ participants, me: 0, threshold: 2, batchSize: 2, sessionId: instance }), participants, 10 * 60_000);
+    const error = await run.then(() => undefined, (reason: unknown) => reason);
+    expect(error).toBeInstanceOf(RunRefused);
+    expect(error).toMatchObject({ from: 2, instance: instanceHex, reason: 'no room for another batch' });
   });
 
   it('drops a malformed control message and counts it, and the node keeps serving', async () => {
