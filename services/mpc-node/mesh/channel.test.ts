@@ -1,25 +1,69 @@
 import fc from 'fast-check';
-import { generateMeshIdentity, InboundChannels, MeshFrameRejected, OutboundChannel, REPLAY_WINDOW, type MeshRejectReason } from './channel.js';
+import { ByteWriter } from '../../../shared/codec/binary.js';
+import {
+  FRAME_OVERHEAD_BYTES,
+  generateMeshIdentity,
+  InboundChannels,
+  MAX_PAYLOADS_PER_FRAME,
+  MeshFrameRejected,
+  OutboundChannel,
+  PAYLOAD_OVERHEAD_BYTES,
+  REPLAY_WINDOW,
+  type MeshRejectReason,
+} from './channel.js';
 
 const [node0, node1, node2] = [0, 1, 2].map((id) => generateMeshIdentity(id));
 const registered = [node0!.keys, node1!.keys, node2!.keys];
 const text = (s: string) => new TextEncoder().encode(s);
 
-function rejection(open: () => unknown): MeshRejectReason {
+function rejectionError(open: () => unknown): MeshFrameRejected {
   try {
     open();
   } catch (error) {
-    if (error instanceof MeshFrameRejected) return error.reason;
+    if (error instanceof MeshFrameRejected) return error;
     throw error;
   }
   throw new Error('frame was accepted');
 }
 
+const rejection = (open: () => unknown): MeshRejectReason => rejectionError(open).reason;
+
 describe('mesh channel', () => {
   it('delivers an authenticated payload from a registered peer', () => {
     const inbox = new InboundChannels(node1!.identity, registered);
     const frame = new OutboundChannel(node0!.identity, node1!.keys).seal(text('triple round 2'));
-    expect(inbox.open(frame)).toEqual({ from: 0, payload: text('triple round 2') });
+    expect(inbox.open(frame)).toEqual({ from: 0, payloads: [text('triple round 2')] });
+  });
+
+  it('carries several payloads in one frame, in order, empty ones included', () => {
+    const inbox = new InboundChannels(node1!.identity, registered);
+    const payloads = [text('control: start presign'), new Uint8Array(0), text('protocol round 1')];
+    const frame = new OutboundChannel(node0!.identity, node1!.keys).seal(payloads[0]!, ...payloads.slice(1));
+    expect(frame.length).toBe(FRAME_OVERHEAD_BYTES + payloads.reduce((size, payload) => size + PAYLOAD_OVERHEAD_BYTES + payload.length, 0));
+    expect(inbox.open(frame)).toEqual({ from: 0, payloads });
+  });
+
+  it('refuses a frame of the previous version', () => {
+    const frame = new OutboundChannel(node0!.identity, node1!.keys).seal(text('v1?'));
+    frame[0] = 1;
+    expect(rejection(() => new InboundChannels(node1!.identity, registered).open(frame))).toBe('malformed');
+  });
+
+  it('rejects an authentic frame whose batch is malformed, naming the authenticated sender', () => {
+    const inbox = new InboundChannels(node1!.identity, registered);
+    const channel = new OutboundChannel(node0!.identity, node1!.keys);
+    const bodies = {
+      'no payloads': new ByteWriter().u32(0).finish(),
+      'count over the limit': new ByteWriter().u32(MAX_PAYLOADS_PER_FRAME + 1).finish(),
+      'count past the end': new ByteWriter().u32(2).bytes(text('only one')).finish(),
+      'length past the end': new ByteWriter().u32(1).u32(100).fixed(text('short')).finish(),
+      'trailing bytes': new ByteWriter().u32(1).bytes(text('one')).u8(0).finish(),
+      'empty body': new Uint8Array(0),
+    };
+    for (const [flaw, body] of Object.entries(bodies)) {
+      const error = rejectionError(() => inbox.open(channel.sealBody(body)));
+      expect({ flaw, reason: error.reason, claimedSender: error.claimedSender }).toEqual({ flaw, reason: 'malformed', claimedSender: 0 });
+    }
   });
 
   it('never carries the plaintext on the wire', () => {
@@ -31,8 +75,15 @@ describe('mesh channel', () => {
     const inbox = new InboundChannels(node1!.identity, registered);
     const channel = new OutboundChannel(node0!.identity, node1!.keys);
     const frames = [0, 1, 2, 3].map((i) => channel.seal(text(`m${i}`)));
-    for (const index of [2, 0, 3, 1]) expect(inbox.open(frames[index]!).payload).toEqual(text(`m${index}`));
+    for (const index of [2, 0, 3, 1]) expect(inbox.open(frames[index]!).payloads).toEqual([text(`m${index}`)]);
     expect(rejection(() => inbox.open(frames[2]!))).toBe('replay');
+  });
+
+  it('drops a replayed batch', () => {
+    const inbox = new InboundChannels(node1!.identity, registered);
+    const frame = new OutboundChannel(node0!.identity, node1!.keys).seal(text('a'), text('b'));
+    expect(inbox.open(frame).payloads).toEqual([text('a'), text('b')]);
+    expect(rejection(() => inbox.open(frame))).toBe('replay');
   });
 
   it('drops a frame older than the replay window', () => {
@@ -49,7 +100,7 @@ describe('mesh channel', () => {
     const inbox = new InboundChannels(node1!.identity, registered);
     const before = new OutboundChannel(node0!.identity, node1!.keys).seal(text('a'));
     inbox.open(before);
-    expect(inbox.open(new OutboundChannel(node0!.identity, node1!.keys).seal(text('b'))).payload).toEqual(text('b'));
+    expect(inbox.open(new OutboundChannel(node0!.identity, node1!.keys).seal(text('b'))).payloads).toEqual([text('b')]);
     expect(rejection(() => inbox.open(before))).toBe('replay');
   });
 
@@ -68,7 +119,8 @@ describe('mesh channel', () => {
     flipBody[frame.length - 20]! ^= 1;
     expect(rejection(() => inbox.open(flipBody))).toBe('decrypt-failed');
     const flipSequence = frame.slice();
-    flipSequence[frame.length - 16 - 7 - 8]! ^= 1;
+    // Back from the end: GCM tag, the batch (count, length, 7 bytes), then the 8-byte sequence.
+    flipSequence[frame.length - 16 - (4 + 4 + 7) - 8]! ^= 1;
     expect(rejection(() => inbox.open(flipSequence))).toBe('decrypt-failed');
     const flipSignature = frame.slice();
     flipSignature[60]! ^= 1;
@@ -77,7 +129,7 @@ describe('mesh channel', () => {
     expect(rejection(() => new InboundChannels(node1!.identity, registered).open(flipSignature))).toBe('bad-signature');
     expect(rejection(() => inbox.open(flipSignature))).toBe('decrypt-failed');
     // The genuine frame still opens: rejected frames did not move the replay window.
-    expect(inbox.open(frame).payload).toEqual(text('payload'));
+    expect(inbox.open(frame).payloads).toEqual([text('payload')]);
   });
 
   it('turns random bytes into a rejection, never a crash', () => {

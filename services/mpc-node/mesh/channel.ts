@@ -6,6 +6,8 @@
  * the registered receiver can read it. Every frame carries the session header and a sequence number;
  * AES-256-GCM authenticates both, and the receiver drops any sequence number it has already accepted
  * (sliding window), so replays are refused without signing every message (Ed25519 costs ~1–3 ms here).
+ * The encrypted body is a batch — a u32 count, then that many u32-length-prefixed payloads — so that one
+ * frame (one HTTP request, one AES-GCM pass, one replay-window step) can carry many payloads.
  */
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
@@ -15,9 +17,18 @@ import { ByteReader, ByteWriter } from '../../../shared/codec/binary.js';
 import type { ParticipantId } from '../../../shared/crypto/protocol.js';
 import { aesGcmDecrypt, aesGcmEncrypt, GCM_TAG_BYTES } from '../aes-gcm.js';
 
-const FRAME_VERSION = 1;
+/** 2: the body is a batch of payloads (1 carried exactly one payload). */
+const FRAME_VERSION = 2;
 const SESSION_ID_BYTES = 16;
+/** Version, sender, recipient, session id, ephemeral X25519 key, Ed25519 signature. */
+const SESSION_HEADER_BYTES = 1 + 4 + 4 + SESSION_ID_BYTES + 32 + 64;
 const MAX_FRAME_PAYLOAD = 100 * 1024 * 1024;
+/** Payloads one frame may carry: bounds the batch decoder and what a sender puts in one frame. */
+export const MAX_PAYLOADS_PER_FRAME = 4096;
+/** Bytes of a sealed frame besides its payloads: header, sequence number, GCM tag and the payload count. */
+export const FRAME_OVERHEAD_BYTES = SESSION_HEADER_BYTES + 8 + GCM_TAG_BYTES + 4;
+/** Bytes each payload adds to a frame besides itself: its length prefix. */
+export const PAYLOAD_OVERHEAD_BYTES = 4;
 /** How far behind the highest accepted sequence number a frame may arrive (HTTP requests race). */
 export const REPLAY_WINDOW = 4096;
 /** Sessions remembered per peer; a restarted peer opens a new one and older ones age out. */
@@ -89,7 +100,7 @@ export class OutboundChannel {
     const ephemeralSecret = x25519.utils.randomSecretKey();
     const ephemeralPublic = x25519.getPublicKey(ephemeralSecret);
     const signature = ed25519.sign(signedSessionBytes(identity.id, peer.id, sessionId, ephemeralPublic, peer.cipherPublicKey), identity.signSecretKey);
-    this.header = new ByteWriter(160).u8(FRAME_VERSION).u32(identity.id).u32(peer.id).fixed(sessionId).fixed(ephemeralPublic).fixed(signature).finish();
+    this.header = new ByteWriter(SESSION_HEADER_BYTES).u8(FRAME_VERSION).u32(identity.id).u32(peer.id).fixed(sessionId).fixed(ephemeralPublic).fixed(signature).finish();
     this.key = sessionKey(
       x25519.getSharedSecret(ephemeralSecret, peer.cipherPublicKey),
       x25519.getSharedSecret(identity.cipherSecretKey, peer.cipherPublicKey),
@@ -99,12 +110,41 @@ export class OutboundChannel {
     );
   }
 
-  /** One frame: session header ‖ sequence ‖ AES-256-GCM(payload), header and sequence authenticated. */
-  seal(payload: Uint8Array): Uint8Array {
+  /** One frame carrying `payloads` in order (at most {@link MAX_PAYLOADS_PER_FRAME}). */
+  seal(...payloads: [Uint8Array, ...Uint8Array[]]): Uint8Array {
+    return this.sealBody(encodeBatch(payloads));
+  }
+
+  /**
+   * Session header ‖ sequence ‖ AES-256-GCM(body), header and sequence authenticated. The body is sealed
+   * as given: {@link seal} passes a well-formed batch, tests pass malformed ones.
+   */
+  sealBody(body: Uint8Array): Uint8Array {
     const sequence = this.nextSequence;
     this.nextSequence += 1n;
     const prefix = new ByteWriter(this.header.length + 8).fixed(this.header).fixed(nonceFor(sequence).subarray(4)).finish();
-    return concatBytes(prefix, aesGcmEncrypt(this.key, nonceFor(sequence), payload, prefix));
+    return concatBytes(prefix, aesGcmEncrypt(this.key, nonceFor(sequence), body, prefix));
+  }
+}
+
+function encodeBatch(payloads: readonly Uint8Array[]): Uint8Array {
+  if (payloads.length > MAX_PAYLOADS_PER_FRAME) throw new RangeError(`${payloads.length} payloads, a frame carries at most ${MAX_PAYLOADS_PER_FRAME}`);
+  const writer = new ByteWriter(payloads.reduce((size, payload) => size + PAYLOAD_OVERHEAD_BYTES + payload.length, 4)).u32(payloads.length);
+  for (const payload of payloads) writer.bytes(payload);
+  return writer.finish();
+}
+
+/** Parses an authenticated body; any flaw rejects the whole frame, so none of its payloads is delivered. */
+function decodeBatch(body: Uint8Array, from: ParticipantId): Uint8Array[] {
+  try {
+    const reader = new ByteReader(body, 'mesh batch');
+    const count = reader.count(MAX_PAYLOADS_PER_FRAME);
+    if (count === 0) reader.fail('no payloads');
+    const payloads = Array.from({ length: count }, () => reader.bytes(MAX_FRAME_PAYLOAD));
+    reader.end();
+    return payloads;
+  } catch (error) {
+    throw new MeshFrameRejected('malformed', from, (error as Error).message);
   }
 }
 
@@ -127,8 +167,8 @@ export class InboundChannels {
     this.peers = new Map(peers.map((peer) => [peer.id, peer]));
   }
 
-  /** Returns the authenticated sender and payload, or throws {@link MeshFrameRejected}. */
-  open(frame: Uint8Array): { from: ParticipantId; payload: Uint8Array } {
+  /** Returns the authenticated sender and the frame's payloads in order, or throws {@link MeshFrameRejected}. */
+  open(frame: Uint8Array): { from: ParticipantId; payloads: Uint8Array[] } {
     let from: ParticipantId;
     let to: ParticipantId;
     let sessionId: Uint8Array;
@@ -160,15 +200,16 @@ export class InboundChannels {
 
     const prefix = frame.subarray(0, prefixLength);
     const body = frame.subarray(prefixLength);
-    let payload: Uint8Array;
+    let plaintext: Uint8Array;
     try {
-      payload = aesGcmDecrypt(session.key, nonceFor(sequence), body, prefix);
+      plaintext = aesGcmDecrypt(session.key, nonceFor(sequence), body, prefix);
     } catch {
       throw new MeshFrameRejected('decrypt-failed', from, 'authentication tag mismatch');
     }
-    // Only an authentic frame may move the replay window.
+    // Only an authentic frame may move the replay window, and only authentic bytes are parsed; the
+    // window moves first so that a replayed frame is refused as a replay whatever its body.
     acceptSequence(session, sequence, from);
-    return { from, payload };
+    return { from, payloads: decodeBatch(plaintext, from) };
   }
 
   private session(peer: PeerKeys, sessionId: Uint8Array, ephemeralPublic: Uint8Array, signature: Uint8Array): InboundSession {

@@ -1,14 +1,25 @@
 /**
  * Node-to-node transport over HTTP: every frame is one `POST /mesh/v1/frame` to the peer URL registered
- * in the contract, sealed by {@link OutboundChannel}. Bad frames are dropped and counted by reason, never
- * crash the node; sends are limited per peer (backpressure) and time-bounded; a ping loop tracks which
- * peers are reachable.
+ * in the contract, sealed by {@link OutboundChannel}. Payloads sent to one peer wait in its outbox until
+ * the next event-loop turn and then travel together in one frame, so that under load the per-request cost
+ * (fetch, HTTP parsing, AES-GCM setup, replay window) is paid per batch, not per message. Bad frames are
+ * dropped and counted by reason, never crash the node; frames in flight and payloads queued are limited
+ * per peer (backpressure) and time-bounded; a ping loop tracks which peers are reachable.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ParticipantId } from '../../../shared/crypto/protocol.js';
 import type { MetricsRegistry } from '../observability/metrics.js';
-import { InboundChannels, MeshFrameRejected, OutboundChannel, type MeshIdentity, type PeerKeys } from './channel.js';
+import {
+  FRAME_OVERHEAD_BYTES,
+  InboundChannels,
+  MAX_PAYLOADS_PER_FRAME,
+  MeshFrameRejected,
+  OutboundChannel,
+  PAYLOAD_OVERHEAD_BYTES,
+  type MeshIdentity,
+  type PeerKeys,
+} from './channel.js';
 
 export interface MeshPeer extends PeerKeys {
   /** Base URL registered in the contract, e.g. `http://127.0.0.1:7001`. */
@@ -24,7 +35,9 @@ export interface MeshTransportOptions {
   readonly onMessage: (from: ParticipantId, payload: Uint8Array) => void;
   readonly metrics: MetricsRegistry;
   readonly maxFrameBytes?: number;
+  /** Frames posted to one peer and not yet answered. */
   readonly maxInFlightPerPeer?: number;
+  /** Payloads waiting in one peer's outbox; a send beyond it fails with `backpressure`. */
   readonly maxQueuedPerPeer?: number;
   readonly requestTimeoutMs?: number;
   readonly pingIntervalMs?: number;
@@ -44,12 +57,32 @@ export class MeshSendError extends Error {
 
 const FRAME_PATH = '/mesh/v1/frame';
 const PING_PATH = '/mesh/v1/ping';
+/**
+ * Size a sender fills a frame up to (a larger payload still goes, alone). Large enough to carry a whole
+ * turn's protocol and control messages; small enough that a frame uploads well within the request timeout
+ * and a failed one takes few sends down with it.
+ */
+const BATCH_FRAME_BYTES = 1024 * 1024;
+/**
+ * Frames in flight per peer by default. Few, because whatever is sent while they are out waits in the
+ * outbox and leaves in the next frame: under load payloads batch instead of each opening a request. More
+ * than one, so that a large frame (a triple round) does not hold up everything sent after it.
+ */
+const DEFAULT_IN_FLIGHT_PER_PEER = 4;
 
-/** Per-peer outbound state: the session channel and a counting semaphore. */
+/** A payload in a peer's outbox and the caller waiting for the frame that will carry it. */
+interface PendingSend {
+  readonly payload: Uint8Array;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** Per-peer outbound state: the session channel, the outbox and the frames in flight. */
 class PeerLink {
   readonly channel: OutboundChannel;
+  readonly outbox: PendingSend[] = [];
+  flushScheduled = false;
   inFlight = 0;
-  readonly waiting: Array<() => void> = [];
   reachable = false;
 
   constructor(
@@ -67,6 +100,7 @@ export class MeshTransport {
   private pingTimer: NodeJS.Timeout | undefined;
   private stopped = false;
   private readonly maxFrameBytes: number;
+  private readonly batchFrameBytes: number;
   private readonly maxInFlight: number;
   private readonly maxQueued: number;
   private readonly timeoutMs: number;
@@ -76,13 +110,16 @@ export class MeshTransport {
   private readonly sendFailures;
   private readonly handlerFailures;
   private readonly peersConnected;
+  /** Authenticated payloads not handled yet, in arrival order; non-empty exactly while a delivery is scheduled. */
+  private readonly deliveries: Array<{ readonly from: ParticipantId; readonly payload: Uint8Array }> = [];
 
   constructor(private readonly options: MeshTransportOptions) {
     const others = options.peers.filter((peer) => peer.id !== options.identity.id);
     this.inbound = new InboundChannels(options.identity, others);
     this.links = new Map(others.map((peer) => [peer.id, new PeerLink(options.identity, peer)]));
     this.maxFrameBytes = options.maxFrameBytes ?? 16 * 1024 * 1024;
-    this.maxInFlight = options.maxInFlightPerPeer ?? 32;
+    this.batchFrameBytes = Math.min(BATCH_FRAME_BYTES, this.maxFrameBytes);
+    this.maxInFlight = options.maxInFlightPerPeer ?? DEFAULT_IN_FLIGHT_PER_PEER;
     this.maxQueued = options.maxQueuedPerPeer ?? 10_000;
     this.timeoutMs = options.requestTimeoutMs ?? 10_000;
     const metrics = options.metrics;
@@ -112,34 +149,31 @@ export class MeshTransport {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.pingTimer);
-    for (const link of this.links.values()) link.waiting.splice(0).forEach((wake) => wake());
+    for (const link of this.links.values()) {
+      for (const pending of link.outbox.splice(0)) pending.reject(new MeshSendError(link.peer.id, 'stopped', 'transport stopped'));
+    }
     const server = this.server;
     if (server === undefined) return;
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   }
 
-  /** Delivers one payload to a peer; resolves once the peer accepted the frame (authenticated it; it handles it right after). */
+  /**
+   * Delivers one payload to a peer; resolves once the peer accepted the frame that carried it
+   * (authenticated it; it handles the payload right after).
+   */
   async send(to: ParticipantId, payload: Uint8Array): Promise<void> {
     const link = this.links.get(to);
     if (link === undefined) throw new MeshSendError(to, 'unknown-peer', 'not in this node\'s participant set');
     if (this.stopped) throw new MeshSendError(to, 'stopped', 'transport stopped');
-    if (link.inFlight >= this.maxInFlight) {
-      if (link.waiting.length >= this.maxQueued) {
-        this.sendFailures.inc({ to: String(to), reason: 'backpressure' });
-        throw new MeshSendError(to, 'backpressure', `${link.waiting.length} sends already queued`);
-      }
-      await new Promise<void>((resolve) => link.waiting.push(resolve));
-      if (this.stopped) throw new MeshSendError(to, 'stopped', 'transport stopped');
+    if (link.outbox.length >= this.maxQueued) {
+      this.sendFailures.inc({ to: String(to), reason: 'backpressure' });
+      throw new MeshSendError(to, 'backpressure', `${link.outbox.length} sends already queued`);
     }
-    link.inFlight += 1;
-    try {
-      await this.post(link, link.channel.seal(payload));
-      this.framesSent.inc({ to: String(to) });
-    } finally {
-      link.inFlight -= 1;
-      link.waiting.shift()?.();
-    }
+    await new Promise<void>((resolve, reject) => {
+      link.outbox.push({ payload, resolve, reject });
+      this.scheduleFlush(link);
+    });
   }
 
   /** Peers that answered the most recent ping. */
@@ -162,8 +196,48 @@ export class MeshTransport {
     this.peersConnected.set(this.reachablePeers().length);
   }
 
-  private async post(link: PeerLink, frame: Uint8Array): Promise<void> {
+  /** Flushes in the next turn, so that everything sent to the peer in this one shares a frame. */
+  private scheduleFlush(link: PeerLink): void {
+    if (link.flushScheduled) return;
+    link.flushScheduled = true;
+    setImmediate(() => {
+      link.flushScheduled = false;
+      while (link.outbox.length > 0 && link.inFlight < this.maxInFlight) void this.sendFrame(link, this.takeBatch(link));
+    });
+  }
+
+  /** The outbox's oldest payloads that fit one frame of the batch size; always at least one. */
+  private takeBatch(link: PeerLink): PendingSend[] {
+    let frameBytes = FRAME_OVERHEAD_BYTES;
+    let count = 0;
+    for (const pending of link.outbox) {
+      frameBytes += PAYLOAD_OVERHEAD_BYTES + pending.payload.length;
+      if (count > 0 && frameBytes > this.batchFrameBytes) break;
+      count += 1;
+      if (count === MAX_PAYLOADS_PER_FRAME) break;
+    }
+    return link.outbox.splice(0, count);
+  }
+
+  /** Posts one frame and settles the sends it carries; never rejects. */
+  private async sendFrame(link: PeerLink, batch: readonly PendingSend[]): Promise<void> {
     const to = String(link.peer.id);
+    link.inFlight += 1;
+    try {
+      const [first, ...rest] = batch.map((pending) => pending.payload);
+      await this.post(link, link.channel.seal(first, ...rest));
+      this.framesSent.inc({ to });
+      for (const pending of batch) pending.resolve();
+    } catch (error) {
+      if (error instanceof MeshSendError) this.sendFailures.inc({ to, reason: error.reason }, batch.length);
+      for (const pending of batch) pending.reject(error);
+    } finally {
+      link.inFlight -= 1;
+      if (link.outbox.length > 0) this.scheduleFlush(link);
+    }
+  }
+
+  private async post(link: PeerLink, frame: Uint8Array): Promise<void> {
     let response: Response;
     try {
       response = await fetch(new URL(FRAME_PATH, link.peer.url), {
@@ -174,12 +248,10 @@ export class MeshTransport {
       });
     } catch (error) {
       link.reachable = false;
-      this.sendFailures.inc({ to, reason: 'unreachable' });
       throw new MeshSendError(link.peer.id, 'unreachable', (error as Error).message, { cause: error });
     }
     const body = await response.text();
     if (!response.ok) {
-      this.sendFailures.inc({ to, reason: 'refused' });
       throw new MeshSendError(link.peer.id, 'refused', `HTTP ${response.status}: ${body.slice(0, 200)}`);
     }
     link.reachable = true;
@@ -210,7 +282,7 @@ export class MeshTransport {
     });
     request.on('end', () => {
       if (refused) return;
-      let opened: { from: ParticipantId; payload: Uint8Array };
+      let opened: { from: ParticipantId; payloads: Uint8Array[] };
       try {
         opened = this.inbound.open(new Uint8Array(Buffer.concat(chunks)));
       } catch (error) {
@@ -223,19 +295,33 @@ export class MeshTransport {
       // Acknowledge first, handle after: the sender's send resolves when the frame is accepted, not when
       // this node has computed what it triggers. Handling first would hold every peer's send (and its
       // in-flight slot) behind this node's protocol work — a triple batch round can take seconds — and
-      // a peer that waits past its timeout takes this busy node for unreachable. Frames are handled in
-      // arrival order, one per macrotask, so timers and other I/O run in between.
+      // a peer that waits past its timeout takes this busy node for unreachable.
       response.writeHead(204).end();
-      setImmediate(() => {
-        try {
-          this.options.onMessage(opened.from, opened.payload);
-        } catch {
-          this.handlerFailures.inc();
-        }
-      });
+      this.deliverInOrder(opened.from, opened.payloads);
     });
     request.on('error', () => {
       this.framesRejected.inc({ reason: 'aborted' });
     });
+  }
+
+  /**
+   * Payloads are handled in arrival order (a frame's in the order they were sent), one per macrotask, so
+   * that timers and other I/O run in between even when a frame carries many.
+   */
+  private deliverInOrder(from: ParticipantId, payloads: readonly Uint8Array[]): void {
+    const idle = this.deliveries.length === 0;
+    for (const payload of payloads) this.deliveries.push({ from, payload });
+    if (idle) setImmediate(() => this.deliverNext());
+  }
+
+  private deliverNext(): void {
+    const { from, payload } = this.deliveries[0]!;
+    try {
+      this.options.onMessage(from, payload);
+    } catch {
+      this.handlerFailures.inc();
+    }
+    this.deliveries.shift();
+    if (this.deliveries.length > 0) setImmediate(() => this.deliverNext());
   }
 }

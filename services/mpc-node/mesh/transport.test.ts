@@ -1,0 +1,192 @@
+import { ByteWriter } from '../../../shared/codec/binary.js';
+import { MetricsRegistry } from '../observability/metrics.js';
+import { generateMeshIdentity, OutboundChannel } from './channel.js';
+import { MeshSendError, MeshTransport, type MeshPeer, type MeshTransportOptions } from './transport.js';
+
+const [node0, node1] = [0, 1].map((id) => generateMeshIdentity(id));
+const encode = (text: string) => new TextEncoder().encode(text);
+const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
+/** Where a peer that is never sent to "listens". */
+const UNUSED_URL = 'http://127.0.0.1:9';
+
+/** The value of one rendered series (`name{labels}`), 0 if it was never set. */
+function metric(metrics: MetricsRegistry, series: string): number {
+  const line = metrics.render().split('\n').find((candidate) => candidate.startsWith(`${series} `));
+  return line === undefined ? 0 : Number(line.slice(series.length + 1));
+}
+
+async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+/** Lets a receiver handle whatever it has accepted (it handles one payload per macrotask). */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 50));
+
+interface Receiver {
+  readonly transport: MeshTransport;
+  readonly metrics: MetricsRegistry;
+  readonly url: string;
+  /** Handled payloads and, as `tick`, macrotasks its handler scheduled. */
+  readonly log: Array<{ from: number; payload: Uint8Array } | 'tick'>;
+  readonly texts: () => string[];
+}
+
+describe('mesh transport batching (HTTP on 127.0.0.1)', () => {
+  const started: MeshTransport[] = [];
+  afterEach(async () => {
+    await Promise.all(started.splice(0).map((transport) => transport.stop()));
+  });
+
+  /** Node 1, listening; its handler schedules a `tick` macrotask after each payload. */
+  async function startReceiver(): Promise<Receiver> {
+    const metrics = new MetricsRegistry();
+    const log: Receiver['log'] = [];
+    const transport = new MeshTransport({
+      identity: node1!.identity,
+      peers: [{ ...node0!.keys, url: UNUSED_URL }],
+      listenHost: '127.0.0.1',
+      listenPort: 0,
+      metrics,
+      pingIntervalMs: 60_000,
+      onMessage: (from, payload) => {
+        log.push({ from, payload });
+        setImmediate(() => log.push('tick'));
+      },
+    });
+    started.push(transport);
+    const url = await transport.start();
+    const texts = () => log.flatMap((entry) => (entry === 'tick' ? [] : [decode(entry.payload)]));
+    return { transport, metrics, url, log, texts };
+  }
+
+  /** Node 0, sending to node 1 at `url`; it never listens (sending needs no server). */
+  function sender(url: string, options: Partial<MeshTransportOptions> = {}): { transport: MeshTransport; metrics: MetricsRegistry } {
+    const metrics = new MetricsRegistry();
+    const peers: MeshPeer[] = [{ ...node1!.keys, url }];
+    const transport = new MeshTransport({
+      identity: node0!.identity,
+      peers,
+      listenHost: '127.0.0.1',
+      listenPort: 0,
+      metrics,
+      onMessage: () => undefined,
+      ...options,
+    });
+    started.push(transport);
+    return { transport, metrics };
+  }
+
+  const postFrame = (url: string, frame: Uint8Array) => fetch(new URL('/mesh/v1/frame', url), { method: 'POST', body: frame });
+
+  it('sends of one turn travel as one frame; each resolves; the peer handles them in order, one per macrotask', async () => {
+    const receiver = await startReceiver();
+    const { transport, metrics } = sender(receiver.url);
+    const words = ['a', 'b', 'c', 'd', 'e'];
+    await expect(Promise.all(words.map((word) => transport.send(1, encode(word))))).resolves.toEqual(words.map(() => undefined));
+    await until(() => receiver.log.length === 2 * words.length);
+    expect(metric(metrics, 'mesh_frames_sent_total{to="1"}')).toBe(1);
+    expect(metric(receiver.metrics, 'mesh_frames_received_total{from="0"}')).toBe(1);
+    // A macrotask scheduled by one payload's handler runs before the next payload is handled.
+    expect(receiver.log.map((entry) => (entry === 'tick' ? entry : decode(entry.payload)))).toEqual(words.flatMap((word) => [word, 'tick']));
+    expect(receiver.log.every((entry) => entry === 'tick' || entry.from === 0)).toBe(true);
+  });
+
+  it('sends a payload larger than the batch size in a frame of its own', async () => {
+    const receiver = await startReceiver();
+    const { transport } = sender(receiver.url);
+    const large = new Uint8Array(Buffer.alloc(1536 * 1024, 'mesh'));
+    await Promise.all([transport.send(1, large), transport.send(1, encode('after'))]);
+    await until(() => receiver.texts().length === 2);
+    expect(metric(receiver.metrics, 'mesh_frames_received_total{from="0"}')).toBe(2);
+    const handled = receiver.log.flatMap((entry) => (entry === 'tick' ? [] : [entry.payload]));
+    // Compared as a Buffer: jest's deep equality walks a 1.5 MiB array element by element for seconds.
+    expect(handled.some((payload) => Buffer.from(large).equals(payload))).toBe(true);
+    expect(receiver.texts()).toContain('after');
+  });
+
+  it('queues behind the in-flight limit and sends the queue as one frame when the frame in flight completes', async () => {
+    const receiver = await startReceiver();
+    const { transport, metrics } = sender(receiver.url, { maxInFlightPerPeer: 1 });
+    const first = transport.send(1, encode('first'));
+    // The flush ran (its immediate was queued before this one): `first` is in flight.
+    await new Promise((resolve) => setImmediate(resolve));
+    const queued = ['q1', 'q2', 'q3'].map((word) => transport.send(1, encode(word)));
+    await Promise.all([first, ...queued]);
+    await until(() => receiver.texts().length === 4);
+    expect(receiver.texts()).toEqual(['first', 'q1', 'q2', 'q3']);
+    expect(metric(metrics, 'mesh_frames_sent_total{to="1"}')).toBe(2);
+  });
+
+  it('fails sends beyond the queue bound with backpressure; the queued ones still go', async () => {
+    const receiver = await startReceiver();
+    const { transport, metrics } = sender(receiver.url, { maxQueuedPerPeer: 2 });
+    const sends = ['a', 'b', 'c'].map((word) => transport.send(1, encode(word)));
+    const [a, b, c] = await Promise.allSettled(sends);
+    expect([a!.status, b!.status]).toEqual(['fulfilled', 'fulfilled']);
+    expect(c).toMatchObject({ status: 'rejected', reason: { name: 'MeshSendError', reason: 'backpressure' } });
+    expect(metric(metrics, 'mesh_send_failures_total{reason="backpressure",to="1"}')).toBe(1);
+    await until(() => receiver.texts().length === 2);
+    expect(receiver.texts()).toEqual(['a', 'b']);
+  });
+
+  it('rejects the sends still queued when stopped, and every send after', async () => {
+    const receiver = await startReceiver();
+    const { transport } = sender(receiver.url);
+    const sends = Promise.allSettled(['a', 'b'].map((word) => transport.send(1, encode(word))));
+    await transport.stop();
+    const results = await sends;
+    for (const result of results) expect(result).toMatchObject({ status: 'rejected', reason: { name: 'MeshSendError', reason: 'stopped' } });
+    await expect(transport.send(1, encode('late'))).rejects.toMatchObject({ reason: 'stopped' });
+    await settle();
+    expect(receiver.log).toEqual([]);
+    expect(metric(receiver.metrics, 'mesh_frames_received_total{from="0"}')).toBe(0);
+  });
+
+  it('rejects every send a frame carried when the peer cannot be reached, and counts each', async () => {
+    const gone = await startReceiver();
+    await gone.transport.stop();
+    const { transport, metrics } = sender(gone.url, { requestTimeoutMs: 2_000 });
+    const results = await Promise.allSettled(['a', 'b'].map((word) => transport.send(1, encode(word))));
+    for (const result of results) expect(result).toMatchObject({ status: 'rejected', reason: { name: 'MeshSendError', reason: 'unreachable' } });
+    expect(metric(metrics, 'mesh_send_failures_total{reason="unreachable",to="1"}')).toBe(2);
+    await expect(transport.send(7, encode('x'))).rejects.toBeInstanceOf(MeshSendError);
+  });
+
+  it('refuses a malformed batch inside an authentic frame, counts it, and handles none of it', async () => {
+    const receiver = await startReceiver();
+    const channel = new OutboundChannel(node0!.identity, node1!.keys);
+    const malformed = [
+      new ByteWriter().u32(0).finish(),
+      new ByteWriter().u32(3).bytes(encode('a')).bytes(encode('b')).finish(),
+      new ByteWriter().u32(2).bytes(encode('a')).u32(1000).fixed(encode('b')).finish(),
+      new ByteWriter().u32(1).bytes(encode('a')).u8(7).finish(),
+    ];
+    for (const body of malformed) {
+      const response = await postFrame(receiver.url, channel.sealBody(body));
+      expect({ status: response.status, body: await response.text() }).toEqual({ status: 400, body: 'malformed' });
+    }
+    await settle();
+    expect(receiver.log).toEqual([]);
+    expect(metric(receiver.metrics, 'mesh_frames_rejected_total{reason="malformed"}')).toBe(malformed.length);
+    expect(metric(receiver.metrics, 'mesh_frames_received_total{from="0"}')).toBe(0);
+    // The session still works.
+    expect((await postFrame(receiver.url, channel.seal(encode('fine')))).status).toBe(204);
+    await until(() => receiver.texts().length === 1);
+    expect(receiver.texts()).toEqual(['fine']);
+  });
+
+  it('refuses a replayed batch', async () => {
+    const receiver = await startReceiver();
+    const frame = new OutboundChannel(node0!.identity, node1!.keys).seal(encode('x'), encode('y'));
+    expect((await postFrame(receiver.url, frame)).status).toBe(204);
+    const replay = await postFrame(receiver.url, frame);
+    expect({ status: replay.status, body: await replay.text() }).toEqual({ status: 400, body: 'replay' });
+    await settle();
+    expect(receiver.texts()).toEqual(['x', 'y']);
+    expect(metric(receiver.metrics, 'mesh_frames_rejected_total{reason="replay"}')).toBe(1);
+  });
+});
