@@ -56,7 +56,14 @@ export function defaultAwsClients(): AwsClients {
   // Against AWS the SDK's defaults stay.
   const forcePathStyle = process.env.AWS_ENDPOINT_URL_S3 !== undefined;
   const useQueueUrlAsEndpoint = process.env.AWS_ENDPOINT_URL_SQS === undefined;
-  return { s3: new S3Client({ forcePathStyle }), sqs: new SQSClient({ useQueueUrlAsEndpoint }), dynamodb: new DynamoDBClient({}) };
+  // Every call here is a plain command of these clients: their middleware stack is built once per
+  // command class instead of on every call (a measurable share of the indexer's CPU at 10 blocks/s).
+  const cacheMiddleware = true;
+  return {
+    s3: new S3Client({ forcePathStyle, cacheMiddleware }),
+    sqs: new SQSClient({ useQueueUrlAsEndpoint, cacheMiddleware }),
+    dynamodb: new DynamoDBClient({ cacheMiddleware }),
+  };
 }
 
 /** The production wiring: Powertools logger and metrics, AWS adapters over `clients`. */

@@ -53,7 +53,9 @@ async function main(): Promise<number> {
     persistentKeys: { account: config.NODE_ACCOUNT_ID },
   });
   // Local endpoints (the devnet's fauxqs) hand out queue URLs with a host that does not resolve: use the endpoint.
-  const sqs = new SQSClient({ useQueueUrlAsEndpoint: process.env.AWS_ENDPOINT_URL_SQS === undefined });
+  // The SQS middleware stack is built once per command class, not per call. Not for DynamoDB: the
+  // document client's commands carry per-instance middleware, which a cached stack would get wrong.
+  const sqs = new SQSClient({ useQueueUrlAsEndpoint: process.env.AWS_ENDPOINT_URL_SQS === undefined, cacheMiddleware: true });
   const dynamodb = new DynamoDBClient({});
   const policy = await stockpilePolicy(config, logger);
   const chain = new NearRpcChain({

@@ -144,8 +144,11 @@ function awsClients(endpoints: LocalAwsEndpoints): AwsClientSet {
   // The emulators accept any credentials; explicit ones keep the SDK from searching the host for real ones.
   const common = { region: endpoints.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } };
   return {
-    s3: new S3Client({ ...common, endpoint: endpoints.s3, forcePathStyle: true }),
-    sqs: new SQSClient({ ...common, endpoint: endpoints.sqs }),
+    // The Lake writer and the S3-event bridge call these every block: their middleware stacks are built
+    // once per command class. (DynamoDB is left alone: tests wrap it in the document client, whose
+    // commands carry per-instance middleware a cached stack would get wrong.)
+    s3: new S3Client({ ...common, endpoint: endpoints.s3, forcePathStyle: true, cacheMiddleware: true }),
+    sqs: new SQSClient({ ...common, endpoint: endpoints.sqs, cacheMiddleware: true }),
     dynamodb: new DynamoDBClient({ ...common, endpoint: endpoints.dynamodb }),
   };
 }

@@ -37,6 +37,12 @@ const PANIC_PREFIX = 'Smart contract panicked: ';
 const MAX_NONCE_ATTEMPTS = 5;
 /** A transaction must reference a recent block (NEAR: within a day); an hour-old reference is refreshed. */
 const REFERENCE_BLOCK_MAX_AGE_MS = 60 * 60_000;
+/**
+ * How old a head height may be when it is handed out again. Every request a node leads asks for the
+ * height (the yield deadline), dozens at once under load, and each read is a whole block view: they
+ * share one read instead. A height a few blocks behind only makes a deadline check later, never earlier.
+ */
+const HEAD_HEIGHT_MAX_AGE_MS = 250;
 
 export class NearRpcChain implements Chain {
   readonly accountId: string;
@@ -50,6 +56,8 @@ export class NearRpcChain implements Chain {
   private referenceBlock: { readonly hash: Uint8Array; readonly fetchedAtMs: number } | null = null;
   /** The submission in progress: the next one starts after it, so transactions reach the RPC in nonce order. */
   private submitting: Promise<unknown> = Promise.resolve();
+  /** The latest head-height read (possibly still under way) and when it was started. */
+  private headHeight: { readonly height: Promise<number>; readonly startedAtMs: number } | null = null;
 
   constructor(options: NearRpcChainOptions) {
     this.accountId = options.accountId;
@@ -114,7 +122,21 @@ export class NearRpcChain implements Chain {
     return this.referenceBlock.hash;
   }
 
+  /** The final head's height, read at most every {@link HEAD_HEIGHT_MAX_AGE_MS}; concurrent callers share a read. */
   async blockHeight(): Promise<number> {
+    const now = Date.now();
+    if (this.headHeight === null || now - this.headHeight.startedAtMs > HEAD_HEIGHT_MAX_AGE_MS) {
+      const height = this.readHeadHeight();
+      this.headHeight = { height, startedAtMs: now };
+      // A failed read is not handed out again.
+      height.catch(() => {
+        if (this.headHeight?.height === height) this.headHeight = null;
+      });
+    }
+    return this.headHeight.height;
+  }
+
+  private async readHeadHeight(): Promise<number> {
     try {
       return (await this.provider.viewBlock({ finality: 'final' })).header.height;
     } catch (error) {

@@ -4,8 +4,10 @@
  * is deleted only once the request is over (answered, or no longer pending on chain). A node that dies
  * loses nothing: the message becomes visible again and the restarted node picks it up. A message that
  * cannot be read is left alone and reaches the dead-letter queue after the queue's maxReceiveCount.
+ * Deletes are gathered for a moment and sent ten at a time: a finished request's message may go a
+ * little later, and under load one call replaces up to ten.
  */
-import { ChangeMessageVisibilityCommand, DeleteMessageCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { decodeSignRequest, type SignRequest } from '../../../shared/near/sign-request.js';
 
 /** A received request and the handle that deletes or releases its message. */
@@ -27,6 +29,28 @@ export class UnreadableSignRequest extends Error {
   }
 }
 
+/** SQS refused to delete one message of a batch (e.g. a stale receipt handle); the message comes back later. */
+export class MessageDeleteFailed extends Error {
+  constructor(
+    readonly code: string,
+    detail: string,
+  ) {
+    super(`deleting a sign-requests message failed (${code}): ${detail}`);
+    this.name = 'MessageDeleteFailed';
+  }
+}
+
+/** How long a delete waits for others to share its DeleteMessageBatch call. */
+const DELETE_BATCH_DELAY_MS = 100;
+/** The most entries one DeleteMessageBatch call takes. */
+const DELETE_BATCH_MAX = 10;
+
+interface PendingDelete {
+  readonly receiptHandle: string;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
 export interface SignRequestInboxOptions {
   readonly sqs: SQSClient;
   readonly queueUrl: string;
@@ -41,6 +65,8 @@ export interface SignRequestInboxOptions {
 export class SqsSignRequestInbox {
   readonly visibilitySeconds: number;
   private readonly waitTimeSeconds: number;
+  private readonly deletes: PendingDelete[] = [];
+  private deleteTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: SignRequestInboxOptions) {
     this.visibilitySeconds = options.visibilitySeconds ?? 60;
@@ -73,9 +99,36 @@ export class SqsSignRequestInbox {
     return { messages, unreadable };
   }
 
-  /** The request is over: the message goes for good. */
-  async complete(receiptHandle: string): Promise<void> {
-    await this.options.sqs.send(new DeleteMessageCommand({ QueueUrl: this.options.queueUrl, ReceiptHandle: receiptHandle }));
+  /** The request is over: the message goes for good (resolves once SQS deleted it, within {@link DELETE_BATCH_DELAY_MS} plus the call). */
+  complete(receiptHandle: string): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.deletes.push({ receiptHandle, resolve, reject });
+      if (this.deletes.length >= DELETE_BATCH_MAX) this.flushDeletes();
+      else this.deleteTimer ??= setTimeout(() => this.flushDeletes(), DELETE_BATCH_DELAY_MS);
+    });
+  }
+
+  private flushDeletes(): void {
+    clearTimeout(this.deleteTimer);
+    this.deleteTimer = undefined;
+    while (this.deletes.length > 0) void this.deleteBatch(this.deletes.splice(0, DELETE_BATCH_MAX));
+  }
+
+  /** One DeleteMessageBatch call; each waiting `complete` learns its own entry's outcome. */
+  private async deleteBatch(batch: readonly PendingDelete[]): Promise<void> {
+    try {
+      const { Failed = [] } = await this.options.sqs.send(
+        new DeleteMessageBatchCommand({ QueueUrl: this.options.queueUrl, Entries: batch.map(({ receiptHandle }, i) => ({ Id: String(i), ReceiptHandle: receiptHandle })) }),
+      );
+      const failures = new Map(Failed.map((failure) => [failure.Id, failure]));
+      batch.forEach((pending, i) => {
+        const failure = failures.get(String(i));
+        if (failure === undefined) pending.resolve();
+        else pending.reject(new MessageDeleteFailed(failure.Code ?? 'unknown', failure.Message ?? 'no detail'));
+      });
+    } catch (error) {
+      for (const pending of batch) pending.reject(error);
+    }
   }
 
   /** Keeps the message invisible for another `visibilitySeconds` while the node still works on it. */

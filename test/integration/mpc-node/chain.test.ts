@@ -8,6 +8,8 @@ import { JsonRpcProvider } from '@near-js/providers';
 import { KeyPairSigner } from '@near-js/signers';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+import { createServer as createHttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:net';
 import { mpcSignerContract } from '../../../contract/mpc-signer/contract.js';
 import type { DomainConfig } from '../../../contract/mpc-signer/types.js';
@@ -186,6 +188,35 @@ describe('mpc-node chain adapter on the devnet chain', () => {
     await nodes[2]!.respond(request, response);
     expect(await signing).toEqual(response);
     await expect(nodes[1]!.respond(request, response)).rejects.toMatchObject({ name: 'ChainCallFailed', panicMessage: expect.stringMatching(/^RequestNotFound: /) });
+  });
+
+  it('concurrent head-height reads share one block view, and a later read asks again', async () => {
+    // A pass-through proxy to the devnet RPC that counts the `block` requests it forwards.
+    let blockViews = 0;
+    const proxy = createHttpServer((request, response) => {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () => {
+        const body = Buffer.concat(chunks);
+        if ((JSON.parse(body.toString()) as { method?: string }).method === 'block') blockViews += 1;
+        fetch(devnet.rpcUrl, { method: 'POST', body, headers: { 'content-type': 'application/json' } })
+          .then(async (answer) => response.writeHead(answer.status, { 'content-type': 'application/json' }).end(Buffer.from(await answer.arrayBuffer())))
+          .catch(() => response.writeHead(502).end());
+      });
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const chain = new NearRpcChain({ rpcUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, accountId: NODES[0], keyPair: nodeKeys[0]!, contractId: CONTRACT });
+      const heights = await Promise.all(Array.from({ length: 20 }, () => chain.blockHeight()));
+      expect(blockViews).toBe(1);
+      expect(new Set(heights).size).toBe(1);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(await chain.blockHeight()).toBeGreaterThan(heights[0]!);
+      expect(blockViews).toBe(2);
+    } finally {
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 
   it('an RPC that does not answer is ChainUnavailable with retry guidance', async () => {
