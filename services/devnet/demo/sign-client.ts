@@ -8,6 +8,8 @@ import { Account } from '@near-js/accounts';
 import type { KeyPair } from '@near-js/crypto';
 import { JsonRpcProvider } from '@near-js/providers';
 import { KeyPairSigner } from '@near-js/signers';
+import type { FinalExecutionOutcome } from '@near-js/types';
+import { getTransactionLastResult } from '@near-js/utils';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, concatBytes, hexToBytes } from '@noble/hashes/utils.js';
@@ -48,12 +50,59 @@ export class SignatureVerificationFailed extends Error {
   }
 }
 
+/**
+ * Where the request and its answer sit on chain: the first and the last block in which a receipt of the
+ * MPC signer ran for this call — the `sign` receipt that yielded, and the resumed callback that returned
+ * the signature once `respond` landed.
+ */
+export interface SignerBlocks {
+  readonly request: string;
+  readonly response: string;
+}
+
+/**
+ * A `sign` call's answer before the record is completed and checked: what was asked, the contract's
+ * response, the client-observed latency and where the request and its answer sit on chain.
+ */
+export interface SignAnswer {
+  readonly domainId: number;
+  readonly scheme: SignScheme;
+  readonly path: string;
+  readonly predecessor: string;
+  readonly payloadHex: string;
+  readonly response: unknown;
+  readonly latencyMs: number;
+  readonly signerBlocks: SignerBlocks;
+}
+
 export interface SignClientOptions {
   readonly rpcUrl: string;
   readonly signerContractId: string;
   readonly accountId: string;
   readonly keyPair: KeyPair;
 }
+
+export interface DirectSignRequest {
+  readonly domainId: number;
+  readonly scheme: SignScheme;
+  readonly path: string;
+  readonly payload: Uint8Array;
+  readonly deposit?: bigint;
+  readonly gas?: bigint;
+}
+
+export interface FastAuthSignRequest {
+  readonly fastAuthContractId: string;
+  readonly guardId: string;
+  readonly token: string;
+  readonly sub: string;
+  readonly signPayload: Uint8Array;
+  readonly algorithm: 'ecdsa' | 'eddsa';
+  readonly domainId: number;
+}
+
+/** FastAuth verifies the JWT and then calls the signer: 300 Tgas, the most a transaction may carry. */
+const FAST_AUTH_SIGN_GAS = 300n * TERA_GAS;
 
 export class SignClient {
   private readonly provider: JsonRpcProvider;
@@ -65,59 +114,66 @@ export class SignClient {
   }
 
   /** A direct `sign` on the MPC signer: ECDSA signs a 32-byte hash, EdDSA the bytes themselves. */
-  async sign(request: {
-    readonly domainId: number;
-    readonly scheme: SignScheme;
-    readonly path: string;
-    readonly payload: Uint8Array;
-    readonly deposit?: bigint;
-    readonly gas?: bigint;
-  }): Promise<SignRecord> {
-    const { domainId, scheme, path, payload } = request;
-    const payloadV2 = scheme === 'Secp256k1' ? { Ecdsa: bytesToHex(payload) } : { Eddsa: bytesToHex(payload) };
-    const started = performance.now();
-    const response = await this.account.callFunction({
-      contractId: this.options.signerContractId,
-      methodName: 'sign',
-      args: { request: { path, payload_v2: payloadV2, domain_id: domainId } },
-      deposit: request.deposit ?? SIGN_DEPOSIT,
-      gas: request.gas ?? SIGN_GAS,
-    });
-    const latencyMs = performance.now() - started;
-    return this.record({ domainId, scheme, path, predecessor: this.options.accountId, payloadHex: bytesToHex(payload), response, latencyMs });
+  async sign(request: DirectSignRequest): Promise<SignRecord> {
+    return this.record(await this.callSign(request));
   }
 
   /** `sign` on FastAuth, authorised by a JWT whose claims commit to `signPayload`; the network signs SHA-256(signPayload). */
-  async signWithFastAuth(request: {
-    readonly fastAuthContractId: string;
-    readonly guardId: string;
-    readonly token: string;
-    readonly sub: string;
-    readonly signPayload: Uint8Array;
-    readonly algorithm: 'ecdsa' | 'eddsa';
-    readonly domainId: number;
-  }): Promise<SignRecord> {
-    const started = performance.now();
-    const response = await this.account.callFunction({
-      contractId: request.fastAuthContractId,
-      methodName: 'sign',
-      args: { guard_id: request.guardId, verify_payload: request.token, sign_payload: [...request.signPayload], algorithm: request.algorithm },
-      deposit: SIGN_DEPOSIT,
-      gas: 300n * TERA_GAS,
-    });
-    const latencyMs = performance.now() - started;
-    return this.record({
+  async signWithFastAuth(request: FastAuthSignRequest): Promise<SignRecord> {
+    return this.record(await this.callFastAuthSign(request));
+  }
+
+  /** The call of {@link sign} alone: the answer, without the two key views that complete the record. */
+  async callSign(request: DirectSignRequest): Promise<SignAnswer> {
+    const { domainId, scheme, path, payload } = request;
+    const payloadV2 = scheme === 'Secp256k1' ? { Ecdsa: bytesToHex(payload) } : { Eddsa: bytesToHex(payload) };
+    const call = await this.call(this.options.signerContractId, { request: { path, payload_v2: payloadV2, domain_id: domainId } }, request.deposit ?? SIGN_DEPOSIT, request.gas ?? SIGN_GAS);
+    return { domainId, scheme, path, predecessor: this.options.accountId, payloadHex: bytesToHex(payload), ...call };
+  }
+
+  /** The call of {@link signWithFastAuth} alone. */
+  async callFastAuthSign(request: FastAuthSignRequest): Promise<SignAnswer> {
+    const args = { guard_id: request.guardId, verify_payload: request.token, sign_payload: [...request.signPayload], algorithm: request.algorithm };
+    const call = await this.call(request.fastAuthContractId, args, SIGN_DEPOSIT, FAST_AUTH_SIGN_GAS);
+    return {
       domainId: request.domainId,
       scheme: request.algorithm === 'ecdsa' ? 'Secp256k1' : 'Ed25519',
       path: `${request.guardId}#${request.sub}`,
       predecessor: request.fastAuthContractId,
       payloadHex: bytesToHex(sha256(request.signPayload)),
-      response,
-      latencyMs,
-    });
+      ...call,
+    };
   }
 
-  private async record(fields: { domainId: number; scheme: SignScheme; path: string; predecessor: string; payloadHex: string; response: unknown; latencyMs: number }): Promise<SignRecord> {
+  /** One `sign` call, timed from submission to the result; throws as @near-js does when the call failed. */
+  private async call(contractId: string, args: Record<string, unknown>, deposit: bigint, gas: bigint): Promise<{ response: unknown; latencyMs: number; signerBlocks: SignerBlocks }> {
+    const started = performance.now();
+    const outcome = await this.account.callFunctionRaw({ contractId, methodName: 'sign', args, deposit, gas });
+    const latencyMs = performance.now() - started;
+    return { response: getTransactionLastResult(outcome), latencyMs, signerBlocks: this.signerBlocksOf(outcome) };
+  }
+
+  private signerBlocksOf(outcome: FinalExecutionOutcome): SignerBlocks {
+    const missing = (what: string): never => {
+      throw new Error(`transaction ${outcome.transaction_outcome.id}: ${what}`);
+    };
+    // Receipt outcomes are listed in execution order. NEAR's RPC puts `block_hash` on each; @near-js's type leaves it out.
+    const blocks: string[] = [];
+    for (const receipt of outcome.receipts_outcome as ReadonlyArray<(typeof outcome.receipts_outcome)[number] & { readonly block_hash?: unknown }>) {
+      if (receipt.outcome.executor_id !== this.options.signerContractId) continue;
+      blocks.push(typeof receipt.block_hash === 'string' ? receipt.block_hash : missing(`receipt ${receipt.id} has no block hash`));
+    }
+    return { request: blocks[0] ?? missing(`no receipt of ${this.options.signerContractId}`), response: blocks[blocks.length - 1]! };
+  }
+
+  /** Height and timestamp (ms) of a block, by hash. */
+  async blockTime(hash: string): Promise<{ readonly height: number; readonly timestampMs: number }> {
+    const block = await this.provider.viewBlock({ blockId: hash });
+    return { height: block.header.height, timestampMs: Number(BigInt(block.header.timestamp_nanosec) / 1_000_000n) };
+  }
+
+  /** The record of an answer: the signer's root key and the derived key it reports for the request (two views). */
+  async record(fields: SignAnswer): Promise<SignRecord> {
     const view = (methodName: string, args: Record<string, unknown>) => this.provider.callFunction(this.options.signerContractId, methodName, args) as Promise<string>;
     const [root, derived] = await Promise.all([
       view('public_key', { domain_id: fields.domainId }),
