@@ -13,20 +13,24 @@
  *   the RPC returns the contract's result. On top of the above: the transaction's own inclusion, the
  *   RPC's wait for the final outcome, and the client's polling.
  *
- * Two runs, each a batch of requests, half ECDSA (domain 0, secp256k1) and half EdDSA (domain 1,
- * Ed25519), issued by CONCURRENCY workers that each own one client lane (an access key of the demo user
- * with its own nonce sequence), so at most CONCURRENCY requests are in flight:
- * - cold: right after key generation, before the stockpile is warm (presignatures fill while it runs);
- * - warm: once every node's stockpile reached its target (sustained run).
+ * Three runs, each a batch of requests, half ECDSA (domain 0, secp256k1) and half EdDSA (domain 1,
+ * Ed25519), issued by workers that each own one client lane (an access key of the demo user with its own
+ * nonce sequence), so at most as many requests as workers are in flight:
+ * - cold: right after key generation, before the stockpile is warm (presignatures fill while it runs),
+ *   CONCURRENCY workers;
+ * - warm: once every node's stockpile reached its target (sustained run), CONCURRENCY workers;
+ * - idle: once the stockpile is back at its target, one request at a time — the latency floor, with
+ *   nothing queued and no generation under way.
  * Every answer is verified independently (verifySignRecord) once the run is over: the record's two key
  * views and the verification are the client's work, and done during the run they would take the cores
  * the network runs on. An error or an unverified answer counts as failed. Failed requests are reported (`e2e.failed_requests`, 0 for a valid run), not thrown.
  *
- * Records: `e2e.sign_latency_p50_ms[_cold]`, `e2e.sign_latency_p99_ms[_cold]` (on chain, nearest-rank
- * percentiles over the verified requests of the run), `e2e.sign_latency_p50_blocks[_cold]` (the same in
- * block heights), `e2e.client_latency_p50_ms[_cold]`, `e2e.client_latency_p99_ms[_cold]` (the client's), `e2e.signs_per_s[_cold]` (verified signatures / wall seconds
- * from the first submission to the last answer), `e2e.stockpile_warm_s` (keygen done → stockpile at its
- * target, with the cold run in between), `e2e.failed_requests` (both runs), `e2e.block_time_ms`
+ * Records, per run (suffix `_cold`, none for warm, `_idle`): `e2e.sign_latency_p50_ms`,
+ * `e2e.sign_latency_p99_ms` (on chain, nearest-rank percentiles over the verified requests of the run),
+ * `e2e.sign_latency_p50_blocks` (the same in block heights), `e2e.client_latency_p50_ms`,
+ * `e2e.client_latency_p99_ms` (the client's), `e2e.signs_per_s` (verified signatures / wall seconds from
+ * the first submission to the last answer); once: `e2e.stockpile_warm_s` (keygen done → stockpile at its
+ * target, with the cold run in between), `e2e.failed_requests` (all runs), `e2e.block_time_ms`
  * (reference). `E2E_BENCH_QUICK=1` runs a reduced size (for checking the suite, not for numbers).
  */
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -47,6 +51,8 @@ const COLD_REQUESTS = QUICK ? 8 : 40;
 const WARM_REQUESTS = QUICK ? 24 : 200;
 /** Client lanes = requests in flight at once, in both runs. */
 const CONCURRENCY = QUICK ? 16 : 64;
+/** Requests of the idle run, sent one at a time. */
+const IDLE_REQUESTS = QUICK ? 4 : 12;
 /**
  * Presignatures each node keeps per domain: the warm stockpile of the 3 nodes (3 × 64 per scheme)
  * covers the 100 requests per scheme of the warm run even if one node leads most of them. Each ECDSA
@@ -114,10 +120,10 @@ async function verifyAnswers(client: SignClient, outcomes: readonly Outcome[]): 
   );
 }
 
-/** `count` requests by CONCURRENCY workers, worker w signing with lane w (one nonce sequence each). */
-async function runBatch(signing: SigningNetwork, label: string, count: number, progress: (line: string) => void): Promise<RunResult> {
+/** `count` requests by `concurrency` workers, worker w signing with lane w (one nonce sequence each). */
+async function runBatch(signing: SigningNetwork, label: string, count: number, concurrency: number, progress: (line: string) => void): Promise<RunResult> {
   const outcomes: Outcome[] = new Array(count);
-  const workers = Math.min(count, CONCURRENCY, signing.clients.length);
+  const workers = Math.min(count, concurrency, signing.clients.length);
   const reportEvery = Math.max(1, Math.ceil(count / 10));
   let next = 0;
   let done = 0;
@@ -260,18 +266,22 @@ export const e2eSigningSuite: BenchSuite = {
     try {
       say(`network up (node logs in ${logDirectory}); ${signing.clients.length} client lanes`);
       const keyedAt = Date.now();
-      const cold = await runBatch(signing, 'cold', COLD_REQUESTS, say);
+      const cold = await runBatch(signing, 'cold', COLD_REQUESTS, CONCURRENCY, say);
       say(`cold: node phases: ${nodePhases(logDirectory, cold.startedAt, cold.endedAt)}`);
       const warm = await waitForStockpile(signing, say);
       const warmSeconds = (Date.now() - keyedAt) / 1000;
-      const sustained = await runBatch(signing, 'warm', WARM_REQUESTS, say);
+      const sustained = await runBatch(signing, 'warm', WARM_REQUESTS, CONCURRENCY, say);
       say(`warm: node phases: ${nodePhases(logDirectory, sustained.startedAt, sustained.endedAt)}`);
-      const failed = [...cold.outcomes, ...sustained.outcomes].filter((outcome) => outcome.record === undefined).length;
+      await waitForStockpile(signing, say);
+      const idle = await runBatch(signing, 'idle', IDLE_REQUESTS, 1, say);
+      say(`idle: node phases: ${nodePhases(logDirectory, idle.startedAt, idle.endedAt)}`);
+      const failed = [...cold.outcomes, ...sustained.outcomes, ...idle.outcomes].filter((outcome) => outcome.record === undefined).length;
       return [
         ...(await runRecords(signing.clients[0]!, cold, '_cold')),
         ...(await runRecords(signing.clients[0]!, sustained, '')),
+        ...(await runRecords(signing.clients[0]!, idle, '_idle')),
         { metric: 'e2e.stockpile_warm_s', n: NODES, t: THRESHOLD, value: warm ? Math.round(warmSeconds) : Number.NaN, unit: 's (keys generated → stockpile at target; NaN: never)' },
-        { metric: 'e2e.failed_requests', n: NODES, t: THRESHOLD, value: failed, unit: `requests of ${COLD_REQUESTS + WARM_REQUESTS} (error or unverified; 0 for a valid run)` },
+        { metric: 'e2e.failed_requests', n: NODES, t: THRESHOLD, value: failed, unit: `requests of ${COLD_REQUESTS + WARM_REQUESTS + IDLE_REQUESTS} (error or unverified; 0 for a valid run)` },
         { metric: 'e2e.block_time_ms', n: NODES, t: THRESHOLD, value: BLOCK_TIME_MS, unit: 'ms (reference: devnet block time)' },
       ];
     } finally {

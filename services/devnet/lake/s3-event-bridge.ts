@@ -1,6 +1,7 @@
 /**
- * S3 → SQS event notifications for the devnet, which the emulators do not deliver: the bridge polls
- * the Lake bucket's listing and, for each new `shard_*.json` of a complete block folder (one whose
+ * S3 → SQS event notifications for the devnet, which the emulators do not deliver: the bridge reads
+ * the Lake bucket's listing — when nudged (the Lake writer does after each block, as S3 notifies on
+ * each put), else every `pollIntervalMs` — and, for each new `shard_*.json` of a complete block folder (one whose
  * `block.json` exists, which the writer puts last), sends the `ObjectCreated:Put` notification S3
  * would send to the lake-events queue — one record per message, key URL-encoded, size and ETag
  * from the listing, sequencers increasing. Given several queues (one per operator), it sends each
@@ -27,6 +28,7 @@ export interface S3EventBridgeOptions {
   readonly configurationId?: string;
   /** Announce blocks from this height on (default 0: everything in the bucket). */
   readonly fromHeight?: number;
+  /** How long the bridge waits for a nudge before it looks anyway (default 200 ms). */
   readonly pollIntervalMs?: number;
   /** Told about a failed poll before the next one (default: stderr). */
   readonly onError?: (error: unknown) => void;
@@ -35,6 +37,8 @@ export interface S3EventBridgeOptions {
 export interface RunningS3EventBridge {
   /** Objects announced so far (each to every queue). */
   sentCount(): number;
+  /** Something was put: look at the listing now instead of at the next interval. */
+  nudge(): void;
   stop(): Promise<void>;
 }
 
@@ -74,7 +78,6 @@ export function objectCreatedRecord(options: {
 
 const folderOf = (key: string): string => key.slice(0, key.indexOf('/'));
 const fileOf = (key: string): string => key.slice(key.indexOf('/') + 1);
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export async function startS3EventBridge(options: S3EventBridgeOptions): Promise<RunningS3EventBridge> {
   const configurationId = options.configurationId ?? 'lake-events';
@@ -135,21 +138,42 @@ export async function startS3EventBridge(options: S3EventBridgeOptions): Promise
     }
   }
 
+  // A nudge during a poll is kept, so the objects put meanwhile are announced right after it.
+  let nudged = false;
+  let wake: (() => void) | null = null;
+  const nudge = (): void => {
+    nudged = true;
+    wake?.();
+  };
+  const nudgeOrInterval = (): Promise<void> =>
+    new Promise((resolve) => {
+      const timer = setTimeout(() => wake?.(), options.pollIntervalMs ?? DEFAULT_POLL_MS);
+      wake = () => {
+        clearTimeout(timer);
+        wake = null;
+        resolve();
+      };
+      if (nudged || stopped) wake();
+    });
+
   const loop = (async (): Promise<void> => {
     while (!stopped) {
+      nudged = false;
       try {
         await poll();
       } catch (error) {
         if (!stopped) onError(error);
       }
-      await sleep(options.pollIntervalMs ?? DEFAULT_POLL_MS);
+      await nudgeOrInterval();
     }
   })();
 
   return {
     sentCount: () => sent,
+    nudge,
     async stop() {
       stopped = true;
+      wake?.();
       await loop;
     },
   };

@@ -28,6 +28,8 @@ export interface LakeWriterOptions {
   readonly fromHeight?: number;
   /** Told about each failed attempt before it is retried (default: stderr). */
   readonly onRetry?: (error: unknown, height: number) => void;
+  /** Told each time a block's files are all in the bucket (the S3-event bridge announces them then). */
+  readonly onBlockWritten?: (height: number) => void;
 }
 
 export interface RunningLakeWriter {
@@ -114,6 +116,7 @@ export async function startLakeWriter(options: LakeWriterOptions): Promise<Runni
       await writeBlock(block);
       written = nextHeight;
       nextHeight += 1;
+      options.onBlockWritten?.(written);
       for (const notify of [...writtenWaiters]) notify();
     }
   })();

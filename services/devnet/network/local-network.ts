@@ -107,6 +107,8 @@ const JWT_ISSUER = 'https://issuer.devnet.local/';
 const ACCOUNT_BALANCE = 1000n * ONE_NEAR;
 const SETUP_TRANSACTION_TIMEOUT_MS = 30_000;
 const DEFAULT_BLOCK_TIME_MS = 100;
+/** The S3-event bridge looks at the listing by itself this rarely; the Lake writer nudges it after every block. */
+const BRIDGE_FALLBACK_POLL_MS = 1_000;
 const TERA_GAS = 10n ** 12n;
 /** Genesis init calls execute within the first blocks; more than this means one failed. */
 const GENESIS_INIT_BLOCKS = 5;
@@ -325,12 +327,13 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions = {}):
   });
 
   await run('lake', `Lake writer on ${resources.bucket} and S3-event bridge to the ${nodeCount} operators' lake-events queues`, async () => {
-    const writer = await startLakeWriter({ chain: devnet.chain, s3: clients.s3, bucket: resources.bucket, createBucket: false });
-    teardown.push('Lake writer', () => writer.stop());
     // One bridge fanning out (as SNS would between the bucket and the queues): one listing poll for all operators.
+    // The writer nudges it after every block, as S3 notifies on every put; its own timer is only a fallback.
     const queueUrls = resources.operators.map((operator) => operator.lakeEventsQueueUrl);
-    const bridge = await startS3EventBridge({ s3: clients.s3, sqs: clients.sqs, bucket: resources.bucket, queueUrl: queueUrls, region: endpoints.region });
+    const bridge = await startS3EventBridge({ s3: clients.s3, sqs: clients.sqs, bucket: resources.bucket, queueUrl: queueUrls, region: endpoints.region, pollIntervalMs: BRIDGE_FALLBACK_POLL_MS });
     teardown.push('S3-event bridge', () => bridge.stop());
+    const writer = await startLakeWriter({ chain: devnet.chain, s3: clients.s3, bucket: resources.bucket, createBucket: false, onBlockWritten: () => bridge.nudge() });
+    teardown.push('Lake writer', () => writer.stop());
   });
 
   await run('indexer', `${nodeCount} lake indexers, each a process reading its operator's lake-events into that operator's requests table and sign-requests queue`, async () => {

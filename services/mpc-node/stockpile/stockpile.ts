@@ -141,13 +141,15 @@ export class Stockpile {
 
   /**
    * Starts no new owner runs and waits until the runs under way (owner and follower) have stored
-   * their asset or failed. Runs are not aborted here: each stores its asset only after it finished,
-   * so letting them finish wastes nothing. A node shutting down instead pauses, stops its network
-   * (PeerNetwork.stop → abortAll, which stores nothing) and then calls this, which returns at once:
-   * waiting for runs whose peers are stopping too could only end at their timeout.
+   * their asset or failed. Protocol runs are not aborted here: each stores its asset only after it
+   * finished, so letting them finish wastes nothing. Waits for followers' `shares-stored` end at once,
+   * unconfirmed (those runs store nothing): a node shutting down pauses, stops its network
+   * (PeerNetwork.stop → abortAll, which stores nothing) and then calls this, and no confirmation can
+   * come through a stopped network — waiting for one could only end at the protocol timeout.
    */
   async stop(): Promise<void> {
     this.pause();
+    this.confirmations.abandonAll();
     while (this.ownerRuns.size > 0) await Promise.allSettled([...this.ownerRuns]);
     await this.follower.idle();
   }

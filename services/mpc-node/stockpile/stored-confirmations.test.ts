@@ -26,4 +26,15 @@ describe('StoredConfirmations', () => {
     confirmations.confirm(1, 'run');
     await expect(expected.confirmed(50)).resolves.toBe(false);
   });
+
+  it('abandons every wait at once, unconfirmed, even one whose confirmations were all but complete', async () => {
+    const confirmations = new StoredConfirmations();
+    const almost = confirmations.expect('run', [1, 2]);
+    const other = confirmations.expect('other run', [2]);
+    confirmations.confirm(1, 'run');
+    confirmations.abandonAll();
+    confirmations.confirm(2, 'run');
+    await expect(almost.confirmed(60_000)).resolves.toBe(false);
+    await expect(other.confirmed(60_000)).resolves.toBe(false);
+  });
 });

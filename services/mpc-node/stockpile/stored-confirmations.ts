@@ -10,11 +10,12 @@ import type { ParticipantId } from '../../../shared/crypto/protocol.js';
 
 interface Waiting {
   readonly pending: Set<ParticipantId>;
-  readonly done: () => void;
+  /** Ends the wait: true once every follower confirmed, false when abandoned. */
+  readonly settle: (confirmed: boolean) => void;
 }
 
 export interface ExpectedConfirmations {
-  /** True once every follower confirmed, false if `timeoutMs` passed first. */
+  /** True once every follower confirmed, false if `timeoutMs` passed first or the wait was abandoned. */
   confirmed(timeoutMs: number): Promise<boolean>;
   /** Stops waiting (the run ended either way). */
   cancel(): void;
@@ -25,17 +26,17 @@ export class StoredConfirmations {
 
   /** Starts collecting confirmations for `instance` from `followers`; call before the followers are told to run it. */
   expect(instance: string, followers: readonly ParticipantId[]): ExpectedConfirmations {
-    let done!: () => void;
-    const all = new Promise<void>((resolve) => (done = resolve));
-    const waiting: Waiting = { pending: new Set(followers), done };
+    let settle!: (confirmed: boolean) => void;
+    const settled = new Promise<boolean>((resolve) => (settle = resolve));
+    const waiting: Waiting = { pending: new Set(followers), settle };
     this.waiting.set(instance, waiting);
-    if (waiting.pending.size === 0) done();
+    if (waiting.pending.size === 0) settle(true);
     return {
       confirmed: async (timeoutMs) => {
         let timer: NodeJS.Timeout | undefined;
         const timedOut = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
         try {
-          return await Promise.race([all.then(() => true), timedOut]);
+          return await Promise.race([settled, timedOut]);
         } finally {
           clearTimeout(timer);
         }
@@ -50,6 +51,12 @@ export class StoredConfirmations {
   confirm(from: ParticipantId, instance: string): void {
     const waiting = this.waiting.get(instance);
     if (waiting === undefined || !waiting.pending.delete(from)) return;
-    if (waiting.pending.size === 0) waiting.done();
+    if (waiting.pending.size === 0) waiting.settle(true);
+  }
+
+  /** Ends every wait as unconfirmed at once (the node stops: no confirmation will come through a stopped network). */
+  abandonAll(): void {
+    for (const waiting of this.waiting.values()) waiting.settle(false);
+    this.waiting.clear();
   }
 }

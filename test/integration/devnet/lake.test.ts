@@ -159,4 +159,22 @@ describe('devnet NEAR Lake writer and S3-event bridge', () => {
     }
     expect(bridge.sentCount()).toBeGreaterThanOrEqual(lastHeight + 1);
   });
+
+  it('a nudged bridge looks at the listing at once instead of at its interval', async () => {
+    const otherQueue = (await sqs.send(new CreateQueueCommand({ QueueName: `lake-events-${randomUUID().slice(0, 8)}` }))).QueueUrl!;
+    // Its first look, at start, finds at most the next block or two; the next one would be ten minutes later.
+    const from = writer.writtenHeight()! + 1;
+    const slow = await startS3EventBridge({ s3, sqs, bucket, queueUrl: otherQueue, region: local.region, pollIntervalMs: 10 * 60_000, fromHeight: from });
+    try {
+      const later = from + 20;
+      expect(await writer.waitForHeight(later, WAIT_MS)).toBe(true);
+      slow.nudge();
+      for (let waits = 0; slow.sentCount() < later - from + 1; waits += 1) {
+        if (waits > 200) throw new Error(`only ${slow.sentCount()} blocks announced after the nudge`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    } finally {
+      await slow.stop();
+    }
+  });
 });
