@@ -30,6 +30,7 @@ export class PeerNetwork {
   readonly router: ProtocolRouter;
   readonly control: ControlChannel;
   private sweepTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
 
   constructor(options: PeerNetworkOptions) {
     this.me = options.identity.id;
@@ -76,7 +77,13 @@ export class PeerNetwork {
     return this.transport.reachablePeers();
   }
 
+  /** True once {@link stop} was called: nothing more is sent or received. */
+  get stopped(): boolean {
+    return this.stopping;
+  }
+
   async stop(reason: Error = new Error('the node is stopping')): Promise<void> {
+    this.stopping = true;
     clearInterval(this.sweepTimer);
     this.router.abortAll(reason);
     await this.transport.stop();

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { KeyPair } from '@near-js/crypto';
 import { actionCreators } from '@near-js/transactions';
 import { callerContract, storeContract, testContracts, yieldContract } from '../test-contracts/index.js';
@@ -271,5 +272,44 @@ describe('devnet chain core', () => {
     expect(second.header.prevHash).toBe(first.header.hash);
     expect(second.header.randomValue).not.toBe(first.header.randomValue);
     expect(second.header.timestampNs).toBeGreaterThan(first.header.timestampNs);
+  });
+
+  it('keeps its block cadence however long producing a block takes, and restarts it after a stall', () => {
+    jest.useFakeTimers({ now: 1_000_000 });
+    try {
+      const { chain } = openChain({ blockTimeMs: 100 });
+      // Producing a block "takes" stallMs of the wall clock (blocks are stamped when production starts).
+      let stallMs = 30;
+      const produce = chain.produceBlock.bind(chain);
+      chain.produceBlock = () => {
+        const block = produce();
+        jest.setSystemTime(Date.now() + stallMs);
+        return block;
+      };
+      const start = chain.head().header.height;
+      chain.start();
+      const gapsMs = () => {
+        const stamps = [];
+        for (let height = start + 1; height <= chain.head().header.height; height += 1) stamps.push(Number(chain.blockAt(height)!.header.timestampNs / 1_000_000n));
+        return stamps.slice(1).map((stamp, i) => stamp - stamps[i]!);
+      };
+      jest.advanceTimersByTime(700);
+      // One block every 100 ms, not every 130.
+      expect(gapsMs().length).toBeGreaterThanOrEqual(5);
+      expect(new Set(gapsMs())).toEqual(new Set([100]));
+      // One block takes 450 ms: the next comes a block time after it ends, and no catch-up burst follows.
+      stallMs = 450;
+      jest.advanceTimersByTime(100);
+      stallMs = 30;
+      jest.advanceTimersByTime(600);
+      chain.stop();
+      const gaps = gapsMs();
+      const stall = gaps.indexOf(550);
+      expect(stall).toBeGreaterThan(0);
+      expect(gaps.slice(stall + 1).length).toBeGreaterThanOrEqual(3);
+      expect(new Set(gaps.filter((_, i) => i !== stall))).toEqual(new Set([100]));
+    } finally {
+      jest.useRealTimers();
+    }
   });
 });

@@ -155,6 +155,11 @@ export class DevnetChain {
   start(): void {
     if (this.stopped) throw new ChainStoppedError(this.stopCause);
     if (this.timer !== null) return;
+    const { blockTimeMs } = this.config;
+    // Blocks keep a cadence — one every blockTimeMs on average, whatever producing one took and however
+    // late the timer fired — so 10 blocks a second at 100 ms, not 9.8. After a stall longer than a block
+    // the cadence starts again from now rather than producing the missed blocks in a burst.
+    let dueAt = Date.now() + blockTimeMs;
     const tick = (): void => {
       try {
         this.produceBlock();
@@ -166,9 +171,12 @@ export class DevnetChain {
         this.stop();
         return;
       }
-      if (!this.stopped) this.timer = setTimeout(tick, this.config.blockTimeMs);
+      if (this.stopped) return;
+      const now = Date.now();
+      dueAt = now - dueAt > blockTimeMs ? now + blockTimeMs : dueAt + blockTimeMs;
+      this.timer = setTimeout(tick, Math.max(0, dueAt - now));
     };
-    this.timer = setTimeout(tick, this.config.blockTimeMs);
+    this.timer = setTimeout(tick, blockTimeMs);
   }
 
   /** Stops block production; waiters and later submissions fail with {@link ChainStoppedError}. */

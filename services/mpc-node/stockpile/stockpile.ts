@@ -34,7 +34,10 @@ export interface StockpileOptions {
   readonly signingBusy?: () => boolean;
   /** Share of the presignature target kept up while signing is busy. Default 0.5. */
   readonly busyRefillFraction?: number;
-  /** Upper bound on the triples this node owns (all sets together); at least `tripleBatchSize`. */
+  /**
+   * Triples this node keeps (all sets together) while signing is not busy, and the most it owns at any
+   * time; at least `tripleBatchSize`. While busy, batches start only for presignatures that need them.
+   */
   readonly tripleTarget: number;
   /** Triples per generation run (near/mpc uses 64; tests use a few). */
   readonly tripleBatchSize: number;
@@ -141,15 +144,16 @@ export class Stockpile {
 
   /**
    * Starts no new owner runs and waits until the runs under way (owner and follower) have stored
-   * their asset or failed. Protocol runs are not aborted here: each stores its asset only after it
-   * finished, so letting them finish wastes nothing. Waits for followers' `shares-stored` end at once,
-   * unconfirmed (those runs store nothing): a node shutting down pauses, stops its network
-   * (PeerNetwork.stop → abortAll, which stores nothing) and then calls this, and no confirmation can
-   * come through a stopped network — waiting for one could only end at the protocol timeout.
+   * their asset or failed. Runs are not aborted here: each stores its asset only after it finished,
+   * so letting them finish wastes nothing. A node shutting down instead pauses, stops its network
+   * (PeerNetwork.stop → abortAll, which stores nothing) and then calls this, which returns at once:
+   * waiting for runs whose peers are stopping too could only end at their timeout. So with the
+   * network stopped, waits for followers' `shares-stored` end at once too, unconfirmed (no
+   * confirmation comes through a stopped network; those runs store nothing).
    */
   async stop(): Promise<void> {
     this.pause();
-    this.confirmations.abandonAll();
+    if (this.context.network.stopped) this.confirmations.abandonAll();
     while (this.ownerRuns.size > 0) await Promise.allSettled([...this.ownerRuns]);
     await this.follower.idle();
   }
@@ -255,6 +259,7 @@ export class Stockpile {
       inFlight: this.triplesInFlight,
       tripleTarget: this.options.tripleTarget,
       batchSize: this.options.tripleBatchSize,
+      fillAhead: this.options.signingBusy?.() !== true,
     };
     if (!needsTripleBatch(tripleLevel)) return undefined;
     const set = this.rotation.pick(this.context.me, candidates);

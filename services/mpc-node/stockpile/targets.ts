@@ -39,12 +39,21 @@ export interface TripleLevel {
   readonly inFlight: number;
   readonly tripleTarget: number;
   readonly batchSize: number;
+  /**
+   * Keep triples up to the target ahead of need (signing is not busy). While it is, batches start only
+   * for what presignatures need: a triple batch is the heaviest work a node does.
+   */
+  readonly fillAhead: boolean;
 }
 
-/** Whether to start one more triple batch now. */
+/**
+ * Whether to start one more triple batch now: for the presignatures still to make, or — when filling
+ * ahead — to keep the stock at the target, so that presignatures made during a burst find their
+ * triples ready (near/mpc keeps a triple buffer the same way).
+ */
 export function needsTripleBatch(level: TripleLevel): boolean {
   const needed = 2 * level.ecdsaDeficit - level.pairable - level.inFlight;
   const room = level.tripleTarget - level.owned - level.inFlight;
   // A batch always yields `batchSize` triples, so it starts only if all of them fit under the bound.
-  return needed > 0 && room >= level.batchSize;
+  return (needed > 0 || level.fillAhead) && room >= level.batchSize;
 }
