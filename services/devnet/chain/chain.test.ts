@@ -289,7 +289,7 @@ describe('devnet chain core', () => {
       const start = chain.head().header.height;
       chain.start();
       const gapsMs = () => {
-        const stamps = [];
+        const stamps: number[] = [];
         for (let height = start + 1; height <= chain.head().header.height; height += 1) stamps.push(Number(chain.blockAt(height)!.header.timestampNs / 1_000_000n));
         return stamps.slice(1).map((stamp, i) => stamp - stamps[i]!);
       };
