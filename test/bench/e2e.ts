@@ -13,23 +13,25 @@
  *   the RPC returns the contract's result. On top of the above: the transaction's own inclusion, the
  *   RPC's wait for the final outcome, and the client's polling.
  *
- * Three runs, each a batch of requests, half ECDSA (domain 0, secp256k1) and half EdDSA (domain 1,
+ * Four kinds of run, each a batch of requests, half ECDSA (domain 0, secp256k1) and half EdDSA (domain 1,
  * Ed25519), issued by workers that each own one client lane (an access key of the demo user with its own
  * nonce sequence), so at most as many requests as workers are in flight:
  * - cold: right after key generation, before the stockpile is warm (presignatures fill while it runs),
  *   COLD_CONCURRENCY workers;
  * - warm: once every node's stockpile reached its target (sustained run), CONCURRENCY workers; three
  *   times, the stockpile back at its target before each;
+ * - light: the stockpile warm again, LIGHT_CONCURRENCY workers — about half the sustained rate, the
+ *   latency of a network that is busy but not saturated;
  * - idle: once the stockpile is back at its target, one request at a time — the latency floor, with
  *   nothing queued and no generation under way.
  * Every answer is verified independently (verifySignRecord) once the run is over: the record's two key
  * views and the verification are the client's work, and done during the run they would take the cores
  * the network runs on. An error or an unverified answer counts as failed. Failed requests are reported (`e2e.failed_requests`, 0 for a valid run), not thrown.
  *
- * Records, per kind of run (suffix `_cold`, none for warm, `_idle`): `e2e.sign_latency_p50_ms`,
+ * Records, per kind of run (suffix `_cold`, none for warm, `_light`, `_idle`): `e2e.sign_latency_p50_ms`,
  * `e2e.sign_latency_p99_ms` (on chain, nearest-rank percentiles over the verified requests of its runs),
  * `e2e.sign_latency_p50_blocks` (the same in block heights), `e2e.client_latency_p50_ms`,
- * `e2e.client_latency_p99_ms` (the client's); for cold and warm also `e2e.signs_per_s` (sustained:
+ * `e2e.client_latency_p99_ms` (the client's); for cold, warm and light also `e2e.signs_per_s` (sustained:
  * verified answers per second while every lane is busy, from the first answer to the last submission;
  * warm: the median of its runs) and `e2e.signs_per_s_whole_run` (verified answers / wall seconds from
  * the first submission to the last answer); once: `e2e.stockpile_warm_s` (keygen done → stockpile warm:
@@ -61,6 +63,9 @@ const CONCURRENCY = QUICK ? 16 : 64;
 const COLD_CONCURRENCY = QUICK ? 4 : 16;
 /** Fewest answers a sustained-rate window must hold to be reported. */
 const MIN_SUSTAINED_ANSWERS = 20;
+/** Requests and lanes of the light run. */
+const LIGHT_REQUESTS = QUICK ? 8 : 64;
+const LIGHT_CONCURRENCY = QUICK ? 2 : 4;
 /** Requests of the idle run, sent one at a time. */
 const IDLE_REQUESTS = QUICK ? 4 : 12;
 /**
@@ -324,15 +329,19 @@ export const e2eSigningSuite: BenchSuite = {
         sustained.push(run);
       }
       await waitForStockpile(signing, say);
+      const light = await runBatch(signing, 'light', LIGHT_REQUESTS, LIGHT_CONCURRENCY, say);
+      say(`light: sustained ${sustainedRate(light).toFixed(1)} signatures/s; node phases: ${nodePhases(logDirectory, light.startedAt, light.endedAt)}`);
+      await waitForStockpile(signing, say);
       const idle = await runBatch(signing, 'idle', IDLE_REQUESTS, 1, say);
       say(`idle: node phases: ${nodePhases(logDirectory, idle.startedAt, idle.endedAt)}`);
-      const failed = [cold, ...sustained, idle].flatMap((run) => run.outcomes).filter((outcome) => outcome.record === undefined).length;
+      const failed = [cold, ...sustained, light, idle].flatMap((run) => run.outcomes).filter((outcome) => outcome.record === undefined).length;
       return [
         ...(await runRecords(signing.clients[0]!, [cold], '_cold', true)),
         ...(await runRecords(signing.clients[0]!, sustained, '', true)),
+        ...(await runRecords(signing.clients[0]!, [light], '_light', true)),
         ...(await runRecords(signing.clients[0]!, [idle], '_idle', false)),
         { metric: 'e2e.stockpile_warm_s', n: NODES, t: THRESHOLD, value: warm ? Math.round(warmSeconds) : Number.NaN, unit: 's (keys generated → presignatures and triples at target, no run under way; NaN: never)' },
-        { metric: 'e2e.failed_requests', n: NODES, t: THRESHOLD, value: failed, unit: `requests of ${COLD_REQUESTS + WARM_REPEATS * WARM_REQUESTS + IDLE_REQUESTS} (error or unverified; 0 for a valid run)` },
+        { metric: 'e2e.failed_requests', n: NODES, t: THRESHOLD, value: failed, unit: `requests of ${COLD_REQUESTS + WARM_REPEATS * WARM_REQUESTS + LIGHT_REQUESTS + IDLE_REQUESTS} (error or unverified; 0 for a valid run)` },
         { metric: 'e2e.block_time_ms', n: NODES, t: THRESHOLD, value: BLOCK_TIME_MS, unit: 'ms (reference: devnet block time)' },
       ];
     } finally {

@@ -43,12 +43,22 @@ export class AssetAlreadyStored extends Error {
   }
 }
 
-/** Candidates read per query in `takeAny`; concurrent takers race for them and losers move on. */
-const TAKE_CANDIDATES = 8;
+/** Ids read per query in `takeAny`; the ones not taken at once wait in memory for the next takers. */
+const TAKE_CANDIDATES = 16;
+/** Queries one `takeAny` may make before it gives up (every id it found went to another taker). */
 const TAKE_ROUNDS = 4;
 
 export class DynamoAssetStore implements AssetStore {
   private readonly table: SealedTable;
+  /**
+   * Per partition, ids a query returned that no taker of this process has tried yet. Each goes to one
+   * taker, so the node's concurrent takers do not race each other for the same items, and most takes
+   * need no query. An id may be gone meanwhile (another process of the node took it): its conditional
+   * delete fails and the taker moves on.
+   */
+  private readonly untried = new Map<string, string[]>();
+  /** `partition ‖ id` of the deletes this process has under way: a query may still return them. */
+  private readonly deleting = new Set<string>();
 
   constructor(client: DynamoDBClient, tableName: string, sealer: Sealer) {
     this.table = new SealedTable(client, tableName, sealer);
@@ -82,27 +92,56 @@ export class DynamoAssetStore implements AssetStore {
   }
 
   async takeAny(partition: string): Promise<Asset | undefined> {
-    for (let round = 0; round < TAKE_ROUNDS; round += 1) {
-      const candidates = await this.table.documents.send(
-        new QueryCommand({
-          TableName: this.table.tableName,
-          KeyConditionExpression: '#pk = :partition',
-          ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY },
-          ExpressionAttributeValues: { ':partition': partition },
-          ProjectionExpression: '#sk',
-          Limit: TAKE_CANDIDATES,
-          ConsistentRead: true,
-        }),
-      );
-      const ids = (candidates.Items ?? []).map((item) => item[SORT_KEY] as string);
-      if (ids.length === 0) return undefined;
-      for (const id of ids) {
+    for (let queries = 0; ; ) {
+      const id = this.untried.get(partition)?.shift();
+      if (id === undefined) {
+        // Every id read so far went to a taker, and every one this taker tried was gone.
+        if (queries === TAKE_ROUNDS) return undefined;
+        queries += 1;
+        if (!(await this.readCandidates(partition))) return undefined;
+        continue;
+      }
+      const key = `${partition}\u0000${id}`;
+      this.deleting.add(key);
+      try {
         const taken = await this.take(partition, id);
         if (taken !== undefined) return taken;
+      } finally {
+        this.deleting.delete(key);
       }
     }
-    // Every candidate went to a concurrent taker in every round; the caller retries later.
-    return undefined;
+  }
+
+  /**
+   * Queues up to TAKE_CANDIDATES ids of the partition that this process is neither deleting nor holding
+   * untried (those are about to go, so the query reads that many more). False when there are none.
+   */
+  private async readCandidates(partition: string): Promise<boolean> {
+    const page = await this.table.documents.send(
+      new QueryCommand({
+        TableName: this.table.tableName,
+        KeyConditionExpression: '#pk = :partition',
+        ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY },
+        ExpressionAttributeValues: { ':partition': partition },
+        ProjectionExpression: '#sk',
+        Limit: TAKE_CANDIDATES + this.knownIds(partition).size,
+        ConsistentRead: true,
+      }),
+    );
+    // Known again after the query: a concurrent taker may have queued or started deleting some meanwhile.
+    const known = this.knownIds(partition);
+    const fresh = (page.Items ?? []).map((item) => item[SORT_KEY] as string).filter((id) => !known.has(id));
+    const untried = this.untried.get(partition) ?? [];
+    untried.push(...fresh);
+    this.untried.set(partition, untried);
+    return untried.length > 0;
+  }
+
+  /** Ids of the partition this process holds untried or is deleting. */
+  private knownIds(partition: string): Set<string> {
+    const known = new Set(this.untried.get(partition));
+    for (const key of this.deleting) if (key.startsWith(`${partition}\u0000`)) known.add(key.slice(partition.length + 1));
+    return known;
   }
 
   async count(partition: string): Promise<number> {

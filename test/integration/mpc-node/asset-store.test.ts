@@ -35,6 +35,29 @@ describe('DynamoAssetStore', () => {
     expect(await store.count('owner#0')).toBe(0);
   });
 
+  it('with two processes of a node taking from one partition (an old and a new task), each asset goes once and none is lost', async () => {
+    const [first, second] = [openStore(), openStore()];
+    const ids = Array.from({ length: 40 }, (_, i) => `d${String(i).padStart(2, '0')}`);
+    await Promise.all(ids.map((id) => first.put(asset('owner#2', id))));
+    // Warm one store's memory of untried ids, then let both race: its remembered ids may be gone when it tries them.
+    expect((await first.takeAny('owner#2'))?.id).toBe('d00');
+    const taken: Asset[] = [];
+    const taker = async (store: DynamoAssetStore) => {
+      // A taker that loses every race for a while gets nothing this time and tries again, as the node does.
+      for (let misses = 0; misses < 3; ) {
+        const got = await store.takeAny('owner#2');
+        if (got === undefined) misses += 1;
+        else taken.push(got);
+      }
+    };
+    await Promise.all(Array.from({ length: 12 }, (_, i) => taker(i % 2 === 0 ? first : second)));
+    expect(taken.map((a) => a.id).sort()).toEqual(ids.slice(1));
+    expect(await first.count('owner#2')).toBe(0);
+    // Assets put later are found again, by a store whose memory holds only ids that are gone.
+    await second.put(asset('owner#2', 'late'));
+    expect((await first.takeAny('owner#2'))?.id).toBe('late');
+  });
+
   it('never returns a taken asset again, also after a restart', async () => {
     await openStore().put(asset('owner#1', 'p1'));
     expect((await openStore().take('owner#1', 'p1'))?.participants).toEqual([0, 1, 2]);
