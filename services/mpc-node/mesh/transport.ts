@@ -2,7 +2,8 @@
  * Node-to-node transport over HTTP: every frame is one `POST /mesh/v1/frame` to the peer URL registered
  * in the contract, sealed by {@link OutboundChannel}. Payloads sent to one peer wait in its outbox until
  * the next event-loop turn and then travel together in one frame, so that under load the per-request cost
- * (fetch, HTTP parsing, AES-GCM setup, replay window) is paid per batch, not per message. Bad frames are
+ * (HTTP request and parsing, AES-GCM setup, replay window) is paid per batch, not per message; requests
+ * go over pooled keep-alive sockets (./peer-http-client.ts). Bad frames are
  * dropped and counted by reason, never crash the node; frames in flight and payloads queued are limited
  * per peer (backpressure) and time-bounded; a ping loop tracks which peers are reachable.
  */
@@ -20,6 +21,7 @@ import {
   type MeshIdentity,
   type PeerKeys,
 } from './channel.js';
+import { PeerHttpClient, type PeerHttpResponse } from './peer-http-client.js';
 
 export interface MeshPeer extends PeerKeys {
   /** Base URL registered in the contract, e.g. `http://127.0.0.1:7001`. */
@@ -80,6 +82,7 @@ interface PendingSend {
 /** Per-peer outbound state: the session channel, the outbox and the frames in flight. */
 class PeerLink {
   readonly channel: OutboundChannel;
+  readonly frameUrl: URL;
   readonly outbox: PendingSend[] = [];
   flushScheduled = false;
   inFlight = 0;
@@ -90,6 +93,7 @@ class PeerLink {
     readonly peer: MeshPeer,
   ) {
     this.channel = new OutboundChannel(identity, peer);
+    this.frameUrl = new URL(FRAME_PATH, peer.url);
   }
 }
 
@@ -104,6 +108,7 @@ export class MeshTransport {
   private readonly maxInFlight: number;
   private readonly maxQueued: number;
   private readonly timeoutMs: number;
+  private readonly client: PeerHttpClient;
   private readonly framesReceived;
   private readonly framesRejected;
   private readonly framesSent;
@@ -122,6 +127,8 @@ export class MeshTransport {
     this.maxInFlight = options.maxInFlightPerPeer ?? DEFAULT_IN_FLIGHT_PER_PEER;
     this.maxQueued = options.maxQueuedPerPeer ?? 10_000;
     this.timeoutMs = options.requestTimeoutMs ?? 10_000;
+    // One socket per frame in flight, and one for the ping.
+    this.client = new PeerHttpClient(this.maxInFlight + 1);
     const metrics = options.metrics;
     this.framesReceived = metrics.counter('mesh_frames_received_total', 'Authenticated frames accepted, by sender');
     this.framesRejected = metrics.counter('mesh_frames_rejected_total', 'Frames dropped, by reason');
@@ -152,6 +159,7 @@ export class MeshTransport {
     for (const link of this.links.values()) {
       for (const pending of link.outbox.splice(0)) pending.reject(new MeshSendError(link.peer.id, 'stopped', 'transport stopped'));
     }
+    this.client.destroy();
     const server = this.server;
     if (server === undefined) return;
     server.closeAllConnections();
@@ -185,9 +193,8 @@ export class MeshTransport {
     await Promise.all(
       [...this.links.values()].map(async (link) => {
         try {
-          const response = await fetch(new URL(PING_PATH, link.peer.url), { signal: AbortSignal.timeout(this.timeoutMs) });
-          await response.arrayBuffer();
-          link.reachable = response.ok;
+          const response = await this.client.request(new URL(PING_PATH, link.peer.url), 'GET', undefined, this.timeoutMs);
+          link.reachable = response.status === 200;
         } catch {
           link.reachable = false;
         }
@@ -238,21 +245,15 @@ export class MeshTransport {
   }
 
   private async post(link: PeerLink, frame: Uint8Array): Promise<void> {
-    let response: Response;
+    let response: PeerHttpResponse;
     try {
-      response = await fetch(new URL(FRAME_PATH, link.peer.url), {
-        method: 'POST',
-        body: frame,
-        headers: { 'content-type': 'application/octet-stream' },
-        signal: AbortSignal.timeout(this.timeoutMs),
-      });
+      response = await this.client.request(link.frameUrl, 'POST', frame, this.timeoutMs);
     } catch (error) {
       link.reachable = false;
       throw new MeshSendError(link.peer.id, 'unreachable', (error as Error).message, { cause: error });
     }
-    const body = await response.text();
-    if (!response.ok) {
-      throw new MeshSendError(link.peer.id, 'refused', `HTTP ${response.status}: ${body.slice(0, 200)}`);
+    if (response.status < 200 || response.status > 299) {
+      throw new MeshSendError(link.peer.id, 'refused', `HTTP ${response.status}: ${response.body.slice(0, 200)}`);
     }
     link.reachable = true;
   }
