@@ -89,6 +89,7 @@ describe('mesh transport batching (HTTP on 127.0.0.1)', () => {
     await expect(Promise.all(words.map((word) => transport.send(1, encode(word))))).resolves.toEqual(words.map(() => undefined));
     await until(() => receiver.log.length === 2 * words.length);
     expect(metric(metrics, 'mesh_frames_sent_total{to="1"}')).toBe(1);
+    expect(metric(metrics, 'mesh_payloads_sent_total{to="1"}')).toBe(words.length);
     expect(metric(receiver.metrics, 'mesh_frames_received_total{from="0"}')).toBe(1);
     // A macrotask scheduled by one payload's handler runs before the next payload is handled.
     expect(receiver.log.map((entry) => (entry === 'tick' ? entry : decode(entry.payload)))).toEqual(words.flatMap((word) => [word, 'tick']));

@@ -112,6 +112,7 @@ export class MeshTransport {
   private readonly framesReceived;
   private readonly framesRejected;
   private readonly framesSent;
+  private readonly payloadsSent;
   private readonly sendFailures;
   private readonly handlerFailures;
   private readonly peersConnected;
@@ -133,6 +134,7 @@ export class MeshTransport {
     this.framesReceived = metrics.counter('mesh_frames_received_total', 'Authenticated frames accepted, by sender');
     this.framesRejected = metrics.counter('mesh_frames_rejected_total', 'Frames dropped, by reason');
     this.framesSent = metrics.counter('mesh_frames_sent_total', 'Frames delivered to a peer, by recipient');
+    this.payloadsSent = metrics.counter('mesh_payloads_sent_total', 'Payloads delivered to a peer (several share a frame under load), by recipient');
     this.sendFailures = metrics.counter('mesh_send_failures_total', 'Sends that failed, by recipient and reason');
     this.handlerFailures = metrics.counter('mesh_handler_failures_total', 'Authenticated payloads the node could not handle');
     this.peersConnected = metrics.gauge('mesh_peers_connected', 'Peers that answered the last ping');
@@ -234,6 +236,7 @@ export class MeshTransport {
       const [first, ...rest] = batch.map((pending) => pending.payload);
       await this.post(link, link.channel.seal(first, ...rest));
       this.framesSent.inc({ to });
+      this.payloadsSent.inc({ to }, batch.length);
       for (const pending of batch) pending.resolve();
     } catch (error) {
       if (error instanceof MeshSendError) this.sendFailures.inc({ to, reason: error.reason }, batch.length);
