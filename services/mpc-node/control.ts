@@ -80,6 +80,16 @@ const sharesStored = z.object({
 });
 
 /**
+ * The owner of a triple batch or presign run (the sender) did not keep its shares: the run failed at
+ * its end, possibly after followers stored theirs. Followers delete their shares of it, which nobody
+ * would ever name again.
+ */
+const sharesDropped = z.object({
+  type: z.literal('shares-dropped'),
+  instance: hex32,
+});
+
+/**
  * The sender refused, or gave up, its part in a run this node started (a triple batch, a presign or a
  * sign run): this node aborts that run at once instead of waiting for its timeout.
  */
@@ -89,7 +99,7 @@ const runRefused = z.object({
   reason: z.string().max(500),
 });
 
-const controlMessage = z.discriminatedUnion('type', [startTriples, startEcdsaPresign, startEddsaPresign, startSignature, leadingRequest, runRefused, sharesStored]);
+const controlMessage = z.discriminatedUnion('type', [startTriples, startEcdsaPresign, startEddsaPresign, startSignature, leadingRequest, runRefused, sharesStored, sharesDropped]);
 
 /** Control messages that start a protocol run at the receiver; a failure handling one is answered with `run-refused`. */
 const RUN_STARTING_TYPES: ReadonlySet<ControlMessageType> = new Set(['triples', 'ecdsa-presign', 'eddsa-presign', 'sign']);

@@ -26,6 +26,27 @@ type StockpileRequest = ControlMessageOf<'triples'> | ControlMessageOf<'ecdsa-pr
 
 /** Instance ids remembered to refuse a replayed request before anything is taken (the router refuses too, later). */
 const REMEMBERED_INSTANCES = 16_384;
+/**
+ * Runs whose stored shares (and owners' drops not matched yet) are remembered for `shares-dropped`. An
+ * owner drops within its protocol timeout of the run, so recent runs are enough.
+ */
+const REMEMBERED_STORED_RUNS = 4_096;
+
+/** What this node stored as a follower of one run: enough to delete it again. */
+interface StoredRun {
+  readonly owner: ParticipantId;
+  readonly kind: 'triples' | 'presignature';
+  readonly partition: string;
+  /** Triples of the batch (ids `tripleId(instance, i)`); a presignature is one item under the instance id. */
+  readonly count: number;
+}
+
+/** Adds to a bounded insertion-ordered map, forgetting the oldest entry beyond `limit`. */
+function rememberBounded<V>(map: Map<string, V>, key: string, value: V, limit: number): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > limit) map.delete(map.keys().next().value!);
+}
 
 /** The checks every request passes, whatever its type; returns the set, ascending, and the serving state. */
 export function checkRequestedSet(me: ParticipantId, from: ParticipantId, request: StockpileRequest, serving: ServingState | null): { set: ParticipantId[]; serving: ServingState } {
@@ -60,6 +81,9 @@ export function checkRequestedKey(from: ParticipantId, request: ControlMessageOf
 export class StockpileFollower {
   private running = 0;
   private readonly seen = new Set<string>();
+  private readonly storedRuns = new Map<string, StoredRun>();
+  /** `shares-dropped` notices that came before this node had stored the run: instance → who sent it. */
+  private readonly earlyDrops = new Map<string, ParticipantId>();
   private idleWaiters: (() => void)[] = [];
 
   constructor(
@@ -73,6 +97,7 @@ export class StockpileFollower {
     control.on('triples', (from, message) => this.handle(from, message));
     control.on('ecdsa-presign', (from, message) => this.handle(from, message));
     control.on('eddsa-presign', (from, message) => this.handle(from, message));
+    control.on('shares-dropped', (from, message) => this.onSharesDropped(from, message.instance));
   }
 
   get runningCount(): number {
@@ -134,7 +159,7 @@ export class StockpileFollower {
       const partition = triplePartition(from, set);
       await Promise.all(triples.map((triple, i) => stores.triples.put({ partition, id: tripleId(request.instance, i), participants: set, payload: encodeTriple(triple) })));
       logger.debug('stockpile follower stored triples', { owner: from, instance: request.instance, partition, count: triples.length });
-      await this.confirmStored(from, request.instance);
+      if (await this.keepUnlessDropped(request.instance, { owner: from, kind: 'triples', partition, count: triples.length })) await this.confirmStored(from, request.instance);
       return;
     }
     const keyShare = key!.share;
@@ -145,14 +170,54 @@ export class StockpileFollower {
       const partition = presignaturePartition('ecdsa', presignKey, from, set);
       await stores.presignatures.put({ partition, id: request.instance, participants: set, payload: encodePresignatureShare(share) });
       logger.debug('stockpile follower stored presignature', { owner: from, instance: request.instance, partition });
-      await this.confirmStored(from, request.instance);
+      if (await this.keepUnlessDropped(request.instance, { owner: from, kind: 'presignature', partition, count: 1 })) await this.confirmStored(from, request.instance);
       return;
     }
     const presignature = await network.router.run(instance, new EddsaPresignProtocol({ keyShare, participants: set }), set, protocolTimeoutMs);
     const partition = presignaturePartition('eddsa', presignKey, from, set);
     await stores.presignatures.put({ partition, id: request.instance, participants: set, payload: encodeEddsaPresignature(presignature) });
     logger.debug('stockpile follower stored presignature', { owner: from, instance: request.instance, partition });
-    await this.confirmStored(from, request.instance);
+    if (await this.keepUnlessDropped(request.instance, { owner: from, kind: 'presignature', partition, count: 1 })) await this.confirmStored(from, request.instance);
+  }
+
+  /**
+   * Keeps what was just stored for `instance`, or deletes it again at once if its owner dropped the
+   * run meanwhile (its notice came before the store finished). Returns whether the shares are kept.
+   */
+  private async keepUnlessDropped(instance: string, run: StoredRun): Promise<boolean> {
+    if (this.earlyDrops.get(instance) === run.owner) {
+      this.earlyDrops.delete(instance);
+      await this.deleteShares(instance, run);
+      return false;
+    }
+    rememberBounded(this.storedRuns, instance, run, REMEMBERED_STORED_RUNS);
+    return true;
+  }
+
+  /**
+   * The owner of a run this node followed did not keep its shares (`shares-dropped`): ours would never
+   * be named again, so they go. Only the run's owner can drop it.
+   */
+  private async onSharesDropped(from: ParticipantId, instance: string): Promise<void> {
+    const run = this.storedRuns.get(instance);
+    if (run === undefined) {
+      // Not stored (yet): the run may still be storing; keepUnlessDropped looks here.
+      rememberBounded(this.earlyDrops, instance, from, REMEMBERED_STORED_RUNS);
+      return;
+    }
+    if (run.owner !== from) throw new StockpileRequestRefused(from, 'shares-dropped', instance, `the run belongs to participant ${run.owner}`);
+    this.storedRuns.delete(instance);
+    await this.deleteShares(instance, run);
+    this.context.logger.info('stockpile follower dropped the shares of a run its owner did not keep', { owner: from, instance, partition: run.partition, count: run.count });
+  }
+
+  private async deleteShares(instance: string, run: StoredRun): Promise<void> {
+    const { stores } = this.context;
+    if (run.kind === 'presignature') {
+      await stores.presignatures.take(run.partition, instance);
+      return;
+    }
+    await Promise.all(Array.from({ length: run.count }, (_, i) => stores.triples.take(run.partition, tripleId(instance, i))));
   }
 
   /** Tells the owner this node stored its shares; without it the owner drops its own (./stored-confirmations.ts). */

@@ -304,6 +304,7 @@ export class Stockpile {
         this.metrics.failed(job.kind, 'owner', error);
         this.context.logger.warn('stockpile run failed', { ...log, backoffMs, error: error instanceof Error ? error.message : String(error) });
         this.report({ kind: job.kind, instance: instanceHex, participants: job.set, partition, startedAt, outcome: 'failed', ...(consumed ? { consumedTriples: consumed } : {}), error: String(error) });
+        this.dropFollowerShares(job.set, instanceHex);
       })
       .finally(() => {
         if (job.kind === 'triples') this.triplesInFlight -= this.options.tripleBatchSize;
@@ -312,6 +313,17 @@ export class Stockpile {
         this.wake();
       });
     this.ownerRuns.add(run);
+  }
+
+  /**
+   * Tells the followers of a failed run to delete what they stored of it: this node kept nothing, so
+   * their shares would never be named. Best effort — a node whose network is stopped (shutting down)
+   * cannot, and those shares stay as orphans.
+   */
+  private dropFollowerShares(set: readonly ParticipantId[], instance: string): void {
+    const { network, me } = this.context;
+    if (network.stopped) return;
+    network.control.sendTo(set.filter((id) => id !== me), { type: 'shares-dropped', instance }).catch(() => undefined);
   }
 
   private report(report: OwnerRunReport): void {

@@ -153,6 +153,44 @@ describe('stockpile', () => {
     expect(await follower.stores.triples.count(partition)).toBe(before + 1);
   });
 
+  it('a follower deletes its shares of a run whose owner dropped it (only on the owner\'s word), also when the notice comes before its store', async () => {
+    const [owner, follower, stranger] = [cluster.nodes[1]!.context, cluster.nodes[0]!.context, cluster.nodes[2]!.context];
+    const set = [0, 1];
+    const partition = triplePartition(1, set);
+    const batch = async (dropEarly: boolean) => {
+      const instance = new Uint8Array(randomBytes(32));
+      const instanceHex = Buffer.from(instance).toString('hex');
+      await owner.network.control.sendTo([0], { type: 'triples', instance: instanceHex, participants: set, threshold: 2, batchSize: 2 });
+      if (dropEarly) await owner.network.control.sendTo([0], { type: 'shares-dropped', instance: instanceHex });
+      await owner.network.router.run(instance, generateTriples({ participants: set, me: 1, threshold: 2, batchSize: 2, sessionId: instance }), set, 15_000);
+      return instanceHex;
+    };
+    // Shares of this partition beyond those other tests left (nothing else runs on it now); read without taking.
+    const base = await follower.stores.triples.count(partition);
+    const extra = async () => (await follower.stores.triples.count(partition)) - base;
+
+    // The follower counts its run as succeeded once it has stored (and, if dropped meanwhile, deleted again).
+    const followerRuns = () => Number(/stockpile_runs_succeeded_total\{kind="triples",role="follower"\} (\d+)/.exec(follower.metrics.render())?.[1] ?? 0);
+    let runs = followerRuns();
+    const kept = await batch(false);
+    await until(() => followerRuns() === runs + 1, 5_000, 'the follower run');
+    expect(await extra()).toBe(2);
+    // Someone else's word does not drop the run.
+    await stranger.network.control.sendTo([0], { type: 'shares-dropped', instance: kept });
+    await until(() => /control_messages_rejected_total\{reason="refused",type="shares-dropped"\} 1/.test(follower.metrics.render()), 5_000, 'the refusal');
+    expect(await extra()).toBe(2);
+    // The owner's does.
+    await owner.network.control.sendTo([0], { type: 'shares-dropped', instance: kept });
+    for (let tries = 0; tries < 100 && (await extra()) > 0; tries += 1) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await extra()).toBe(0);
+
+    // Dropped before the follower stored: what it stores goes again at once.
+    runs = followerRuns();
+    await batch(true);
+    await until(() => followerRuns() === runs + 1, 5_000, 'the follower run');
+    expect(await extra()).toBe(0);
+  });
+
   it('with a node stopped, owners pick sets without it and still reach their target', async () => {
     target = 2;
     reports.length = 0;
