@@ -231,8 +231,10 @@ export async function createIndexerHarness(name: string, options: HarnessOptions
     requestItem: async (requestId) =>
       (await dynamodb.send(new GetItemCommand({ TableName: tableName, Key: { requestId: { S: requestId } }, ConsistentRead: true }))).Item,
     destroy: async () => {
-      const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
-      for (const object of listed.Contents ?? []) await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: object.Key! }));
+      // A listing holds at most 1000 keys; a Lake at fast blocks writes more than that.
+      for (let listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket })); (listed.Contents ?? []).length > 0; listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }))) {
+        await Promise.all(listed.Contents!.map((object) => s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: object.Key! }))));
+      }
       await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
       for (const queueUrl of [lakeEventsUrl, deadLetterUrl, signRequestsUrl]) await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl }));
       await dynamodb.send(new DeleteTableCommand({ TableName: tableName }));
