@@ -8,6 +8,7 @@
  */
 import { ProtocolAbort } from '../../shared/crypto/errors.js';
 import type { ParticipantId, Protocol } from '../../shared/crypto/protocol.js';
+import { setBounded } from './bounded-map.js';
 import type { Counter } from './observability/metrics.js';
 
 export const INSTANCE_ID_BYTES = 32;
@@ -161,18 +162,12 @@ export class ProtocolRouter {
     if (running === undefined) {
       // The abort may have overtaken our own start of the run (the refusal of a run we are about to
       // start): remember it for a while, and `run` checks it once it knows the participants.
-      if (!this.finished.has(key)) this.rememberEarlyAbort(key, { from, reason, expires: Date.now() + this.earlyTtlMs });
+      if (!this.finished.has(key)) setBounded(this.earlyAborts, key, { from, reason, expires: Date.now() + this.earlyTtlMs }, MAX_EARLY_ABORTS);
       return false;
     }
     if (from === this.options.me || !running.participants.has(from)) return false;
     this.finish(key, reason);
     return true;
-  }
-
-  private rememberEarlyAbort(key: string, abort: EarlyAbort): void {
-    this.earlyAborts.delete(key);
-    this.earlyAborts.set(key, abort);
-    if (this.earlyAborts.size > MAX_EARLY_ABORTS) this.earlyAborts.delete(this.earlyAborts.keys().next().value!);
   }
 
   /** Aborts every running instance (shutdown); their callers see the error. */

@@ -14,6 +14,7 @@ import type { ControlMessageOf } from '../control.js';
 import type { NodeContext, ServingKey, ServingState } from '../node-context.js';
 import { StockpileRequestRefused } from './errors.js';
 import type { StockpileMetrics } from './metrics.js';
+import { setBounded } from '../bounded-map.js';
 
 export interface FollowerLimits {
   /** Follower runs at once; requests beyond are refused (a peer cannot make this node run unbounded work). */
@@ -41,11 +42,9 @@ interface StoredRun {
   readonly count: number;
 }
 
-/** Adds to a bounded insertion-ordered map, forgetting the oldest entry beyond `limit`. */
-function rememberBounded<V>(map: Map<string, V>, key: string, value: V, limit: number): void {
-  map.delete(key);
-  map.set(key, value);
-  if (map.size > limit) map.delete(map.keys().next().value!);
+/** The ids of a run's shares: a batch's triples are `tripleId(instance, i)`, a presignature is the instance id. */
+function shareIds(instance: string, run: StoredRun): string[] {
+  return run.kind === 'presignature' ? [instance] : Array.from({ length: run.count }, (_, i) => tripleId(instance, i));
 }
 
 /** The checks every request passes, whatever its type; returns the set, ascending, and the serving state. */
@@ -147,7 +146,7 @@ export class StockpileFollower {
   }
 
   private async run(from: ParticipantId, request: StockpileRequest, set: ParticipantId[], key: ServingKey | undefined): Promise<void> {
-    const { me, network, stores, protocolTimeoutMs, logger } = this.context;
+    const { me, network, protocolTimeoutMs } = this.context;
     const instance = Uint8Array.from(Buffer.from(request.instance, 'hex'));
     if (request.type === 'triples') {
       const triples = await network.router.run(
@@ -156,10 +155,7 @@ export class StockpileFollower {
         set,
         protocolTimeoutMs,
       );
-      const partition = triplePartition(from, set);
-      await Promise.all(triples.map((triple, i) => stores.triples.put({ partition, id: tripleId(request.instance, i), participants: set, payload: encodeTriple(triple) })));
-      logger.debug('stockpile follower stored triples', { owner: from, instance: request.instance, partition, count: triples.length });
-      if (await this.keepUnlessDropped(request.instance, { owner: from, kind: 'triples', partition, count: triples.length })) await this.confirmStored(from, request.instance);
+      await this.storeShares(request.instance, { owner: from, kind: 'triples', partition: triplePartition(from, set), count: triples.length }, set, triples.map(encodeTriple));
       return;
     }
     const keyShare = key!.share;
@@ -168,16 +164,21 @@ export class StockpileFollower {
       const [nonce, multiplication] = await this.takeNamedTriples(from, request);
       const share = await network.router.run(instance, new EcdsaPresign({ participants: set, keyShare, nonceTriple: nonce, multiplicationTriple: multiplication }), set, protocolTimeoutMs);
       const partition = presignaturePartition('ecdsa', presignKey, from, set);
-      await stores.presignatures.put({ partition, id: request.instance, participants: set, payload: encodePresignatureShare(share) });
-      logger.debug('stockpile follower stored presignature', { owner: from, instance: request.instance, partition });
-      if (await this.keepUnlessDropped(request.instance, { owner: from, kind: 'presignature', partition, count: 1 })) await this.confirmStored(from, request.instance);
+      await this.storeShares(request.instance, { owner: from, kind: 'presignature', partition, count: 1 }, set, [encodePresignatureShare(share)]);
       return;
     }
     const presignature = await network.router.run(instance, new EddsaPresignProtocol({ keyShare, participants: set }), set, protocolTimeoutMs);
     const partition = presignaturePartition('eddsa', presignKey, from, set);
-    await stores.presignatures.put({ partition, id: request.instance, participants: set, payload: encodeEddsaPresignature(presignature) });
-    logger.debug('stockpile follower stored presignature', { owner: from, instance: request.instance, partition });
-    if (await this.keepUnlessDropped(request.instance, { owner: from, kind: 'presignature', partition, count: 1 })) await this.confirmStored(from, request.instance);
+    await this.storeShares(request.instance, { owner: from, kind: 'presignature', partition, count: 1 }, set, [encodeEddsaPresignature(presignature)]);
+  }
+
+  /** Stores this node's shares of a run it followed and, unless its owner dropped the run meanwhile, confirms them to the owner. */
+  private async storeShares(instance: string, run: StoredRun, participants: readonly ParticipantId[], payloads: readonly Uint8Array[]): Promise<void> {
+    const store = run.kind === 'triples' ? this.context.stores.triples : this.context.stores.presignatures;
+    const ids = shareIds(instance, run);
+    await Promise.all(payloads.map((payload, i) => store.put({ partition: run.partition, id: ids[i]!, participants, payload })));
+    this.context.logger.debug('stockpile follower stored shares', { owner: run.owner, instance, kind: run.kind, partition: run.partition, count: ids.length });
+    if (await this.keepUnlessDropped(instance, run)) await this.confirmStored(run.owner, instance);
   }
 
   /**
@@ -190,7 +191,7 @@ export class StockpileFollower {
       await this.deleteShares(instance, run);
       return false;
     }
-    rememberBounded(this.storedRuns, instance, run, REMEMBERED_STORED_RUNS);
+    setBounded(this.storedRuns, instance, run, REMEMBERED_STORED_RUNS);
     return true;
   }
 
@@ -202,7 +203,7 @@ export class StockpileFollower {
     const run = this.storedRuns.get(instance);
     if (run === undefined) {
       // Not stored (yet): the run may still be storing; keepUnlessDropped looks here.
-      rememberBounded(this.earlyDrops, instance, from, REMEMBERED_STORED_RUNS);
+      setBounded(this.earlyDrops, instance, from, REMEMBERED_STORED_RUNS);
       return;
     }
     if (run.owner !== from) throw new StockpileRequestRefused(from, 'shares-dropped', instance, `the run belongs to participant ${run.owner}`);
@@ -212,12 +213,8 @@ export class StockpileFollower {
   }
 
   private async deleteShares(instance: string, run: StoredRun): Promise<void> {
-    const { stores } = this.context;
-    if (run.kind === 'presignature') {
-      await stores.presignatures.take(run.partition, instance);
-      return;
-    }
-    await Promise.all(Array.from({ length: run.count }, (_, i) => stores.triples.take(run.partition, tripleId(instance, i))));
+    const store = run.kind === 'triples' ? this.context.stores.triples : this.context.stores.presignatures;
+    await Promise.all(shareIds(instance, run).map((id) => store.take(run.partition, id)));
   }
 
   /** Tells the owner this node stored its shares; without it the owner drops its own (./stored-confirmations.ts). */
