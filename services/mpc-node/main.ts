@@ -64,14 +64,21 @@ async function main(): Promise<number> {
     keyPair: KeyPair.fromString(config.NODE_ACCOUNT_SECRET_KEY as KeyPairString),
     contractId: config.MPC_CONTRACT_ID,
   });
-  const node = await MpcNode.start({ config, chain, dynamodb, sqs, dataKeys: dataKeyProvider(config), stockpilePolicy: policy.source, logger });
-
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
+  // Until the node has started (it may wait long to be voted in as a participant) it holds no work to hand
+  // back: a stop request ends the process at once.
+  const stopSignals = (onStop: () => void, subscribe: boolean) => {
+    const method = subscribe ? 'once' : 'off';
+    process[method]('SIGTERM', onStop);
+    process[method]('SIGINT', onStop);
     // A launcher (the devnet) that started this node over an IPC channel: when it goes, so does the node.
-    if (process.env.MPC_NODE_EXIT_WITH_PARENT === '1' && process.connected) process.once('disconnect', resolve);
-  });
+    if (process.env.MPC_NODE_EXIT_WITH_PARENT === '1' && (process.connected || !subscribe)) process[method]('disconnect', onStop);
+  };
+  const exitBeforeStart = () => process.exit(0);
+  stopSignals(exitBeforeStart, true);
+  const node = await MpcNode.start({ config, chain, dynamodb, sqs, dataKeys: dataKeyProvider(config), stockpilePolicy: policy.source, logger });
+  stopSignals(exitBeforeStart, false);
+
+  await new Promise<void>((resolve) => stopSignals(resolve, true));
   // ECS sends SIGKILL after the task's stop timeout (30 s): stop well before it.
   const limit = setTimeout(() => {
     logger.error('graceful stop took too long; exiting');

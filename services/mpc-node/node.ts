@@ -63,6 +63,8 @@ const RECEIVE_BATCH = 10;
 const RECEIVE_RETRY_MS = 1_000;
 /** The node is healthy while its last successful state poll is at most this old. */
 const STATE_STALE_MS = 30_000;
+/** Longest wait between two looks at the contract while this account is not a participant yet. */
+const PARTICIPATION_POLL_MAX_MS = 2_000;
 
 /** Every participant entry the state names: the running set and a key event's set. */
 export function participantEntries(view: ContractView): ParticipantEntry[] {
@@ -95,7 +97,6 @@ export class MpcNode {
   private constructor(
     private readonly deps: MpcNodeDependencies,
     readonly context: NodeContext,
-    private readonly meshAccounts: ReadonlySet<string>,
     private readonly stateSync: StateSync,
     private readonly keyLifecycle: KeyLifecycle,
     private readonly stockpile: Stockpile,
@@ -177,7 +178,7 @@ export class MpcNode {
       onChange: (change) => void node?.applyState(change),
       onError: (error) => logger.warn('contract state poll failed', { error: error instanceof Error ? error.message : String(error) }),
     });
-    node = new MpcNode(deps, context, new Set(entries.map(([account]) => account)), stateSync, keyLifecycle, stockpile, signatures, inbox, demand, emf, undefined);
+    node = new MpcNode(deps, context, stateSync, keyLifecycle, stockpile, signatures, inbox, demand, emf, undefined);
 
     const meshUrl = await network.start();
     logger.info('mesh listening', { participant: mine[1], meshUrl, registeredUrl: mine[2].url, peers: entries.length - 1 });
@@ -202,7 +203,9 @@ export class MpcNode {
       } catch (error) {
         logger.warn('cannot read the contract state yet', { attempt, error: error instanceof Error ? error.message : String(error) });
       }
-      await sleep(Math.min(10_000, config.STATE_POLL_MS * attempt));
+      // Not much slower than the running node's poll: once voted in, the others reshare to this node, and
+      // each attempt it misses is aborted and retried.
+      await sleep(Math.min(PARTICIPATION_POLL_MAX_MS, config.STATE_POLL_MS * attempt));
     }
   }
 
@@ -219,11 +222,7 @@ export class MpcNode {
   private async applyState(change: StateChange): Promise<void> {
     this.lastStateAt = Date.now();
     const { logger } = this.context;
-    const unknown = participantEntries(change.view).filter(([account]) => !this.meshAccounts.has(account));
-    if (unknown.length > 0) {
-      // The mesh is built from the participant set at start; a new participant needs a restart to be reachable.
-      logger.error('the contract names participants this node has no mesh link to; restart the node to connect to them', { accounts: unknown.map(([account]) => account) });
-    }
+    this.updateMeshPeers(change.view);
     const serve = change.jobs.find((job): job is ServeJob => job.kind === 'serve');
     try {
       this.serving = serve === undefined ? null : await this.servingStateOf(serve);
@@ -231,6 +230,22 @@ export class MpcNode {
       logger.error('could not load the key shares to serve with', { error: error instanceof Error ? error.message : String(error) });
     }
     this.keyLifecycle.onStateChange(change);
+  }
+
+  /** Links to participants a resharing adds (or whose registration changed) once the contract names them. */
+  private updateMeshPeers(view: ContractView): void {
+    const entries = participantEntries(view);
+    let peers: MeshPeer[];
+    try {
+      peers = entries.map(meshPeerOf);
+    } catch (error) {
+      this.context.logger.error('the contract names a participant whose mesh keys cannot be read', { error: error instanceof Error ? error.message : String(error) });
+      return;
+    }
+    const changed = this.context.network.setPeers(peers);
+    if (changed.length === 0) return;
+    const accounts = entries.filter(([, id]) => changed.includes(id)).map(([account, id, info]) => ({ account, participant: id, url: info.url }));
+    this.context.logger.info('mesh peers added or updated', { peers: accounts });
   }
 
   private async servingStateOf(job: ServeJob): Promise<ServingState> {

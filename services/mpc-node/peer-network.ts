@@ -72,6 +72,11 @@ export class PeerNetwork {
     return url;
   }
 
+  /** Registers participants added (or re-registered) after the start; returns the ids that were new or changed. */
+  setPeers(peers: readonly MeshPeer[]): ParticipantId[] {
+    return this.transport.setPeers(peers);
+  }
+
   /** Peers that answered the last ping or the last frame sent to them. */
   reachablePeers(): ParticipantId[] {
     return this.transport.reachablePeers();

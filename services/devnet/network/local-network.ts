@@ -38,6 +38,12 @@ export interface LocalNetworkProgress {
 export interface StartLocalNetworkOptions {
   /** MPC participants; default 3. */
   readonly nodes?: number;
+  /**
+   * Operators provisioned besides them — account, identity, AWS resources and lake indexer — but not in
+   * the signer's initial participant set: they join when the participants vote them in (a resharing).
+   * Default 0.
+   */
+  readonly joiningNodes?: number;
   /** Signing threshold; default the smallest the contract accepts: max(2, ⌈60 % of nodes⌉). */
   readonly threshold?: number;
   /** Default 100 ms. */
@@ -75,7 +81,10 @@ export interface LocalNetwork {
   readonly contracts: NetworkContracts;
   readonly resources: NetworkResources;
   readonly threshold: number;
+  /** The signer's initial participants (ids 0 … nodes − 1). */
   readonly participants: readonly LocalParticipant[];
+  /** The operators provisioned to join later (ids from `nodes` on, the contract's next ids). */
+  readonly joining: readonly LocalParticipant[];
   readonly demoUser: { readonly accountId: string; readonly keyPair: LocalParticipant['keyPair'] };
   /** The issuer the Auth0 guard trusts (`iss` of minted tokens). */
   readonly jwtIssuer: string;
@@ -193,17 +202,18 @@ function currentParameters(state: ProtocolState): ThresholdParameters {
 }
 
 /**
- * A resumed chain must register exactly our participants' keys, or the nodes could never authenticate
+ * A resumed chain must register only our operators, with their keys, or the nodes could never authenticate
  * to each other (identities.json lost or from another chain): better to refuse than to start a mute network.
+ * (Which of them take part may have changed by resharing since the chain started.)
  */
-function checkRegisteredParticipants(devnet: RunningDevnetChain, participants: readonly LocalParticipant[]): void {
+function checkRegisteredParticipants(devnet: RunningDevnetChain, operators: readonly LocalParticipant[]): void {
   const registered = currentParameters(viewJson(devnet, NETWORK_ACCOUNTS.mpcSigner, 'state', {}) as ProtocolState).participants.participants;
   const matches =
-    registered.length === participants.length &&
-    participants.every((participant) =>
-      registered.some(
-        ([accountId, id, info]) =>
-          accountId === participant.accountId && id === participant.index && info.url === participant.info.url && info.sign_pk === participant.info.sign_pk && info.cipher_pk === participant.info.cipher_pk,
+    registered.length > 0 &&
+    registered.every(([accountId, id, info]) =>
+      operators.some(
+        (operator) =>
+          accountId === operator.accountId && id === operator.index && info.url === operator.info.url && info.sign_pk === operator.info.sign_pk && info.cipher_pk === operator.info.cipher_pk,
       ),
     );
   if (!matches) {
@@ -213,8 +223,11 @@ function checkRegisteredParticipants(devnet: RunningDevnetChain, participants: r
 
 export async function startLocalNetwork(options: StartLocalNetworkOptions = {}): Promise<LocalNetwork> {
   const nodeCount = options.nodes ?? 3;
+  const joiningCount = options.joiningNodes ?? 0;
+  const operatorCount = nodeCount + joiningCount;
   const threshold = options.threshold ?? defaultThreshold(nodeCount);
   if (!Number.isInteger(nodeCount) || nodeCount < 2) throw new LocalNetworkError('options', `nodes must be an integer ≥ 2, got ${nodeCount}`);
+  if (!Number.isInteger(joiningCount) || joiningCount < 0) throw new LocalNetworkError('options', `joiningNodes must be an integer ≥ 0, got ${joiningCount}`);
   if (!Number.isInteger(threshold) || threshold < defaultThreshold(nodeCount) || threshold > nodeCount) {
     throw new LocalNetworkError('options', `threshold must be an integer from ${defaultThreshold(nodeCount)} (60 % of ${nodeCount}, at least 2) to ${nodeCount}, got ${threshold}`);
   }
@@ -257,10 +270,10 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions = {}):
   const clients = awsClients(endpoints);
   teardown.push('AWS clients', () => Object.values(clients).forEach((client) => client.destroy()));
 
-  const names = networkResourceNames(options.resourcePrefix ?? 'devnet', nodeCount);
+  const names = networkResourceNames(options.resourcePrefix ?? 'devnet', operatorCount);
   const resources = await run(
     'aws-resources',
-    `creating bucket ${names.bucket} and for each of ${nodeCount} operators: lake-events and sign-requests (FIFO) queues with dead-letter queues, a requests table and the node's 3 tables`,
+    `creating bucket ${names.bucket} and for each of ${operatorCount} operators: lake-events and sign-requests (FIFO) queues with dead-letter queues, a requests table and the node's 3 tables`,
     () => createNetworkResources(clients, names),
   );
   // In emulators someone else runs, an ephemeral network removes what it made (our own emulators take
@@ -268,14 +281,15 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions = {}):
   if (options.awsEndpoints !== undefined && options.dataDir === undefined) teardown.push('AWS resources', () => deleteNetworkResources(clients, resources));
 
   const identitiesFile = join(dataDir, 'identities.json');
-  const { identities, issuer } = await run('identities', `participant keys, mesh identities and the JWT issuer for ${nodeCount} nodes`, async () => {
-    const stored = readIdentities(identitiesFile, nodeCount);
-    const identities = stored ?? (await generateIdentities(Array.from({ length: nodeCount }, (_, index) => NETWORK_ACCOUNTS.participant(index)), NETWORK_ACCOUNTS.demoUser));
+  const { identities, issuer } = await run('identities', `participant keys, mesh identities and the JWT issuer for ${operatorCount} nodes`, async () => {
+    const stored = readIdentities(identitiesFile, operatorCount);
+    const identities = stored ?? (await generateIdentities(Array.from({ length: operatorCount }, (_, index) => NETWORK_ACCOUNTS.participant(index)), NETWORK_ACCOUNTS.demoUser));
     const issuer = await createLocalJwtIssuer(JWT_ISSUER, NETWORK_ACCOUNTS.auth0Guard, identities.issuerPrivateJwk);
     if (stored === null) writeIdentities(identitiesFile, identities, issuer.privateJwk);
     return { identities, issuer };
   });
-  const participants: LocalParticipant[] = identities.participants.map((participant) => ({ ...participant, info: participantInfo(participant) }));
+  const operators: LocalParticipant[] = identities.participants.map((participant) => ({ ...participant, info: participantInfo(participant) }));
+  const participants = operators.slice(0, nodeCount);
 
   const devnet = await run('chain', `starting the devnet chain (${options.blockTimeMs ?? DEFAULT_BLOCK_TIME_MS} ms blocks)`, () =>
     startDevnetChain({
@@ -310,7 +324,7 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions = {}):
           init: { methodName: 'init', args: { owner: ROOT_ACCOUNT, issuer: issuer.issuer, public_keys: [issuer.publicJwk] } },
         },
       ],
-      accounts: [...participants, identities.demoUser].map((account) => ({ accountId: account.accountId, balance: ACCOUNT_BALANCE, publicKeys: [account.keyPair.getPublicKey().toString()] })),
+      accounts: [...operators, identities.demoUser].map((account) => ({ accountId: account.accountId, balance: ACCOUNT_BALANCE, publicKeys: [account.keyPair.getPublicKey().toString()] })),
     }),
   );
   teardown.push('devnet chain and RPC', () => devnet.stop());
@@ -318,7 +332,7 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions = {}):
 
   await run('contracts', `initialising the contracts and registering the JWT guard for ${issuer.issuer}`, async () => {
     await waitForInitializedContracts(devnet);
-    checkRegisteredParticipants(devnet, participants);
+    checkRegisteredParticipants(devnet, operators);
     if (viewJson(devnet, NETWORK_ACCOUNTS.jwtGuardRouter, 'get_guard', { name: issuer.issuer }) !== null) return; // a resumed chain has it
     const root = new LocalSigner(devnet.chain, devnet.rootAccount.accountId, devnet.rootAccount.secretKey);
     const addGuard = actionCreators.functionCall('add_guard', { name: issuer.issuer, account_id: NETWORK_ACCOUNTS.auth0Guard }, 30n * TERA_GAS, 0n);
@@ -326,7 +340,7 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions = {}):
     if (result.status.kind === 'Failure') throw new Error(`add_guard failed: ${JSON.stringify(result.status.error)}`);
   });
 
-  await run('lake', `Lake writer on ${resources.bucket} and S3-event bridge to the ${nodeCount} operators' lake-events queues`, async () => {
+  await run('lake', `Lake writer on ${resources.bucket} and S3-event bridge to the ${operatorCount} operators' lake-events queues`, async () => {
     // One bridge fanning out (as SNS would between the bucket and the queues): one listing poll for all operators.
     // The writer nudges it after every block, as S3 notifies on every put; its own timer is only a fallback.
     const queueUrls = resources.operators.map((operator) => operator.lakeEventsQueueUrl);
@@ -336,9 +350,9 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions = {}):
     teardown.push('Lake writer', () => writer.stop());
   });
 
-  await run('indexer', `${nodeCount} lake indexers, each a process reading its operator's lake-events into that operator's requests table and sign-requests queue`, async () => {
+  await run('indexer', `${operatorCount} lake indexers, each a process reading its operator's lake-events into that operator's requests table and sign-requests queue`, async () => {
     const indexers = startLakeIndexerProcesses({
-      count: nodeCount,
+      count: operatorCount,
       logDirectory,
       environment: (index) => {
         const operator = resources.operators[index]!;
@@ -358,8 +372,8 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions = {}):
   });
 
   const nodeEnvironment = (index: number): Record<string, string> => {
-    const participant = participants[index];
-    if (participant === undefined) throw new RangeError(`no node ${index}: the network has ${nodeCount}`);
+    const participant = operators[index];
+    if (participant === undefined) throw new RangeError(`no node ${index}: the network has ${operatorCount}`);
     const operator = resources.operators[index]!;
     return {
       ...localAwsEnvironment(endpoints),
@@ -389,6 +403,7 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions = {}):
     resources,
     threshold,
     participants,
+    joining: operators.slice(nodeCount),
     demoUser: identities.demoUser,
     jwtIssuer: issuer.issuer,
     jwtIssuerPublicKey: issuer.publicJwk,
@@ -397,7 +412,7 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions = {}):
     mintJwt: (claims) => issuer.mint(claims),
     nodeEnvironment,
     stop: async () => {
-      progress('stop', `stopping the ${nodeCount} lake indexers, Lake writer and bridge, chain and local AWS`);
+      progress('stop', `stopping the ${operatorCount} lake indexers, Lake writer and bridge, chain and local AWS`);
       await teardown.unwind();
     },
   };

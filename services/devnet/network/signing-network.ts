@@ -10,9 +10,9 @@ import { JsonRpcProvider } from '@near-js/providers';
 import { KeyPairSigner } from '@near-js/signers';
 import { actionCreators } from '@near-js/transactions';
 import { join } from 'node:path';
-import type { DomainConfig, ProtocolState } from '../../../contract/mpc-signer/types.js';
+import type { DomainConfig, ProtocolState, ThresholdParameters } from '../../../contract/mpc-signer/types.js';
 import { SignClient } from '../demo/sign-client.js';
-import { startLocalNetwork, type LocalNetwork, type StartLocalNetworkOptions } from './local-network.js';
+import { startLocalNetwork, type LocalNetwork, type LocalParticipant, type StartLocalNetworkOptions } from './local-network.js';
 import { startNodeProcesses, type NodeProcesses } from './node-processes.js';
 
 export const DEMO_DOMAINS: readonly DomainConfig[] = [
@@ -39,6 +39,7 @@ export interface SigningNetworkOptions extends StartLocalNetworkOptions {
 
 export interface SigningNetwork {
   readonly network: LocalNetwork;
+  /** One process per operator: the participants', then the joining operators' (waiting to be voted in). */
   readonly nodes: NodeProcesses;
   /** One client per lane, all signing as the demo user with their own access key. */
   readonly clients: readonly SignClient[];
@@ -46,11 +47,21 @@ export interface SigningNetwork {
   nodeMetrics(index: number): Promise<string | null>;
   /** The summed value of a gauge/counter over every node that answers (labels must all match `labels`). */
   sumMetric(name: string, labels?: Record<string, string>): Promise<number>;
+  /**
+   * Votes `newcomers` (joining operators) into the participant set with `threshold`, as every current
+   * participant and every newcomer would, and waits until the nodes have reshared every key to the new
+   * set and the contract runs the new epoch. Resolves with the new parameters.
+   */
+  admit(newcomers: readonly LocalParticipant[], threshold: number, timeoutMs?: number): Promise<ThresholdParameters>;
   stop(): Promise<void>;
 }
 
 function signerState(provider: JsonRpcProvider, contractId: string): Promise<ProtocolState> {
   return provider.callFunction(contractId, 'state', {}) as Promise<ProtocolState>;
+}
+
+function runningEpoch(state: ProtocolState): number | null {
+  return 'Running' in state ? state.Running.keyset.epoch_id : null;
 }
 
 function keyedDomains(state: ProtocolState): number[] {
@@ -84,9 +95,11 @@ export async function startSigningNetwork(options: SigningNetworkOptions): Promi
   try {
     const provider = new JsonRpcProvider({ url: network.rpcUrl });
     const accountOf = (accountId: string, keyPair: KeyPair) => new Account(accountId, provider, new KeyPairSigner(keyPair));
-    progress('nodes', `starting ${network.participants.length} MPC node processes (logs in ${options.logDirectory})`);
+    const operators = [...network.participants, ...network.joining];
+    const joiningNote = network.joining.length === 0 ? '' : `, ${network.joining.length} of them waiting to be voted in`;
+    progress('nodes', `starting ${operators.length} MPC node processes${joiningNote} (logs in ${options.logDirectory})`);
     nodes = startNodeProcesses({
-      count: network.participants.length,
+      count: operators.length,
       environment: (index) => network.nodeEnvironment(index),
       logDirectory: options.logDirectory,
       ...(options.nodeOverrides !== undefined ? { overrides: options.nodeOverrides } : {}),
@@ -135,7 +148,7 @@ export async function startSigningNetwork(options: SigningNetworkOptions): Promi
     );
 
     const nodeMetrics = async (index: number): Promise<string | null> => {
-      const port = network.participants[index]?.httpPort;
+      const port = operators[index]?.httpPort;
       try {
         const response = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2_000) });
         return response.ok ? await response.text() : null;
@@ -144,10 +157,45 @@ export async function startSigningNetwork(options: SigningNetworkOptions): Promi
       }
     };
     const sumMetric = async (name: string, labels: Record<string, string> = {}) => {
-      const texts = await Promise.all(network.participants.map((_, index) => nodeMetrics(index)));
+      const texts = await Promise.all(operators.map((_, index) => nodeMetrics(index)));
       return texts.reduce((total, text) => total + (text === null ? 0 : sumSamples(text, name, labels)), 0);
     };
-    return { network, nodes, clients, nodeMetrics, sumMetric, stop };
+    const admit = async (newcomers: readonly LocalParticipant[], threshold: number, timeoutMs = 5 * 60_000): Promise<ThresholdParameters> => {
+      const before = await signerState(provider, network.contracts.mpcSigner);
+      if (!('Running' in before)) throw new Error(`the signer must be Running to admit participants, it is ${Object.keys(before)[0]}`);
+      const current = before.Running.parameters;
+      const proposal: ThresholdParameters = {
+        participants: {
+          next_id: Math.max(current.participants.next_id, ...newcomers.map((newcomer) => newcomer.index + 1)),
+          participants: [...current.participants.participants, ...newcomers.map((newcomer) => [newcomer.accountId, newcomer.index, newcomer.info] as const)],
+        },
+        threshold,
+      };
+      const epoch = (before.Running.previously_cancelled_resharing_epoch_id ?? before.Running.keyset.epoch_id) + 1;
+      const voters = [...current.participants.participants.map(([accountId]) => operators.find((operator) => operator.accountId === accountId)!), ...newcomers];
+      progress('reshare', `${voters.length} operators vote ${newcomers.map((newcomer) => newcomer.accountId).join(', ')} in (threshold ${threshold}, epoch ${epoch})`);
+      for (const voter of voters) {
+        await accountOf(voter.accountId, voter.keyPair).callFunction({
+          contractId: network.contracts.mpcSigner,
+          methodName: 'vote_new_parameters',
+          args: { prospective_epoch_id: epoch, proposal },
+          gas: 100n * TERA_GAS,
+        });
+      }
+      const started = Date.now();
+      for (let reported = ''; ; ) {
+        const state = await signerState(provider, network.contracts.mpcSigner);
+        if (runningEpoch(state) === epoch) break;
+        const line = 'Resharing' in state ? `resharing the key of domain ${state.Resharing.resharing_key.domain.id}; reshared so far: [${state.Resharing.reshared_keys.map((key) => key.domain_id).join(', ')}]` : Object.keys(state)[0]!;
+        if (line !== reported) progress('reshare', line);
+        reported = line;
+        if (Date.now() - started > timeoutMs) throw new Error(`resharing to epoch ${epoch} did not finish within ${Math.round(timeoutMs / 1000)} s (${line}); node logs: ${options.logDirectory}`);
+        await sleep(250);
+      }
+      progress('reshare', `epoch ${epoch} running with ${proposal.participants.participants.length} participants, threshold ${threshold}, after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      return proposal;
+    };
+    return { network, nodes, clients, nodeMetrics, sumMetric, admit, stop };
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;

@@ -35,6 +35,24 @@ describe('mesh channel', () => {
     expect(inbox.open(frame)).toEqual({ from: 0, payloads: [text('triple round 2')] });
   });
 
+  it('accepts a peer set later; a re-registration with new keys ends the sessions under the old ones', () => {
+    const inbox = new InboundChannels(node1!.identity, [node0!.keys]);
+    const fromNode2 = new OutboundChannel(node2!.identity, node1!.keys);
+    expect(rejection(() => inbox.open(fromNode2.seal(text('before'))))).toBe('unknown-sender');
+    inbox.setPeer(node2!.keys);
+    expect(inbox.open(fromNode2.seal(text('after')))).toEqual({ from: 2, payloads: [text('after')] });
+    // Participant 2 registers new keys (a new identity under the same id): the old session is refused, the new one opens.
+    const renewed = generateMeshIdentity(2);
+    inbox.setPeer(renewed.keys);
+    expect(rejection(() => inbox.open(fromNode2.seal(text('old keys'))))).toBe('bad-signature');
+    expect(inbox.open(new OutboundChannel(renewed.identity, node1!.keys).seal(text('new keys')))).toEqual({ from: 2, payloads: [text('new keys')] });
+    // Setting the same registration again keeps the session, replay window included.
+    const one = new OutboundChannel(renewed.identity, node1!.keys).seal(text('one'));
+    inbox.open(one);
+    inbox.setPeer({ ...renewed.keys });
+    expect(rejection(() => inbox.open(one))).toBe('replay');
+  });
+
   it('carries several payloads in one frame, in order, empty ones included', () => {
     const inbox = new InboundChannels(node1!.identity, registered);
     const payloads = [text('control: start presign'), new Uint8Array(0), text('protocol round 1')];

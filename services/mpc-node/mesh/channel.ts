@@ -10,6 +10,7 @@
  * frame (one HTTP request, one AES-GCM pass, one replay-window step) can carry many payloads.
  */
 import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { equalBytes } from '@noble/curves/utils.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
@@ -42,6 +43,11 @@ export interface PeerKeys {
   readonly signPublicKey: Uint8Array;
   /** X25519 public key (32 bytes) that frames are encrypted to. */
   readonly cipherPublicKey: Uint8Array;
+}
+
+/** Whether two registrations carry the same participant and keys. */
+export function samePeerKeys(a: PeerKeys, b: PeerKeys): boolean {
+  return a.id === b.id && equalBytes(a.signPublicKey, b.signPublicKey) && equalBytes(a.cipherPublicKey, b.cipherPublicKey);
 }
 
 /** This node's secrets; never logged. */
@@ -165,6 +171,18 @@ export class InboundChannels {
     peers: readonly PeerKeys[],
   ) {
     this.peers = new Map(peers.map((peer) => [peer.id, peer]));
+  }
+
+  /**
+   * Accepts frames from `peer` from now on: a participant added by a resharing, or one that registered
+   * new keys (then its sessions under the old keys end).
+   */
+  setPeer(peer: PeerKeys): void {
+    if (peer.id === this.identity.id) return;
+    const known = this.peers.get(peer.id);
+    if (known !== undefined && samePeerKeys(known, peer)) return;
+    this.peers.set(peer.id, peer);
+    this.sessions.delete(peer.id);
   }
 
   /** Returns the authenticated sender and the frame's payloads in order, or throws {@link MeshFrameRejected}. */

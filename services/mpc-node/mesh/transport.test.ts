@@ -3,7 +3,7 @@ import { MetricsRegistry } from '../observability/metrics.js';
 import { generateMeshIdentity, OutboundChannel } from './channel.js';
 import { MeshSendError, MeshTransport, type MeshPeer, type MeshTransportOptions } from './transport.js';
 
-const [node0, node1] = [0, 1].map((id) => generateMeshIdentity(id));
+const [node0, node1, node2] = [0, 1, 2].map((id) => generateMeshIdentity(id));
 const encode = (text: string) => new TextEncoder().encode(text);
 const decode = (bytes: Uint8Array) => new TextDecoder().decode(bytes);
 /** Where a peer that is never sent to "listens". */
@@ -41,13 +41,13 @@ describe('mesh transport batching (HTTP on 127.0.0.1)', () => {
     await Promise.all(started.splice(0).map((transport) => transport.stop()));
   });
 
-  /** Node 1, listening; its handler schedules a `tick` macrotask after each payload. */
-  async function startReceiver(): Promise<Receiver> {
+  /** Node 1, listening (knowing `peers`, by default node 0); its handler schedules a `tick` macrotask after each payload. */
+  async function startReceiver(peers: readonly MeshPeer[] = [{ ...node0!.keys, url: UNUSED_URL }]): Promise<Receiver> {
     const metrics = new MetricsRegistry();
     const log: Receiver['log'] = [];
     const transport = new MeshTransport({
       identity: node1!.identity,
-      peers: [{ ...node0!.keys, url: UNUSED_URL }],
+      peers,
       listenHost: '127.0.0.1',
       listenPort: 0,
       metrics,
@@ -189,5 +189,47 @@ describe('mesh transport batching (HTTP on 127.0.0.1)', () => {
     await settle();
     expect(receiver.texts()).toEqual(['x', 'y']);
     expect(metric(receiver.metrics, 'mesh_frames_rejected_total{reason="replay"}')).toBe(1);
+  });
+
+  describe('peers added after the start (a resharing adds participants)', () => {
+    it('accepts frames from a peer only once it is set, and sends to a peer only once it is set', async () => {
+      const receiver = await startReceiver([]);
+      const { transport, metrics } = sender(receiver.url);
+      await expect(transport.send(1, encode('too early'))).rejects.toMatchObject({ name: 'MeshSendError', reason: 'refused' });
+      expect(metric(receiver.metrics, 'mesh_frames_rejected_total{reason="unknown-sender"}')).toBe(1);
+
+      expect(receiver.transport.setPeers([{ ...node0!.keys, url: UNUSED_URL }])).toEqual([0]);
+      await transport.send(1, encode('welcome'));
+      await until(() => receiver.texts().length === 1);
+      expect(receiver.texts()).toEqual(['welcome']);
+
+      // The other way round: node 1 could not address node 2 before it was set.
+      await expect(receiver.transport.send(2, encode('x'))).rejects.toMatchObject({ reason: 'unknown-peer' });
+      expect(metric(metrics, 'mesh_frames_sent_total{to="1"}')).toBe(1);
+    });
+
+    it('pings a newly set peer at once, skips unchanged registrations and the node itself', async () => {
+      const receiver = await startReceiver();
+      const { transport } = sender(UNUSED_URL, { peers: [], pingIntervalMs: 60_000 });
+      expect(transport.reachablePeers()).toEqual([]);
+      const registration: MeshPeer = { ...node1!.keys, url: receiver.url };
+      expect(transport.setPeers([{ ...node0!.keys, url: UNUSED_URL }, registration])).toEqual([1]);
+      await until(() => transport.reachablePeers().includes(1));
+      expect(transport.setPeers([{ ...registration }])).toEqual([]);
+    });
+
+    it('replaces a peer whose URL or keys changed; what waited for it goes out under the new registration', async () => {
+      const receiver = await startReceiver();
+      const { transport } = sender(UNUSED_URL, { requestTimeoutMs: 2_000 });
+      // Queued for node 1 at its old (dead) address, then node 1 re-registers at the receiver's URL.
+      const queued = transport.send(1, encode('rerouted'));
+      expect(transport.setPeers([{ ...node1!.keys, url: receiver.url }])).toEqual([1]);
+      await queued;
+      await until(() => receiver.texts().length === 1);
+      expect(receiver.texts()).toEqual(['rerouted']);
+      // New keys for node 1: the receiver still holds node 1's old secret keys, so it cannot open frames sealed to the new ones.
+      expect(transport.setPeers([{ ...node2!.keys, id: 1, url: receiver.url }])).toEqual([1]);
+      await expect(transport.send(1, encode('to new keys'))).rejects.toMatchObject({ reason: 'refused' });
+    });
   });
 });

@@ -18,6 +18,7 @@ import {
   MeshFrameRejected,
   OutboundChannel,
   PAYLOAD_OVERHEAD_BYTES,
+  samePeerKeys,
   type MeshIdentity,
   type PeerKeys,
 } from './channel.js';
@@ -186,14 +187,41 @@ export class MeshTransport {
     });
   }
 
+  /**
+   * Adds peers the transport does not know yet, and replaces the registration of a known one whose URL or
+   * keys changed (payloads still waiting for it go out under the new one): the contract's participant set
+   * can grow by resharing after the node started. New and replaced peers are pinged at once. Returns
+   * their ids; the node itself and unchanged peers are skipped.
+   */
+  setPeers(peers: readonly MeshPeer[]): ParticipantId[] {
+    const changed: PeerLink[] = [];
+    for (const peer of peers) {
+      if (peer.id === this.options.identity.id) continue;
+      const known = this.links.get(peer.id);
+      if (known !== undefined && known.peer.url === peer.url && samePeerKeys(known.peer, peer)) continue;
+      const link = new PeerLink(this.options.identity, peer);
+      if (known !== undefined) link.outbox.push(...known.outbox.splice(0));
+      this.links.set(peer.id, link);
+      this.inbound.setPeer(peer);
+      changed.push(link);
+      if (link.outbox.length > 0) this.scheduleFlush(link);
+    }
+    if (changed.length > 0 && !this.stopped) void this.ping(changed);
+    return changed.map((link) => link.peer.id);
+  }
+
   /** Peers that answered the most recent ping. */
   reachablePeers(): ParticipantId[] {
     return [...this.links.values()].filter((link) => link.reachable).map((link) => link.peer.id);
   }
 
-  async pingPeers(): Promise<void> {
+  pingPeers(): Promise<void> {
+    return this.ping([...this.links.values()]);
+  }
+
+  private async ping(links: readonly PeerLink[]): Promise<void> {
     await Promise.all(
-      [...this.links.values()].map(async (link) => {
+      links.map(async (link) => {
         try {
           const response = await this.client.request(new URL(PING_PATH, link.peer.url), 'GET', undefined, this.timeoutMs);
           link.reachable = response.status === 200;

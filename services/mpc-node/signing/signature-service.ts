@@ -106,6 +106,12 @@ const LEAD_ATTEMPTS = 3;
 const PRESIGNATURE_POLL_MS = 25;
 /** Requests whose message was deleted are remembered this long, so a late redelivery or sign run is recognised. */
 const FINISHED_MEMORY = 10_000;
+/**
+ * How long a stop waits for the requests this node leads. A lead normally ends within a few seconds
+ * (signing round and `respond`); one that is still running waits for a peer that stopped or died, and
+ * would hold the stop for the whole protocol timeout.
+ */
+const STOP_LEAD_GRACE_MS = 10_000;
 const LATENCY_BUCKETS_MS = [50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000, 5000, 10_000, 20_000, 60_000];
 
 export function contractRequestOf(request: SignRequest): SignatureRequest {
@@ -186,19 +192,32 @@ export class SignatureService {
     this.schedule(entry, this.turnDelayMs(request));
   }
 
-  /** Stops taking work: requests not being led right now go back to the queue; runs in progress finish. */
-  async stop(): Promise<void> {
+  /**
+   * Stops taking work: requests not being led right now go back to the queue; leads in progress get
+   * `graceMs` to finish, and the requests of those still running then go back too (their runs end when
+   * the node's network stops; a `respond` already sent may still land, which the next leader's contract
+   * check sees).
+   */
+  async stop(graceMs = STOP_LEAD_GRACE_MS): Promise<void> {
     this.stopped = true;
     clearInterval(this.heartbeat);
+    await this.releaseAll((entry) => !entry.leading);
+    const deadline = Date.now() + graceMs;
+    while ([...this.pending.values()].some((entry) => entry.leading) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    await this.releaseAll(() => true);
+  }
+
+  /** Hands the pending requests that `which` selects back to the queue and forgets them. */
+  private async releaseAll(which: (entry: PendingRequest) => boolean): Promise<void> {
     const releases: Promise<void>[] = [];
     for (const [requestId, entry] of this.pending) {
       clearTimeout(entry.timer);
-      if (entry.leading) continue;
+      if (!which(entry)) continue;
       this.pending.delete(requestId);
+      if (entry.leading) this.options.context.logger.warn('handing back a request whose lead did not finish in time', { requestId });
       releases.push(this.options.messages.release(entry.receiptHandle).catch(() => undefined));
     }
     await Promise.all(releases);
-    while ([...this.pending.values()].some((entry) => entry.leading)) await new Promise((resolve) => setTimeout(resolve, 20));
   }
 
   /** Milliseconds until this node's turn: its place among the reachable participants times `takeoverMs`. */
