@@ -27,6 +27,7 @@ import { parsePartition, type PresignatureScheme } from '../assets.js';
 import { ChainCallFailed, ChainUnavailable } from '../chain/errors.js';
 import type { ControlMessageOf } from '../control.js';
 import { leaderOrder } from '../leader.js';
+import { MeshSendError } from '../mesh/transport.js';
 import type { NodeContext, ServingKey, ServingState } from '../node-context.js';
 import type { Asset } from '../storage/asset-store.js';
 import type { InboxMessage } from './request-inbox.js';
@@ -443,7 +444,10 @@ export class SignatureService {
     const signers = presignature?.participants ?? this.twoRoundSigners(serving, reachable, request);
     const instance = new Uint8Array(randomBytes(32));
     const others = signers.filter((id) => id !== context.me);
-    await context.network.control.sendTo(others, {
+    // The run starts while the `sign` message is on its way (no follower's message can come before it);
+    // a send that fails ends the run at once, as the follower's refusal would.
+    void context.network.control
+      .sendTo(others, {
       type: 'sign',
       instance: Buffer.from(instance).toString('hex'),
       participants: [...signers],
@@ -451,7 +455,11 @@ export class SignatureService {
       domainId: request.domainId,
       epochId: key.epochId,
       presignature: presignature === undefined ? null : { partition: presignature.partition, id: presignature.id },
-    });
+      })
+      .catch((error: unknown) => {
+        const reason = error instanceof Error ? error : new Error(String(error));
+        context.network.router.abortByParticipant(instance, error instanceof MeshSendError ? error.to : others[0]!, reason);
+      });
     const output = await this.run(instance, this.signProtocol(request, key, signers, context.me, presignature), signers, 'leader', scheme);
     if (output.role !== 'coordinator') throw new Error('the coordinator run returned no signature');
     return output.response;
