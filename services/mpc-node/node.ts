@@ -91,6 +91,7 @@ export class MpcNode {
   private serving: ServingState | null = null;
   private lastStateAt = 0;
   private readonly receiveAbort = new AbortController();
+  private readonly servingEpoch;
   private receiving: Promise<void> = Promise.resolve();
   private emfTimer: NodeJS.Timeout | undefined;
 
@@ -105,7 +106,10 @@ export class MpcNode {
     private readonly demand: DemandTracker,
     private readonly emf: EmfMetricsPublisher,
     private http: NodeHttpServer | undefined,
-  ) {}
+  ) {
+    this.servingEpoch = context.metrics.gauge('node_serving_epoch', 'The key epoch this node signs with (-1 while it serves none)');
+    this.servingEpoch.set(-1);
+  }
 
   /** Starts everything; resolves once the node is polling the contract, on the mesh and consuming its queue. */
   static async start(deps: MpcNodeDependencies): Promise<MpcNode> {
@@ -229,6 +233,9 @@ export class MpcNode {
     } catch (error) {
       logger.error('could not load the key shares to serve with', { error: error instanceof Error ? error.message : String(error) });
     }
+    this.servingEpoch.set(this.serving?.epochId ?? -1);
+    // Levels and planning follow the epoch at once (a new epoch's presignatures start from none).
+    this.stockpile.wake();
     this.keyLifecycle.onStateChange(change);
   }
 

@@ -48,11 +48,11 @@ export interface SigningNetwork {
   /** The summed value of a gauge/counter over every node that answers (labels must all match `labels`). */
   sumMetric(name: string, labels?: Record<string, string>): Promise<number>;
   /**
-   * Votes `newcomers` (joining operators) into the participant set with `threshold`, as every current
-   * participant and every newcomer would, and waits until the nodes have reshared every key to the new
-   * set and the contract runs the new epoch. Resolves with the new parameters.
+   * Votes `newcomers` (joining operators; any already in are left out) into the participant set with
+   * `threshold`, as every current participant and every newcomer would, and waits until the nodes have reshared every key to the new
+   * set and the contract runs the new epoch. Resolves with the parameters and the epoch now running.
    */
-  admit(newcomers: readonly LocalParticipant[], threshold: number, timeoutMs?: number): Promise<ThresholdParameters>;
+  admit(newcomers: readonly LocalParticipant[], threshold: number, timeoutMs?: number): Promise<{ readonly parameters: ThresholdParameters; readonly epochId: number }>;
   stop(): Promise<void>;
 }
 
@@ -160,10 +160,13 @@ export async function startSigningNetwork(options: SigningNetworkOptions): Promi
       const texts = await Promise.all(operators.map((_, index) => nodeMetrics(index)));
       return texts.reduce((total, text) => total + (text === null ? 0 : sumSamples(text, name, labels)), 0);
     };
-    const admit = async (newcomers: readonly LocalParticipant[], threshold: number, timeoutMs = 5 * 60_000): Promise<ThresholdParameters> => {
+    const admit = async (candidates: readonly LocalParticipant[], threshold: number, timeoutMs = 5 * 60_000): Promise<{ parameters: ThresholdParameters; epochId: number }> => {
       const before = await signerState(provider, network.contracts.mpcSigner);
       if (!('Running' in before)) throw new Error(`the signer must be Running to admit participants, it is ${Object.keys(before)[0]}`);
       const current = before.Running.parameters;
+      // A resumed network may have voted some of them in already.
+      const newcomers = candidates.filter((newcomer) => !current.participants.participants.some(([accountId]) => accountId === newcomer.accountId));
+      if (newcomers.length === 0) return { parameters: current, epochId: before.Running.keyset.epoch_id };
       const proposal: ThresholdParameters = {
         participants: {
           next_id: Math.max(current.participants.next_id, ...newcomers.map((newcomer) => newcomer.index + 1)),
@@ -193,7 +196,7 @@ export async function startSigningNetwork(options: SigningNetworkOptions): Promi
         await sleep(250);
       }
       progress('reshare', `epoch ${epoch} running with ${proposal.participants.participants.length} participants, threshold ${threshold}, after ${((Date.now() - started) / 1000).toFixed(1)} s`);
-      return proposal;
+      return { parameters: proposal, epochId: epoch };
     };
     return { network, nodes, clients, nodeMetrics, sumMetric, admit, stop };
   } catch (error) {

@@ -78,8 +78,14 @@ describe('a fourth operator joins the running network by resharing', () => {
     // Not a participant yet: its node waits for the contract to name it, and serves nothing.
     expect(await signing.nodeMetrics(NODES)).toBeNull();
 
-    const parameters = await signing.admit([newcomer], NEW_THRESHOLD);
+    const { parameters, epochId } = await signing.admit([newcomer], NEW_THRESHOLD);
+    expect(epochId).toBe(1);
     expect(parameters.participants.participants.map(([account]) => account)).toEqual([...signing.network.participants, newcomer].map((operator) => operator.accountId));
+
+    // Every node, the newcomer included, takes up the new epoch (its /metrics says which one it serves).
+    const deadline = Date.now() + 30_000;
+    while ((await signing.sumMetric('node_serving_epoch')) !== 4 * epochId && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(await signing.sumMetric('node_serving_epoch')).toBe(4 * epochId);
 
     // Only nodes 1, 2 and 3 are left: every signing set (threshold 3) includes the newcomer.
     await signing.nodes.killNode(0);
