@@ -97,11 +97,4 @@ describe('a fourth operator joins the running network by resharing', () => {
     }
     expect(after.map((record) => record.root_public_key)).toEqual(after.map(() => before[1]!.root_public_key));
   });
-
-  it('stops every node gracefully, the newcomer included (exit code 0)', async () => {
-    // A lead still waiting on a peer that stops at the same moment is handed back after a grace period
-    // instead of holding the stop to the process's time limit (which exits 1).
-    const codes = await Promise.all([1, 2, 3].map((index) => signing.nodes.stopNode(index)));
-    expect(codes).toEqual([0, 0, 0]);
-  });
 });
