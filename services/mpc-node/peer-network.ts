@@ -3,12 +3,12 @@
  * protocol instances over it, and the control channel, sharing one payload stream (first byte:
  * {@link MESH_PAYLOAD_KIND}). Built the same way by the node's main and by in-process test clusters.
  */
-import type { ParticipantId } from '../../shared/crypto/protocol.js';
-import { ControlChannel, MESH_PAYLOAD_KIND, meshPayload, RunRefused } from './control.js';
+import type { ParticipantId, Protocol } from '../../shared/crypto/protocol.js';
+import { ControlChannel, MESH_PAYLOAD_KIND, meshPayload, RunRefused, type ControlMessage } from './control.js';
 import type { MeshIdentity } from './mesh/channel.js';
-import { MeshTransport, type MeshPeer } from './mesh/transport.js';
+import { MeshSendError, MeshTransport, type MeshPeer } from './mesh/transport.js';
 import type { MetricsRegistry } from './observability/metrics.js';
-import { ProtocolRouter } from './protocol-router.js';
+import { ProtocolRouter, type InstanceId } from './protocol-router.js';
 
 export interface PeerNetworkOptions {
   readonly identity: MeshIdentity;
@@ -70,6 +70,21 @@ export class PeerNetwork {
     this.sweepTimer.unref();
     void this.transport.pingPeers();
     return url;
+  }
+
+  /**
+   * Starts a run this node owns: `start` (the control message naming the run) goes to the other
+   * participants, and the protocol runs at once, without waiting for the message to be acknowledged — no
+   * participant's protocol message can come before it. A send that fails ends the run, as that
+   * participant's refusal would.
+   */
+  startRun<Output>(instance: InstanceId, protocol: Protocol<Output>, participants: readonly ParticipantId[], timeoutMs: number, start: ControlMessage): Promise<Output> {
+    const others = participants.filter((id) => id !== this.me);
+    this.control.sendTo(others, start).catch((error: unknown) => {
+      const reason = error instanceof Error ? error : new Error(String(error));
+      this.router.abortByParticipant(instance, error instanceof MeshSendError ? error.to : others[0]!, reason);
+    });
+    return this.router.run(instance, protocol, participants, timeoutMs);
   }
 
   /** Registers participants added (or re-registered) after the start; returns the ids that were new or changed. */

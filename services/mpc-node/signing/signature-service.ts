@@ -25,9 +25,8 @@ import type { SignRequest } from '../../../shared/near/sign-request.js';
 import { ecdsaSignatureResponse } from '../../../shared/near/signature-response.js';
 import { parsePartition, type PresignatureScheme } from '../assets.js';
 import { ChainCallFailed, ChainUnavailable } from '../chain/errors.js';
-import type { ControlMessageOf } from '../control.js';
+import type { ControlMessage, ControlMessageOf } from '../control.js';
 import { leaderOrder } from '../leader.js';
-import { MeshSendError } from '../mesh/transport.js';
 import type { NodeContext, ServingKey, ServingState } from '../node-context.js';
 import type { Asset } from '../storage/asset-store.js';
 import type { InboxMessage } from './request-inbox.js';
@@ -443,11 +442,7 @@ export class SignatureService {
           await this.options.presignatures.takePresignature(scheme, request.domainId, usable);
     const signers = presignature?.participants ?? this.twoRoundSigners(serving, reachable, request);
     const instance = new Uint8Array(randomBytes(32));
-    const others = signers.filter((id) => id !== context.me);
-    // The run starts while the `sign` message is on its way (no follower's message can come before it);
-    // a send that fails ends the run at once, as the follower's refusal would.
-    void context.network.control
-      .sendTo(others, {
+    const start: ControlMessage = {
       type: 'sign',
       instance: Buffer.from(instance).toString('hex'),
       participants: [...signers],
@@ -455,12 +450,8 @@ export class SignatureService {
       domainId: request.domainId,
       epochId: key.epochId,
       presignature: presignature === undefined ? null : { partition: presignature.partition, id: presignature.id },
-      })
-      .catch((error: unknown) => {
-        const reason = error instanceof Error ? error : new Error(String(error));
-        context.network.router.abortByParticipant(instance, error instanceof MeshSendError ? error.to : others[0]!, reason);
-      });
-    const output = await this.run(instance, this.signProtocol(request, key, signers, context.me, presignature), signers, 'leader', scheme);
+    };
+    const output = await this.run(instance, this.signProtocol(request, key, signers, context.me, presignature), signers, 'leader', scheme, start);
     if (output.role !== 'coordinator') throw new Error('the coordinator run returned no signature');
     return output.response;
   }
@@ -510,9 +501,11 @@ export class SignatureService {
     );
   }
 
-  private async run<T>(instance: Uint8Array, protocol: Protocol<T>, signers: readonly ParticipantId[], role: 'leader' | 'follower', scheme: PresignatureScheme): Promise<T> {
+  /** Runs a signing protocol and counts its outcome; the leader's run starts with its `sign` message to the other signers. */
+  private async run<T>(instance: Uint8Array, protocol: Protocol<T>, signers: readonly ParticipantId[], role: 'leader' | 'follower', scheme: PresignatureScheme, start?: ControlMessage): Promise<T> {
+    const { network, protocolTimeoutMs } = this.options.context;
     try {
-      const output = await this.options.context.network.router.run(instance, protocol, signers, this.options.context.protocolTimeoutMs);
+      const output = await (start === undefined ? network.router.run(instance, protocol, signers, protocolTimeoutMs) : network.startRun(instance, protocol, signers, protocolTimeoutMs, start));
       this.metrics.runs.inc({ role, scheme, outcome: 'ok' });
       return output;
     } catch (error) {

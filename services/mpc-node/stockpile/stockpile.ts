@@ -345,8 +345,13 @@ export class Stockpile {
     try {
       if (job.kind === 'triples') {
         const batchSize = this.options.tripleBatchSize;
-        await network.control.sendTo(peers, { type: 'triples', instance: instanceHex, participants: job.set, threshold: serving.threshold, batchSize });
-        const triples = await network.router.run(instance, generateTriples({ participants: job.set, me, threshold: serving.threshold, batchSize, sessionId: instance }), job.set, protocolTimeoutMs);
+        const triples = await network.startRun(instance, generateTriples({ participants: job.set, me, threshold: serving.threshold, batchSize, sessionId: instance }), job.set, protocolTimeoutMs, {
+          type: 'triples',
+          instance: instanceHex,
+          participants: job.set,
+          threshold: serving.threshold,
+          batchSize,
+        });
         if (!(await followersStored.confirmed(protocolTimeoutMs))) fail('not every follower confirmed it stored its triples');
         // Each stored triple is counted as soon as it is stored, so a failed put leaves the counts true.
         await Promise.all(
@@ -358,7 +363,7 @@ export class Stockpile {
         return;
       }
       const presignKey = { domainId: job.key.domain.id, epochId: job.key.epochId };
-      const payload = await this.presign(job, instance, instanceHex, presignKey, peers, consumed, fail);
+      const payload = await this.presign(job, instance, instanceHex, presignKey, consumed, fail);
       if (!(await followersStored.confirmed(protocolTimeoutMs))) fail('not every follower confirmed it stored its share');
       await stores.presignatures.put({ partition, id: instanceHex, participants: job.set, payload });
       this.own.added(partition);
@@ -373,7 +378,6 @@ export class Stockpile {
     instance: Uint8Array,
     instanceHex: string,
     presignKey: { readonly domainId: number; readonly epochId: number },
-    peers: readonly ParticipantId[],
     consumed: { partition: string; ids: string[] } | undefined,
     fail: (reason: string, cause?: unknown) => never,
   ): Promise<Uint8Array> {
@@ -396,7 +400,7 @@ export class Stockpile {
       }
       consumed!.ids.push(nonce!.id, multiplication!.id);
       const triples = [decodeTriple(nonce!.payload), decodeTriple(multiplication!.payload)] as const;
-      await network.control.sendTo(peers, {
+      const share = await network.startRun(instance, new EcdsaPresign({ participants: job.set, keyShare: job.key.share, nonceTriple: triples[0], multiplicationTriple: triples[1] }), job.set, protocolTimeoutMs, {
         type: 'ecdsa-presign',
         instance: instanceHex,
         participants: job.set,
@@ -404,11 +408,14 @@ export class Stockpile {
         triplePartition: job.triplePartition,
         tripleIds: [nonce!.id, multiplication!.id],
       });
-      const share = await network.router.run(instance, new EcdsaPresign({ participants: job.set, keyShare: job.key.share, nonceTriple: triples[0], multiplicationTriple: triples[1] }), job.set, protocolTimeoutMs);
       return encodePresignatureShare(share);
     }
-    await network.control.sendTo(peers, { type: 'eddsa-presign', instance: instanceHex, participants: job.set, ...presignKey });
-    const presignature = await network.router.run(instance, new EddsaPresignProtocol({ keyShare: job.key.share, participants: job.set }), job.set, protocolTimeoutMs);
+    const presignature = await network.startRun(instance, new EddsaPresignProtocol({ keyShare: job.key.share, participants: job.set }), job.set, protocolTimeoutMs, {
+      type: 'eddsa-presign',
+      instance: instanceHex,
+      participants: job.set,
+      ...presignKey,
+    });
     return encodeEddsaPresignature(presignature);
   }
 

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { generateTriples } from '../../../shared/crypto/ecdsa/triples/index.js';
 import type { Triple } from '../../../shared/crypto/ecdsa/triple.js';
+import type { Protocol } from '../../../shared/crypto/protocol.js';
 import { encodeControlMessage, MESH_PAYLOAD_KIND, RunRefused } from '../../../services/mpc-node/control.js';
 import { startTestCluster, type TestCluster } from '../../support/node-cluster.js';
 
@@ -48,6 +49,39 @@ describe('PeerNetwork', () => {
     const error = await run.then(() => undefined, (reason: unknown) => reason);
     expect(error).toBeInstanceOf(RunRefused);
     expect(error).toMatchObject({ from: 2, instance: instanceHex, reason: 'no room for another batch' });
+  });
+
+  it('startRun sends the start message and runs at once; a start message that cannot be sent ends the run, not its timeout', async () => {
+    // Node 0 has no triples handler yet (nodes 1 and 2 registered theirs above).
+    const [owner, peer] = [cluster.nodes[1]!.context, cluster.nodes[0]!.context];
+    const participants = [0, 1];
+    const started = new Uint8Array(randomBytes(32));
+    const startedHex = Buffer.from(started).toString('hex');
+    let peerRun: Promise<readonly Triple[]> | undefined;
+    peer.network.control.on('triples', async (from, message) => {
+      expect({ from, instance: message.instance }).toEqual({ from: 1, instance: startedHex });
+      peerRun = peer.network.router.run(started, generateTriples({ participants, me: 0, threshold: 2, batchSize: 2, sessionId: started }), participants, 30_000);
+      await peerRun;
+    });
+    const triples = generateTriples({ participants, me: 1, threshold: 2, batchSize: 2, sessionId: started });
+    const mine = await owner.network.startRun(started, triples, participants, 30_000, { type: 'triples', instance: startedHex, participants, threshold: 2, batchSize: 2 });
+    expect(mine).toHaveLength(2);
+    expect((await peerRun!).map((t) => Buffer.from(t.pub.bigC).toString('hex'))).toEqual(mine.map((t) => Buffer.from(t.pub.bigC).toString('hex')));
+
+    // Participant 7 is no peer of this node: the start message cannot be sent, and the run (with a 10-minute
+    // timeout) ends at once. The protocol only waits, as an ECDSA signing coordinator does for the shares,
+    // so no protocol message of its own would fail first.
+    const unsendable = new Uint8Array(randomBytes(32));
+    const withStranger = [1, 7];
+    const waitsForShares: Protocol<never> = { poke: () => ({ kind: 'wait' }), message: () => undefined };
+    const run = owner.network.startRun(unsendable, waitsForShares, withStranger, 10 * 60_000, {
+      type: 'triples',
+      instance: Buffer.from(unsendable).toString('hex'),
+      participants: withStranger,
+      threshold: 2,
+      batchSize: 2,
+    });
+    await expect(run).rejects.toMatchObject({ name: 'MeshSendError', to: 7, reason: 'unknown-peer' });
   });
 
   it('drops a malformed control message and counts it, and the node keeps serving', async () => {
