@@ -95,6 +95,12 @@ export async function startSigningNetwork(options: SigningNetworkOptions): Promi
   try {
     const provider = new JsonRpcProvider({ url: network.rpcUrl });
     const accountOf = (accountId: string, keyPair: KeyPair) => new Account(accountId, provider, new KeyPairSigner(keyPair));
+    /** Each voter calls `methodName` of the signer with `args`, one after the other. */
+    const vote = async (voters: readonly LocalParticipant[], methodName: string, args: Record<string, unknown>): Promise<void> => {
+      for (const voter of voters) {
+        await accountOf(voter.accountId, voter.keyPair).callFunction({ contractId: network.contracts.mpcSigner, methodName, args, gas: 100n * TERA_GAS });
+      }
+    };
     const operators = [...network.participants, ...network.joining];
     const joiningNote = network.joining.length === 0 ? '' : `, ${network.joining.length} of them waiting to be voted in`;
     progress('nodes', `starting ${operators.length} MPC node processes${joiningNote} (logs in ${options.logDirectory})`);
@@ -110,29 +116,33 @@ export async function startSigningNetwork(options: SigningNetworkOptions): Promi
     const missing = DEMO_DOMAINS.filter((domain) => !keyedDomains(state).includes(domain.id));
     if (missing.length > 0 && 'Running' in state && state.Running.domains.domains.length === 0) {
       progress('domains', `participants vote to add domain 0 (secp256k1) and domain 1 (ed25519)`);
-      for (const participant of network.participants) {
-        await accountOf(participant.accountId, participant.keyPair).callFunction({
-          contractId: network.contracts.mpcSigner,
-          methodName: 'vote_add_domains',
-          args: { domains: DEMO_DOMAINS },
-          gas: 100n * TERA_GAS,
-        });
+      await vote(network.participants, 'vote_add_domains', { domains: DEMO_DOMAINS });
+    }
+    /**
+     * Polls the signer until `done`, reporting each new state line as `step` progress; throws after
+     * `timeoutMs` naming `what` did not finish. Resolves with the seconds it took.
+     */
+    const waitForSigner = async (step: string, what: string, timeoutMs: number, done: (state: ProtocolState) => boolean, describe: (state: ProtocolState) => string): Promise<number> => {
+      const started = Date.now();
+      for (let reported = ''; ; ) {
+        const state = await signerState(provider, network.contracts.mpcSigner);
+        if (done(state)) return (Date.now() - started) / 1000;
+        const line = describe(state);
+        if (line !== reported) progress(step, line);
+        reported = line;
+        if (Date.now() - started > timeoutMs) throw new Error(`${what} did not finish within ${Math.round(timeoutMs / 1000)} s (${line}); node logs: ${options.logDirectory}`);
+        await sleep(250);
       }
-    }
-    const keygenStarted = Date.now();
-    const deadline = keygenStarted + (options.keygenTimeoutMs ?? 5 * 60_000);
-    for (let reported = ''; ; ) {
-      const current = await signerState(provider, network.contracts.mpcSigner);
-      const keyed = keyedDomains(current);
-      if ('Running' in current && DEMO_DOMAINS.every((domain) => keyed.includes(domain.id))) break;
-      const phase = 'Initializing' in current ? `generating the key of domain ${current.Initializing.generating_key.domain.id} by DKG` : Object.keys(current)[0]!;
-      const line = `${phase}; keys so far: [${keyed.join(', ')}]`;
-      if (line !== reported) progress('keygen', line);
-      reported = line;
-      if (Date.now() > deadline) throw new Error(`key generation did not finish within ${Math.round((deadline - keygenStarted) / 1000)} s (${line}); node logs: ${options.logDirectory}`);
-      await sleep(250);
-    }
-    progress('keygen', `both keys generated in ${((Date.now() - keygenStarted) / 1000).toFixed(1)} s`);
+    };
+
+    const keygenSeconds = await waitForSigner(
+      'keygen',
+      'key generation',
+      options.keygenTimeoutMs ?? 5 * 60_000,
+      (state) => 'Running' in state && DEMO_DOMAINS.every((domain) => keyedDomains(state).includes(domain.id)),
+      (state) => `${'Initializing' in state ? `generating the key of domain ${state.Initializing.generating_key.domain.id} by DKG` : Object.keys(state)[0]!}; keys so far: [${keyedDomains(state).join(', ')}]`,
+    );
+    progress('keygen', `both keys generated in ${keygenSeconds.toFixed(1)} s`);
 
     const lanes = Math.max(1, options.clientLanes ?? 1);
     const laneKeys = Array.from({ length: lanes - 1 }, () => KeyPair.fromRandom('ed25519'));
@@ -177,25 +187,15 @@ export async function startSigningNetwork(options: SigningNetworkOptions): Promi
       const epoch = (before.Running.previously_cancelled_resharing_epoch_id ?? before.Running.keyset.epoch_id) + 1;
       const voters = [...current.participants.participants.map(([accountId]) => operators.find((operator) => operator.accountId === accountId)!), ...newcomers];
       progress('reshare', `${voters.length} operators vote ${newcomers.map((newcomer) => newcomer.accountId).join(', ')} in (threshold ${threshold}, epoch ${epoch})`);
-      for (const voter of voters) {
-        await accountOf(voter.accountId, voter.keyPair).callFunction({
-          contractId: network.contracts.mpcSigner,
-          methodName: 'vote_new_parameters',
-          args: { prospective_epoch_id: epoch, proposal },
-          gas: 100n * TERA_GAS,
-        });
-      }
-      const started = Date.now();
-      for (let reported = ''; ; ) {
-        const state = await signerState(provider, network.contracts.mpcSigner);
-        if (runningEpoch(state) === epoch) break;
-        const line = 'Resharing' in state ? `resharing the key of domain ${state.Resharing.resharing_key.domain.id}; reshared so far: [${state.Resharing.reshared_keys.map((key) => key.domain_id).join(', ')}]` : Object.keys(state)[0]!;
-        if (line !== reported) progress('reshare', line);
-        reported = line;
-        if (Date.now() - started > timeoutMs) throw new Error(`resharing to epoch ${epoch} did not finish within ${Math.round(timeoutMs / 1000)} s (${line}); node logs: ${options.logDirectory}`);
-        await sleep(250);
-      }
-      progress('reshare', `epoch ${epoch} running with ${proposal.participants.participants.length} participants, threshold ${threshold}, after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+      await vote(voters, 'vote_new_parameters', { prospective_epoch_id: epoch, proposal });
+      const reshareSeconds = await waitForSigner(
+        'reshare',
+        `resharing to epoch ${epoch}`,
+        timeoutMs,
+        (state) => runningEpoch(state) === epoch,
+        (state) => ('Resharing' in state ? `resharing the key of domain ${state.Resharing.resharing_key.domain.id}; reshared so far: [${state.Resharing.reshared_keys.map((key) => key.domain_id).join(', ')}]` : Object.keys(state)[0]!),
+      );
+      progress('reshare', `epoch ${epoch} running with ${proposal.participants.participants.length} participants, threshold ${threshold}, after ${reshareSeconds.toFixed(1)} s`);
       return { parameters: proposal, epochId: epoch };
     };
     return { network, nodes, clients, nodeMetrics, sumMetric, admit, stop };
