@@ -331,8 +331,11 @@ export class MpcNode {
     // stop of the whole network waited for its time limit).
     this.stockpile.pause();
     await this.stateSync.stop();
-    await this.keyLifecycle.stop();
+    // Key-event runs end with the network too: one waiting for peers (a superseded attempt's, or one
+    // whose peers stop as well) would otherwise hold the stop to its protocol timeout.
+    const keyEventsStopped = this.keyLifecycle.stop();
     await this.context.network.stop();
+    await keyEventsStopped;
     await this.stockpile.stop();
     clearInterval(this.emfTimer);
     this.flushEmf();

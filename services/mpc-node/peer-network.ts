@@ -24,6 +24,14 @@ export interface PeerNetworkOptions {
 
 const SWEEP_INTERVAL_MS = 5_000;
 
+/** A run ended because one of its participants stopped answering on the mesh. */
+export class ParticipantUnreachable extends Error {
+  constructor(readonly participant: ParticipantId) {
+    super(`participant ${participant} stopped answering on the mesh`);
+    this.name = 'ParticipantUnreachable';
+  }
+}
+
 export class PeerNetwork {
   readonly me: ParticipantId;
   readonly transport: MeshTransport;
@@ -31,6 +39,7 @@ export class PeerNetwork {
   readonly control: ControlChannel;
   private sweepTimer: NodeJS.Timeout | undefined;
   private stopping = false;
+  private readonly peerLostListeners: Array<(peer: ParticipantId) => void> = [];
 
   constructor(options: PeerNetworkOptions) {
     this.me = options.identity.id;
@@ -42,6 +51,7 @@ export class PeerNetwork {
       listenPort: options.listenPort,
       metrics: options.metrics,
       ...(options.pingIntervalMs !== undefined ? { pingIntervalMs: options.pingIntervalMs } : {}),
+      onPeerLost: (peer) => this.peerLost(peer),
       onMessage: (from, payload) => {
         const body = payload.subarray(1);
         if (payload[0] === MESH_PAYLOAD_KIND.protocolFrame) this.router.deliver(from, body);
@@ -85,6 +95,20 @@ export class PeerNetwork {
       this.router.abortByParticipant(instance, error instanceof MeshSendError ? error.to : others[0]!, reason);
     });
     return this.router.run(instance, protocol, participants, timeoutMs);
+  }
+
+  /** Calls `listener` with each peer that stops answering, after the runs it took part in were ended. */
+  onPeerLost(listener: (peer: ParticipantId) => void): void {
+    this.peerLostListeners.push(listener);
+  }
+
+  /**
+   * A peer stopped answering (ping or frame): every run it takes part in ends now, as a send to it
+   * would end it, instead of waiting for the protocol timeout on a message that will not come.
+   */
+  private peerLost(peer: ParticipantId): void {
+    this.router.abortRunsWith(peer, new ParticipantUnreachable(peer));
+    for (const listener of this.peerLostListeners) listener(peer);
   }
 
   /** Registers participants added (or re-registered) after the start; returns the ids that were new or changed. */

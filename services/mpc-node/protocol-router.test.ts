@@ -84,6 +84,32 @@ describe('ProtocolRouter', () => {
     expect(router.abortByParticipant(instance, 1, refusal)).toBe(false);
   });
 
+  it('ends every run a participant takes part in when it stops answering, and no other', async () => {
+    const { routers } = network([0, 1, 2]);
+    const router = routers.get(0)!;
+    const lost = new Error('participant 2 stopped answering');
+    const withTwo = [router.run(randomBytes(32), new NeverFinishes(), [0, 2], 60_000), router.run(randomBytes(32), new NeverFinishes(), [0, 1, 2], 60_000)];
+    const withoutTwo = router.run(randomBytes(32), new NeverFinishes(), [0, 1], 30);
+    expect(router.abortRunsWith(0, new Error('self'))).toBe(0);
+    expect(router.abortRunsWith(2, lost)).toBe(2);
+    for (const run of withTwo) await expect(run).rejects.toBe(lost);
+    expect(router.runningCount).toBe(1);
+    await expect(withoutTwo).rejects.toBeInstanceOf(ProtocolTimeout);
+  });
+
+  it('ends one run on this node\'s own account, and reports whether it was running', async () => {
+    const { routers } = network([0, 1]);
+    const router = routers.get(0)!;
+    const instance = randomBytes(32);
+    const run = router.run(instance, new NeverFinishes(), [0, 1], 60_000);
+    const unwanted = new Error('no longer wanted');
+    expect(router.abort(randomBytes(32), unwanted)).toBe(false);
+    expect(router.abort(instance, unwanted)).toBe(true);
+    await expect(run).rejects.toBe(unwanted);
+    expect(router.abort(instance, unwanted)).toBe(false);
+    expect(router.runningCount).toBe(0);
+  });
+
   it('keeps a participant\'s abort that overtook the start of the run, and only a participant\'s', async () => {
     const { routers } = network([0, 1, 2]);
     const router = routers.get(0)!;

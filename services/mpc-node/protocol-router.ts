@@ -170,6 +170,22 @@ export class ProtocolRouter {
     return true;
   }
 
+  /** Aborts `instance` on this node's own account (the run is no longer wanted); returns whether it was running. */
+  abort(instance: InstanceId, reason: Error): boolean {
+    const key = hex(instance);
+    if (!this.running.has(key)) return false;
+    this.finish(key, reason);
+    return true;
+  }
+
+  /** Aborts every running instance `participant` takes part in (it stopped answering); returns how many. */
+  abortRunsWith(participant: ParticipantId, reason: Error): number {
+    if (participant === this.options.me) return 0;
+    const keys = [...this.running].filter(([, instance]) => instance.participants.has(participant)).map(([key]) => key);
+    for (const key of keys) this.finish(key, reason);
+    return keys.length;
+  }
+
   /** Aborts every running instance (shutdown); their callers see the error. */
   abortAll(reason: Error): void {
     for (const key of [...this.running.keys()]) this.finish(key, reason);

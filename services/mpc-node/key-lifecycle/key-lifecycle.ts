@@ -20,6 +20,7 @@ import type { StateChange } from '../chain/state-sync.js';
 import type { NodeContext } from '../node-context.js';
 import type { Counter, MetricsRegistry } from '../observability/metrics.js';
 import { KeyEventAttemptFailed, ProposedKeyMismatch, type KeyEventKind } from './errors.js';
+import { keyEventInstanceId } from './instance-id.js';
 import { compressedPublicKey, curveOfScheme, nearFormOfPublicKey } from './public-keys.js';
 import { runKeyEventProtocol } from './run-protocol.js';
 
@@ -78,6 +79,8 @@ export class KeyLifecycle {
   private readonly startFailures = new Map<string, number>();
   /** Attempts this node has run (or re-voted) since it started: each at most once. */
   private readonly runs = new Set<string>();
+  /** Attempts whose protocol runs here now, and whether the contract has moved on from them. */
+  private readonly inProtocol = new Map<string, { readonly kind: KeyEventKind; readonly id: KeyEventId; superseded: boolean }>();
   private readonly abortVotes = new Set<string>();
   private readonly expiryWatches = new Set<string>();
   private readonly tasks = new Set<Promise<void>>();
@@ -106,7 +109,23 @@ export class KeyLifecycle {
       }
     }
     for (const kind of [...this.latest.keys()]) if (!kinds.has(kind)) this.latest.delete(kind);
+    this.endSupersededRuns();
     for (const job of this.latest.values()) this.act(job);
+  }
+
+  /**
+   * Ends the protocol runs of attempts the contract has moved on from (aborted, expired, or finished
+   * without this node): their votes could no longer count, and each would otherwise hold its messages
+   * and peers' until the protocol timeout — a stop of the node included.
+   */
+  private endSupersededRuns(): void {
+    for (const run of this.inProtocol.values()) {
+      const current = this.latest.get(run.kind);
+      if (run.superseded || (current !== undefined && sameId(current.keyEventId, run.id))) continue;
+      run.superseded = true;
+      const instance = keyEventInstanceId(this.context.contract.chain.contractId, run.kind, run.id);
+      this.context.network.router.abort(instance, new AttemptClosed('the contract moved on from this attempt'));
+    }
   }
 
   /** Resolves once no start, run or vote is in progress (tests; shutdown). */
@@ -114,7 +133,11 @@ export class KeyLifecycle {
     while (this.tasks.size > 0) await Promise.allSettled([...this.tasks]);
   }
 
-  /** Stops taking state changes and retries; waits for work in progress (protocol runs end at their timeout or when the network stops). */
+  /**
+   * Stops taking state changes and retries, and waits for work in progress. A protocol run in progress
+   * ends when the node's network stops (call that after this, before awaiting it); a run ended so is
+   * not voted down here: the other participants see this node go and abort the attempt themselves.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     for (const timer of this.timers) clearTimeout(timer);
@@ -204,7 +227,17 @@ export class KeyLifecycle {
       const revote = share !== undefined;
       if (share === undefined) {
         this.context.logger.info('key event protocol starting', { ...log, participants: job.participants.map(([, participant]) => participant), threshold: job.threshold });
-        share = await runKeyEventProtocol(this.context, job, this.latestServe);
+        const key = attemptKey(job.kind, id);
+        const run = { kind: job.kind, id, superseded: false };
+        this.inProtocol.set(key, run);
+        try {
+          share = await runKeyEventProtocol(this.context, job, this.latestServe);
+        } catch (error) {
+          if (run.superseded) throw new AttemptClosed('the contract moved on from this attempt while its protocol ran');
+          throw error;
+        } finally {
+          this.inProtocol.delete(key);
+        }
         await store.put(id.domain_id, id.epoch_id, id.attempt_id, share);
       } else {
         this.context.logger.info('a share of this attempt is already stored (restart); voting it again', log);
@@ -216,6 +249,10 @@ export class KeyLifecycle {
       if (error instanceof AttemptClosed) {
         this.count(job.kind, 'superseded');
         this.context.logger.info('key event attempt closed before this node voted', { ...log, detail: error.detail });
+        return;
+      }
+      if (this.stopped) {
+        this.context.logger.info('key event attempt ended by the node stopping; not voting', { ...log, error: (error as Error)?.message ?? String(error) });
         return;
       }
       const culprit = error instanceof KeyEventAttemptFailed ? error.culprit : undefined;

@@ -44,6 +44,8 @@ export interface MeshTransportOptions {
   readonly maxQueuedPerPeer?: number;
   readonly requestTimeoutMs?: number;
   readonly pingIntervalMs?: number;
+  /** Called when a peer that answered stops answering: a ping or a frame could not reach it. */
+  readonly onPeerLost?: (peer: ParticipantId) => void;
 }
 
 export class MeshSendError extends Error {
@@ -224,9 +226,9 @@ export class MeshTransport {
       links.map(async (link) => {
         try {
           const response = await this.client.request(new URL(PING_PATH, link.peer.url), 'GET', undefined, this.timeoutMs);
-          link.reachable = response.status === 200;
+          this.setReachable(link, response.status === 200);
         } catch {
-          link.reachable = false;
+          this.setReachable(link, false);
         }
       }),
     );
@@ -280,13 +282,21 @@ export class MeshTransport {
     try {
       response = await this.client.request(link.frameUrl, 'POST', frame, this.timeoutMs);
     } catch (error) {
-      link.reachable = false;
+      this.setReachable(link, false);
       throw new MeshSendError(link.peer.id, 'unreachable', (error as Error).message, { cause: error });
     }
     if (response.status < 200 || response.status > 299) {
       throw new MeshSendError(link.peer.id, 'refused', `HTTP ${response.status}: ${response.body.slice(0, 200)}`);
     }
-    link.reachable = true;
+    this.setReachable(link, true);
+  }
+
+  /** Records whether `link`'s peer answers, and reports a peer that answered and no longer does. */
+  private setReachable(link: PeerLink, reachable: boolean): void {
+    const lost = link.reachable && !reachable;
+    link.reachable = reachable;
+    // A link replaced by setPeers, or a stopped transport, has nothing left to report.
+    if (lost && !this.stopped && this.links.get(link.peer.id) === link) this.options.onPeerLost?.(link.peer.id);
   }
 
   private handle(request: IncomingMessage, response: ServerResponse): void {

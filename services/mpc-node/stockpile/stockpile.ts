@@ -123,6 +123,7 @@ export class Stockpile {
     if (!this.registered) {
       this.follower.register();
       this.context.network.control.on('shares-stored', async (from, message) => this.confirmations.confirm(from, message.instance));
+      this.context.network.onPeerLost((peer) => this.confirmations.abandonFrom(peer));
       this.registered = true;
     }
     if (this.running) return;
@@ -255,7 +256,7 @@ export class Stockpile {
     const tripleLevel = {
       ecdsaDeficit,
       pairable: candidates.reduce((sum, set) => sum + pairableTriples(this.own.available(triplePartition(this.context.me, set))), 0),
-      owned: this.own.partitions((parsed) => parsed.kind === 'triples').reduce((sum, { partition }) => sum + this.own.count(partition), 0),
+      owned: this.ownedTriples(serving),
       inFlight: this.triplesInFlight,
       tripleTarget: this.options.tripleTarget,
       batchSize: this.options.tripleBatchSize,
@@ -452,9 +453,8 @@ export class Stockpile {
 
   private publishLevels(): void {
     const serving = this.context.serving();
-    const triples = this.own.partitions((parsed) => parsed.kind === 'triples').reduce((sum, { partition }) => sum + this.own.count(partition), 0);
-    this.metrics.level.set(triples, { kind: 'triples', domain: '' });
     if (serving === null) return;
+    this.metrics.level.set(this.ownedTriples(serving), { kind: 'triples', domain: '' });
     for (const key of serving.keys.values()) {
       const scheme = SCHEME_OF_CURVE[key.domain.scheme];
       const owned = this.presignaturePartitions(scheme, key).reduce((sum, { partition }) => sum + this.own.count(partition), 0);
@@ -476,6 +476,18 @@ export class Stockpile {
 
   private presignaturePartitions(scheme: PresignatureScheme, key: ServingKey): ReturnType<OwnAssets['partitions']> {
     return this.own.partitions((parsed) => parsed.kind === scheme && parsed.domainId === key.domain.id && parsed.epochId === key.epochId);
+  }
+
+  /**
+   * Owned triples that presignatures can still be made from: their set has `threshold` members, all
+   * running participants. A resharing to another threshold or set leaves the older ones unusable;
+   * counting them against `tripleTarget` would stop triple generation for the new sets for good.
+   */
+  private ownedTriples(serving: ServingState): number {
+    const running = new Set(serving.participants);
+    return this.own
+      .partitions((parsed) => parsed.kind === 'triples' && parsed.participants.length === serving.threshold && parsed.participants.every((id) => running.has(id)))
+      .reduce((sum, { partition }) => sum + this.own.count(partition), 0);
   }
 
   /** Me and the reachable peers of the running set. */

@@ -37,4 +37,21 @@ describe('StoredConfirmations', () => {
     await expect(almost.confirmed(60_000)).resolves.toBe(false);
     await expect(other.confirmed(60_000)).resolves.toBe(false);
   });
+
+  it('abandons only the waits that need a follower that stopped answering', async () => {
+    const confirmations = new StoredConfirmations();
+    const needsLost = confirmations.expect('run', [1, 2]);
+    const confirmedByLost = confirmations.expect('confirmed run', [1, 2]);
+    const others = confirmations.expect('other run', [1, 3]);
+    confirmations.confirm(2, 'confirmed run');
+    confirmations.abandonFrom(2);
+    confirmations.confirm(2, 'run');
+    confirmations.confirm(1, 'run');
+    confirmations.confirm(1, 'confirmed run');
+    confirmations.confirm(1, 'other run');
+    confirmations.confirm(3, 'other run');
+    await expect(needsLost.confirmed(60_000)).resolves.toBe(false);
+    await expect(confirmedByLost.confirmed(1_000)).resolves.toBe(true);
+    await expect(others.confirmed(1_000)).resolves.toBe(true);
+  });
 });

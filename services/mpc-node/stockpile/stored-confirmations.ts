@@ -54,6 +54,15 @@ export class StoredConfirmations {
     if (waiting.pending.size === 0) waiting.settle(true);
   }
 
+  /** Ends, unconfirmed, every wait that still needs `follower` (it stopped answering: its confirmation may never come). */
+  abandonFrom(follower: ParticipantId): void {
+    for (const [instance, waiting] of this.waiting) {
+      if (!waiting.pending.has(follower)) continue;
+      waiting.settle(false);
+      this.waiting.delete(instance);
+    }
+  }
+
   /** Ends every wait as unconfirmed at once (the node stops: no confirmation will come through a stopped network). */
   abandonAll(): void {
     for (const waiting of this.waiting.values()) waiting.settle(false);

@@ -177,3 +177,54 @@ describe('KeyLifecycle against the real signer contract', () => {
     expect(missing).toEqual([expect.objectContaining({ name: 'ServingKeyMissing', domainId: 1, epochId: 1 })]);
   });
 });
+
+describe('KeyLifecycle when the contract moves on from an attempt whose protocol runs here', () => {
+  it('ends that run at once (not at its timeout), counts it superseded, and takes part in the next attempt', async () => {
+    const contract = new InProcessSignerContract('signer.test');
+    contract.init({ parameters: parametersWithThreshold(2) });
+    // A protocol timeout far beyond the test's: only the contract moving on can end attempt 0's runs in time.
+    const cluster = await startTestCluster({ nodes: 3, threshold: 2, protocolTimeoutMs: 10 * 60_000, contractFor: (account) => new MpcSignerClient(contract.chainFor(account)) });
+    const services: KeyLifecycle[] = [];
+    const syncs: StateSync[] = [];
+    const start = (index: number) => {
+      const service = new KeyLifecycle({ context: cluster.nodes[index]!.context, retryDelayMs: 100, expiryCheckMs: 200 });
+      const sync = new StateSync({ contract: cluster.nodes[index]!.context.contract, intervalMs: 25, onChange: (change) => service.onStateChange(change), onError: () => undefined });
+      services.push(service);
+      syncs.push(sync);
+      sync.start();
+    };
+    const superseded = (index: number) => Number(/key_events_total\{kind="keygen",outcome="superseded"\} (\d+)/.exec(cluster.nodes[index]!.context.metrics.render())?.[1] ?? 0);
+    const until = async (what: string, done: () => boolean, timeoutMs = 30_000) => {
+      const deadline = Date.now() + timeoutMs;
+      while (!done()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; contract state ${JSON.stringify(contract.view('state')).slice(0, 400)}`);
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    };
+    try {
+      // Nodes 0 and 1 run attempt 0 of domain 0's keygen; node 2 is not up, so the run waits for it.
+      start(0);
+      start(1);
+      for (const account of ACCOUNTS) contract.call(account, 'vote_add_domains', { domains: [DOMAINS[0]] });
+      await until('attempt 0 running at nodes 0 and 1', () => [0, 1].every((index) => cluster.nodes[index]!.context.network.router.runningCount === 1));
+      // Node 2's operator aborts the attempt (as its node would on a failure); the leader starts attempt 1.
+      const state = parseContractState(contract.view('state'));
+      if (state.phase !== 'Initializing' || state.keygen.instance === null) throw new Error('no keygen attempt is open');
+      contract.call(ACCOUNTS[2], 'vote_abort_key_event_instance', { key_event_id: { epoch_id: 0, domain_id: 0, attempt_id: state.keygen.instance.attempt_id } });
+      await until('attempt 0 superseded at nodes 0 and 1', () => superseded(0) === 1 && superseded(1) === 1);
+      // Node 2 comes up and the next attempt completes with all three.
+      start(2);
+      await until('the key', () => {
+        const current = parseContractState(contract.view('state'));
+        return current.phase === 'Running' && current.signing.keys.length === 1;
+      });
+      expect(cluster.nodes.map((node) => node.context.network.router.runningCount)).toEqual([0, 0, 0]);
+    } finally {
+      for (const sync of syncs) await sync.stop();
+      // As a node stops: the services first, then the network, which ends any run still in progress.
+      const servicesStopped = Promise.all(services.map((service) => service.stop()));
+      await cluster.stop();
+      await servicesStopped;
+    }
+  });
+});

@@ -95,4 +95,26 @@ describe('PeerNetwork', () => {
     expect(metrics).toMatch(/control_messages_rejected_total\{reason="no-handler"\} 1/);
     expect(metrics).toMatch(/mesh_payloads_dropped_total\{reason="unknown-kind"\} 1/);
   });
+
+  it('a peer that stops answering ends the runs it takes part in at the next ping, not at their timeout, and is reported', async () => {
+    // Last in this file: it stops node 2's mesh.
+    const me = cluster.nodes[0]!.context.network;
+    const lost: number[] = [];
+    me.onPeerLost((peer) => lost.push(peer));
+    await me.transport.pingPeers();
+    expect(me.reachablePeers()).toContain(2);
+    const waits: Protocol<never> = { poke: () => ({ kind: 'wait' }), message: () => undefined };
+    const withLost = me.router.run(new Uint8Array(randomBytes(32)), waits, [0, 2], 10 * 60_000);
+    const without = me.router.run(new Uint8Array(randomBytes(32)), waits, [0, 1], 10 * 60_000);
+    await cluster.stopNode(2);
+    await me.transport.pingPeers();
+    await expect(withLost).rejects.toMatchObject({ name: 'ParticipantUnreachable', participant: 2 });
+    expect(lost).toEqual([2]);
+    // A peer already seen down is not reported again; runs without it go on.
+    await me.transport.pingPeers();
+    expect(lost).toEqual([2]);
+    expect(me.router.runningCount).toBe(1);
+    me.router.abortAll(new Error('test over'));
+    await expect(without).rejects.toThrow('test over');
+  });
 });

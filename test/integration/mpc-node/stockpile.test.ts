@@ -7,7 +7,9 @@ import { runProtocols } from '../../../shared/crypto/runner.js';
 import { parsePartition, presignaturePartition, tripleId, triplePartition } from '../../../services/mpc-node/assets.js';
 import { Stockpile, type OwnerRunReport } from '../../../services/mpc-node/stockpile/index.js';
 import type { Asset } from '../../../services/mpc-node/storage/asset-store.js';
-import { startTestCluster, type TestCluster } from '../../support/node-cluster.js';
+import { runDkg } from '../../../shared/crypto/keygen/test-helpers.js';
+import type { ServingKey } from '../../../services/mpc-node/node-context.js';
+import { startTestCluster, TEST_DOMAINS, type TestCluster } from '../../support/node-cluster.js';
 
 const TARGET = 4;
 const BATCH = 4;
@@ -236,6 +238,48 @@ describe('stockpile while requests are being signed', () => {
       busy = false;
       await until(() => stockpiles.every((s) => s.presignaturesAvailable(1) >= 6), 20_000, 'the full target once signing is idle');
       expect(stockpiles.map((s) => s.presignaturesAvailable(1))).toEqual([6, 6, 6]);
+    } finally {
+      await Promise.all(stockpiles.map((stockpile) => stockpile.stop()));
+      await cluster.stop();
+    }
+  });
+});
+
+describe('stockpile across a resharing to a new threshold', () => {
+  it('makes triples and presignatures for the new sets although it owns a full stock of triples for the old ones', async () => {
+    const cluster = await startTestCluster({ nodes: 3, threshold: 2, protocolTimeoutMs: 15_000, pingIntervalMs: 200 });
+    const tripleTarget = 2 * BATCH;
+    const stockpiles = cluster.nodes.map(
+      ({ context }) =>
+        new Stockpile({
+          context,
+          presignatureTarget: (domainId) => (domainId === 0 ? 2 : 0),
+          tripleTarget,
+          tripleBatchSize: BATCH,
+          maxConcurrentGenerations: 2,
+          planIntervalMs: 100,
+          backoff: { baseMs: 100, maxMs: 1_000 },
+        }),
+    );
+    const ownedTriples = (node: number) => Number(/stockpile_owned_assets\{domain="",kind="triples"\} (\d+)/.exec(cluster.nodes[node]!.context.metrics.render())?.[1] ?? 0);
+    try {
+      await Promise.all(stockpiles.map((stockpile) => stockpile.start()));
+      // Epoch 0, threshold 2: every node fills its triple stock (pairs) to the target, ahead of need.
+      await until(() => [0, 1, 2].every((n) => ownedTriples(n) >= tripleTarget && stockpiles[n]!.presignaturesAvailable(0) >= 2), 40_000, 'the threshold-2 stock');
+
+      // The contract reshared the keys to the same three participants at threshold 3 (epoch 1).
+      const ids = [0, 1, 2];
+      const shares = new Map(TEST_DOMAINS.map((domain) => [domain.id, runDkg(domain.scheme === 'Secp256k1' ? 'secp256k1' : 'ed25519', ids, 3)]));
+      for (const id of ids) {
+        const keys = new Map<number, ServingKey>(TEST_DOMAINS.map((domain) => [domain.id, { domain, epochId: 1, share: shares.get(domain.id)!.get(id)! }]));
+        cluster.nodes[id]!.setServing({ epochId: 1, participants: ids, threshold: 3, keys });
+      }
+      // The pair triples cannot make a threshold-3 presignature: they neither count nor hold back new batches.
+      await until(() => [0, 1, 2].every((n) => stockpiles[n]!.presignaturesAvailable(0) >= 2), 40_000, 'threshold-3 presignatures at every node');
+      for (const node of [0, 1, 2]) {
+        const held = await cluster.nodes[node]!.context.stores.presignatures.count(presignaturePartition('ecdsa', { domainId: 0, epochId: 1 }, node, ids));
+        expect(held).toBeGreaterThanOrEqual(2);
+      }
     } finally {
       await Promise.all(stockpiles.map((stockpile) => stockpile.stop()));
       await cluster.stop();
