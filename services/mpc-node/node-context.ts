@@ -21,13 +21,17 @@ export interface ServingKey {
 }
 
 /** The running participant set and the keys this node signs with; replaced whole when the contract's state changes. */
-export interface ServingState {
+export interface ServingState extends SetParameters {
   readonly epochId: number;
-  /** Participant ids of the running set, ascending. */
-  readonly participants: readonly ParticipantId[];
-  readonly threshold: number;
   /** By domain id: only domains whose share this node holds for `epochId`. */
   readonly keys: ReadonlyMap<number, ServingKey>;
+}
+
+/** A participant set and its threshold: what a triple's set must fit (triples do not depend on any key). */
+export interface SetParameters {
+  /** Participant ids, ascending. */
+  readonly participants: readonly ParticipantId[];
+  readonly threshold: number;
 }
 
 export interface NodeStores {
@@ -48,4 +52,9 @@ export interface NodeContext {
   readonly protocolTimeoutMs: number;
   /** The current serving state, or null while the node has no key to sign with. */
   serving(): ServingState | null;
+  /**
+   * The parameters a resharing in progress moves to (this node among the participants), or null when
+   * none is: triples for their sets can be made before the new epoch starts.
+   */
+  upcoming(): SetParameters | null;
 }

@@ -15,13 +15,13 @@ import { ascending } from '../../shared/crypto/protocol.js';
 import { parsePublicKey } from '../../shared/near/keys.js';
 import { MpcSignerClient, type Chain } from './chain/chain.js';
 import type { ContractView } from './chain/contract-state.js';
-import type { ServeJob } from './chain/jobs.js';
+import type { ReshareJob, ServeJob } from './chain/jobs.js';
 import { StateSync, type StateChange } from './chain/state-sync.js';
 import type { NodeConfig } from './config.js';
 import { KeyLifecycle, loadServingKeys } from './key-lifecycle/index.js';
 import type { MeshIdentity } from './mesh/channel.js';
 import type { MeshPeer } from './mesh/transport.js';
-import type { NodeContext, ServingState } from './node-context.js';
+import type { NodeContext, ServingState, SetParameters } from './node-context.js';
 import { EmfMetricsPublisher, type EmfOutput } from './observability/emf.js';
 import { startNodeHttpServer, type NodeHttpServer } from './observability/http-server.js';
 import { MetricsRegistry } from './observability/metrics.js';
@@ -89,6 +89,7 @@ export class MpcNode {
   private stopping = false;
   private stopped: Promise<void> | undefined;
   private serving: ServingState | null = null;
+  private upcoming: SetParameters | null = null;
   private lastStateAt = 0;
   private readonly receiveAbort = new AbortController();
   private readonly servingEpoch;
@@ -147,6 +148,7 @@ export class MpcNode {
       logger,
       protocolTimeoutMs: config.PROTOCOL_TIMEOUT_MS,
       serving: () => node?.serving ?? null,
+      upcoming: () => node?.upcoming ?? null,
     };
     const demand = new DemandTracker();
     const emf = new EmfMetricsPublisher({ namespace: config.METRICS_NAMESPACE, ...(deps.emfOutput !== undefined ? { output: deps.emfOutput } : {}) });
@@ -233,6 +235,8 @@ export class MpcNode {
     } catch (error) {
       logger.error('could not load the key shares to serve with', { error: error instanceof Error ? error.message : String(error) });
     }
+    const reshare = change.jobs.find((job): job is ReshareJob => job.kind === 'reshare');
+    this.upcoming = reshare === undefined ? null : { participants: ascending(reshare.participants.map(([, id]) => id)), threshold: reshare.threshold };
     this.servingEpoch.set(this.serving?.epochId ?? -1);
     // Levels and planning follow the epoch at once (a new epoch's presignatures start from none).
     this.stockpile.wake();

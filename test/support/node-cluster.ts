@@ -17,7 +17,7 @@ import type { DomainConfig } from '../../contract/mpc-signer/types.js';
 import type { MpcSignerClient } from '../../services/mpc-node/chain/chain.js';
 import { findFreePort } from '../../services/devnet/emulators/free-port.js';
 import { generateMeshIdentity } from '../../services/mpc-node/mesh/channel.js';
-import type { NodeContext, ServingKey, ServingState } from '../../services/mpc-node/node-context.js';
+import type { NodeContext, ServingKey, ServingState, SetParameters } from '../../services/mpc-node/node-context.js';
 import { MetricsRegistry } from '../../services/mpc-node/observability/metrics.js';
 import { PeerNetwork } from '../../services/mpc-node/peer-network.js';
 import { DynamoAssetStore } from '../../services/mpc-node/storage/asset-store.js';
@@ -36,6 +36,8 @@ export interface TestClusterNode {
   readonly context: NodeContext;
   /** Replace what `context.serving()` returns (e.g. null before keys exist). */
   setServing(state: ServingState | null): void;
+  /** Replace what `context.upcoming()` returns (a resharing in progress). */
+  setUpcoming(parameters: SetParameters | null): void;
 }
 
 export interface TestCluster {
@@ -92,6 +94,7 @@ export async function startTestCluster(options: {
     networks.push(network);
     const keys = new Map<number, ServingKey>(TEST_DOMAINS.map((domain) => [domain.id, { domain, epochId: 0, share: shares.get(domain.id)!.get(id)! }]));
     let serving: ServingState | null = { epochId: 0, participants: ids, threshold: options.threshold, keys };
+    let upcoming: SetParameters | null = null;
     nodes.push({
       context: {
         me: id,
@@ -107,9 +110,13 @@ export async function startTestCluster(options: {
         logger,
         protocolTimeoutMs: options.protocolTimeoutMs ?? 30_000,
         serving: () => serving,
+        upcoming: () => upcoming,
       },
       setServing: (state) => {
         serving = state;
+      },
+      setUpcoming: (parameters) => {
+        upcoming = parameters;
       },
     });
   }

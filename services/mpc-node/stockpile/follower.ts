@@ -11,7 +11,7 @@ import { EddsaPresignProtocol, encodeEddsaPresignature } from '../../../shared/c
 import { ascending, type ParticipantId } from '../../../shared/crypto/protocol.js';
 import { presignaturePartition, tripleId, triplePartition } from '../assets.js';
 import type { ControlMessageOf } from '../control.js';
-import type { NodeContext, ServingKey, ServingState } from '../node-context.js';
+import type { NodeContext, ServingKey, ServingState, SetParameters } from '../node-context.js';
 import { StockpileRequestRefused } from './errors.js';
 import type { StockpileMetrics } from './metrics.js';
 import { setBounded } from '../bounded-map.js';
@@ -47,21 +47,32 @@ function shareIds(instance: string, run: StoredRun): string[] {
   return run.kind === 'presignature' ? [instance] : Array.from({ length: run.count }, (_, i) => tripleId(instance, i));
 }
 
-/** The checks every request passes, whatever its type; returns the set, ascending, and the serving state. */
-export function checkRequestedSet(me: ParticipantId, from: ParticipantId, request: StockpileRequest, serving: ServingState | null): { set: ParticipantId[]; serving: ServingState } {
+/** The checks every request passes against the parameters its set must fit; returns the set, ascending. */
+export function checkRequestedSet<P extends SetParameters>(me: ParticipantId, from: ParticipantId, request: StockpileRequest, parameters: P | null): { set: ParticipantId[]; parameters: P } {
   const refuse = (reason: string): never => {
     throw new StockpileRequestRefused(from, request.type, request.instance, reason);
   };
-  if (serving === null) return refuse('this node serves no key yet');
+  if (parameters === null) return refuse(request.type === 'triples' ? 'this node serves no key and no resharing is under way' : 'this node serves no key yet');
   const set = ascending(request.participants);
   if (new Set(set).size !== set.length) refuse('the participant set has duplicates');
-  if (set.length !== serving.threshold) refuse(`the set has ${set.length} participants, the threshold is ${serving.threshold}`);
+  if (set.length !== parameters.threshold) refuse(`the set has ${set.length} participants, the threshold is ${parameters.threshold}`);
   if (!set.includes(from)) refuse('the requesting owner is not in the set');
   if (!set.includes(me)) refuse(`participant ${me} is not in the set`);
   if (from === me) refuse('a request from this node itself');
-  const running = new Set(serving.participants);
-  for (const id of set) if (!running.has(id)) refuse(`participant ${id} is not in the running set`);
-  return { set, serving };
+  const members = new Set(parameters.participants);
+  for (const id of set) if (!members.has(id)) refuse(`participant ${id} is not in the participant set`);
+  return { set, parameters };
+}
+
+/**
+ * The parameters a triple batch is checked against: triples do not depend on a key, so besides the
+ * running set's they may be for the set a resharing in progress moves to (made ahead of its epoch).
+ * Falls back to the running set's, whose check then says why the request does not fit.
+ */
+function tripleParameters(request: ControlMessageOf<'triples'>, serving: ServingState | null, upcoming: SetParameters | null): SetParameters | null {
+  const fits = (parameters: SetParameters | null): parameters is SetParameters =>
+    parameters !== null && parameters.threshold === request.threshold && request.participants.every((id) => parameters.participants.includes(id));
+  return [serving, upcoming].find(fits) ?? serving ?? upcoming;
 }
 
 /** The key a presign request names, if it is the one this node serves for that domain with that scheme. */
@@ -109,15 +120,21 @@ export class StockpileFollower {
   }
 
   private async handle(from: ParticipantId, request: StockpileRequest): Promise<void> {
-    const { set, serving } = checkRequestedSet(this.context.me, from, request, this.context.serving());
     const refuse = (reason: string): never => {
       throw new StockpileRequestRefused(from, request.type, request.instance, reason);
     };
+    let set: ParticipantId[];
+    let key: ServingKey | undefined;
     if (request.type === 'triples') {
-      if (request.threshold !== serving.threshold) refuse(`threshold ${request.threshold} is not the running threshold ${serving.threshold}`);
+      const checked = checkRequestedSet(this.context.me, from, request, tripleParameters(request, this.context.serving(), this.context.upcoming()));
+      set = checked.set;
+      if (request.threshold !== checked.parameters.threshold) refuse(`threshold ${request.threshold} is not the threshold ${checked.parameters.threshold}`);
       if (request.batchSize > this.limits.maxBatchSize) refuse(`batch size ${request.batchSize} exceeds ${this.limits.maxBatchSize}`);
+    } else {
+      const checked = checkRequestedSet(this.context.me, from, request, this.context.serving());
+      set = checked.set;
+      key = checkRequestedKey(from, request, checked.parameters);
     }
-    const key = request.type === 'triples' ? undefined : checkRequestedKey(from, request, serving);
     if (request.type === 'ecdsa-presign') {
       if (request.triplePartition !== triplePartition(from, set)) refuse(`triple partition ${request.triplePartition} is not the owner's partition for this set`);
       if (request.tripleIds[0] === request.tripleIds[1]) refuse('the nonce and multiplication triples are the same');

@@ -246,6 +246,59 @@ describe('stockpile while requests are being signed', () => {
 });
 
 describe('stockpile across a resharing to a new threshold', () => {
+  it('makes triples for the new sets while the resharing runs, so the new epoch\'s first presignatures use them', async () => {
+    const cluster = await startTestCluster({ nodes: 3, threshold: 2, protocolTimeoutMs: 15_000, pingIntervalMs: 200 });
+    const reports: OwnerRunReport[] = [];
+    const stockpiles = cluster.nodes.map(
+      ({ context }) =>
+        new Stockpile({
+          context,
+          presignatureTarget: (domainId) => (domainId === 0 ? 2 : 0),
+          tripleTarget: BATCH,
+          tripleBatchSize: BATCH,
+          maxConcurrentGenerations: 2,
+          planIntervalMs: 100,
+          backoff: { baseMs: 100, maxMs: 1_000 },
+          onOwnerRun: (report) => reports.push(report),
+        }),
+    );
+    const ids = [0, 1, 2];
+    try {
+      await Promise.all(stockpiles.map((stockpile) => stockpile.start()));
+      await until(() => ids.every((n) => stockpiles[n]!.presignaturesAvailable(0) >= 2), 40_000, 'the threshold-2 stock');
+      // No resharing under way: a batch for threshold 3 fits no parameters of node 0's, and is refused.
+      const refusedTriples = () => Number(/control_messages_rejected_total\{reason="refused",type="triples"\} (\d+)/.exec(cluster.nodes[0]!.context.metrics.render())?.[1] ?? 0);
+      await cluster.nodes[1]!.context.network.control.sendTo([0], { type: 'triples', instance: randomBytes(32).toString('hex'), participants: ids, threshold: 3, batchSize: BATCH });
+      await until(() => refusedTriples() === 1, 5_000, 'the refusal of a threshold-3 batch');
+
+      // The contract is resharing to the same three at threshold 3: every node makes a batch for the set of all three.
+      for (const id of ids) cluster.nodes[id]!.setUpcoming({ participants: ids, threshold: 3 });
+      const ownTriplesOfNewSet = (node: number) => cluster.nodes[node]!.context.stores.triples.count(triplePartition(node, ids));
+      const deadline = Date.now() + 40_000;
+      while ((await Promise.all(ids.map(ownTriplesOfNewSet))).some((count) => count < BATCH) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await Promise.all(ids.map(ownTriplesOfNewSet))).toEqual([BATCH, BATCH, BATCH]);
+
+      // Epoch 1 starts: its presignatures come from the triples made ahead, not from a batch started after.
+      const epochStartedAt = Date.now();
+      const shares = new Map(TEST_DOMAINS.map((domain) => [domain.id, runDkg(domain.scheme === 'Secp256k1' ? 'secp256k1' : 'ed25519', ids, 3)]));
+      for (const id of ids) {
+        const keys = new Map<number, ServingKey>(TEST_DOMAINS.map((domain) => [domain.id, { domain, epochId: 1, share: shares.get(domain.id)!.get(id)! }]));
+        cluster.nodes[id]!.setUpcoming(null);
+        cluster.nodes[id]!.setServing({ epochId: 1, participants: ids, threshold: 3, keys });
+      }
+      await until(() => ids.every((n) => stockpiles[n]!.presignaturesAvailable(0) >= 2), 40_000, 'threshold-3 presignatures at every node');
+      const batchStarts = new Map(reports.filter((r) => r.kind === 'triples' && r.outcome === 'succeeded').map((r) => [r.instance, r.startedAt]));
+      const newPresigns = reports.filter((r) => r.kind === 'ecdsa-presign' && r.outcome === 'succeeded' && r.participants.length === 3);
+      expect(newPresigns.length).toBeGreaterThanOrEqual(6);
+      for (const presign of newPresigns) {
+        for (const id of presign.consumedTriples!.ids) expect(batchStarts.get(id.split('#')[0]!)!).toBeLessThan(epochStartedAt);
+      }
+    } finally {
+      await Promise.all(stockpiles.map((stockpile) => stockpile.stop()));
+      await cluster.stop();
+    }
+  });
+
   it('makes triples and presignatures for the new sets although it owns a full stock of triples for the old ones', async () => {
     const cluster = await startTestCluster({ nodes: 3, threshold: 2, protocolTimeoutMs: 15_000, pingIntervalMs: 200 });
     const tripleTarget = 2 * BATCH;
