@@ -2,8 +2,9 @@
  * Where single-use assets live in the node's tables. A partition groups assets that can stand in for
  * each other: same kind, same owner (the node that started the run and alone may spend it), same
  * participant set, and for presignatures the same key (domain and epoch — a reshare makes older
- * presignatures useless, and their partitions are simply never read again). Every participant of a
- * run stores its share under the same partition and id, so the owner can name an asset to its peers.
+ * presignatures useless: their partitions are never read again, and the stockpile deletes them after
+ * the epoch change). Every participant of a run stores its share under the same partition and id, so
+ * the owner can name an asset to its peers.
  */
 import { ascending, type ParticipantId } from '../../shared/crypto/protocol.js';
 

@@ -48,6 +48,11 @@ export class OwnAssets {
     entry.version += 1;
   }
 
+  /** Stops counting a partition whose assets were all deleted (a retired epoch's). */
+  forget(partition: string): void {
+    this.entries.delete(partition);
+  }
+
   /** Sets aside `count` assets for a run about to take them; false if there are not that many free. */
   reserve(partition: string, count: number): boolean {
     const entry = this.entry(partition);

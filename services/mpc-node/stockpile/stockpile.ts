@@ -102,6 +102,9 @@ export class Stockpile {
   private planTimer: NodeJS.Timeout | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
   private planScheduled = false;
+  /** The serving state the last planning pass saw, to notice an epoch change. */
+  private lastServing: ServingState | null = null;
+  private readonly retirements = new Set<NodeJS.Timeout>();
 
   constructor(private readonly options: StockpileOptions) {
     if (options.tripleTarget < options.tripleBatchSize) throw new RangeError(`tripleTarget ${options.tripleTarget} is below the batch size ${options.tripleBatchSize}: no batch would ever start`);
@@ -143,6 +146,8 @@ export class Stockpile {
     this.running = false;
     clearInterval(this.planTimer);
     clearInterval(this.resyncTimer);
+    for (const timer of this.retirements) clearTimeout(timer);
+    this.retirements.clear();
   }
 
   /**
@@ -223,6 +228,7 @@ export class Stockpile {
   private plan(): void {
     if (!this.running) return;
     const serving = this.context.serving();
+    this.noticeEpochChange(serving);
     const upcoming = this.upcomingParameters(serving);
     if (serving === null && upcoming === null) return;
     const reachable = this.reachableSet(serving);
@@ -232,6 +238,62 @@ export class Stockpile {
       if (job === undefined) break;
       this.launch(job);
     }
+    this.publishLevels();
+  }
+
+  /**
+   * At an epoch change, schedules the old epoch's assets for deletion one protocol timeout later, when
+   * no run of the old epoch can still be storing a share.
+   */
+  private noticeEpochChange(serving: ServingState | null): void {
+    const previous = this.lastServing;
+    if (serving === null || serving === previous) return;
+    this.lastServing = serving;
+    if (previous === null || serving.epochId <= previous.epochId) return;
+    const timer = setTimeout(() => {
+      this.retirements.delete(timer);
+      void this.retireAssetsOf(previous).catch((error: unknown) => {
+        this.context.logger.warn('retiring the assets of an older epoch failed', { epochId: previous.epochId, error: error instanceof Error ? error.message : String(error) });
+      });
+    }, this.context.protocolTimeoutMs);
+    timer.unref();
+    this.retirements.add(timer);
+  }
+
+  /**
+   * Deletes this node's shares — of assets it owns and of assets it followed — that the epoch after
+   * `old` can never use: every presignature of `old`'s epoch (made with its key shares), and the triples
+   * of `old`'s sets that neither the running parameters nor a resharing under way can use. Nothing else
+   * would ever remove them. The partitions are enumerated from `old`'s parameters (every set of them
+   * that includes this node, each of its members as owner); a node that restarts after the epoch change
+   * does not know them, and leaves them.
+   */
+  private async retireAssetsOf(old: ServingState): Promise<void> {
+    const { me, stores, logger } = this.context;
+    const others = old.participants.filter((id) => id !== me);
+    const sets = (combinations(others, old.threshold - 1, MAX_SETS_COUNTED_AT_START) ?? []).map((chosen) => ascending([me, ...chosen]));
+    const current = this.context.serving();
+    const upcoming = this.context.upcoming();
+    const usable = (set: readonly ParticipantId[]) =>
+      [current, upcoming].some((parameters) => parameters !== null && parameters.threshold === set.length && set.every((id) => parameters.participants.includes(id)));
+    let presignatures = 0;
+    let triples = 0;
+    for (const set of sets) {
+      for (const owner of set) {
+        for (const key of old.keys.values()) {
+          const partition = presignaturePartition(SCHEME_OF_CURVE[key.domain.scheme], { domainId: key.domain.id, epochId: key.epochId }, owner, set);
+          presignatures += await stores.presignatures.discard(partition);
+          if (owner === me) this.own.forget(partition);
+        }
+        if (usable(set)) continue;
+        const partition = triplePartition(owner, set);
+        triples += await stores.triples.discard(partition);
+        if (owner === me) this.own.forget(partition);
+      }
+    }
+    logger.info('retired the assets of an older epoch', { epochId: old.epochId, presignatures, triples });
+    this.metrics.retired.inc({ kind: 'presignatures' }, presignatures);
+    this.metrics.retired.inc({ kind: 'triples' }, triples);
     this.publishLevels();
   }
 

@@ -31,6 +31,8 @@ export interface AssetStore {
   take(partition: string, id: string): Promise<Asset | undefined>;
   /** How many assets the partition holds (the stockpile level). */
   count(partition: string): Promise<number>;
+  /** Deletes every asset of the partition (none of them may ever be used); returns how many it deleted. */
+  discard(partition: string): Promise<number>;
 }
 
 export class AssetAlreadyStored extends Error {
@@ -47,6 +49,8 @@ export class AssetAlreadyStored extends Error {
 const TAKE_CANDIDATES = 16;
 /** Queries one `takeAny` may make before it gives up (every id it found went to another taker). */
 const TAKE_ROUNDS = 4;
+/** Ids read, and deleted in parallel, per round of `discard`. */
+const DISCARD_PAGE = 25;
 
 export class DynamoAssetStore implements AssetStore {
   private readonly table: SealedTable;
@@ -70,7 +74,14 @@ export class DynamoAssetStore implements AssetStore {
   }
 
   async take(partition: string, id: string): Promise<Asset | undefined> {
-    let removed: Record<string, unknown> | undefined;
+    const removed = await this.deleteExisting('take', partition, id);
+    if (removed === undefined) return undefined;
+    const payload = await this.table.open(partition, id, removed);
+    return { partition, id, participants: (removed.participants as number[]).map(Number), payload };
+  }
+
+  /** The conditional delete only one caller can win: the item's attributes, or undefined if it was not there. */
+  private async deleteExisting(operation: string, partition: string, id: string): Promise<Record<string, unknown> | undefined> {
     try {
       const result = await this.table.documents.send(
         new DeleteCommand({
@@ -81,14 +92,11 @@ export class DynamoAssetStore implements AssetStore {
           ReturnValues: 'ALL_OLD',
         }),
       );
-      removed = result.Attributes;
+      return result.Attributes;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw new StoreError(`take ${this.table.itemId(partition, id)}`, 'DynamoDB delete failed', { cause: error });
+      throw new StoreError(`${operation} ${this.table.itemId(partition, id)}`, 'DynamoDB delete failed', { cause: error });
     }
-    if (removed === undefined) return undefined;
-    const payload = await this.table.open(partition, id, removed);
-    return { partition, id, participants: (removed.participants as number[]).map(Number), payload };
   }
 
   async takeAny(partition: string): Promise<Asset | undefined> {
@@ -117,20 +125,10 @@ export class DynamoAssetStore implements AssetStore {
    * untried (those are about to go, so the query reads that many more). False when there are none.
    */
   private async readCandidates(partition: string): Promise<boolean> {
-    const page = await this.table.documents.send(
-      new QueryCommand({
-        TableName: this.table.tableName,
-        KeyConditionExpression: '#pk = :partition',
-        ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY },
-        ExpressionAttributeValues: { ':partition': partition },
-        ProjectionExpression: '#sk',
-        Limit: TAKE_CANDIDATES + this.knownIds(partition).size,
-        ConsistentRead: true,
-      }),
-    );
+    const ids = await this.firstIds(partition, TAKE_CANDIDATES + this.knownIds(partition).size);
     // Known again after the query: a concurrent taker may have queued or started deleting some meanwhile.
     const known = this.knownIds(partition);
-    const fresh = (page.Items ?? []).map((item) => item[SORT_KEY] as string).filter((id) => !known.has(id));
+    const fresh = ids.filter((id) => !known.has(id));
     const untried = this.untried.get(partition) ?? [];
     untried.push(...fresh);
     this.untried.set(partition, untried);
@@ -142,6 +140,33 @@ export class DynamoAssetStore implements AssetStore {
     const known = new Set(this.untried.get(partition));
     for (const key of this.deleting) if (key.startsWith(`${partition}\u0000`)) known.add(key.slice(partition.length + 1));
     return known;
+  }
+
+  /** Up to `limit` ids of the partition, read consistently. */
+  private async firstIds(partition: string, limit: number): Promise<string[]> {
+    const page = await this.table.documents.send(
+      new QueryCommand({
+        TableName: this.table.tableName,
+        KeyConditionExpression: '#pk = :partition',
+        ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY },
+        ExpressionAttributeValues: { ':partition': partition },
+        ProjectionExpression: '#sk',
+        Limit: limit,
+        ConsistentRead: true,
+      }),
+    );
+    return (page.Items ?? []).map((item) => item[SORT_KEY] as string);
+  }
+
+  async discard(partition: string): Promise<number> {
+    let discarded = 0;
+    for (;;) {
+      const ids = await this.firstIds(partition, DISCARD_PAGE);
+      if (ids.length === 0) return discarded;
+      // An asset another caller took meanwhile is not counted.
+      const removed = await Promise.all(ids.map((id) => this.deleteExisting('discard', partition, id)));
+      discarded += removed.filter((item) => item !== undefined).length;
+    }
   }
 
   async count(partition: string): Promise<number> {

@@ -66,6 +66,17 @@ describe('DynamoAssetStore', () => {
     expect(await restarted.takeAny('owner#1')).toBeUndefined();
   });
 
+  it('discards a whole partition (more than one page), and only that partition', async () => {
+    const store = openStore();
+    const ids = Array.from({ length: 60 }, (_, i) => `old${i}`);
+    await Promise.all(ids.map((id) => store.put(asset('epoch#0', id))));
+    await store.put(asset('epoch#1', 'kept'));
+    expect(await store.discard('epoch#0')).toBe(60);
+    expect(await store.count('epoch#0')).toBe(0);
+    expect(await store.discard('epoch#0')).toBe(0);
+    expect((await store.take('epoch#1', 'kept'))?.id).toBe('kept');
+  });
+
   it('refuses to store the same id twice and keeps the first', async () => {
     const store = openStore();
     await store.put(asset('owner#2', 'x'));

@@ -246,15 +246,17 @@ describe('stockpile while requests are being signed', () => {
 });
 
 describe('stockpile across a resharing to a new threshold', () => {
-  it('makes triples for the new sets while the resharing runs, so the new epoch\'s first presignatures use them', async () => {
+  const ids = [0, 1, 2];
+
+  /** Three nodes at threshold 2 whose stockpiles keep two ECDSA presignatures each (no EdDSA). */
+  async function startThresholdTwo(tripleTarget: number, reports: OwnerRunReport[] = []): Promise<{ cluster: TestCluster; stockpiles: Stockpile[] }> {
     const cluster = await startTestCluster({ nodes: 3, threshold: 2, protocolTimeoutMs: 15_000, pingIntervalMs: 200 });
-    const reports: OwnerRunReport[] = [];
     const stockpiles = cluster.nodes.map(
       ({ context }) =>
         new Stockpile({
           context,
           presignatureTarget: (domainId) => (domainId === 0 ? 2 : 0),
-          tripleTarget: BATCH,
+          tripleTarget,
           tripleBatchSize: BATCH,
           maxConcurrentGenerations: 2,
           planIntervalMs: 100,
@@ -262,9 +264,24 @@ describe('stockpile across a resharing to a new threshold', () => {
           onOwnerRun: (report) => reports.push(report),
         }),
     );
-    const ids = [0, 1, 2];
+    await Promise.all(stockpiles.map((stockpile) => stockpile.start()));
+    return { cluster, stockpiles };
+  }
+
+  /** The contract finished resharing the keys to the same three participants at threshold 3: epoch 1 runs. */
+  function startEpochOneAtThresholdThree(cluster: TestCluster): void {
+    const shares = new Map(TEST_DOMAINS.map((domain) => [domain.id, runDkg(domain.scheme === 'Secp256k1' ? 'secp256k1' : 'ed25519', ids, 3)]));
+    for (const id of ids) {
+      const keys = new Map<number, ServingKey>(TEST_DOMAINS.map((domain) => [domain.id, { domain, epochId: 1, share: shares.get(domain.id)!.get(id)! }]));
+      cluster.nodes[id]!.setUpcoming(null);
+      cluster.nodes[id]!.setServing({ epochId: 1, participants: ids, threshold: 3, keys });
+    }
+  }
+
+  it('makes triples for the new sets while the resharing runs, so the new epoch\'s first presignatures use them', async () => {
+    const reports: OwnerRunReport[] = [];
+    const { cluster, stockpiles } = await startThresholdTwo(BATCH, reports);
     try {
-      await Promise.all(stockpiles.map((stockpile) => stockpile.start()));
       await until(() => ids.every((n) => stockpiles[n]!.presignaturesAvailable(0) >= 2), 40_000, 'the threshold-2 stock');
       // No resharing under way: a batch for threshold 3 fits no parameters of node 0's, and is refused.
       const refusedTriples = () => Number(/control_messages_rejected_total\{reason="refused",type="triples"\} (\d+)/.exec(cluster.nodes[0]!.context.metrics.render())?.[1] ?? 0);
@@ -280,12 +297,7 @@ describe('stockpile across a resharing to a new threshold', () => {
 
       // Epoch 1 starts: its presignatures come from the triples made ahead, not from a batch started after.
       const epochStartedAt = Date.now();
-      const shares = new Map(TEST_DOMAINS.map((domain) => [domain.id, runDkg(domain.scheme === 'Secp256k1' ? 'secp256k1' : 'ed25519', ids, 3)]));
-      for (const id of ids) {
-        const keys = new Map<number, ServingKey>(TEST_DOMAINS.map((domain) => [domain.id, { domain, epochId: 1, share: shares.get(domain.id)!.get(id)! }]));
-        cluster.nodes[id]!.setUpcoming(null);
-        cluster.nodes[id]!.setServing({ epochId: 1, participants: ids, threshold: 3, keys });
-      }
+      startEpochOneAtThresholdThree(cluster);
       await until(() => ids.every((n) => stockpiles[n]!.presignaturesAvailable(0) >= 2), 40_000, 'threshold-3 presignatures at every node');
       const batchStarts = new Map(reports.filter((r) => r.kind === 'triples' && r.outcome === 'succeeded').map((r) => [r.instance, r.startedAt]));
       const newPresigns = reports.filter((r) => r.kind === 'ecdsa-presign' && r.outcome === 'succeeded' && r.participants.length === 3);
@@ -299,40 +311,35 @@ describe('stockpile across a resharing to a new threshold', () => {
     }
   });
 
-  it('makes triples and presignatures for the new sets although it owns a full stock of triples for the old ones', async () => {
-    const cluster = await startTestCluster({ nodes: 3, threshold: 2, protocolTimeoutMs: 15_000, pingIntervalMs: 200 });
+  it('makes triples and presignatures for the new sets although it owns a full stock of triples for the old ones, and retires the old ones', async () => {
     const tripleTarget = 2 * BATCH;
-    const stockpiles = cluster.nodes.map(
-      ({ context }) =>
-        new Stockpile({
-          context,
-          presignatureTarget: (domainId) => (domainId === 0 ? 2 : 0),
-          tripleTarget,
-          tripleBatchSize: BATCH,
-          maxConcurrentGenerations: 2,
-          planIntervalMs: 100,
-          backoff: { baseMs: 100, maxMs: 1_000 },
-        }),
-    );
+    const { cluster, stockpiles } = await startThresholdTwo(tripleTarget);
     const ownedTriples = (node: number) => Number(/stockpile_owned_assets\{domain="",kind="triples"\} (\d+)/.exec(cluster.nodes[node]!.context.metrics.render())?.[1] ?? 0);
     try {
-      await Promise.all(stockpiles.map((stockpile) => stockpile.start()));
       // Epoch 0, threshold 2: every node fills its triple stock (pairs) to the target, ahead of need.
-      await until(() => [0, 1, 2].every((n) => ownedTriples(n) >= tripleTarget && stockpiles[n]!.presignaturesAvailable(0) >= 2), 40_000, 'the threshold-2 stock');
-
-      // The contract reshared the keys to the same three participants at threshold 3 (epoch 1).
-      const ids = [0, 1, 2];
-      const shares = new Map(TEST_DOMAINS.map((domain) => [domain.id, runDkg(domain.scheme === 'Secp256k1' ? 'secp256k1' : 'ed25519', ids, 3)]));
-      for (const id of ids) {
-        const keys = new Map<number, ServingKey>(TEST_DOMAINS.map((domain) => [domain.id, { domain, epochId: 1, share: shares.get(domain.id)!.get(id)! }]));
-        cluster.nodes[id]!.setServing({ epochId: 1, participants: ids, threshold: 3, keys });
-      }
+      await until(() => ids.every((n) => ownedTriples(n) >= tripleTarget && stockpiles[n]!.presignaturesAvailable(0) >= 2), 40_000, 'the threshold-2 stock');
+      startEpochOneAtThresholdThree(cluster);
       // The pair triples cannot make a threshold-3 presignature: they neither count nor hold back new batches.
-      await until(() => [0, 1, 2].every((n) => stockpiles[n]!.presignaturesAvailable(0) >= 2), 40_000, 'threshold-3 presignatures at every node');
-      for (const node of [0, 1, 2]) {
+      await until(() => ids.every((n) => stockpiles[n]!.presignaturesAvailable(0) >= 2), 40_000, 'threshold-3 presignatures at every node');
+      for (const node of ids) {
         const held = await cluster.nodes[node]!.context.stores.presignatures.count(presignaturePartition('ecdsa', { domainId: 0, epochId: 1 }, node, ids));
         expect(held).toBeGreaterThanOrEqual(2);
       }
+
+      // One protocol timeout after the epoch change, every node deletes its shares of the epoch-0
+      // presignatures and of the pair triples (owned and followed): nothing can use them any more.
+      const retired = (node: number) => /stockpile_assets_retired_total\{kind="triples"\} [1-9]/.test(cluster.nodes[node]!.context.metrics.render());
+      await until(() => ids.every(retired), 40_000, 'the epoch-0 assets to be retired');
+      for (const node of ids) {
+        const { stores } = cluster.nodes[node]!.context;
+        for (const pair of PAIRS) {
+          for (const owner of pair) {
+            expect(await stores.triples.count(triplePartition(owner, pair))).toBe(0);
+            expect(await stores.presignatures.count(presignaturePartition('ecdsa', { domainId: 0, epochId: 0 }, owner, pair))).toBe(0);
+          }
+        }
+      }
+      expect(ids.map((n) => stockpiles[n]!.presignaturesAvailable(0) >= 2)).toEqual([true, true, true]);
     } finally {
       await Promise.all(stockpiles.map((stockpile) => stockpile.stop()));
       await cluster.stop();
