@@ -160,7 +160,8 @@ export async function startSigningNetwork(options: SigningNetworkOptions): Promi
     const nodeMetrics = async (index: number): Promise<string | null> => {
       const port = operators[index]?.httpPort;
       try {
-        const response = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(2_000) });
+        // Generous: a node of a loaded 2-core machine may take seconds to answer, and a stopped one refuses at once.
+        const response = await fetch(`http://127.0.0.1:${port}/metrics`, { signal: AbortSignal.timeout(10_000) });
         return response.ok ? await response.text() : null;
       } catch {
         return null;

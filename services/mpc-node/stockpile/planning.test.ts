@@ -47,22 +47,29 @@ describe('targets', () => {
     expect(presignatureDeficit({ target: 4, usable: 5, owned: 5, inFlight: 0, maxOwned: 8 })).toBe(0);
   });
 
-  it('counts triples in pairs and, while signing is busy, starts a batch only for a deficit that fits under the bound', () => {
+  it('counts triples in pairs and, while signing is busy, starts a batch only for a deficit that fits under the cap', () => {
     expect(pairableTriples(5)).toBe(4);
-    const level = { ecdsaDeficit: 2, pairable: 0, owned: 0, inFlight: 0, tripleTarget: 8, batchSize: 4, fillAhead: false };
+    const level = { ecdsaDeficit: 2, pairable: 0, usable: 0, owned: 0, inFlight: 0, tripleTarget: 8, maxOwned: 16, batchSize: 4, fillAhead: false };
     expect(needsTripleBatch(level)).toBe(true);
     expect(needsTripleBatch({ ...level, inFlight: 4 })).toBe(false);
     expect(needsTripleBatch({ ...level, pairable: 2 })).toBe(true);
-    expect(needsTripleBatch({ ...level, owned: 5 })).toBe(false);
+    expect(needsTripleBatch({ ...level, owned: 13 })).toBe(false);
     expect(needsTripleBatch({ ...level, ecdsaDeficit: 0 })).toBe(false);
   });
 
-  it('when not busy, keeps triples up to the target ahead of need, never past it', () => {
-    const idle = { ecdsaDeficit: 0, pairable: 0, owned: 0, inFlight: 0, tripleTarget: 8, batchSize: 4, fillAhead: true };
+  it('when not busy, keeps usable triples up to the target ahead of need, never past it', () => {
+    const idle = { ecdsaDeficit: 0, pairable: 0, usable: 0, owned: 0, inFlight: 0, tripleTarget: 8, maxOwned: 16, batchSize: 4, fillAhead: true };
     expect(needsTripleBatch(idle)).toBe(true);
-    expect(needsTripleBatch({ ...idle, owned: 4 })).toBe(true);
-    expect(needsTripleBatch({ ...idle, owned: 4, inFlight: 4 })).toBe(false);
-    expect(needsTripleBatch({ ...idle, owned: 6 })).toBe(false);
+    expect(needsTripleBatch({ ...idle, usable: 4, owned: 4 })).toBe(true);
+    expect(needsTripleBatch({ ...idle, usable: 4, owned: 4, inFlight: 4 })).toBe(false);
+    expect(needsTripleBatch({ ...idle, usable: 6, owned: 6 })).toBe(false);
+  });
+
+  it('a full stock of triples whose sets include a peer that is down does not stop batches for the sets that can sign, up to the cap', () => {
+    const peerDown = { ecdsaDeficit: 2, pairable: 0, usable: 0, owned: 8, inFlight: 0, tripleTarget: 8, maxOwned: 16, batchSize: 8, fillAhead: false };
+    expect(needsTripleBatch(peerDown)).toBe(true);
+    expect(needsTripleBatch({ ...peerDown, ecdsaDeficit: 0, fillAhead: true })).toBe(true);
+    expect(needsTripleBatch({ ...peerDown, owned: 16 })).toBe(false);
   });
 });
 

@@ -35,10 +35,10 @@ export interface StockpileOptions {
   /** Share of the presignature target kept up while signing is busy. Default 0.5. */
   readonly busyRefillFraction?: number;
   /**
-   * Triples this node keeps (all sets of the running parameters together, and as many again for the
-   * parameters a resharing in progress moves to) while signing is not busy, and the most it owns for
-   * them at any time; at least `tripleBatchSize`. While busy, batches start only for presignatures that
-   * need them.
+   * Usable triples (whole set reachable) this node keeps while signing is not busy, over all sets of the
+   * running parameters, and as many again for the parameters a resharing in progress moves to; at least
+   * `tripleBatchSize`. Everything owned, usable or not, stays under `maxOwnedFactor` × this. While busy,
+   * batches start only for presignatures that need them.
    */
   readonly tripleTarget: number;
   /** Triples per generation run (near/mpc uses 64; tests use a few). */
@@ -49,7 +49,7 @@ export interface StockpileOptions {
   readonly maxConcurrentFollowerRuns?: number;
   /** Largest triple batch this node joins as a follower. Default max(64, tripleBatchSize). */
   readonly maxFollowerBatchSize?: number;
-  /** Owned presignatures per domain (usable or not) are capped at this × target. Default 2. */
+  /** Owned presignatures per domain, and owned triples, usable or not, are capped at this × their target. Default 2. */
   readonly maxOwnedFactor?: number;
   /** How often generation is re-planned without a wake-up (reachability changes, backoffs ending). Default 1 s. */
   readonly planIntervalMs?: number;
@@ -78,6 +78,7 @@ export type TakenPresignature = Asset;
 
 const SCHEME_OF_CURVE = { Secp256k1: 'ecdsa', Ed25519: 'eddsa' } as const;
 const DEFAULT_BUSY_REFILL_FRACTION = 0.5;
+const DEFAULT_MAX_OWNED_FACTOR = 2;
 /** Sets enumerated at start to read own counts; beyond, only partitions seen by this process are counted. */
 const MAX_SETS_COUNTED_AT_START = 256;
 
@@ -311,17 +312,8 @@ export class Stockpile {
    */
   private tripleJobAhead(upcoming: SetParameters): OwnerJob | undefined {
     if (this.options.signingBusy?.() === true) return undefined;
-    const level = {
-      ecdsaDeficit: 0,
-      pairable: 0,
-      owned: this.ownedTriples(upcoming),
-      inFlight: this.triplesInFlight.get(parametersKey(upcoming)) ?? 0,
-      tripleTarget: this.options.tripleTarget,
-      batchSize: this.options.tripleBatchSize,
-      fillAhead: true,
-    };
-    if (!needsTripleBatch(level)) return undefined;
     const candidates = this.rotation.candidateSets(this.context.me, [...this.reachableSet(upcoming)], upcoming.threshold);
+    if (!needsTripleBatch({ ...this.tripleStock(upcoming, candidates), ecdsaDeficit: 0, pairable: 0, fillAhead: true })) return undefined;
     const set = this.rotation.pick(this.context.me, candidates);
     return set === undefined ? undefined : { kind: 'triples', set, parameters: upcoming };
   }
@@ -348,17 +340,26 @@ export class Stockpile {
       ecdsaDeficit += deficit;
     }
     const tripleLevel = {
+      ...this.tripleStock(serving, candidates),
       ecdsaDeficit,
       pairable: candidates.reduce((sum, set) => sum + pairableTriples(this.own.available(triplePartition(this.context.me, set))), 0),
-      owned: this.ownedTriples(serving),
-      inFlight: this.triplesInFlight.get(parametersKey(serving)) ?? 0,
-      tripleTarget: this.options.tripleTarget,
-      batchSize: this.options.tripleBatchSize,
       fillAhead: this.options.signingBusy?.() !== true,
     };
     if (!needsTripleBatch(tripleLevel)) return undefined;
     const set = this.rotation.pick(this.context.me, candidates);
     return set === undefined ? undefined : { kind: 'triples', set, parameters: serving };
+  }
+
+  /** The triple counts of `parameters` that {@link needsTripleBatch} weighs; `candidates` are its sets reachable now. */
+  private tripleStock(parameters: SetParameters, candidates: readonly (readonly ParticipantId[])[]) {
+    return {
+      usable: candidates.reduce((sum, set) => sum + this.own.count(triplePartition(this.context.me, set)), 0),
+      owned: this.ownedTriples(parameters),
+      inFlight: this.triplesInFlight.get(parametersKey(parameters)) ?? 0,
+      tripleTarget: this.options.tripleTarget,
+      maxOwned: Math.ceil(this.options.tripleTarget * (this.options.maxOwnedFactor ?? DEFAULT_MAX_OWNED_FACTOR)),
+      batchSize: this.options.tripleBatchSize,
+    };
   }
 
   private deficit(key: ServingKey, reachable: ReadonlySet<ParticipantId>): number {
@@ -372,7 +373,7 @@ export class Stockpile {
       owned += count;
       if (this.allReachable(parsed.participants, reachable)) usable += count;
     }
-    const maxOwned = Math.ceil(fullTarget * (this.options.maxOwnedFactor ?? 2));
+    const maxOwned = Math.ceil(fullTarget * (this.options.maxOwnedFactor ?? DEFAULT_MAX_OWNED_FACTOR));
     return presignatureDeficit({ target, usable, owned, inFlight: this.presignInFlight.get(key.domain.id) ?? 0, maxOwned });
   }
 

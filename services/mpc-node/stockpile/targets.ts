@@ -33,11 +33,16 @@ export interface TripleLevel {
   readonly ecdsaDeficit: number;
   /** Σ over usable triple partitions of {@link pairableTriples}. */
   readonly pairable: number;
-  /** Every owned triple (bounded by `tripleTarget`, usable or not). */
+  /** Owned triples whose whole set is reachable now. */
+  readonly usable: number;
+  /** Every owned triple of the parameters' sets, usable or not. */
   readonly owned: number;
   /** Triples that batches under way will produce. */
   readonly inFlight: number;
+  /** Usable triples kept ahead of need. */
   readonly tripleTarget: number;
+  /** The most owned and in flight together, so that a flapping peer cannot grow the stock without bound. */
+  readonly maxOwned: number;
   readonly batchSize: number;
   /**
    * Keep triples up to the target ahead of need (signing is not busy). While it is, batches start only
@@ -48,12 +53,16 @@ export interface TripleLevel {
 
 /**
  * Whether to start one more triple batch now: for the presignatures still to make, or — when filling
- * ahead — to keep the stock at the target, so that presignatures made during a burst find their
- * triples ready (near/mpc keeps a triple buffer the same way).
+ * ahead — to keep the usable stock at the target, so that presignatures made during a burst find their
+ * triples ready (near/mpc keeps a triple buffer the same way). As for presignatures, only triples
+ * whose set is reachable count toward the target: those of a set with a peer that is down cannot make
+ * a presignature now, and counting them would stop generation for the sets that can, exactly when a
+ * node fails. Everything owned stays under `maxOwned`.
  */
 export function needsTripleBatch(level: TripleLevel): boolean {
   const needed = 2 * level.ecdsaDeficit - level.pairable - level.inFlight;
-  const room = level.tripleTarget - level.owned - level.inFlight;
-  // A batch always yields `batchSize` triples, so it starts only if all of them fit under the bound.
-  return (needed > 0 || level.fillAhead) && room >= level.batchSize;
+  // A batch always yields `batchSize` triples, so it starts only if all of them fit.
+  const ahead = level.fillAhead && level.tripleTarget - level.usable - level.inFlight >= level.batchSize;
+  const room = level.maxOwned - level.owned - level.inFlight;
+  return (needed > 0 || ahead) && room >= level.batchSize;
 }

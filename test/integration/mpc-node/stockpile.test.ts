@@ -245,6 +245,44 @@ describe('stockpile while requests are being signed', () => {
   });
 });
 
+describe('stockpile when a peer dies', () => {
+  it('makes triples for the sets that can still sign although its whole triple stock is in sets with the dead peer', async () => {
+    const cluster = await startTestCluster({ nodes: 3, threshold: 2, protocolTimeoutMs: 15_000, pingIntervalMs: 200 });
+    let ecdsaTarget = 0;
+    const stockpiles = cluster.nodes.map(
+      ({ context }) =>
+        new Stockpile({
+          context,
+          presignatureTarget: (domainId) => (domainId === 0 ? ecdsaTarget : 0),
+          // One batch fills the stock: node 0's triples all sit in the one set its first batch used.
+          tripleTarget: BATCH,
+          tripleBatchSize: BATCH,
+          maxConcurrentGenerations: 1,
+          planIntervalMs: 100,
+          backoff: { baseMs: 100, maxMs: 1_000 },
+        }),
+    );
+    const ownTriples = (peer: number) => cluster.nodes[0]!.context.stores.triples.count(triplePartition(0, [0, peer]));
+    try {
+      await Promise.all(stockpiles.map((stockpile) => stockpile.start()));
+      const deadline = Date.now() + 30_000;
+      while ((await ownTriples(1)) + (await ownTriples(2)) < BATCH && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+      const dying = (await ownTriples(1)) === BATCH ? 1 : 2;
+      expect(await ownTriples(dying)).toBe(BATCH);
+      await stockpiles[dying]!.stop();
+      await cluster.stopNode(dying);
+      await until(() => !cluster.nodes[0]!.context.network.reachablePeers().includes(dying), 10_000, `node ${dying} to be seen down`);
+      // Requests come: node 0 needs ECDSA presignatures, which only the set with the other peer can make.
+      ecdsaTarget = 2;
+      await until(() => stockpiles[0]!.presignaturesAvailable(0) >= 2, 30_000, 'presignatures of the set without the dead peer');
+      expect(await cluster.nodes[0]!.context.stores.presignatures.count(presignaturePartition('ecdsa', { domainId: 0, epochId: 0 }, 0, [0, 3 - dying]))).toBeGreaterThanOrEqual(2);
+    } finally {
+      await Promise.all(stockpiles.map((stockpile) => stockpile.stop()));
+      await cluster.stop();
+    }
+  });
+});
+
 describe('stockpile across a resharing to a new threshold', () => {
   const ids = [0, 1, 2];
 
