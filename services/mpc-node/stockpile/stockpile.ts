@@ -273,10 +273,8 @@ export class Stockpile {
     const { me, stores, logger } = this.context;
     const others = old.participants.filter((id) => id !== me);
     const sets = (combinations(others, old.threshold - 1, MAX_SETS_COUNTED_AT_START) ?? []).map((chosen) => ascending([me, ...chosen]));
-    const current = this.context.serving();
-    const upcoming = this.context.upcoming();
-    const usable = (set: readonly ParticipantId[]) =>
-      [current, upcoming].some((parameters) => parameters !== null && parameters.threshold === set.length && set.every((id) => parameters.participants.includes(id)));
+    const stillUsable = [this.context.serving(), this.context.upcoming()].filter((parameters) => parameters !== null);
+    const usable = (set: readonly ParticipantId[]) => stillUsable.some((parameters) => setFits(set, parameters));
     let presignatures = 0;
     let triples = 0;
     for (const set of sets) {
@@ -579,9 +577,8 @@ export class Stockpile {
    * `tripleTarget` would stop triple generation for the new sets for good.
    */
   private ownedTriples(parameters: SetParameters): number {
-    const members = new Set(parameters.participants);
     return this.own
-      .partitions((parsed) => parsed.kind === 'triples' && parsed.participants.length === parameters.threshold && parsed.participants.every((id) => members.has(id)))
+      .partitions((parsed) => parsed.kind === 'triples' && setFits(parsed.participants, parameters))
       .reduce((sum, { partition }) => sum + this.own.count(partition), 0);
   }
 
@@ -606,4 +603,9 @@ export class Stockpile {
 /** Identifies a participant set's parameters (the triples made for them are interchangeable). */
 function parametersKey(parameters: SetParameters): string {
   return `t${parameters.threshold}#${participantSetKey(parameters.participants)}`;
+}
+
+/** Whether an asset of `set` can serve `parameters`: `threshold` members, all of them its participants. */
+function setFits(set: readonly ParticipantId[], parameters: SetParameters): boolean {
+  return set.length === parameters.threshold && set.every((id) => parameters.participants.includes(id));
 }
