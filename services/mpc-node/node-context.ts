@@ -34,6 +34,11 @@ export interface SetParameters {
   readonly threshold: number;
 }
 
+/** Whether an asset of `set` can serve `parameters`: `threshold` members, all of them its participants. */
+export function setFits(set: readonly ParticipantId[], parameters: SetParameters): boolean {
+  return set.length === parameters.threshold && set.every((id) => parameters.participants.includes(id));
+}
+
 export interface NodeStores {
   readonly keyShares: DynamoKeyShareStore;
   readonly triples: AssetStore;

@@ -11,9 +11,10 @@ import { EddsaPresignProtocol, encodeEddsaPresignature } from '../../../shared/c
 import { ascending, type ParticipantId } from '../../../shared/crypto/protocol.js';
 import { presignaturePartition, tripleId, triplePartition } from '../assets.js';
 import type { ControlMessageOf } from '../control.js';
-import type { NodeContext, ServingKey, ServingState, SetParameters } from '../node-context.js';
+import { setFits, type NodeContext, type ServingKey, type ServingState, type SetParameters } from '../node-context.js';
 import { StockpileRequestRefused } from './errors.js';
 import type { StockpileMetrics } from './metrics.js';
+import type { AssetStore } from '../storage/asset-store.js';
 import { setBounded } from '../bounded-map.js';
 
 export interface FollowerLimits {
@@ -71,7 +72,7 @@ export function checkRequestedSet<P extends SetParameters>(me: ParticipantId, fr
  */
 function tripleParameters(request: ControlMessageOf<'triples'>, serving: ServingState | null, upcoming: SetParameters | null): SetParameters | null {
   const fits = (parameters: SetParameters | null): parameters is SetParameters =>
-    parameters !== null && parameters.threshold === request.threshold && request.participants.every((id) => parameters.participants.includes(id));
+    parameters !== null && parameters.threshold === request.threshold && setFits(request.participants, parameters);
   return [serving, upcoming].find(fits) ?? serving ?? upcoming;
 }
 
@@ -191,7 +192,7 @@ export class StockpileFollower {
 
   /** Stores this node's shares of a run it followed and, unless its owner dropped the run meanwhile, confirms them to the owner. */
   private async storeShares(instance: string, run: StoredRun, participants: readonly ParticipantId[], payloads: readonly Uint8Array[]): Promise<void> {
-    const store = run.kind === 'triples' ? this.context.stores.triples : this.context.stores.presignatures;
+    const store = this.storeOf(run);
     const ids = shareIds(instance, run);
     await Promise.all(payloads.map((payload, i) => store.put({ partition: run.partition, id: ids[i]!, participants, payload })));
     this.context.logger.debug('stockpile follower stored shares', { owner: run.owner, instance, kind: run.kind, partition: run.partition, count: ids.length });
@@ -230,8 +231,12 @@ export class StockpileFollower {
   }
 
   private async deleteShares(instance: string, run: StoredRun): Promise<void> {
-    const store = run.kind === 'triples' ? this.context.stores.triples : this.context.stores.presignatures;
+    const store = this.storeOf(run);
     await Promise.all(shareIds(instance, run).map((id) => store.take(run.partition, id)));
+  }
+
+  private storeOf(run: StoredRun): AssetStore {
+    return run.kind === 'triples' ? this.context.stores.triples : this.context.stores.presignatures;
   }
 
   /** Tells the owner this node stored its shares; without it the owner drops its own (./stored-confirmations.ts). */

@@ -12,7 +12,7 @@ import { generateTriples } from '../../../shared/crypto/ecdsa/triples/index.js';
 import { EddsaPresignProtocol, encodeEddsaPresignature } from '../../../shared/crypto/eddsa/presign.js';
 import { ascending, type ParticipantId } from '../../../shared/crypto/protocol.js';
 import { participantSetKey, presignaturePartition, tripleId, triplePartition, type PresignatureScheme } from '../assets.js';
-import type { NodeContext, ServingKey, ServingState, SetParameters } from '../node-context.js';
+import { setFits, type NodeContext, type ServingKey, type ServingState, type SetParameters } from '../node-context.js';
 import type { Asset } from '../storage/asset-store.js';
 import { StockpileRunFailed } from './errors.js';
 import { StockpileFollower } from './follower.js';
@@ -271,13 +271,11 @@ export class Stockpile {
    */
   private async retireAssetsOf(old: ServingState): Promise<void> {
     const { me, stores, logger } = this.context;
-    const others = old.participants.filter((id) => id !== me);
-    const sets = (combinations(others, old.threshold - 1, MAX_SETS_COUNTED_AT_START) ?? []).map((chosen) => ascending([me, ...chosen]));
     const stillUsable = [this.context.serving(), this.context.upcoming()].filter((parameters) => parameters !== null);
     const usable = (set: readonly ParticipantId[]) => stillUsable.some((parameters) => setFits(set, parameters));
     let presignatures = 0;
     let triples = 0;
-    for (const set of sets) {
+    for (const set of this.setsWithMe(old)) {
       for (const owner of set) {
         for (const key of old.keys.values()) {
           const partition = presignaturePartition(SCHEME_OF_CURVE[key.domain.scheme], { domainId: key.domain.id, epochId: key.epochId }, owner, set);
@@ -523,9 +521,7 @@ export class Stockpile {
   private async resync(enumerate: boolean): Promise<void> {
     const serving = this.context.serving();
     if (enumerate && serving !== null) {
-      const others = serving.participants.filter((id) => id !== this.context.me);
-      const sets = (combinations(others, serving.threshold - 1, MAX_SETS_COUNTED_AT_START) ?? []).map((chosen) => ascending([this.context.me, ...chosen]));
-      for (const set of sets) {
+      for (const set of this.setsWithMe(serving)) {
         this.own.track(triplePartition(this.context.me, set));
         for (const key of serving.keys.values()) this.own.track(this.partitionOf(SCHEME_OF_CURVE[key.domain.scheme], key, set));
       }
@@ -589,6 +585,12 @@ export class Stockpile {
     else this.triplesInFlight.delete(key);
   }
 
+  /** Every set of `parameters` that includes this node, or none when there are more than {@link MAX_SETS_COUNTED_AT_START}. */
+  private setsWithMe(parameters: SetParameters): ParticipantId[][] {
+    const others = parameters.participants.filter((id) => id !== this.context.me);
+    return (combinations(others, parameters.threshold - 1, MAX_SETS_COUNTED_AT_START) ?? []).map((chosen) => ascending([this.context.me, ...chosen]));
+  }
+
   /** Me and the reachable peers among `parameters`' participants (the running set's by default). */
   private reachableSet(parameters: SetParameters | null = this.context.serving()): Set<ParticipantId> {
     const members = new Set(parameters?.participants ?? []);
@@ -603,9 +605,4 @@ export class Stockpile {
 /** Identifies a participant set's parameters (the triples made for them are interchangeable). */
 function parametersKey(parameters: SetParameters): string {
   return `t${parameters.threshold}#${participantSetKey(parameters.participants)}`;
-}
-
-/** Whether an asset of `set` can serve `parameters`: `threshold` members, all of them its participants. */
-function setFits(set: readonly ParticipantId[], parameters: SetParameters): boolean {
-  return set.length === parameters.threshold && set.every((id) => parameters.participants.includes(id));
 }
