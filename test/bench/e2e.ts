@@ -37,8 +37,15 @@
  * the first submission to the last answer); once: `e2e.stockpile_warm_s` (keygen done → stockpile warm:
  * presignatures at their target, triples within a batch of theirs, no generation run under way; with
  * the cold run in between), `e2e.failed_requests` (all runs), `e2e.block_time_ms`
- * (reference). `E2E_BENCH_QUICK=1` runs a reduced size (for checking the suite, not for numbers).
+ * (reference). What a signature costs, from the warm runs (./process-cpu.ts, Linux): `e2e.cpu_ms_per_sign`
+ * (every process of the network) and `e2e.cpu_ms_per_sign_<component>` (nodes, indexers, launcher,
+ * dynamodb, fauxqs, other), `e2e.idle_cpu_percent` (the quiet network's background), and against a
+ * baseline measured in the same run — `e2e.baseline_secp256k1_sign_ms` (one noble sign, around each
+ * warm run), `e2e.sign_cost_vs_baseline` (wall ms per sustained signature ÷ baseline) and
+ * `e2e.cpu_ms_per_sign_vs_baseline` — so that runs on days of different machine speed compare.
+ * `E2E_BENCH_QUICK=1` runs a reduced size (for checking the suite, not for numbers).
  */
+import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
@@ -46,7 +53,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verifySignRecord, type SignAnswer, type SignClient, type SignRecord } from '../../services/devnet/demo/sign-client.js';
 import { startSigningNetwork, type SigningNetwork } from '../../services/devnet/network/signing-network.js';
-import { median, type BenchRecord, type BenchSuite } from './records.js';
+import { cpuBetween, DEVNET_COMPONENTS, sampleDevnetCpu, type DevnetComponent } from './process-cpu.js';
+import { median, medianCpuMs, type BenchRecord, type BenchSuite } from './records.js';
 
 const NODES = 3;
 const THRESHOLD = 2;
@@ -96,6 +104,8 @@ interface RunResult {
   readonly wallMs: number;
   readonly startedAt: number;
   readonly endedAt: number;
+  /** CPU milliseconds each component of the network used from the first submission to the last answer (undefined off Linux). */
+  readonly cpuMs?: ReadonlyMap<DevnetComponent, number>;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -161,13 +171,45 @@ async function runBatch(signing: SigningNetwork, label: string, count: number, c
     }
   };
   progress(`${label}: ${count} requests (half ECDSA, half EdDSA), ${workers} in flight`);
+  const cpuBefore = sampleDevnetCpu();
   await Promise.all(Array.from({ length: workers }, (_, lane) => worker(lane)));
   const endedAt = Date.now();
+  const cpuAfter = sampleDevnetCpu();
   const verified = await verifyAnswers(signing.clients[0]!, outcomes);
   const unverified = verified.filter((outcome) => outcome.answer !== undefined && outcome.record === undefined);
   for (const outcome of unverified.slice(0, 5)) progress(`${label}: an answer did not verify: ${outcome.error}`);
   progress(`${label}: ${verified.length - failed - unverified.length}/${count} answers verified after the run`);
-  return { outcomes: verified, wallMs: endedAt - startedAt, startedAt, endedAt };
+  const cpuMs = cpuBefore === undefined || cpuAfter === undefined ? undefined : cpuBetween(cpuBefore, cpuAfter);
+  return { outcomes: verified, wallMs: endedAt - startedAt, startedAt, endedAt, ...(cpuMs === undefined ? {} : { cpuMs }) };
+}
+
+const verifiedCount = (result: RunResult): number => result.outcomes.filter((outcome) => outcome.record !== undefined).length;
+
+/** CPU milliseconds per verified signature of a run, per component and in all ('total'); undefined off Linux. */
+function cpuPerSignature(result: RunResult): Map<DevnetComponent | 'total', number> | undefined {
+  if (result.cpuMs === undefined || verifiedCount(result) === 0) return undefined;
+  const perSignature = new Map<DevnetComponent | 'total', number>([...result.cpuMs].map(([component, ms]) => [component, ms / verifiedCount(result)]));
+  perSignature.set('total', [...result.cpuMs.values()].reduce((sum, ms) => sum + ms, 0) / verifiedCount(result));
+  return perSignature;
+}
+
+function describeCpu(result: RunResult): string {
+  const perSignature = cpuPerSignature(result);
+  if (perSignature === undefined) return 'CPU per signature: not measured (no /proc)';
+  return `CPU ms per signature: ${[...perSignature].map(([component, ms]) => `${component} ${ms.toFixed(1)}`).join(', ')}`;
+}
+
+/**
+ * The machine's speed right now, as the CPU time of one noble `secp256k1.sign` in this process
+ * (median of 7 × 25 signs). Shared hosts run at different speeds from hour to hour; throughput and
+ * CPU cost divided by this are comparable between runs of different days.
+ */
+const BASELINE_KEY = secp256k1.utils.randomSecretKey();
+const BASELINE_PAYLOAD = sha256(utf8ToBytes('e2e bench baseline payload'));
+function baselineSignMs(): number {
+  return medianCpuMs(7, () => {
+    for (let i = 0; i < 25; i += 1) secp256k1.sign(BASELINE_PAYLOAD, BASELINE_KEY, { prehash: false });
+  }) / 25;
 }
 
 /** On-chain latency of every verified request: block times of its signer receipts, read after the run. */
@@ -214,12 +256,11 @@ async function runRecords(client: SignClient, results: readonly RunResult[], suf
     { metric: `e2e.client_latency_p99_ms${suffix}`, n: NODES, t: THRESHOLD, value: at(clientLatencies, 99), unit: CLIENT_LATENCY_UNIT },
   ];
   if (!throughput) return latencies;
-  const verified = (result: RunResult) => result.outcomes.filter((outcome) => outcome.record !== undefined).length;
   const repeats = results.length > 1 ? ` (median of ${results.length} runs)` : '';
   return [
     ...latencies,
     { metric: `e2e.signs_per_s${suffix}`, n: NODES, t: THRESHOLD, value: round(median(results.map(sustainedRate))), unit: `verified signatures/s (sustained: every lane busy, first answer to last submission)${repeats}` },
-    { metric: `e2e.signs_per_s_whole_run${suffix}`, n: NODES, t: THRESHOLD, value: round(median(results.map((result) => (verified(result) / result.wallMs) * 1000))), unit: `verified signatures/s (wall clock of the whole run, ramp included)${repeats}` },
+    { metric: `e2e.signs_per_s_whole_run${suffix}`, n: NODES, t: THRESHOLD, value: round(median(results.map((result) => (verifiedCount(result) / result.wallMs) * 1000))), unit: `verified signatures/s (wall clock of the whole run, ramp included)${repeats}` },
   ];
 }
 
@@ -248,6 +289,64 @@ function nodePhases(logDirectory: string, from: number, to: number): string {
     .map(([phase, samples]) => `${phase} ${Math.round(median(samples))}`)
     .join(', ')}`;
 }
+
+/** How long the idle network is watched for its background CPU use. */
+const IDLE_CPU_WINDOW_MS = 5_000;
+
+/** CPU the quiet network uses per second of wall time (% of one core): blocks, polling, pings. NaN off Linux. */
+async function idleCpuPercent(progress: (line: string) => void): Promise<number> {
+  const before = sampleDevnetCpu();
+  const startedAt = Date.now();
+  await sleep(IDLE_CPU_WINDOW_MS);
+  const after = sampleDevnetCpu();
+  if (before === undefined || after === undefined) return Number.NaN;
+  const used = cpuBetween(before, after);
+  const seconds = (Date.now() - startedAt) / 1000;
+  const percent = (ms: number) => ms / 10 / seconds;
+  progress(`idle network, CPU % of one core: ${[...used].map(([component, ms]) => `${component} ${percent(ms).toFixed(0)}`).join(', ')}`);
+  return percent([...used.values()].reduce((sum, ms) => sum + ms, 0));
+}
+
+/**
+ * What a sustained signature costs the machine: CPU per signature of the warm runs (median of the
+ * repeats), in all and per component; and, run by run against the mean of the baseline signs measured
+ * just before and after it, wall time and CPU per signature in baseline signs — comparable between
+ * runs at different machine speeds (the host's speed can change within minutes).
+ */
+function costRecords(sustained: readonly RunResult[], baselines: readonly (readonly [number, number])[], idleCpu: number): BenchRecord[] {
+  const perSignature = sustained.map(cpuPerSignature);
+  const measured = perSignature.every((entry) => entry !== undefined);
+  const cpuOf = (component: DevnetComponent | 'total'): number => (measured ? median(perSignature.map((entry) => entry!.get(component)!)) : Number.NaN);
+  const baselineOfRun = baselines.map(([before, after]) => (before + after) / 2);
+  const round = (value: number) => Math.round(value * 100) / 100;
+  const record = (metric: string, value: number, unit: string): BenchRecord => ({ metric, n: NODES, t: THRESHOLD, value: round(value), unit });
+  const runs = `warm runs, median of ${sustained.length}`;
+  return [
+    record('e2e.cpu_ms_per_sign', cpuOf('total'), `ms CPU of every process of the network per verified signature (${runs})`),
+    ...DEVNET_COMPONENTS.map((component) => record(`e2e.cpu_ms_per_sign_${component}`, cpuOf(component), `ms CPU of ${COMPONENT_NAMES[component]} per verified signature (${runs})`)),
+    record('e2e.idle_cpu_percent', idleCpu, `% of one core the whole network uses with no requests (stockpile warm, ${IDLE_CPU_WINDOW_MS / 1000} s)`),
+    record('e2e.baseline_secp256k1_sign_ms', median(baselines.flat()), 'ms CPU of one noble secp256k1.sign in the launcher, before and after each warm run (median)'),
+    record(
+      'e2e.sign_cost_vs_baseline',
+      median(sustained.map((run, i) => 1000 / sustainedRate(run) / baselineOfRun[i]!)),
+      `x (wall ms per sustained signature ÷ the baseline sign around the run; lower is better; ${runs})`,
+    ),
+    record(
+      'e2e.cpu_ms_per_sign_vs_baseline',
+      measured ? median(perSignature.map((entry, i) => entry!.get('total')! / baselineOfRun[i]!)) : Number.NaN,
+      `x (CPU per signature ÷ the baseline sign around the run; ${runs})`,
+    ),
+  ];
+}
+
+const COMPONENT_NAMES: Readonly<Record<DevnetComponent, string>> = {
+  nodes: 'the MPC node processes',
+  indexers: 'the lake indexer processes',
+  launcher: 'the launcher process (chain, JSON-RPC, Lake writer, S3-event bridge, bench clients)',
+  dynamodb: 'DynamoDB Local',
+  fauxqs: 'fauxqs (SQS, S3)',
+  other: 'other child processes',
+};
 
 async function waitForStockpile(signing: SigningNetwork, progress: (line: string) => void): Promise<boolean> {
   const target = PRESIGNATURES_PER_NODE * NODES;
@@ -322,13 +421,19 @@ export const e2eSigningSuite: BenchSuite = {
       const warm = await waitForStockpile(signing, say);
       const warmSeconds = (Date.now() - keyedAt) / 1000;
       const sustained: RunResult[] = [];
+      /** Per warm run: the baseline sign before it and after it. */
+      const baselines: (readonly [number, number])[] = [];
       for (let repeat = 1; repeat <= WARM_REPEATS; repeat += 1) {
         if (repeat > 1) await waitForStockpile(signing, say);
+        const before = baselineSignMs();
         const run = await runBatch(signing, `warm ${repeat}/${WARM_REPEATS}`, WARM_REQUESTS, CONCURRENCY, say);
-        say(`warm ${repeat}/${WARM_REPEATS}: sustained ${sustainedRate(run).toFixed(1)} signatures/s; node phases: ${nodePhases(logDirectory, run.startedAt, run.endedAt)}`);
+        baselines.push([before, baselineSignMs()]);
+        say(`warm ${repeat}/${WARM_REPEATS}: sustained ${sustainedRate(run).toFixed(1)} signatures/s; ${describeCpu(run)}; baseline sign ${baselines.at(-1)!.map((ms) => ms.toFixed(3)).join(' → ')} ms`);
+        say(`warm ${repeat}/${WARM_REPEATS}: node phases: ${nodePhases(logDirectory, run.startedAt, run.endedAt)}`);
         sustained.push(run);
       }
       await waitForStockpile(signing, say);
+      const idleCpu = await idleCpuPercent(say);
       const light = await runBatch(signing, 'light', LIGHT_REQUESTS, LIGHT_CONCURRENCY, say);
       say(`light: sustained ${sustainedRate(light).toFixed(1)} signatures/s; node phases: ${nodePhases(logDirectory, light.startedAt, light.endedAt)}`);
       await waitForStockpile(signing, say);
@@ -338,6 +443,7 @@ export const e2eSigningSuite: BenchSuite = {
       return [
         ...(await runRecords(signing.clients[0]!, [cold], '_cold', true)),
         ...(await runRecords(signing.clients[0]!, sustained, '', true)),
+        ...costRecords(sustained, baselines, idleCpu),
         ...(await runRecords(signing.clients[0]!, [light], '_light', true)),
         ...(await runRecords(signing.clients[0]!, [idle], '_idle', false)),
         { metric: 'e2e.stockpile_warm_s', n: NODES, t: THRESHOLD, value: warm ? Math.round(warmSeconds) : Number.NaN, unit: 's (keys generated → presignatures and triples at target, no run under way; NaN: never)' },

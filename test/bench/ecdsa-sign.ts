@@ -12,7 +12,7 @@ import { runProtocols } from '../../shared/crypto/runner.js';
 import type { PresignatureShare } from '../../shared/crypto/ecdsa/presignature.js';
 import { dealKey, dealTriple, presign, presignParties, signParties } from '../../shared/crypto/ecdsa/test-fixtures.js';
 import type { SignRequest } from '../../shared/crypto/ecdsa/sign.js';
-import { median, type BenchRecord, type BenchSuite } from './records.js';
+import { cpuMs, median, medianCpuMs, type BenchRecord, type BenchSuite } from './records.js';
 
 const CONFIGURATIONS: readonly { readonly n: number; readonly t: number }[] = [
   { n: 3, t: 2 },
@@ -30,22 +30,6 @@ function randomPayloadHash(): Uint8Array {
 
 function randomRequest(): SignRequest {
   return { payloadHash: randomPayloadHash(), tweak: deriveTweak('bench.near', 'ethereum-1'), entropy: randomBytes(32) };
-}
-
-/**
- * CPU milliseconds (user + system, this process) one call of `body` takes. CPU time rather than wall
- * time: on a shared host a 20 ms run is preempted where a 1 ms baseline call is not, which would
- * skew the ratio; all parties run in this process, so its CPU time is the protocol's total work.
- */
-function cpuMs(body: () => void): number {
-  const start = process.cpuUsage();
-  body();
-  const used = process.cpuUsage(start);
-  return (used.user + used.system) / 1000;
-}
-
-function medianCpuMs(repetitions: number, body: () => void): number {
-  return median(Array.from({ length: repetitions }, () => cpuMs(body)));
 }
 
 export const ecdsaSignSuite: BenchSuite = {

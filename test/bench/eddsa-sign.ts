@@ -26,7 +26,7 @@ import type { ParticipantId } from '../../shared/crypto/protocol.js';
 import { runProtocols } from '../../shared/crypto/runner.js';
 import { EddsaPresignProtocol } from '../../shared/crypto/eddsa/presign.js';
 import { coordinatorSignature, derivedPublicKeyOf, dkgKeyShares, signingParties } from '../../shared/crypto/eddsa/test-fixtures.js';
-import { median, medianMs, type BenchRecord, type BenchSuite } from './records.js';
+import { medianCpuMs, medianMs, type BenchRecord, type BenchSuite } from './records.js';
 import { verifyEd25519Native } from '../../shared/crypto/ed25519-native.js';
 
 const CONFIGURATIONS = [
@@ -41,22 +41,6 @@ const NOBLE_VERIFY_REPETITIONS = 201;
 /** A typical Solana transaction is a few hundred bytes (the limit is 1232). */
 const PAYLOAD = randomBytes(256);
 const TWEAK = deriveTweak('bench.near', 'solana-1');
-
-/**
- * Median CPU time (user + system) of `body`: on a shared machine wall-clock medians include time
- * spent waiting for a core, CPU time is the work itself. The runs are synchronous and
- * single-threaded, so process CPU time is this run's.
- */
-function medianCpuMs(repetitions: number, body: () => void): number {
-  const samples: number[] = [];
-  for (let i = 0; i < repetitions; i += 1) {
-    const start = process.cpuUsage();
-    body();
-    const used = process.cpuUsage(start);
-    samples.push((used.user + used.system) / 1000);
-  }
-  return median(samples);
-}
 
 function benchConfiguration(n: number, t: number, repetitions: number, progress: (line: string) => void): BenchRecord[] {
   const participants: ParticipantId[] = Array.from({ length: n }, (_, i) => i);

@@ -33,3 +33,20 @@ export function medianMs(repetitions: number, body: () => void): number {
   }
   return median(samples);
 }
+
+/**
+ * CPU milliseconds (user + system, this process) one call of `body` takes. CPU time rather than wall
+ * time: on a shared host a 20 ms run is preempted where a 1 ms call is not, which would skew ratios;
+ * the measured bodies are synchronous and single-threaded, so process CPU time is their work.
+ */
+export function cpuMs(body: () => void): number {
+  const start = process.cpuUsage();
+  body();
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
+}
+
+/** Median of `repetitions` {@link cpuMs} samples of `body`. */
+export function medianCpuMs(repetitions: number, body: () => void): number {
+  return median(Array.from({ length: repetitions }, () => cpuMs(body)));
+}
