@@ -99,7 +99,39 @@ const runRefused = z.object({
   reason: z.string().max(500),
 });
 
-const controlMessage = z.discriminatedUnion('type', [startTriples, startEcdsaPresign, startEddsaPresign, startSignature, leadingRequest, runRefused, sharesStored, sharesDropped]);
+/** The most asset ids one `share-audit` names (the auditor sends more in several). */
+export const SHARE_AUDIT_MAX_IDS = 256;
+
+/**
+ * The sender has held its shares of these assets of the receiver (the partition's owner) for a while:
+ * which of them does the owner neither hold nor use? (stockpile/share-audit.ts)
+ */
+const shareAudit = z.object({
+  type: z.literal('share-audit'),
+  audit: hex32,
+  partition: assetKey,
+  ids: z.array(assetKey).min(1).max(SHARE_AUDIT_MAX_IDS),
+});
+
+/** The owner's answer to a `share-audit`: the ids it neither holds nor took lately, whose shares nobody will ever name. */
+const shareAuditResult = z.object({
+  type: z.literal('share-audit-result'),
+  audit: hex32,
+  unknown: z.array(assetKey).max(SHARE_AUDIT_MAX_IDS),
+});
+
+const controlMessage = z.discriminatedUnion('type', [
+  startTriples,
+  startEcdsaPresign,
+  startEddsaPresign,
+  startSignature,
+  leadingRequest,
+  runRefused,
+  sharesStored,
+  sharesDropped,
+  shareAudit,
+  shareAuditResult,
+]);
 
 /** Control messages that start a protocol run at the receiver; a failure handling one is answered with `run-refused`. */
 const RUN_STARTING_TYPES: ReadonlySet<ControlMessageType> = new Set(['triples', 'ecdsa-presign', 'eddsa-presign', 'sign']);

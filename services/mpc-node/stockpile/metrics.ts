@@ -20,6 +20,8 @@ export class StockpileMetrics {
   readonly usable: Gauge;
   /** Shares deleted because a later epoch can never use them, by kind (triples, presignatures). */
   readonly retired: Counter;
+  /** Followed shares deleted because their owner no longer knew them (./share-audit.ts), by kind. */
+  readonly orphansDeleted: Counter;
   private readonly runsStarted: Counter;
   private readonly runsSucceeded: Counter;
   private readonly runsFailed: Counter;
@@ -28,6 +30,7 @@ export class StockpileMetrics {
     this.level = registry.gauge('stockpile_owned_assets', 'Assets this node owns, by kind (triples, ecdsa, eddsa) and domain');
     this.usable = registry.gauge('stockpile_usable_presignatures', 'Owned presignatures whose whole set is reachable, by scheme and domain');
     this.retired = registry.counter('stockpile_assets_retired_total', 'Shares (own and followed) deleted after an epoch change that made them unusable, by kind');
+    this.orphansDeleted = registry.counter('stockpile_orphan_shares_deleted_total', 'Followed shares deleted because their owner no longer held or used the asset, by kind');
     this.runsStarted = registry.counter('stockpile_runs_started_total', 'Stockpile protocol runs started, by kind and role');
     this.runsSucceeded = registry.counter('stockpile_runs_succeeded_total', 'Stockpile protocol runs whose asset was stored, by kind and role');
     this.runsFailed = registry.counter('stockpile_runs_failed_total', 'Stockpile protocol runs that failed, by kind, role and reason');

@@ -12,6 +12,7 @@ import { generateTriples } from '../../../shared/crypto/ecdsa/triples/index.js';
 import { EddsaPresignProtocol, encodeEddsaPresignature } from '../../../shared/crypto/eddsa/presign.js';
 import { ascending, type ParticipantId } from '../../../shared/crypto/protocol.js';
 import { participantSetKey, presignaturePartition, tripleId, triplePartition, type PresignatureScheme } from '../assets.js';
+import { ShareAudit, type FollowedPartition, type ShareAuditOptions, type ShareAuditReport } from './share-audit.js';
 import { setFits, type NodeContext, type ServingKey, type ServingState, type SetParameters } from '../node-context.js';
 import type { Asset } from '../storage/asset-store.js';
 import { StockpileRunFailed } from './errors.js';
@@ -56,6 +57,8 @@ export interface StockpileOptions {
   /** How often own counts are re-read from the store. Default 5 min. */
   readonly resyncIntervalMs?: number;
   readonly backoff?: { readonly baseMs: number; readonly maxMs: number };
+  /** The audit of followed shares whose owner no longer knows them (./share-audit.ts), every `intervalMs` (default 30 min). */
+  readonly shareAudit?: ShareAuditOptions & { readonly intervalMs?: number };
   /** Called after every owner run (tests, tracing). Never given secret material. */
   readonly onOwnerRun?: (report: OwnerRunReport) => void;
 }
@@ -81,6 +84,7 @@ const DEFAULT_BUSY_REFILL_FRACTION = 0.5;
 const DEFAULT_MAX_OWNED_FACTOR = 2;
 /** Sets enumerated at start to read own counts; beyond, only partitions seen by this process are counted. */
 const MAX_SETS_COUNTED_AT_START = 256;
+const DEFAULT_SHARE_AUDIT_INTERVAL_MS = 30 * 60_000;
 
 type OwnerJob =
   | { readonly kind: 'triples'; readonly set: ParticipantId[]; readonly parameters: SetParameters }
@@ -102,6 +106,8 @@ export class Stockpile {
   private registered = false;
   private planTimer: NodeJS.Timeout | undefined;
   private resyncTimer: NodeJS.Timeout | undefined;
+  private auditTimer: NodeJS.Timeout | undefined;
+  private readonly shareAudit: ShareAudit;
   private planScheduled = false;
   /** The serving state the last planning pass saw, to notice an epoch change. */
   private lastServing: ServingState | null = null;
@@ -122,12 +128,14 @@ export class Stockpile {
       },
       this.metrics,
     );
+    this.shareAudit = new ShareAudit(this.context, () => this.followedPartitions(), this.metrics.orphansDeleted, options.shareAudit);
   }
 
   /** Joins peers' runs from now on, reads own counts from the store, and starts generating. */
   async start(): Promise<void> {
     if (!this.registered) {
       this.follower.register();
+      this.shareAudit.register();
       this.context.network.control.on('shares-stored', async (from, message) => this.confirmations.confirm(from, message.instance));
       this.context.network.onPeerLost((peer) => this.confirmations.abandonFrom(peer));
       this.registered = true;
@@ -139,7 +147,18 @@ export class Stockpile {
     this.planTimer.unref();
     this.resyncTimer = setInterval(() => void this.resync(false), this.options.resyncIntervalMs ?? 5 * 60_000);
     this.resyncTimer.unref();
+    this.auditTimer = setInterval(() => {
+      void this.auditFollowedShares().catch((error: unknown) => {
+        this.context.logger.warn('auditing followed shares failed', { error: error instanceof Error ? error.message : String(error) });
+      });
+    }, this.options.shareAudit?.intervalMs ?? DEFAULT_SHARE_AUDIT_INTERVAL_MS);
+    this.auditTimer.unref();
     this.wake();
+  }
+
+  /** Deletes this node's shares of peers' assets that their owner no longer knows (./share-audit.ts). */
+  auditFollowedShares(): Promise<ShareAuditReport> {
+    return this.shareAudit.run();
   }
 
   /** Starts no new owner runs from now on; the runs under way go on (see {@link stop}). */
@@ -147,6 +166,7 @@ export class Stockpile {
     this.running = false;
     clearInterval(this.planTimer);
     clearInterval(this.resyncTimer);
+    clearInterval(this.auditTimer);
     for (const timer of this.retirements) clearTimeout(timer);
     this.retirements.clear();
   }
@@ -586,6 +606,30 @@ export class Stockpile {
   }
 
   /** Every set of `parameters` that includes this node, or none when there are more than {@link MAX_SETS_COUNTED_AT_START}. */
+  /**
+   * Partitions of peers' assets this node may hold shares of and their owners could still use: the
+   * running epoch's presignatures and triples of every set with this node in it, and the triples made
+   * ahead for the parameters a resharing in progress moves to.
+   */
+  private followedPartitions(): FollowedPartition[] {
+    const serving = this.context.serving();
+    const followed = new Map<string, FollowedPartition>();
+    for (const parameters of [serving, this.context.upcoming()]) {
+      if (parameters === null) continue;
+      for (const set of this.setsWithMe(parameters)) {
+        for (const owner of set.filter((id) => id !== this.context.me)) {
+          followed.set(triplePartition(owner, set), { owner, partition: triplePartition(owner, set), kind: 'triples' });
+          if (parameters !== serving) continue;
+          for (const key of serving.keys.values()) {
+            const partition = presignaturePartition(SCHEME_OF_CURVE[key.domain.scheme], { domainId: key.domain.id, epochId: key.epochId }, owner, set);
+            followed.set(partition, { owner, partition, kind: 'presignatures' });
+          }
+        }
+      }
+    }
+    return [...followed.values()];
+  }
+
   private setsWithMe(parameters: SetParameters): ParticipantId[][] {
     const others = parameters.participants.filter((id) => id !== this.context.me);
     return (combinations(others, parameters.threshold - 1, MAX_SETS_COUNTED_AT_START) ?? []).map((chosen) => ascending([this.context.me, ...chosen]));

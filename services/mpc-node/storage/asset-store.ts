@@ -6,6 +6,7 @@
  */
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { setBounded } from '../bounded-map.js';
 import { StoreError } from './errors.js';
 import { SealedTable } from './sealed-table.js';
 import type { Sealer } from './sealer.js';
@@ -33,6 +34,10 @@ export interface AssetStore {
   count(partition: string): Promise<number>;
   /** Deletes every asset of the partition (none of them may ever be used); returns how many it deleted. */
   discard(partition: string): Promise<number>;
+  /** Ids of the partition's assets stored before `cutoffMs` (ms since the epoch), or stored with no time. */
+  idsStoredBefore(partition: string, cutoffMs: number): Promise<string[]>;
+  /** Which of `ids` the partition does not hold and this process did not take in the last `takenWithinMs`. */
+  unknownIds(partition: string, ids: readonly string[], takenWithinMs: number): Promise<string[]>;
 }
 
 export class AssetAlreadyStored extends Error {
@@ -51,6 +56,15 @@ const TAKE_CANDIDATES = 16;
 const TAKE_ROUNDS = 4;
 /** Ids read, and deleted in parallel, per round of `discard`. */
 const DISCARD_PAGE = 25;
+/** Takes remembered for `unknownIds` (ids this process took lately); the oldest go first beyond this. */
+const REMEMBERED_TAKES = 50_000;
+/** The item attribute holding when it was stored (ms since the epoch). */
+const STORED_AT = 'storedAt';
+
+export interface DynamoAssetStoreOptions {
+  /** Milliseconds since the epoch (tests move it). */
+  readonly now?: () => number;
+}
 
 export class DynamoAssetStore implements AssetStore {
   private readonly table: SealedTable;
@@ -63,19 +77,24 @@ export class DynamoAssetStore implements AssetStore {
   private readonly untried = new Map<string, string[]>();
   /** `partition ‖ id` of the deletes this process has under way: a query may still return them. */
   private readonly deleting = new Set<string>();
+  /** `partition ‖ id` → when this process took it (insertion order is time order). */
+  private readonly taken = new Map<string, number>();
+  private readonly now: () => number;
 
-  constructor(client: DynamoDBClient, tableName: string, sealer: Sealer) {
+  constructor(client: DynamoDBClient, tableName: string, sealer: Sealer, options: DynamoAssetStoreOptions = {}) {
     this.table = new SealedTable(client, tableName, sealer);
+    this.now = options.now ?? Date.now;
   }
 
   async put(asset: Asset): Promise<void> {
-    const stored = await this.table.putOnce(asset.partition, asset.id, { participants: [...asset.participants] }, asset.payload);
+    const stored = await this.table.putOnce(asset.partition, asset.id, { participants: [...asset.participants], [STORED_AT]: this.now() }, asset.payload);
     if (!stored) throw new AssetAlreadyStored(asset.partition, asset.id);
   }
 
   async take(partition: string, id: string): Promise<Asset | undefined> {
     const removed = await this.deleteExisting('take', partition, id);
     if (removed === undefined) return undefined;
+    setBounded(this.taken, `${partition}\u0000${id}`, this.now(), REMEMBERED_TAKES);
     const payload = await this.table.open(partition, id, removed);
     return { partition, id, participants: (removed.participants as number[]).map(Number), payload };
   }
@@ -144,18 +163,42 @@ export class DynamoAssetStore implements AssetStore {
 
   /** Up to `limit` ids of the partition, read consistently. */
   private async firstIds(partition: string, limit: number): Promise<string[]> {
-    const page = await this.table.documents.send(
-      new QueryCommand({
-        TableName: this.table.tableName,
-        KeyConditionExpression: '#pk = :partition',
-        ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY },
-        ExpressionAttributeValues: { ':partition': partition },
-        ProjectionExpression: '#sk',
-        Limit: limit,
-        ConsistentRead: true,
-      }),
-    );
+    const page = await this.table.documents.send(this.queryIds(partition, { Limit: limit }));
     return (page.Items ?? []).map((item) => item[SORT_KEY] as string);
+  }
+
+  /** Every item of the partition with its id and storing time (read consistently, page by page). */
+  private async listIds(partition: string): Promise<{ readonly id: string; readonly storedAt: number | undefined }[]> {
+    const items: { id: string; storedAt: number | undefined }[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.table.documents.send(this.queryIds(partition, { ExclusiveStartKey: startKey }));
+      for (const item of page.Items ?? []) items.push({ id: item[SORT_KEY] as string, storedAt: typeof item[STORED_AT] === 'number' ? item[STORED_AT] : undefined });
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return items;
+  }
+
+  private queryIds(partition: string, page: { readonly Limit?: number; readonly ExclusiveStartKey?: Record<string, unknown> }): QueryCommand {
+    return new QueryCommand({
+      TableName: this.table.tableName,
+      KeyConditionExpression: '#pk = :partition',
+      ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY, '#storedAt': STORED_AT },
+      ExpressionAttributeValues: { ':partition': partition },
+      ProjectionExpression: '#sk, #storedAt',
+      ConsistentRead: true,
+      ...page,
+    });
+  }
+
+  async idsStoredBefore(partition: string, cutoffMs: number): Promise<string[]> {
+    return (await this.listIds(partition)).filter(({ storedAt }) => storedAt === undefined || storedAt < cutoffMs).map(({ id }) => id);
+  }
+
+  async unknownIds(partition: string, ids: readonly string[], takenWithinMs: number): Promise<string[]> {
+    const held = new Set((await this.listIds(partition)).map(({ id }) => id));
+    const since = this.now() - takenWithinMs;
+    return ids.filter((id) => !held.has(id) && !((this.taken.get(`${partition}\u0000${id}`) ?? -Infinity) >= since));
   }
 
   async discard(partition: string): Promise<number> {

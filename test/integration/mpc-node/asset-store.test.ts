@@ -77,6 +77,29 @@ describe('DynamoAssetStore', () => {
     expect((await store.take('epoch#1', 'kept'))?.id).toBe('kept');
   });
 
+  it('lists the ids stored before a time, and tells which asked ids it neither holds nor took lately', async () => {
+    let now = 1_000_000;
+    const store = new DynamoAssetStore(client, tableName, new Sealer(new LocalKeyFileProvider(keyFile)), { now: () => now });
+    const partition = 'audit#1';
+    await store.put(asset(partition, 'early'));
+    now += 60_000;
+    await store.put(asset(partition, 'late'));
+    await store.put(asset('audit#2', 'elsewhere'));
+    await store.put(asset(partition, 'taken-long-ago'));
+    await store.put(asset(partition, 'taken-lately'));
+    expect(await store.idsStoredBefore(partition, 1_000_001)).toEqual(['early']);
+    expect((await store.idsStoredBefore(partition, Number.POSITIVE_INFINITY)).sort()).toEqual(['early', 'late', 'taken-lately', 'taken-long-ago']);
+
+    expect(await store.take(partition, 'taken-long-ago')).toBeDefined();
+    now += 10 * 60_000;
+    expect(await store.take(partition, 'taken-lately')).toBeDefined();
+    now += 1_000;
+    const asked = ['early', 'late', 'taken-long-ago', 'taken-lately', 'never-here', 'elsewhere'];
+    expect(await store.unknownIds(partition, asked, 5 * 60_000)).toEqual(['taken-long-ago', 'never-here', 'elsewhere']);
+    // Another process of the node (a restarted task) did not take anything.
+    expect(await openStore().unknownIds(partition, asked, 5 * 60_000)).toEqual(['taken-long-ago', 'taken-lately', 'never-here', 'elsewhere']);
+  });
+
   it('refuses to store the same id twice and keeps the first', async () => {
     const store = openStore();
     await store.put(asset('owner#2', 'x'));

@@ -48,6 +48,8 @@ describe('stockpile', () => {
           maxConcurrentGenerations: 2,
           planIntervalMs: 200,
           backoff: { baseMs: 200, maxMs: 2_000 },
+          // Every followed share is old enough to be asked about (the default waits 10 minutes).
+          shareAudit: { minAgeMs: 0, answerTimeoutMs: 5_000 },
           onOwnerRun: (report) => reports.push(report),
         }),
     );
@@ -191,6 +193,56 @@ describe('stockpile', () => {
     await batch(true);
     await until(() => followerRuns() === runs + 1, 5_000, 'the follower run');
     expect(await extra()).toBe(0);
+  });
+
+  it('a follower deletes its shares of assets their owner no longer knows, on that owner\'s answer only, keeping what it holds or just took', async () => {
+    const [owner, follower, stranger] = [cluster.nodes[1]!.context, cluster.nodes[0]!.context, cluster.nodes[2]!.context];
+    const set = [0, 1];
+    const partition = triplePartition(1, set);
+    const followerRuns = () => Number(/stockpile_runs_succeeded_total\{kind="triples",role="follower"\} (\d+)/.exec(follower.metrics.render())?.[1] ?? 0);
+    /** A batch of 2 triples the follower stores; the owner keeps the first `kept` of its shares (as if it died before storing the rest). */
+    const batch = async (kept: number): Promise<string[]> => {
+      const instance = new Uint8Array(randomBytes(32));
+      const instanceHex = Buffer.from(instance).toString('hex');
+      const runs = followerRuns();
+      await owner.network.control.sendTo([0], { type: 'triples', instance: instanceHex, participants: set, threshold: 2, batchSize: 2 });
+      await owner.network.router.run(instance, generateTriples({ participants: set, me: 1, threshold: 2, batchSize: 2, sessionId: instance }), set, 15_000);
+      await until(() => followerRuns() === runs + 1, 5_000, 'the follower run');
+      const ids = [tripleId(instanceHex, 0), tripleId(instanceHex, 1)];
+      // The payload is never opened here: only which ids the owner holds matters.
+      for (const id of ids.slice(0, kept)) await owner.stores.triples.put({ partition, id, participants: set, payload: new Uint8Array(8) });
+      return ids;
+    };
+    const orphans = await batch(0);
+    const held = await batch(2);
+    const justTaken = await batch(2);
+    expect(await owner.stores.triples.take(partition, justTaken[0]!)).toBeDefined();
+    const followed = async (ids: readonly string[]) => {
+      const stored = new Set(await follower.stores.triples.idsStoredBefore(partition, Number.POSITIVE_INFINITY));
+      return ids.filter((id) => stored.has(id));
+    };
+    expect(await followed([...orphans, ...held, ...justTaken])).toHaveLength(6);
+
+    // An answer nobody asked for, and questions about assets that are not the receiver's own or not shared with the sender, are refused.
+    const refused = (context: typeof owner, type: string) => Number(new RegExp(`control_messages_rejected_total\\{reason="refused",type="${type}"\\} (\\d+)`).exec(context.metrics.render())?.[1] ?? 0);
+    const [answersRefused, auditsRefused] = [refused(follower, 'share-audit-result'), refused(owner, 'share-audit')];
+    await stranger.network.control.sendTo([0], { type: 'share-audit-result', audit: randomBytes(32).toString('hex'), unknown: [...held] });
+    await stranger.network.control.sendTo([1], { type: 'share-audit', audit: randomBytes(32).toString('hex'), partition: triplePartition(0, set), ids: [...held] });
+    await stranger.network.control.sendTo([1], { type: 'share-audit', audit: randomBytes(32).toString('hex'), partition, ids: [...held] });
+    await until(() => refused(follower, 'share-audit-result') === answersRefused + 1 && refused(owner, 'share-audit') === auditsRefused + 2, 5_000, 'the refusals');
+    expect(await followed([...orphans, ...held, ...justTaken])).toHaveLength(6);
+
+    const report = await stockpiles[0]!.auditFollowedShares();
+    expect(report.unanswered).toBe(0);
+    expect(report.deleted).toBeGreaterThanOrEqual(orphans.length);
+    expect(report.asked).toBeGreaterThanOrEqual(6);
+    expect(await followed(orphans)).toEqual([]);
+    expect(await followed([...held, ...justTaken])).toEqual([...held, ...justTaken]);
+    expect(follower.metrics.render()).toMatch(new RegExp(`stockpile_orphan_shares_deleted_total\\{kind="triples"\\} ${report.deleted}`));
+    // Asked again, the owner still knows the rest.
+    expect((await stockpiles[0]!.auditFollowedShares()).deleted).toBe(0);
+    // The owner's stand-in shares cannot make presignatures: take them out before the stockpiles run again.
+    for (const id of [...held, ...justTaken]) await Promise.all([owner, follower].map((context) => context.stores.triples.take(partition, id)));
   });
 
   it('with a node stopped, owners pick sets without it and still reach their target', async () => {
