@@ -207,7 +207,7 @@ function returnSignature(host: ContractHost, args: JsonObject): void {
 
 function failOnTimeout(host: ContractHost): void {
   requirePrivate(host, FAIL_ON_TIMEOUT_METHOD);
-  fail('Timeout', `the signature request was not answered within ${SIGN_REQUEST_TIMEOUT_BLOCKS} blocks; the deposit was refunded`);
+  fail('Timeout', `the signature request was not answered before its yield timed out (on NEAR after ${SIGN_REQUEST_TIMEOUT_BLOCKS} blocks); the deposit was refunded`);
 }
 
 function respond(host: ContractHost, args: JsonObject): void {

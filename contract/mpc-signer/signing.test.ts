@@ -243,7 +243,7 @@ describe('timeouts', () => {
     expect(outcome.promises[1]).toMatchObject({ kind: 'call', account: SIGNER_ACCOUNT, method: 'fail_on_timeout', deposit: 0n, gas: 2n * TGAS });
     expect(outcome.returnedPromise).toBe(1);
     const failed = signer.call('fail_on_timeout', {}, { predecessor: SIGNER_ACCOUNT });
-    expect(failed).toMatchObject({ status: 'panic', error: expect.stringMatching(/^Timeout: the signature request was not answered within 200 blocks/) });
+    expect(failed).toMatchObject({ status: 'panic', error: expect.stringMatching(/^Timeout: the signature request was not answered before its yield timed out \(on NEAR after 200 blocks\)/) });
     // The second call is still pending and a response reaches it alone.
     expect(signer.view('get_pending_request', { request: ecdsaRequest() })).toEqual({ data_id: second });
     const responded = expectSuccess(signer.call('respond', { request: ecdsaRequest(), response: ecdsaResponse(USER, PATH, PAYLOAD) }, { predecessor: NODES[0] }));

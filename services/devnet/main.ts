@@ -15,8 +15,8 @@ import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { verifySignRecord, type SignRecord } from './demo/sign-client.js';
-import { defaultLogDirectory, startSigningNetwork, type SigningNetwork } from './network/signing-network.js';
+import { verifySignRecord, type SignAnswer, type SignRecord } from './demo/sign-client.js';
+import { defaultLogDirectory, describeStockpile, startSigningNetwork, stockpileWarm, type SigningNetwork, type StockpileTargets } from './network/signing-network.js';
 
 interface StartArgs {
   readonly nodes: number;
@@ -32,7 +32,12 @@ const USAGE = 'usage: npm start [-- --nodes N] [--threshold T] [--block-time-ms 
 const NUMBER_FLAGS = ['--nodes', '--threshold', '--block-time-ms', '--requests'] as const;
 const DEMO_SUB = 'google-oauth2|demo-user';
 /** Presignatures per node before demo requests go out; the stockpile keeps filling while they run. */
-const WARM_PRESIGNATURES_PER_DOMAIN = 4;
+/**
+ * The nodes' stockpile for `npm start`: smaller than a production node's (64 presignatures per domain,
+ * 128 triples, batches of 32), so that it is full, and generation quiet, seconds after key generation:
+ * the demo requests then find the network as it signs when idle, not busy filling its stock.
+ */
+const DEMO_STOCKPILE = { presignaturesPerNode: 16, triplesPerNode: 32, tripleBatchSize: 16 } as const;
 const CONCURRENT_REQUESTS = 16;
 
 export function parseStartArgs(argv: readonly string[]): StartArgs {
@@ -74,6 +79,8 @@ const DEMO_KINDS: readonly DemoKind[] = ['ecdsa', 'eddsa', 'fastauth-ecdsa', 'fa
 interface DemoOutcome {
   readonly kind: DemoKind;
   readonly record?: SignRecord;
+  /** From the block of the `sign` receipt to the block of the resumed callback that returned the signature. */
+  readonly onChain?: { readonly blocks: number; readonly ms: number };
   readonly verified: boolean;
   readonly error?: string;
 }
@@ -83,17 +90,18 @@ async function runDemoRequest(signing: SigningNetwork, index: number): Promise<D
   const client = signing.clients[index % signing.clients.length]!;
   const { network } = signing;
   try {
-    let record: SignRecord;
-    if (kind === 'ecdsa') record = await client.sign({ domainId: 0, scheme: 'Secp256k1', path: `ethereum-${index}`, payload: sha256(utf8ToBytes(`demo transfer #${index}`)) });
-    else if (kind === 'eddsa') record = await client.sign({ domainId: 1, scheme: 'Ed25519', path: `solana-${index}`, payload: utf8ToBytes(`demo solana transaction #${index}`) });
+    let answer: SignAnswer;
+    if (kind === 'ecdsa') answer = await client.callSign({ domainId: 0, scheme: 'Secp256k1', path: `ethereum-${index}`, payload: sha256(utf8ToBytes(`demo transfer #${index}`)) });
+    else if (kind === 'eddsa') answer = await client.callSign({ domainId: 1, scheme: 'Ed25519', path: `solana-${index}`, payload: utf8ToBytes(`demo solana transaction #${index}`) });
     else {
       const signPayload = utf8ToBytes(`borsh(SignedDelegate #${index})`);
       const token = await network.mintJwt({ sub: DEMO_SUB, signPayload });
       const algorithm = kind === 'fastauth-ecdsa' ? 'ecdsa' : 'eddsa';
-      record = await client.signWithFastAuth({ fastAuthContractId: network.contracts.fastAuth, guardId: network.fastAuthGuardId, token, sub: DEMO_SUB, signPayload, algorithm, domainId: algorithm === 'ecdsa' ? 0 : 1 });
+      answer = await client.callFastAuthSign({ fastAuthContractId: network.contracts.fastAuth, guardId: network.fastAuthGuardId, token, sub: DEMO_SUB, signPayload, algorithm, domainId: algorithm === 'ecdsa' ? 0 : 1 });
     }
+    const [record, onChain] = await Promise.all([client.record(answer), client.onChainSpan(answer)]);
     verifySignRecord(record);
-    return { kind, record, verified: true };
+    return { kind, record, onChain, verified: true };
   } catch (error) {
     return { kind, verified: false, error: error instanceof Error ? error.message : String(error) };
   }
@@ -124,10 +132,10 @@ function signatureText(record: SignRecord): string {
 }
 
 function table(outcomes: readonly DemoOutcome[]): string {
-  const header = ['#', 'request', 'domain', 'predecessor / path', 'derived public key', 'signature', 'latency', 'verified'];
+  const header = ['#', 'request', 'domain', 'predecessor / path', 'derived public key', 'signature', 'on chain', 'client', 'verified'];
   const rows = outcomes.map((outcome, index) => {
     const record = outcome.record;
-    if (record === undefined) return [String(index), outcome.kind, '', '', '', short(outcome.error ?? '', 30), '', 'NO'];
+    if (record === undefined) return [String(index), outcome.kind, '', '', '', short(outcome.error ?? '', 30), '', '', 'NO'];
     return [
       String(index),
       outcome.kind,
@@ -135,6 +143,7 @@ function table(outcomes: readonly DemoOutcome[]): string {
       short(`${record.predecessor} / ${record.path}`, 18),
       short(record.derived_public_key, 14),
       short(signatureText(record), 10),
+      outcome.onChain === undefined ? '' : `${outcome.onChain.blocks} blocks`,
       `${Math.round(record.latency_ms)} ms`,
       outcome.verified ? 'yes' : 'NO',
     ];
@@ -165,6 +174,11 @@ async function main(): Promise<number> {
     maxEmulatorLifetimeSeconds: args.keepRunning ? 24 * 3600 : 1800,
     logDirectory,
     clientLanes: Math.min(CONCURRENT_REQUESTS, args.requests),
+    nodeOverrides: {
+      PRESIGNATURE_TARGET: String(DEMO_STOCKPILE.presignaturesPerNode),
+      TRIPLE_TARGET: String(DEMO_STOCKPILE.triplesPerNode),
+      TRIPLE_BATCH_SIZE: String(DEMO_STOCKPILE.tripleBatchSize),
+    },
     onProgress: ({ step, detail }) => say(`${step}: ${detail}`),
   });
   let stopping: Promise<void> | undefined;
@@ -173,13 +187,13 @@ async function main(): Promise<number> {
   try {
     const { network } = signing;
     say(`network up: RPC ${network.rpcUrl}, signer ${network.contracts.mpcSigner} (threshold ${network.threshold} of ${network.participants.length}), FastAuth ${network.contracts.fastAuth}`);
-    const warmTarget = WARM_PRESIGNATURES_PER_DOMAIN * network.participants.length;
+    const targets: StockpileTargets = { nodes: network.participants.length, ...DEMO_STOCKPILE };
     for (let last = ''; ; ) {
-      const [ecdsa, eddsa] = await Promise.all([signing.sumMetric('stockpile_owned_assets', { kind: 'ecdsa' }), signing.sumMetric('stockpile_owned_assets', { kind: 'eddsa' })]);
-      const line = `ECDSA presignatures ${ecdsa}/${warmTarget}, EdDSA nonce commitments ${eddsa}/${warmTarget}`;
+      const levels = await signing.stockpileLevels();
+      const line = describeStockpile(levels, targets);
       if (line !== last) say(`stockpile: ${line}`);
       last = line;
-      if (ecdsa >= warmTarget && eddsa >= warmTarget) break;
+      if (stockpileWarm(levels, targets)) break;
       await new Promise((resolveSleep) => setTimeout(resolveSleep, 500));
     }
     say(`sending ${args.requests} demo requests (${DEMO_KINDS.join(', ')}), up to ${signing.clients.length} at once`);
@@ -193,8 +207,13 @@ async function main(): Promise<number> {
       writeFileSync(args.json, `${JSON.stringify(outcomes.flatMap((outcome) => (outcome.record === undefined ? [] : [outcome.record])), null, 2)}\n`);
       say(`wrote ${outcomes.length - failed.length} records to ${args.json}`);
     }
+    const middle = <T>(sorted: readonly T[]): T => sorted[Math.floor(sorted.length / 2)]!;
+    const spans = outcomes.flatMap((outcome) => (outcome.onChain === undefined ? [] : [outcome.onChain])).sort((a, b) => a.ms - b.ms);
+    if (spans.length > 0) {
+      say(`latency on chain (sign receipt to the callback returning the signature): median ${middle(spans).blocks} blocks (${middle(spans).ms} ms), max ${spans.at(-1)!.blocks} blocks`);
+    }
     const latencies = outcomes.flatMap((outcome) => (outcome.record === undefined ? [] : [outcome.record.latency_ms])).sort((a, b) => a - b);
-    if (latencies.length > 0) say(`latency (sign call to result): median ${Math.round(latencies[Math.floor(latencies.length / 2)]!)} ms, max ${Math.round(latencies.at(-1)!)} ms`);
+    if (latencies.length > 0) say(`latency at the client (sign call to result): median ${Math.round(middle(latencies))} ms, max ${Math.round(latencies.at(-1)!)} ms`);
     say(failed.length === 0 ? `all ${outcomes.length} signatures verified` : `${failed.length} of ${outcomes.length} requests failed`);
     if (args.keepRunning) {
       process.stdout.write(

@@ -52,7 +52,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verifySignRecord, type SignAnswer, type SignClient, type SignRecord } from '../../services/devnet/demo/sign-client.js';
-import { startSigningNetwork, type SigningNetwork } from '../../services/devnet/network/signing-network.js';
+import { describeStockpile, startSigningNetwork, stockpileWarm, type SigningNetwork, type StockpileTargets } from '../../services/devnet/network/signing-network.js';
 import { cpuBetween, DEVNET_COMPONENTS, sampleDevnetCpu, type DevnetComponent } from './process-cpu.js';
 import { median, medianCpuMs, type BenchRecord, type BenchSuite } from './records.js';
 
@@ -348,29 +348,20 @@ const COMPONENT_NAMES: Readonly<Record<DevnetComponent, string>> = {
   other: 'other child processes',
 };
 
+const STOCKPILE_TARGETS: StockpileTargets = { nodes: NODES, presignaturesPerNode: PRESIGNATURES_PER_NODE, triplesPerNode: TRIPLE_TARGET, tripleBatchSize: TRIPLE_BATCH_SIZE };
+
 async function waitForStockpile(signing: SigningNetwork, progress: (line: string) => void): Promise<boolean> {
-  const target = PRESIGNATURES_PER_NODE * NODES;
   const deadline = Date.now() + STOCKPILE_TIMEOUT_MS;
   const started = Date.now();
   for (let last = '', lastAt = 0; ; ) {
-    const [ecdsa, eddsa, triples, runsStarted, runsSucceeded, runsFailed] = await Promise.all([
-      signing.sumMetric('stockpile_owned_assets', { kind: 'ecdsa' }),
-      signing.sumMetric('stockpile_owned_assets', { kind: 'eddsa' }),
-      signing.sumMetric('stockpile_owned_assets', { kind: 'triples' }),
-      signing.sumMetric('stockpile_runs_started_total', { role: 'owner' }),
-      signing.sumMetric('stockpile_runs_succeeded_total', { role: 'owner' }),
-      signing.sumMetric('stockpile_runs_failed_total', { role: 'owner' }),
-    ]);
-    const runsUnderWay = runsStarted - runsSucceeded - runsFailed;
-    const line = `stockpile: ECDSA presignatures ${ecdsa}/${target}, EdDSA nonce commitments ${eddsa}/${target}, triples ${triples}, runs under way ${runsUnderWay}`;
+    const levels = await signing.stockpileLevels();
+    const line = `stockpile: ${describeStockpile(levels, STOCKPILE_TARGETS)}`;
     if (line !== last && Date.now() - lastAt >= 5_000) {
       progress(`${line} (${((Date.now() - started) / 1000).toFixed(0)} s)`);
       last = line;
       lastAt = Date.now();
     }
-    // Triples are kept ahead of need up to their target, in whole batches: within one batch of it is full.
-    // Warm also means quiet: no generation run still under way to compete with the requests.
-    if (ecdsa >= target && eddsa >= target && triples >= NODES * (TRIPLE_TARGET - TRIPLE_BATCH_SIZE) && runsUnderWay === 0) {
+    if (stockpileWarm(levels, STOCKPILE_TARGETS)) {
       progress(`${line}: warm`);
       return true;
     }

@@ -172,6 +172,12 @@ export class SignClient {
     return { height: block.header.height, timestampMs: Number(BigInt(block.header.timestamp_nanosec) / 1_000_000n) };
   }
 
+  /** Blocks and milliseconds from the block of an answer's `sign` receipt to the block of its resumed callback (two block views). */
+  async onChainSpan(answer: SignAnswer): Promise<{ readonly blocks: number; readonly ms: number }> {
+    const [request, response] = await Promise.all([this.blockTime(answer.signerBlocks.request), this.blockTime(answer.signerBlocks.response)]);
+    return { blocks: response.height - request.height, ms: response.timestampMs - request.timestampMs };
+  }
+
   /** The record of an answer: the signer's root key and the derived key it reports for the request (two views). */
   async record(fields: SignAnswer): Promise<SignRecord> {
     const view = (methodName: string, args: Record<string, unknown>) => this.provider.callFunction(this.options.signerContractId, methodName, args) as Promise<string>;

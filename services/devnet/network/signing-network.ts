@@ -37,6 +37,46 @@ export interface SigningNetworkOptions extends StartLocalNetworkOptions {
   readonly onProgress?: (progress: { step: string; detail: string }) => void;
 }
 
+/** What the nodes' stockpiles hold, summed over the nodes that answer. */
+export interface StockpileLevels {
+  readonly ecdsaPresignatures: number;
+  readonly eddsaPresignatures: number;
+  readonly triples: number;
+  /** Generation runs started and not finished, as owner. */
+  readonly runsUnderWay: number;
+}
+
+/** The nodes' stockpile settings (`PRESIGNATURE_TARGET`, `TRIPLE_TARGET`, `TRIPLE_BATCH_SIZE`) and how many nodes there are. */
+export interface StockpileTargets {
+  readonly nodes: number;
+  readonly presignaturesPerNode: number;
+  readonly triplesPerNode: number;
+  readonly tripleBatchSize: number;
+}
+
+/**
+ * Warm and quiet: every presignature target met, triples within one batch of theirs (they are kept in
+ * whole batches), and no generation run under way that would compete with requests for the cores.
+ */
+export function stockpileWarm(levels: StockpileLevels, targets: StockpileTargets): boolean {
+  const presignatures = targets.presignaturesPerNode * targets.nodes;
+  return (
+    levels.ecdsaPresignatures >= presignatures &&
+    levels.eddsaPresignatures >= presignatures &&
+    levels.triples >= targets.nodes * (targets.triplesPerNode - targets.tripleBatchSize) &&
+    levels.runsUnderWay === 0
+  );
+}
+
+/** One progress line for the levels. */
+export function describeStockpile(levels: StockpileLevels, targets: StockpileTargets): string {
+  const presignatures = targets.presignaturesPerNode * targets.nodes;
+  return (
+    `ECDSA presignatures ${levels.ecdsaPresignatures}/${presignatures}, EdDSA nonce commitments ${levels.eddsaPresignatures}/${presignatures}, ` +
+    `triples ${levels.triples}/${targets.triplesPerNode * targets.nodes}, runs under way ${levels.runsUnderWay}`
+  );
+}
+
 export interface SigningNetwork {
   readonly network: LocalNetwork;
   /** One process per operator: the participants', then the joining operators' (waiting to be voted in). */
@@ -47,6 +87,8 @@ export interface SigningNetwork {
   nodeMetrics(index: number): Promise<string | null>;
   /** The summed value of a gauge/counter over every node that answers (labels must all match `labels`). */
   sumMetric(name: string, labels?: Record<string, string>): Promise<number>;
+  /** The stockpiles' levels now, from every node's /metrics. */
+  stockpileLevels(): Promise<StockpileLevels>;
   /**
    * Votes `newcomers` (joining operators; any already in are left out) into the participant set with
    * `threshold`, as every current participant and every newcomer would, and waits until the nodes have reshared every key to the new
@@ -171,6 +213,17 @@ export async function startSigningNetwork(options: SigningNetworkOptions): Promi
       const texts = await Promise.all(operators.map((_, index) => nodeMetrics(index)));
       return texts.reduce((total, text) => total + (text === null ? 0 : sumSamples(text, name, labels)), 0);
     };
+    const stockpileLevels = async (): Promise<StockpileLevels> => {
+      const texts = (await Promise.all(operators.map((_, index) => nodeMetrics(index)))).filter((text) => text !== null);
+      const sum = (name: string, labels: Record<string, string>) => texts.reduce((total, text) => total + sumSamples(text, name, labels), 0);
+      const owner = { role: 'owner' };
+      return {
+        ecdsaPresignatures: sum('stockpile_owned_assets', { kind: 'ecdsa' }),
+        eddsaPresignatures: sum('stockpile_owned_assets', { kind: 'eddsa' }),
+        triples: sum('stockpile_owned_assets', { kind: 'triples' }),
+        runsUnderWay: sum('stockpile_runs_started_total', owner) - sum('stockpile_runs_succeeded_total', owner) - sum('stockpile_runs_failed_total', owner),
+      };
+    };
     const admit = async (candidates: readonly LocalParticipant[], threshold: number, timeoutMs = 5 * 60_000): Promise<{ parameters: ThresholdParameters; epochId: number }> => {
       const before = await signerState(provider, network.contracts.mpcSigner);
       if (!('Running' in before)) throw new Error(`the signer must be Running to admit participants, it is ${Object.keys(before)[0]}`);
@@ -199,7 +252,7 @@ export async function startSigningNetwork(options: SigningNetworkOptions): Promi
       progress('reshare', `epoch ${epoch} running with ${proposal.participants.participants.length} participants, threshold ${threshold}, after ${reshareSeconds.toFixed(1)} s`);
       return { parameters: proposal, epochId: epoch };
     };
-    return { network, nodes, clients, nodeMetrics, sumMetric, admit, stop };
+    return { network, nodes, clients, nodeMetrics, sumMetric, stockpileLevels, admit, stop };
   } catch (error) {
     await stop().catch(() => undefined);
     throw error;

@@ -108,7 +108,7 @@ describe('chainsig sign on the devnet chain', () => {
   it('exits 1 with the contract Timeout error when nobody answers', async () => {
     const result = await chainsig('--domain', '0', '--path', 'unanswered', '--payload', bytesToHex(sha256(utf8ToBytes('nobody answers'))));
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe('chainsig: sign on signer.near as user.near failed: Timeout: the signature request was not answered within 200 blocks; the deposit was refunded\n');
+    expect(result.stderr).toBe('chainsig: sign on signer.near as user.near failed: Timeout: the signature request was not answered before its yield timed out (on NEAR after 200 blocks); the deposit was refunded\n');
   });
 
   it('exits 1 when --timeout-seconds passes before the result', async () => {

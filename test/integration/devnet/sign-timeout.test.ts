@@ -90,7 +90,7 @@ describe('an unanswered sign request on the devnet chain', () => {
     const result = await signAndWait(SIGNER_ACCOUNT, { request: { path: 'timeout', payload_v2: { Ecdsa: payload }, domain_id: 0 } }, 5n, gas);
 
     expect(result.status).toEqual({ kind: 'Failure', error: expect.anything() });
-    expect(JSON.stringify(result.status)).toContain('Timeout: the signature request was not answered within 200 blocks; the deposit was refunded');
+    expect(JSON.stringify(result.status)).toContain('Timeout: the signature request was not answered before its yield timed out (on NEAR after 200 blocks); the deposit was refunded');
     expect(balance(USER)).toBe(userBefore - tokensBurnt(result));
     expect(balance(SIGNER_ACCOUNT)).toBe(signerBefore);
     const request = { tweak: tweakHex(USER, 'timeout'), payload: { Ecdsa: payload }, domain_id: 0 };
