@@ -12,10 +12,10 @@ import { generateTriples } from '../../../shared/crypto/ecdsa/triples/index.js';
 import { EddsaPresignProtocol, encodeEddsaPresignature } from '../../../shared/crypto/eddsa/presign.js';
 import { ascending, type ParticipantId } from '../../../shared/crypto/protocol.js';
 import { participantSetKey, presignaturePartition, tripleId, triplePartition, type PresignatureScheme } from '../assets.js';
-import { ShareAudit, type FollowedPartition, type ShareAuditOptions, type ShareAuditReport } from './share-audit.js';
 import { setFits, type NodeContext, type ServingKey, type ServingState, type SetParameters } from '../node-context.js';
 import type { Asset } from '../storage/asset-store.js';
 import { StockpileRunFailed } from './errors.js';
+import { ShareAudit, type FollowedPartition, type ShareAuditOptions, type ShareAuditReport } from './share-audit.js';
 import { StockpileFollower } from './follower.js';
 import { StockpileMetrics, type RunKind } from './metrics.js';
 import { OwnAssets } from './own-assets.js';
@@ -605,7 +605,6 @@ export class Stockpile {
     else this.triplesInFlight.delete(key);
   }
 
-  /** Every set of `parameters` that includes this node, or none when there are more than {@link MAX_SETS_COUNTED_AT_START}. */
   /**
    * Partitions of peers' assets this node may hold shares of and their owners could still use: the
    * running epoch's presignatures and triples of every set with this node in it, and the triples made
@@ -630,6 +629,7 @@ export class Stockpile {
     return [...followed.values()];
   }
 
+  /** Every set of `parameters` that includes this node, or none when there are more than {@link MAX_SETS_COUNTED_AT_START}. */
   private setsWithMe(parameters: SetParameters): ParticipantId[][] {
     const others = parameters.participants.filter((id) => id !== this.context.me);
     return (combinations(others, parameters.threshold - 1, MAX_SETS_COUNTED_AT_START) ?? []).map((chosen) => ascending([this.context.me, ...chosen]));
