@@ -221,6 +221,17 @@ function checkRegisteredParticipants(devnet: RunningDevnetChain, operators: read
   }
 }
 
+/**
+ * How long a key-event attempt (one DKG or resharing run) may take before the contract starts the next:
+ * near/mpc's default of 30 blocks is about 30 s on NEAR; at the devnet's 100 ms blocks it would be 3 s,
+ * less than a DKG takes on a busy 2-core machine, so every attempt would expire. The devnet keeps the
+ * wall-clock time instead.
+ */
+const KEY_EVENT_ATTEMPT_MS = 30_000;
+function keyEventTimeoutBlocks(blockTimeMs: number): number {
+  return Math.max(30, Math.ceil(KEY_EVENT_ATTEMPT_MS / blockTimeMs));
+}
+
 export async function startLocalNetwork(options: StartLocalNetworkOptions = {}): Promise<LocalNetwork> {
   const nodeCount = options.nodes ?? 3;
   const joiningCount = options.joiningNodes ?? 0;
@@ -309,6 +320,7 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions = {}):
                 participants: { next_id: nodeCount, participants: participants.map((participant) => [participant.accountId, participant.index, participant.info]) },
                 threshold,
               },
+              init_config: { key_event_timeout_blocks: keyEventTimeoutBlocks(options.blockTimeMs ?? DEFAULT_BLOCK_TIME_MS) },
             },
           },
         },
