@@ -141,6 +141,8 @@ export class Stockpile {
       this.registered = true;
     }
     if (this.running) return;
+    // Whatever epoch this process saw before, the served one is learned afresh (and the one before it retired).
+    this.lastServing = null;
     await this.resync(true);
     this.running = true;
     this.planTimer = setInterval(() => this.wake(), this.options.planIntervalMs ?? 1_000);
@@ -264,21 +266,49 @@ export class Stockpile {
 
   /**
    * At an epoch change, schedules the old epoch's assets for deletion one protocol timeout later, when
-   * no run of the old epoch can still be storing a share.
+   * no run of the old epoch can still be storing a share. The first epoch this process serves may
+   * have changed while the node was down: the epoch before it is then found in the key-share store.
    */
   private noticeEpochChange(serving: ServingState | null): void {
     const previous = this.lastServing;
     if (serving === null || serving === previous) return;
     this.lastServing = serving;
-    if (previous === null || serving.epochId <= previous.epochId) return;
+    if (previous === null) {
+      void this.epochBefore(serving)
+        .then((older) => {
+          if (older !== null) this.scheduleRetirement(older);
+        })
+        .catch((error: unknown) => this.context.logger.warn('reading the epoch before the served one failed', { error: error instanceof Error ? error.message : String(error) }));
+      return;
+    }
+    if (serving.epochId > previous.epochId) this.scheduleRetirement(previous);
+  }
+
+  private scheduleRetirement(old: ServingState): void {
     const timer = setTimeout(() => {
       this.retirements.delete(timer);
-      void this.retireAssetsOf(previous).catch((error: unknown) => {
-        this.context.logger.warn('retiring the assets of an older epoch failed', { epochId: previous.epochId, error: error instanceof Error ? error.message : String(error) });
+      void this.retireAssetsOf(old).catch((error: unknown) => {
+        this.context.logger.warn('retiring the assets of an older epoch failed', { epochId: old.epochId, error: error instanceof Error ? error.message : String(error) });
       });
     }, this.context.protocolTimeoutMs);
     timer.unref();
     this.retirements.add(timer);
+  }
+
+  /**
+   * The newest epoch before `serving` of which this node holds key shares, as it served it (its
+   * participants, threshold and those domains' keys), or null. Retiring it again is harmless (its
+   * partitions are empty once retired); it matters when the node was down at the epoch change.
+   */
+  private async epochBefore(serving: ServingState): Promise<ServingState | null> {
+    const stored = (await Promise.all([...serving.keys.values()].map(async (key) => ({ key, older: await this.context.stores.keyShares.latestBefore(key.domain.id, serving.epochId) })))).flatMap(
+      ({ key, older }) => (older === undefined ? [] : [{ domain: key.domain, epochId: older.epochId, share: older.share }]),
+    );
+    if (stored.length === 0) return null;
+    const epochId = Math.max(...stored.map((key) => key.epochId));
+    const keys = stored.filter((key) => key.epochId === epochId);
+    const { participants, threshold } = keys[0]!.share;
+    return { epochId, participants, threshold, keys: new Map(keys.map((key) => [key.domain.id, key])) };
   }
 
   /**

@@ -401,14 +401,25 @@ describe('stockpile across a resharing to a new threshold', () => {
     }
   });
 
-  it('makes triples and presignatures for the new sets although it owns a full stock of triples for the old ones, and retires the old ones', async () => {
+  it('makes triples and presignatures for the new sets although it owns a full stock of triples for the old ones, and retires the old ones, also at a node that was down at the epoch change', async () => {
     const tripleTarget = 2 * BATCH;
     const { cluster, stockpiles } = await startThresholdTwo(tripleTarget);
     const ownedTriples = (node: number) => Number(/stockpile_owned_assets\{domain="",kind="triples"\} (\d+)/.exec(cluster.nodes[node]!.context.metrics.render())?.[1] ?? 0);
     try {
       // Epoch 0, threshold 2: every node fills its triple stock (pairs) to the target, ahead of need.
       await until(() => ids.every((n) => ownedTriples(n) >= tripleTarget && stockpiles[n]!.presignaturesAvailable(0) >= 2), 40_000, 'the threshold-2 stock');
+      // Node 2 is down across the epoch change (its stockpile stopped, as in a restart); it keeps its epoch-0 key shares.
+      for (const key of cluster.nodes[2]!.context.serving()!.keys.values()) await cluster.nodes[2]!.context.stores.keyShares.put(key.domain.id, 0, 0, key.share);
+      await stockpiles[2]!.stop();
+      const epochZeroPresignatures = (node: number) => cluster.nodes[node]!.context.stores.presignatures.count(presignaturePartition('ecdsa', { domainId: 0, epochId: 0 }, node, PAIRS.find((pair) => (pair as readonly number[]).includes(node))!));
+      expect(await epochZeroPresignatures(2)).toBeGreaterThanOrEqual(1);
       startEpochOneAtThresholdThree(cluster);
+      const retired = (node: number) => /stockpile_assets_retired_total\{kind="triples"\} [1-9]/.test(cluster.nodes[node]!.context.metrics.render());
+      await until(() => [0, 1].every(retired), 40_000, 'nodes 0 and 1 to retire the epoch-0 assets');
+      // The stopped node retired nothing; started again, it finds the epoch before the served one in its key shares.
+      expect(retired(2)).toBe(false);
+      expect(await epochZeroPresignatures(2)).toBeGreaterThanOrEqual(1);
+      await stockpiles[2]!.start();
       // The pair triples cannot make a threshold-3 presignature: they neither count nor hold back new batches.
       await until(() => ids.every((n) => stockpiles[n]!.presignaturesAvailable(0) >= 2), 40_000, 'threshold-3 presignatures at every node');
       for (const node of ids) {
@@ -416,9 +427,8 @@ describe('stockpile across a resharing to a new threshold', () => {
         expect(held).toBeGreaterThanOrEqual(2);
       }
 
-      // One protocol timeout after the epoch change, every node deletes its shares of the epoch-0
-      // presignatures and of the pair triples (owned and followed): nothing can use them any more.
-      const retired = (node: number) => /stockpile_assets_retired_total\{kind="triples"\} [1-9]/.test(cluster.nodes[node]!.context.metrics.render());
+      // One protocol timeout after the epoch change (node 2: after its start), every node deletes its shares of the
+      // epoch-0 presignatures and of the pair triples (owned and followed): nothing can use them any more.
       await until(() => ids.every(retired), 40_000, 'the epoch-0 assets to be retired');
       for (const node of ids) {
         const { stores } = cluster.nodes[node]!.context;
