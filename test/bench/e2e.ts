@@ -214,14 +214,8 @@ function baselineSignMs(): number {
 
 /** On-chain latency of every verified request: block times of its signer receipts, read after the run. */
 async function onChainLatencies(client: SignClient, outcomes: readonly Outcome[]): Promise<{ ms: number[]; blocks: number[] }> {
-  const times = new Map<string, Promise<{ height: number; timestampMs: number }>>();
-  const blockTime = (hash: string) => times.get(hash) ?? times.set(hash, client.blockTime(hash)).get(hash)!;
-  const spans = await Promise.all(
-    outcomes.flatMap(({ answer, record }) =>
-      answer === undefined || record === undefined ? [] : [Promise.all([blockTime(answer.signerBlocks.request), blockTime(answer.signerBlocks.response)])],
-    ),
-  );
-  return { ms: spans.map(([request, response]) => response.timestampMs - request.timestampMs), blocks: spans.map(([request, response]) => response.height - request.height) };
+  const spans = await Promise.all(outcomes.flatMap(({ answer, record }) => (answer === undefined || record === undefined ? [] : [client.onChainSpan(answer)])));
+  return { ms: spans.map((span) => span.ms), blocks: spans.map((span) => span.blocks) };
 }
 
 /**

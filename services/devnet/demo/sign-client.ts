@@ -104,9 +104,13 @@ export interface FastAuthSignRequest {
 /** FastAuth verifies the JWT and then calls the signer: 300 Tgas, the most a transaction may carry. */
 const FAST_AUTH_SIGN_GAS = 300n * TERA_GAS;
 
+/** Block times a client keeps: more than any benchmark run's requests touch. */
+const REMEMBERED_BLOCKS = 10_000;
+
 export class SignClient {
   private readonly provider: JsonRpcProvider;
   private readonly account: Account;
+  private readonly blockTimes = new Map<string, Promise<{ readonly height: number; readonly timestampMs: number }>>();
 
   constructor(private readonly options: SignClientOptions) {
     this.provider = new JsonRpcProvider({ url: options.rpcUrl });
@@ -166,10 +170,16 @@ export class SignClient {
     return { request: blocks[0] ?? missing(`no receipt of ${this.options.signerContractId}`), response: blocks[blocks.length - 1]! };
   }
 
-  /** Height and timestamp (ms) of a block, by hash. */
-  async blockTime(hash: string): Promise<{ readonly height: number; readonly timestampMs: number }> {
-    const block = await this.provider.viewBlock({ blockId: hash });
-    return { height: block.header.height, timestampMs: Number(BigInt(block.header.timestamp_nanosec) / 1_000_000n) };
+  /** Height and timestamp (ms) of a block, by hash; blocks never change, so each is read once (the most recent {@link REMEMBERED_BLOCKS}). */
+  blockTime(hash: string): Promise<{ readonly height: number; readonly timestampMs: number }> {
+    const known = this.blockTimes.get(hash);
+    if (known !== undefined) return known;
+    const read = this.provider.viewBlock({ blockId: hash }).then((block) => ({ height: block.header.height, timestampMs: Number(BigInt(block.header.timestamp_nanosec) / 1_000_000n) }));
+    // A failed read is not remembered.
+    read.catch(() => this.blockTimes.delete(hash));
+    this.blockTimes.set(hash, read);
+    if (this.blockTimes.size > REMEMBERED_BLOCKS) this.blockTimes.delete(this.blockTimes.keys().next().value!);
+    return read;
   }
 
   /** Blocks and milliseconds from the block of an answer's `sign` receipt to the block of its resumed callback (two block views). */

@@ -86,6 +86,9 @@ const DEFAULT_MAX_OWNED_FACTOR = 2;
 const MAX_SETS_COUNTED_AT_START = 256;
 const DEFAULT_SHARE_AUDIT_INTERVAL_MS = 30 * 60_000;
 
+/** A partition of assets made by `set` (owned by `owner`, one of its members). */
+type SetPartition = FollowedPartition & { readonly set: readonly ParticipantId[] };
+
 type OwnerJob =
   | { readonly kind: 'triples'; readonly set: ParticipantId[]; readonly parameters: SetParameters }
   | { readonly kind: 'ecdsa-presign'; readonly set: ParticipantId[]; readonly key: ServingKey; readonly triplePartition: string }
@@ -316,8 +319,8 @@ export class Stockpile {
    * `old` can never use: every presignature of `old`'s epoch (made with its key shares), and the triples
    * of `old`'s sets that neither the running parameters nor a resharing under way can use. Nothing else
    * would ever remove them. The partitions are enumerated from `old`'s parameters (every set of them
-   * that includes this node, each of its members as owner); a node that restarts after the epoch change
-   * does not know them, and leaves them.
+   * that includes this node, each of its members as owner); a node that was down at the epoch change
+   * gets `old` from its key shares at start ({@link epochBefore}).
    */
   private async retireAssetsOf(old: ServingState): Promise<void> {
     const { me, stores, logger } = this.context;
@@ -325,18 +328,14 @@ export class Stockpile {
     const usable = (set: readonly ParticipantId[]) => stillUsable.some((parameters) => setFits(set, parameters));
     let presignatures = 0;
     let triples = 0;
-    for (const set of this.setsWithMe(old)) {
-      for (const owner of set) {
-        for (const key of old.keys.values()) {
-          const partition = presignaturePartition(SCHEME_OF_CURVE[key.domain.scheme], { domainId: key.domain.id, epochId: key.epochId }, owner, set);
-          presignatures += await stores.presignatures.discard(partition);
-          if (owner === me) this.own.forget(partition);
-        }
+    for (const { owner, set, kind, partition } of this.partitionsOfSets(old, old.keys.values())) {
+      if (kind === 'triples') {
         if (usable(set)) continue;
-        const partition = triplePartition(owner, set);
         triples += await stores.triples.discard(partition);
-        if (owner === me) this.own.forget(partition);
+      } else {
+        presignatures += await stores.presignatures.discard(partition);
       }
+      if (owner === me) this.own.forget(partition);
     }
     logger.info('retired the assets of an older epoch', { epochId: old.epochId, presignatures, triples });
     this.metrics.retired.inc({ kind: 'presignatures' }, presignatures);
@@ -571,10 +570,7 @@ export class Stockpile {
   private async resync(enumerate: boolean): Promise<void> {
     const serving = this.context.serving();
     if (enumerate && serving !== null) {
-      for (const set of this.setsWithMe(serving)) {
-        this.own.track(triplePartition(this.context.me, set));
-        for (const key of serving.keys.values()) this.own.track(this.partitionOf(SCHEME_OF_CURVE[key.domain.scheme], key, set));
-      }
+      for (const { owner, partition } of this.partitionsOfSets(serving, serving.keys.values())) if (owner === this.context.me) this.own.track(partition);
     }
     await Promise.all(
       this.own.partitions().map(async ({ partition, parsed }) => {
@@ -642,21 +638,29 @@ export class Stockpile {
    */
   private followedPartitions(): FollowedPartition[] {
     const serving = this.context.serving();
+    const upcoming = this.context.upcoming();
     const followed = new Map<string, FollowedPartition>();
-    for (const parameters of [serving, this.context.upcoming()]) {
-      if (parameters === null) continue;
-      for (const set of this.setsWithMe(parameters)) {
-        for (const owner of set.filter((id) => id !== this.context.me)) {
-          followed.set(triplePartition(owner, set), { owner, partition: triplePartition(owner, set), kind: 'triples' });
-          if (parameters !== serving) continue;
-          for (const key of serving.keys.values()) {
-            const partition = presignaturePartition(SCHEME_OF_CURVE[key.domain.scheme], { domainId: key.domain.id, epochId: key.epochId }, owner, set);
-            followed.set(partition, { owner, partition, kind: 'presignatures' });
-          }
-        }
-      }
+    for (const { owner, partition, kind } of [
+      ...(serving === null ? [] : this.partitionsOfSets(serving, serving.keys.values())),
+      ...(upcoming === null ? [] : this.partitionsOfSets(upcoming, [])),
+    ]) {
+      if (owner !== this.context.me) followed.set(partition, { owner, partition, kind });
     }
     return [...followed.values()];
+  }
+
+  /**
+   * The partition of every asset a set of `parameters` that includes this node can make, each member of
+   * the set as owner: the set's triples and, for each of `keys`, its presignatures.
+   */
+  private partitionsOfSets(parameters: SetParameters, keys: Iterable<ServingKey>): SetPartition[] {
+    const keyList = [...keys];
+    return this.setsWithMe(parameters).flatMap((set) =>
+      set.flatMap((owner) => [
+        { owner, set, kind: 'triples' as const, partition: triplePartition(owner, set) },
+        ...keyList.map((key) => ({ owner, set, kind: 'presignatures' as const, partition: presignaturePartition(SCHEME_OF_CURVE[key.domain.scheme], { domainId: key.domain.id, epochId: key.epochId }, owner, set) })),
+      ]),
+    );
   }
 
   /** Every set of `parameters` that includes this node, or none when there are more than {@link MAX_SETS_COUNTED_AT_START}. */
