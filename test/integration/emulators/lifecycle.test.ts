@@ -1,8 +1,12 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { startDynamoDbLocal } from '../../../services/devnet/emulators/dynamodb-local.js';
+import { findFreePort } from '../../../services/devnet/emulators/free-port.js';
 
 const launcher = resolve('services/devnet/emulators/dynamodb-local.ts');
 
@@ -47,4 +51,36 @@ describe('emulator lifecycle', () => {
     const gone = await waitUntil(() => !isAlive(wrapperPid) && javaPids.every((pid) => !isAlive(pid)), 15_000);
     expect(gone).toBe(true);
   }, 45_000);
+
+  // CI once pointed the network's tables at fauxqs: it bound port 0 and was given the port chosen for
+  // DynamoDB Local before the JVM listened, and the old probe took fauxqs's answer for DynamoDB's.
+  it('DynamoDB Local moves to another port when the chosen one is taken by another server first', async () => {
+    const takenPort = await findFreePort();
+    const otherServer = createServer((_request, response) => {
+      response.statusCode = 400;
+      response.end('Unknown action');
+    });
+    await new Promise<void>((listening) => otherServer.listen(takenPort, '127.0.0.1', listening));
+    const chosen: number[] = [];
+    const choosePort = async (): Promise<number> => {
+      const port = chosen.length === 0 ? takenPort : await findFreePort();
+      chosen.push(port);
+      return port;
+    };
+    try {
+      const db = await startDynamoDbLocal({ choosePort, maxLifetimeSeconds: 60 });
+      try {
+        expect(chosen).toHaveLength(2);
+        expect(db.endpoint).toBe(`http://127.0.0.1:${chosen[1]}`);
+        const tables = await new DynamoDBClient({ endpoint: db.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }).send(
+          new ListTablesCommand({}),
+        );
+        expect(tables.TableNames).toEqual([]);
+      } finally {
+        await db.stop();
+      }
+    } finally {
+      otherServer.close();
+    }
+  }, 60_000);
 });
