@@ -1,19 +1,54 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
-/** Asks the kernel for a free TCP port on 127.0.0.1 (released before returning, so a small race remains). */
-export function findFreePort(): Promise<number> {
+/** Linux's range for ports it gives out by itself: to `listen(0)` and to the local end of outgoing connections. */
+const EPHEMERAL_PORT_RANGE_FILE = '/proc/sys/net/ipv4/ip_local_port_range';
+/** Below this sit well-known ports and the usual development servers' defaults. */
+const LOWEST_CHOSEN_PORT = 10_000;
+/** Fewer candidates than this below the ephemeral range, and the kernel's own choice is used instead. */
+const MIN_CHOSEN_RANGE = 1_000;
+const CHOSEN_PORT_ATTEMPTS = 50;
+
+/** Listens on 127.0.0.1:`port` and closes again: the port bound (the kernel's choice for 0), or undefined if taken. */
+function probePort(port: number): Promise<number | undefined> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EADDRINUSE' || error.code === 'EACCES' ? resolve(undefined) : reject(error)));
+    server.listen(port, '127.0.0.1', () => {
       const address = server.address();
-      if (address === null || typeof address === 'string') {
-        server.close();
-        reject(new Error('could not read the port the kernel assigned'));
-        return;
-      }
-      server.close(() => resolve(address.port));
+      server.close(() => (address === null || typeof address === 'string' ? reject(new Error('could not read the bound port')) : resolve(address.port)));
     });
   });
+}
+
+/** The ports below the kernel's ephemeral range this module picks from, or undefined where that range is unknown or too low. */
+export function portsBelowEphemeralRange(rangeFile = EPHEMERAL_PORT_RANGE_FILE): { readonly low: number; readonly high: number } | undefined {
+  let firstEphemeral: number;
+  try {
+    firstEphemeral = Number(readFileSync(rangeFile, 'utf8').trim().split(/\s+/)[0]);
+  } catch {
+    return undefined;
+  }
+  if (!Number.isInteger(firstEphemeral) || firstEphemeral - LOWEST_CHOSEN_PORT < MIN_CHOSEN_RANGE) return undefined;
+  return { low: LOWEST_CHOSEN_PORT, high: firstEphemeral - 1 };
+}
+
+/**
+ * A TCP port free on 127.0.0.1 for a server that will listen on it later (another process, a JVM still
+ * starting). Released before returning, so it is chosen below the kernel's ephemeral range where it can:
+ * there no `listen(0)` and no outgoing connection is handed it in the meantime, and only another caller
+ * picking the same random port could.
+ */
+export async function findFreePort(): Promise<number> {
+  const range = portsBelowEphemeralRange();
+  if (range !== undefined) {
+    for (let attempt = 0; attempt < CHOSEN_PORT_ATTEMPTS; attempt += 1) {
+      const candidate = range.low + Math.floor(Math.random() * (range.high - range.low + 1));
+      if ((await probePort(candidate)) !== undefined) return candidate;
+    }
+  }
+  const port = await probePort(0);
+  if (port === undefined) throw new Error('the kernel found no free port on 127.0.0.1');
+  return port;
 }
