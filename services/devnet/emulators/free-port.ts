@@ -22,6 +22,11 @@ function probePort(port: number): Promise<number | undefined> {
   });
 }
 
+/** Whether a server could listen on 127.0.0.1:`port` now. */
+export async function isPortFree(port: number): Promise<boolean> {
+  return (await probePort(port)) !== undefined;
+}
+
 /** The ports below the kernel's ephemeral range this module picks from, or undefined where that range is unknown or too low. */
 export function portsBelowEphemeralRange(rangeFile = EPHEMERAL_PORT_RANGE_FILE): { readonly low: number; readonly high: number } | undefined {
   let firstEphemeral: number;
@@ -45,7 +50,7 @@ export async function findFreePort(): Promise<number> {
   if (range !== undefined) {
     for (let attempt = 0; attempt < CHOSEN_PORT_ATTEMPTS; attempt += 1) {
       const candidate = range.low + Math.floor(Math.random() * (range.high - range.low + 1));
-      if ((await probePort(candidate)) !== undefined) return candidate;
+      if (await isPortFree(candidate)) return candidate;
     }
   }
   const port = await probePort(0);

@@ -1,9 +1,10 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { auth0GuardContract } from '../../../contract/index.js';
 import { ContractTestbed } from '../../../contract/testing/test-host.js';
-import { generateIdentities, participantInfo, readIdentities, writeIdentities } from './identities.js';
+import { generateIdentities, participantInfo, readIdentities, requirePortsFree, writeIdentities } from './identities.js';
 import { createLocalJwtIssuer } from './jwt-issuer.js';
 
 const GUARD = 'auth0.jwt.fast-auth.devnet';
@@ -30,6 +31,20 @@ describe('network identities', () => {
     expect((await createLocalJwtIssuer(ISSUER, GUARD, restored.issuerPrivateJwk)).publicJwk).toEqual(issuer.publicJwk);
     expect(() => readIdentities(file, 3)).toThrow(/holds 2 participants, not 3/);
     expect(readIdentities(join(folder, 'absent.json'), 2)).toBeNull();
+  });
+
+  it('refuses kept identities whose port another program listens on', async () => {
+    const identities = await generateIdentities(['node0.devnet', 'node1.devnet'], 'alice.devnet');
+    await expect(requirePortsFree(identities, 'identities.json')).resolves.toBeUndefined();
+    const otherProgram = createServer();
+    await new Promise<void>((resolve) => otherProgram.listen(identities.participants[1]!.meshPort, '127.0.0.1', resolve));
+    try {
+      await expect(requirePortsFree(identities, 'identities.json')).rejects.toThrow(
+        `port ${identities.participants[1]!.meshPort} (mesh of node1.devnet, kept in identities.json) is in use by another program`,
+      );
+    } finally {
+      otherProgram.close();
+    }
   });
 
   it('registers each participant with distinct loopback ports and mesh keys', async () => {

@@ -13,7 +13,7 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import { formatNearPublicKey } from '../../../shared/near/keys.js';
 import { generateMeshIdentity, type MeshIdentity } from '../../mpc-node/mesh/channel.js';
-import { findFreePort } from '../emulators/free-port.js';
+import { findFreePort, isPortFree } from '../emulators/free-port.js';
 
 export interface ParticipantIdentity {
   /** Participant id in the contract, and the node's index in the network. */
@@ -96,6 +96,20 @@ export function readIdentities(file: string, nodeCount: number): NetworkIdentiti
     demoUser: { accountId: stored.demoUser.accountId, keyPair: KeyPair.fromString(stored.demoUser.secretKey as KeyPairString) },
     issuerPrivateJwk: stored.issuerPrivateJwk as JWK,
   };
+}
+
+/**
+ * Refuses kept identities whose ports another program listens on now: the chain registers each mesh URL,
+ * so a resumed node cannot move, and would only exit once started.
+ */
+export async function requirePortsFree(identities: NetworkIdentities, file: string): Promise<void> {
+  for (const participant of identities.participants) {
+    for (const [use, port] of [['mesh', participant.meshPort], ['/health and /metrics', participant.httpPort]] as const) {
+      if (!(await isPortFree(port))) {
+        throw new Error(`port ${port} (${use} of ${participant.accountId}, kept in ${file}) is in use by another program: stop it, or use another data directory for a new network`);
+      }
+    }
+  }
 }
 
 export function writeIdentities(file: string, identities: NetworkIdentities, issuerPrivateJwk: JWK): void {

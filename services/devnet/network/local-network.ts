@@ -25,7 +25,7 @@ import { startLakeWriter, startS3EventBridge } from '../lake/index.js';
 import { createNetworkResources, deleteNetworkResources, networkResourceNames, type AwsClientSet, type NetworkResources } from './aws-resources.js';
 import { LocalNetworkError } from './errors.js';
 import { startLakeIndexerProcesses } from './node-processes.js';
-import { generateIdentities, participantInfo, readIdentities, writeIdentities, type ParticipantIdentity, type ParticipantInfo } from './identities.js';
+import { generateIdentities, participantInfo, readIdentities, requirePortsFree, writeIdentities, type ParticipantIdentity, type ParticipantInfo } from './identities.js';
 import { createLocalJwtIssuer, type MintJwtClaims } from './jwt-issuer.js';
 
 export type LocalNetworkStep = 'local-aws' | 'aws-resources' | 'identities' | 'chain' | 'contracts' | 'lake' | 'indexer' | 'stop';
@@ -294,6 +294,7 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions = {}):
   const identitiesFile = join(dataDir, 'identities.json');
   const { identities, issuer } = await run('identities', `participant keys, mesh identities and the JWT issuer for ${operatorCount} nodes`, async () => {
     const stored = readIdentities(identitiesFile, operatorCount);
+    if (stored !== null) await requirePortsFree(stored, identitiesFile);
     const identities = stored ?? (await generateIdentities(Array.from({ length: operatorCount }, (_, index) => NETWORK_ACCOUNTS.participant(index)), NETWORK_ACCOUNTS.demoUser));
     const issuer = await createLocalJwtIssuer(JWT_ISSUER, NETWORK_ACCOUNTS.auth0Guard, identities.issuerPrivateJwk);
     if (stored === null) writeIdentities(identitiesFile, identities, issuer.privateJwk);
