@@ -133,6 +133,14 @@ export class NodeService extends Construct {
         resources: Object.values(props.tables).map((table) => table.tableArn),
       }),
     );
+    // The stockpile lists its asset partitions at epoch changes and starts, to delete what no epoch can use.
+    this.taskRole.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'SweepAssetTables',
+        actions: ['dynamodb:Scan'],
+        resources: [props.tables.triples.tableArn, props.tables.presignatures.tableArn],
+      }),
+    );
     this.taskRole.addToPolicy(
       new iam.PolicyStatement({
         sid: 'ConsumeSignRequests',

@@ -407,6 +407,7 @@ describe('node service', () => {
       'EnvelopeEncryptionWithDataKey',
       'ReadStockpilePolicy',
       'StockpileAndRequestTables',
+      'SweepAssetTables',
     ]);
     expect(statementWithSid(statements, 'EnvelopeEncryptionWithDataKey')).toMatchObject({
       Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey'],
@@ -415,6 +416,10 @@ describe('node service', () => {
     expect(resourcesOf(statementWithSid(statements, 'StockpileAndRequestTables'))).toEqual(
       Object.values(stack.storage.tables).map(arnOf),
     );
+    expect(statementWithSid(statements, 'SweepAssetTables')).toMatchObject({
+      Action: 'dynamodb:Scan',
+      Resource: [arnOf(stack.storage.tables.triples), arnOf(stack.storage.tables.presignatures)],
+    });
     expect(resourcesOf(statementWithSid(statements, 'ConsumeSignRequests'))).toEqual([arnOf(stack.storage.signRequestsQueue)]);
     expect(actionsOf(statementWithSid(statements, 'ReadStockpilePolicy'))).toEqual(['ssm:GetParameter']);
   });

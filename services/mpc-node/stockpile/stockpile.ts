@@ -11,7 +11,7 @@ import { decodeTriple, EcdsaPresign, encodePresignatureShare, encodeTriple } fro
 import { generateTriples } from '../../../shared/crypto/ecdsa/triples/index.js';
 import { EddsaPresignProtocol, encodeEddsaPresignature } from '../../../shared/crypto/eddsa/presign.js';
 import { ascending, type ParticipantId } from '../../../shared/crypto/protocol.js';
-import { participantSetKey, presignaturePartition, tripleId, triplePartition, type PresignatureScheme } from '../assets.js';
+import { parsePartition, participantSetKey, presignaturePartition, tripleId, triplePartition, type PresignatureScheme } from '../assets.js';
 import { setFits, type NodeContext, type ServingKey, type ServingState, type SetParameters } from '../node-context.js';
 import type { Asset } from '../storage/asset-store.js';
 import { StockpileRunFailed } from './errors.js';
@@ -144,7 +144,7 @@ export class Stockpile {
       this.registered = true;
     }
     if (this.running) return;
-    // Whatever epoch this process saw before, the served one is learned afresh (and the one before it retired).
+    // Whatever epoch this process saw before, the served one is learned afresh (and what earlier ones left retired).
     this.lastServing = null;
     await this.resync(true);
     this.running = true;
@@ -268,30 +268,22 @@ export class Stockpile {
   }
 
   /**
-   * At an epoch change, schedules the old epoch's assets for deletion one protocol timeout later, when
-   * no run of the old epoch can still be storing a share. The first epoch this process serves may
-   * have changed while the node was down: the epoch before it is then found in the key-share store.
+   * Schedules the retirement of assets no epoch can use any more: one protocol timeout after the served
+   * epoch grows, when no run of the old epoch can still be storing a share, and as long after the first
+   * epoch this process serves, since epochs may have changed while the node was down.
    */
   private noticeEpochChange(serving: ServingState | null): void {
     const previous = this.lastServing;
     if (serving === null || serving === previous) return;
     this.lastServing = serving;
-    if (previous === null) {
-      void this.epochBefore(serving)
-        .then((older) => {
-          if (older !== null) this.scheduleRetirement(older);
-        })
-        .catch((error: unknown) => this.context.logger.warn('reading the epoch before the served one failed', { error: error instanceof Error ? error.message : String(error) }));
-      return;
-    }
-    if (serving.epochId > previous.epochId) this.scheduleRetirement(previous);
+    if (previous === null || serving.epochId > previous.epochId) this.scheduleRetirement();
   }
 
-  private scheduleRetirement(old: ServingState): void {
+  private scheduleRetirement(): void {
     const timer = setTimeout(() => {
       this.retirements.delete(timer);
-      void this.retireAssetsOf(old).catch((error: unknown) => {
-        this.context.logger.warn('retiring the assets of an older epoch failed', { epochId: old.epochId, error: error instanceof Error ? error.message : String(error) });
+      void this.retireUnusableAssets().catch((error: unknown) => {
+        this.context.logger.warn('retiring the assets of earlier epochs failed', { error: error instanceof Error ? error.message : String(error) });
       });
     }, this.context.protocolTimeoutMs);
     timer.unref();
@@ -299,45 +291,34 @@ export class Stockpile {
   }
 
   /**
-   * The newest epoch before `serving` of which this node holds key shares, as it served it (its
-   * participants, threshold and those domains' keys), or null. Retiring it again is harmless (its
-   * partitions are empty once retired); it matters when the node was down at the epoch change.
+   * Deletes this node's shares — of assets it owns and of assets it followed — that the served epoch and
+   * a resharing under way can never use: presignatures of earlier epochs (made with older key shares),
+   * and triples of sets that fit neither the running nor the upcoming parameters. Nothing else would
+   * ever remove them. The partitions are read from the tables, so every epoch the node missed (down
+   * across several resharings) is covered; a sweep reads the stockpile once and runs only at epoch
+   * changes and starts.
    */
-  private async epochBefore(serving: ServingState): Promise<ServingState | null> {
-    const stored = (await Promise.all([...serving.keys.values()].map(async (key) => ({ key, older: await this.context.stores.keyShares.latestBefore(key.domain.id, serving.epochId) })))).flatMap(
-      ({ key, older }) => (older === undefined ? [] : [{ domain: key.domain, epochId: older.epochId, share: older.share }]),
-    );
-    if (stored.length === 0) return null;
-    const epochId = Math.max(...stored.map((key) => key.epochId));
-    const keys = stored.filter((key) => key.epochId === epochId);
-    const { participants, threshold } = keys[0]!.share;
-    return { epochId, participants, threshold, keys: new Map(keys.map((key) => [key.domain.id, key])) };
-  }
-
-  /**
-   * Deletes this node's shares — of assets it owns and of assets it followed — that the epoch after
-   * `old` can never use: every presignature of `old`'s epoch (made with its key shares), and the triples
-   * of `old`'s sets that neither the running parameters nor a resharing under way can use. Nothing else
-   * would ever remove them. The partitions are enumerated from `old`'s parameters (every set of them
-   * that includes this node, each of its members as owner); a node that was down at the epoch change
-   * gets `old` from its key shares at start ({@link epochBefore}).
-   */
-  private async retireAssetsOf(old: ServingState): Promise<void> {
-    const { me, stores, logger } = this.context;
-    const stillUsable = [this.context.serving(), this.context.upcoming()].filter((parameters) => parameters !== null);
+  private async retireUnusableAssets(): Promise<void> {
+    const { stores, logger } = this.context;
+    const serving = this.context.serving();
+    if (serving === null) return;
+    const stillUsable = [serving, this.context.upcoming()].filter((parameters) => parameters !== null);
     const usable = (set: readonly ParticipantId[]) => stillUsable.some((parameters) => setFits(set, parameters));
-    let presignatures = 0;
     let triples = 0;
-    for (const { owner, set, kind, partition } of this.partitionsOfSets(old, old.keys.values())) {
-      if (kind === 'triples') {
-        if (usable(set)) continue;
-        triples += await stores.triples.discard(partition);
-      } else {
-        presignatures += await stores.presignatures.discard(partition);
-      }
-      if (owner === me) this.own.forget(partition);
+    for (const partition of await stores.triples.partitions()) {
+      const parsed = parsePartition(partition);
+      if (parsed?.kind !== 'triples' || usable(parsed.participants)) continue;
+      triples += await stores.triples.discard(partition);
+      if (parsed.owner === this.context.me) this.own.forget(partition);
     }
-    logger.info('retired the assets of an older epoch', { epochId: old.epochId, presignatures, triples });
+    let presignatures = 0;
+    for (const partition of await stores.presignatures.partitions()) {
+      const parsed = parsePartition(partition);
+      if (parsed === null || parsed.epochId === undefined || parsed.epochId >= serving.epochId) continue;
+      presignatures += await stores.presignatures.discard(partition);
+      if (parsed.owner === this.context.me) this.own.forget(partition);
+    }
+    logger.info('retired the assets of earlier epochs', { servedEpochId: serving.epochId, presignatures, triples });
     this.metrics.retired.inc({ kind: 'presignatures' }, presignatures);
     this.metrics.retired.inc({ kind: 'triples' }, triples);
     this.publishLevels();

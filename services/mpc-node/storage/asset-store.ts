@@ -5,7 +5,7 @@
  * Payloads are sealed with the item's id as AAD (invariant 3); this store never writes plaintext.
  */
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { setBounded } from '../bounded-map.js';
 import { StoreError } from './errors.js';
 import { SealedTable } from './sealed-table.js';
@@ -34,6 +34,8 @@ export interface AssetStore {
   count(partition: string): Promise<number>;
   /** Deletes every asset of the partition (none of them may ever be used); returns how many it deleted. */
   discard(partition: string): Promise<number>;
+  /** Every partition holding at least one asset (reads the whole table: for rare sweeps, not the signing path). */
+  partitions(): Promise<string[]>;
   /** Ids of the partition's assets stored before `cutoffMs` (ms since the epoch), or stored with no time. */
   idsStoredBefore(partition: string, cutoffMs: number): Promise<string[]>;
   /** Which of `ids` the partition does not hold and this process did not take in the last `takenWithinMs`. */
@@ -210,6 +212,25 @@ export class DynamoAssetStore implements AssetStore {
       const removed = await Promise.all(ids.map((id) => this.deleteExisting('discard', partition, id)));
       discarded += removed.filter((item) => item !== undefined).length;
     }
+  }
+
+  async partitions(): Promise<string[]> {
+    const found = new Set<string>();
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.table.documents.send(
+        new ScanCommand({
+          TableName: this.table.tableName,
+          ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+          ProjectionExpression: '#pk',
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      for (const item of page.Items ?? []) found.add(item[PARTITION_KEY] as string);
+      startKey = page.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return [...found];
   }
 
   async count(partition: string): Promise<number> {

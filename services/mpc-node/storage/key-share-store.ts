@@ -102,25 +102,14 @@ export class DynamoKeyShareStore {
     return undefined;
   }
 
-  /** The share of the newest (epoch, attempt) stored for the domain in an epoch before `epochId`. */
-  latestBefore(domainId: number, epochId: number): Promise<StoredKeyShare | undefined> {
-    return this.newest(domainId, epochId);
-  }
-
   /** The share of the newest (epoch, attempt) stored for the domain. */
-  latest(domainId: number): Promise<StoredKeyShare | undefined> {
-    return this.newest(domainId);
-  }
-
-  /** The newest share of the domain, of an epoch before `beforeEpochId` if given. */
-  private async newest(domainId: number, beforeEpochId?: number): Promise<StoredKeyShare | undefined> {
-    const partition = partitionOf(domainId);
+  async latest(domainId: number): Promise<StoredKeyShare | undefined> {
     const result = await this.table.documents.send(
       new QueryCommand({
         TableName: this.table.tableName,
-        KeyConditionExpression: beforeEpochId === undefined ? '#pk = :partition' : '#pk = :partition AND #sk < :epoch',
-        ExpressionAttributeNames: { '#pk': PARTITION_KEY, ...(beforeEpochId === undefined ? {} : { '#sk': SORT_KEY }) },
-        ExpressionAttributeValues: { ':partition': partition, ...(beforeEpochId === undefined ? {} : { ':epoch': epochPrefixOf(beforeEpochId) }) },
+        KeyConditionExpression: '#pk = :partition',
+        ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+        ExpressionAttributeValues: { ':partition': partitionOf(domainId) },
         ScanIndexForward: false,
         Limit: 1,
         ConsistentRead: true,
@@ -129,7 +118,7 @@ export class DynamoKeyShareStore {
     const item = result.Items?.[0];
     if (item === undefined) return undefined;
     const sortKey = item[SORT_KEY] as string;
-    return { ...parseSortKey(sortKey), share: decodeKeyShare(await this.table.open(partition, sortKey, item)) };
+    return { ...parseSortKey(sortKey), share: decodeKeyShare(await this.table.open(partitionOf(domainId), sortKey, item)) };
   }
 }
 

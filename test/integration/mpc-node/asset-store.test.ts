@@ -77,6 +77,19 @@ describe('DynamoAssetStore', () => {
     expect((await store.take('epoch#1', 'kept'))?.id).toBe('kept');
   });
 
+  it('lists the partitions holding assets, across scan pages, and forgets emptied ones', async () => {
+    const ownTable = `assets-partitions-${randomUUID()}`;
+    await ensurePartitionSortTable(client, ownTable);
+    const store = new DynamoAssetStore(client, ownTable, new Sealer(new LocalKeyFileProvider(keyFile)));
+    expect(await store.partitions()).toEqual([]);
+    // Sealed shares of about 70 KB: the 1 MB scan page ends after roughly 15 of them.
+    const bulky = (partition: string, id: string): Asset => ({ partition, id, participants: [0, 1], payload: new Uint8Array(70_000).fill(7) });
+    await Promise.all(Array.from({ length: 40 }, (_, i) => store.put(bulky(`p${i % 4}`, `a${i}`))));
+    expect((await store.partitions()).sort()).toEqual(['p0', 'p1', 'p2', 'p3']);
+    await store.discard('p2');
+    expect((await store.partitions()).sort()).toEqual(['p0', 'p1', 'p3']);
+  });
+
   it('lists the ids stored before a time, and tells which asked ids it neither holds nor took lately', async () => {
     let now = 1_000_000;
     const store = new DynamoAssetStore(client, tableName, new Sealer(new LocalKeyFileProvider(keyFile)), { now: () => now });

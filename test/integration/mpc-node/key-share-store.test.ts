@@ -38,18 +38,6 @@ describe('DynamoKeyShareStore', () => {
     expect(await restarted.latest(7)).toBeUndefined();
   });
 
-  it('finds the newest share of an epoch before a given one (what a restarted node retires)', async () => {
-    const store = openStore();
-    await store.put(5, 0, 0, secp.get(0)!);
-    await store.put(5, 0, 1, otherSecp.get(0)!);
-    await store.put(5, 12, 0, secp.get(2)!);
-    expect(await store.latestBefore(5, 12)).toEqual({ epochId: 0, attemptId: 1, share: otherSecp.get(0) });
-    // Epoch ids sort as numbers (12 after 2), not as text.
-    expect(await store.latestBefore(5, 13)).toEqual({ epochId: 12, attemptId: 0, share: secp.get(2) });
-    expect(await store.latestBefore(5, 0)).toBeUndefined();
-    expect(await store.latestBefore(6, 12)).toBeUndefined();
-  });
-
   it('keeps the shares of two attempts of one epoch apart and finds each by its public key', async () => {
     // Attempt 0 stored a share but failed overall; attempt 1 produced the key the contract kept.
     await openStore().put(2, 4, 0, otherSecp.get(0)!);

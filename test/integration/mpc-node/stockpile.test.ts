@@ -358,13 +358,13 @@ describe('stockpile across a resharing to a new threshold', () => {
     return { cluster, stockpiles };
   }
 
-  /** The contract finished resharing the keys to the same three participants at threshold 3: epoch 1 runs. */
-  function startEpochOneAtThresholdThree(cluster: TestCluster): void {
+  /** The contract finished resharing the keys to the same three participants at threshold 3: `epochId` runs. */
+  function startEpochAtThresholdThree(cluster: TestCluster, epochId: number): void {
     const shares = new Map(TEST_DOMAINS.map((domain) => [domain.id, runDkg(domain.scheme === 'Secp256k1' ? 'secp256k1' : 'ed25519', ids, 3)]));
     for (const id of ids) {
-      const keys = new Map<number, ServingKey>(TEST_DOMAINS.map((domain) => [domain.id, { domain, epochId: 1, share: shares.get(domain.id)!.get(id)! }]));
+      const keys = new Map<number, ServingKey>(TEST_DOMAINS.map((domain) => [domain.id, { domain, epochId, share: shares.get(domain.id)!.get(id)! }]));
       cluster.nodes[id]!.setUpcoming(null);
-      cluster.nodes[id]!.setServing({ epochId: 1, participants: ids, threshold: 3, keys });
+      cluster.nodes[id]!.setServing({ epochId, participants: ids, threshold: 3, keys });
     }
   }
 
@@ -387,7 +387,7 @@ describe('stockpile across a resharing to a new threshold', () => {
 
       // Epoch 1 starts: its presignatures come from the triples made ahead, not from a batch started after.
       const epochStartedAt = Date.now();
-      startEpochOneAtThresholdThree(cluster);
+      startEpochAtThresholdThree(cluster, 1);
       await until(() => ids.every((n) => stockpiles[n]!.presignaturesAvailable(0) >= 2), 40_000, 'threshold-3 presignatures at every node');
       const batchStarts = new Map(reports.filter((r) => r.kind === 'triples' && r.outcome === 'succeeded').map((r) => [r.instance, r.startedAt]));
       const newPresigns = reports.filter((r) => r.kind === 'ecdsa-presign' && r.outcome === 'succeeded' && r.participants.length === 3);
@@ -401,7 +401,7 @@ describe('stockpile across a resharing to a new threshold', () => {
     }
   });
 
-  it('makes triples and presignatures for the new sets although it owns a full stock of triples for the old ones, and retires the old ones, also at a node that was down at the epoch change', async () => {
+  it('makes triples and presignatures for the new sets although it owns a full stock of triples for the old ones, and retires the old ones, also at a node that was down across two epoch changes', async () => {
     const tripleTarget = 2 * BATCH;
     const { cluster, stockpiles } = await startThresholdTwo(tripleTarget);
     const ownedTriples = (node: number) => Number(/stockpile_owned_assets\{domain="",kind="triples"\} (\d+)/.exec(cluster.nodes[node]!.context.metrics.render())?.[1] ?? 0);
@@ -413,23 +413,31 @@ describe('stockpile across a resharing to a new threshold', () => {
       await stockpiles[2]!.stop();
       const epochZeroPresignatures = (node: number) => cluster.nodes[node]!.context.stores.presignatures.count(presignaturePartition('ecdsa', { domainId: 0, epochId: 0 }, node, PAIRS.find((pair) => (pair as readonly number[]).includes(node))!));
       expect(await epochZeroPresignatures(2)).toBeGreaterThanOrEqual(1);
-      startEpochOneAtThresholdThree(cluster);
+      // It also missed epoch 1 (threshold 3), of which it holds key shares and a presignature share of each owner.
+      const epochOneShares = runDkg('secp256k1', ids, 3);
+      await cluster.nodes[2]!.context.stores.keyShares.put(0, 1, 0, epochOneShares.get(2)!);
+      const epochOnePartitions = ids.map((owner) => presignaturePartition('ecdsa', { domainId: 0, epochId: 1 }, owner, ids));
+      for (const partition of epochOnePartitions) {
+        await cluster.nodes[2]!.context.stores.presignatures.put({ partition, id: randomBytes(16).toString('hex'), participants: ids, payload: new Uint8Array(randomBytes(64)) });
+      }
+      startEpochAtThresholdThree(cluster, 2);
       const retired = (node: number) => /stockpile_assets_retired_total\{kind="triples"\} [1-9]/.test(cluster.nodes[node]!.context.metrics.render());
       await until(() => [0, 1].every(retired), 40_000, 'nodes 0 and 1 to retire the epoch-0 assets');
-      // The stopped node retired nothing; started again, it finds the epoch before the served one in its key shares.
+      // The stopped node retired nothing; started again, it sweeps its tables for what no epoch can use.
       expect(retired(2)).toBe(false);
       expect(await epochZeroPresignatures(2)).toBeGreaterThanOrEqual(1);
       await stockpiles[2]!.start();
       // The pair triples cannot make a threshold-3 presignature: they neither count nor hold back new batches.
       await until(() => ids.every((n) => stockpiles[n]!.presignaturesAvailable(0) >= 2), 40_000, 'threshold-3 presignatures at every node');
       for (const node of ids) {
-        const held = await cluster.nodes[node]!.context.stores.presignatures.count(presignaturePartition('ecdsa', { domainId: 0, epochId: 1 }, node, ids));
+        const held = await cluster.nodes[node]!.context.stores.presignatures.count(presignaturePartition('ecdsa', { domainId: 0, epochId: 2 }, node, ids));
         expect(held).toBeGreaterThanOrEqual(2);
       }
 
       // One protocol timeout after the epoch change (node 2: after its start), every node deletes its shares of the
-      // epoch-0 presignatures and of the pair triples (owned and followed): nothing can use them any more.
+      // earlier epochs' presignatures and of the pair triples (owned and followed): nothing can use them any more.
       await until(() => ids.every(retired), 40_000, 'the epoch-0 assets to be retired');
+      for (const partition of epochOnePartitions) expect(await cluster.nodes[2]!.context.stores.presignatures.count(partition)).toBe(0);
       for (const node of ids) {
         const { stores } = cluster.nodes[node]!.context;
         for (const pair of PAIRS) {
