@@ -336,6 +336,8 @@ describe('stockpile when a peer dies', () => {
 });
 
 describe('stockpile across a resharing to a new threshold', () => {
+  /** Several phases of protocol runs, each bounded by its own `until`: the test only needs an outer bound above their sum. */
+  const RESHARING_TEST_LIMIT_MS = 4 * 60_000;
   const ids = [0, 1, 2];
 
   /** Three nodes at threshold 2 whose stockpiles keep two ECDSA presignatures each (no EdDSA). */
@@ -399,7 +401,7 @@ describe('stockpile across a resharing to a new threshold', () => {
       await Promise.all(stockpiles.map((stockpile) => stockpile.stop()));
       await cluster.stop();
     }
-  });
+  }, RESHARING_TEST_LIMIT_MS);
 
   it('makes triples and presignatures for the new sets although it owns a full stock of triples for the old ones, and retires the old ones, also at a node that was down across two epoch changes', async () => {
     const tripleTarget = 2 * BATCH;
@@ -452,5 +454,5 @@ describe('stockpile across a resharing to a new threshold', () => {
       await Promise.all(stockpiles.map((stockpile) => stockpile.stop()));
       await cluster.stop();
     }
-  });
+  }, RESHARING_TEST_LIMIT_MS);
 });
