@@ -15,7 +15,7 @@ import type { ParticipantId } from '../../shared/crypto/protocol.js';
 import { runDkg } from '../../shared/crypto/keygen/test-helpers.js';
 import type { DomainConfig } from '../../contract/mpc-signer/types.js';
 import type { MpcSignerClient } from '../../services/mpc-node/chain/chain.js';
-import { findFreePort } from '../../services/devnet/emulators/free-port.js';
+import { findFreePorts } from '../../services/devnet/emulators/free-port.js';
 import { generateMeshIdentity } from '../../services/mpc-node/mesh/channel.js';
 import type { NodeContext, ServingKey, ServingState, SetParameters } from '../../services/mpc-node/node-context.js';
 import { MetricsRegistry } from '../../services/mpc-node/observability/metrics.js';
@@ -68,7 +68,7 @@ export async function startTestCluster(options: {
   const dynamodb = new DynamoDBClient({ region: local.region, endpoint: local.dynamodb, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
   const ids: ParticipantId[] = Array.from({ length: options.nodes }, (_, i) => i);
   const identities = ids.map((id) => generateMeshIdentity(id));
-  const ports = await Promise.all(ids.map(() => findFreePort()));
+  const ports = await findFreePorts(ids.length);
   const peers = identities.map(({ keys }, i) => ({ ...keys, url: `http://127.0.0.1:${ports[i]}` }));
   const shares = new Map(TEST_DOMAINS.map((domain) => [domain.id, runDkg(domain.scheme === 'Secp256k1' ? 'secp256k1' : 'ed25519', ids, options.threshold)]));
   const keyDir = mkdtempSync(join(tmpdir(), 'cluster-keys-'));

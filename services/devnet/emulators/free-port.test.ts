@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { findFreePort, portsBelowEphemeralRange } from './free-port.js';
+import { findFreePort, findFreePorts, portsBelowEphemeralRange } from './free-port.js';
 
 function rangeFile(contents: string): string {
   const file = join(mkdtempSync(join(tmpdir(), 'free-port-')), 'ip_local_port_range');
@@ -30,5 +30,11 @@ describe('findFreePort', () => {
       });
       await new Promise<void>((resolve) => server.close(() => resolve()));
     }
+  });
+
+  it('finds distinct ports for servers that start together', async () => {
+    const ports = await findFreePorts(12);
+    expect(ports).toHaveLength(12);
+    expect(new Set(ports).size).toBe(12);
   });
 });

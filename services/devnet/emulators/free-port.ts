@@ -57,3 +57,14 @@ export async function findFreePort(): Promise<number> {
   if (port === undefined) throw new Error('the kernel found no free port on 127.0.0.1');
   return port;
 }
+
+/** `count` distinct free ports (each found as {@link findFreePort} finds one), for servers that start later together. */
+export async function findFreePorts(count: number): Promise<number[]> {
+  const ports = new Set<number>();
+  // A port is released once checked, so the next search may find it again: only new ones count.
+  for (let searches = 0; ports.size < count; searches += 1) {
+    if (searches >= count + CHOSEN_PORT_ATTEMPTS) throw new Error(`found only ${ports.size} of ${count} distinct free ports on 127.0.0.1`);
+    ports.add(await findFreePort());
+  }
+  return [...ports];
+}

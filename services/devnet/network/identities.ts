@@ -13,7 +13,7 @@ import { dirname } from 'node:path';
 import { z } from 'zod';
 import { formatNearPublicKey } from '../../../shared/near/keys.js';
 import { generateMeshIdentity, type MeshIdentity } from '../../mpc-node/mesh/channel.js';
-import { findFreePort, isPortFree } from '../emulators/free-port.js';
+import { findFreePorts, isPortFree } from '../emulators/free-port.js';
 
 export interface ParticipantIdentity {
   /** Participant id in the contract, and the node's index in the network. */
@@ -57,24 +57,12 @@ export function participantInfo(participant: ParticipantIdentity): ParticipantIn
   };
 }
 
-/** findFreePort releases the port it found, so the kernel may hand it out again: skip ones already taken here. */
-async function unusedFreePort(taken: Set<number>): Promise<number> {
-  for (let attempt = 0; attempt < 100; attempt += 1) {
-    const port = await findFreePort();
-    if (!taken.has(port)) {
-      taken.add(port);
-      return port;
-    }
-  }
-  throw new Error('could not find a free loopback port not already assigned');
-}
-
 export async function generateIdentities(accountIds: readonly string[], demoUserId: string): Promise<NetworkIdentities> {
   const participants: ParticipantIdentity[] = [];
-  const taken = new Set<number>();
+  const ports = await findFreePorts(2 * accountIds.length);
   for (const [index, accountId] of accountIds.entries()) {
     const mesh = generateMeshIdentity(index).identity;
-    participants.push({ index, accountId, keyPair: KeyPair.fromRandom('ed25519'), mesh, meshPort: await unusedFreePort(taken), httpPort: await unusedFreePort(taken) });
+    participants.push({ index, accountId, keyPair: KeyPair.fromRandom('ed25519'), mesh, meshPort: ports[2 * index]!, httpPort: ports[2 * index + 1]! });
   }
   return { participants, demoUser: { accountId: demoUserId, keyPair: KeyPair.fromRandom('ed25519') }, issuerPrivateJwk: undefined };
 }

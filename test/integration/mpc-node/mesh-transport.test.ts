@@ -1,7 +1,7 @@
 import { generateMeshIdentity, OutboundChannel } from '../../../services/mpc-node/mesh/channel.js';
 import { MeshSendError, MeshTransport, type MeshPeer } from '../../../services/mpc-node/mesh/transport.js';
 import { MetricsRegistry } from '../../../services/mpc-node/observability/metrics.js';
-import { findFreePort } from '../../../services/devnet/emulators/free-port.js';
+import { findFreePorts } from '../../../services/devnet/emulators/free-port.js';
 
 interface TestNode {
   readonly transport: MeshTransport;
@@ -18,7 +18,7 @@ describe('mesh transport over HTTP on 127.0.0.1', () => {
   let nodes: TestNode[];
 
   beforeAll(async () => {
-    const ports = await Promise.all(identities.map(() => findFreePort()));
+    const ports = await findFreePorts(identities.length);
     peers = identities.map(({ keys }, i) => ({ ...keys, url: `http://127.0.0.1:${ports[i]}` }));
     nodes = identities.map(({ identity }, i) => {
       const metrics = new MetricsRegistry();
