@@ -5,7 +5,7 @@
  * Payloads are sealed with the item's id as AAD (invariant 3); this store never writes plaintext.
  */
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, paginateQuery, paginateScan, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { setBounded } from '../bounded-map.js';
 import { StoreError } from './errors.js';
 import { SealedTable } from './sealed-table.js';
@@ -165,32 +165,28 @@ export class DynamoAssetStore implements AssetStore {
 
   /** Up to `limit` ids of the partition, read consistently. */
   private async firstIds(partition: string, limit: number): Promise<string[]> {
-    const page = await this.table.documents.send(this.queryIds(partition, { Limit: limit }));
+    const page = await this.table.documents.send(new QueryCommand({ ...this.idsQuery(partition), Limit: limit }));
     return (page.Items ?? []).map((item) => item[SORT_KEY] as string);
   }
 
   /** Every item of the partition with its id and storing time (read consistently, page by page). */
   private async listIds(partition: string): Promise<{ readonly id: string; readonly storedAt: number | undefined }[]> {
     const items: { id: string; storedAt: number | undefined }[] = [];
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.table.documents.send(this.queryIds(partition, { ExclusiveStartKey: startKey }));
+    for await (const page of paginateQuery({ client: this.table.documents }, this.idsQuery(partition))) {
       for (const item of page.Items ?? []) items.push({ id: item[SORT_KEY] as string, storedAt: typeof item[STORED_AT] === 'number' ? item[STORED_AT] : undefined });
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    }
     return items;
   }
 
-  private queryIds(partition: string, page: { readonly Limit?: number; readonly ExclusiveStartKey?: Record<string, unknown> }): QueryCommand {
-    return new QueryCommand({
+  private idsQuery(partition: string): QueryCommandInput {
+    return {
       TableName: this.table.tableName,
       KeyConditionExpression: '#pk = :partition',
       ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY, '#storedAt': STORED_AT },
       ExpressionAttributeValues: { ':partition': partition },
       ProjectionExpression: '#sk, #storedAt',
       ConsistentRead: true,
-      ...page,
-    });
+    };
   }
 
   async idsStoredBefore(partition: string, cutoffMs: number): Promise<string[]> {
@@ -216,40 +212,27 @@ export class DynamoAssetStore implements AssetStore {
 
   async partitions(): Promise<string[]> {
     const found = new Set<string>();
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.table.documents.send(
-        new ScanCommand({
-          TableName: this.table.tableName,
-          ExpressionAttributeNames: { '#pk': PARTITION_KEY },
-          ProjectionExpression: '#pk',
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      for (const item of page.Items ?? []) found.add(item[PARTITION_KEY] as string);
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    const pages = paginateScan(
+      { client: this.table.documents },
+      { TableName: this.table.tableName, ExpressionAttributeNames: { '#pk': PARTITION_KEY }, ProjectionExpression: '#pk', ConsistentRead: true },
+    );
+    for await (const page of pages) for (const item of page.Items ?? []) found.add(item[PARTITION_KEY] as string);
     return [...found];
   }
 
   async count(partition: string): Promise<number> {
     let total = 0;
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.table.documents.send(
-        new QueryCommand({
-          TableName: this.table.tableName,
-          KeyConditionExpression: '#pk = :partition',
-          ExpressionAttributeNames: { '#pk': PARTITION_KEY },
-          ExpressionAttributeValues: { ':partition': partition },
-          Select: 'COUNT',
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      total += page.Count ?? 0;
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    const pages = paginateQuery(
+      { client: this.table.documents },
+      {
+        TableName: this.table.tableName,
+        KeyConditionExpression: '#pk = :partition',
+        ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+        ExpressionAttributeValues: { ':partition': partition },
+        Select: 'COUNT',
+      },
+    );
+    for await (const page of pages) total += page.Count ?? 0;
     return total;
   }
 }

@@ -9,7 +9,7 @@
  * attempt that produced it, so readers look shares up by those (`getForKey`).
  */
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, paginateQuery, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import type { KeyShare } from '../../../shared/crypto/key-share.js';
 import { decodeKeyShare, encodeKeyShare } from '../../../shared/crypto/keygen/index.js';
@@ -78,27 +78,25 @@ export class DynamoKeyShareStore {
       return share !== undefined && bytesToHex(share.publicKey) === wanted ? { epochId, attemptId, share } : undefined;
     }
     const partition = partitionOf(domainId);
-    let startKey: Record<string, unknown> | undefined;
-    do {
-      const page = await this.table.documents.send(
-        new QueryCommand({
-          TableName: this.table.tableName,
-          KeyConditionExpression: '#pk = :partition AND begins_with(#sk, :epoch)',
-          ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY },
-          ExpressionAttributeValues: { ':partition': partition, ':epoch': epochPrefixOf(epochId) },
-          ScanIndexForward: false,
-          ConsistentRead: true,
-          ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
-        }),
-      );
+    const pages = paginateQuery(
+      { client: this.table.documents },
+      {
+        TableName: this.table.tableName,
+        KeyConditionExpression: '#pk = :partition AND begins_with(#sk, :epoch)',
+        ExpressionAttributeNames: { '#pk': PARTITION_KEY, '#sk': SORT_KEY },
+        ExpressionAttributeValues: { ':partition': partition, ':epoch': epochPrefixOf(epochId) },
+        ScanIndexForward: false,
+        ConsistentRead: true,
+      },
+    );
+    for await (const page of pages) {
       for (const item of page.Items ?? []) {
         if (item.publicKey !== wanted) continue;
         const sortKey = item[SORT_KEY] as string;
         const share = decodeKeyShare(await this.table.open(partition, sortKey, item));
         if (bytesToHex(share.publicKey) === wanted) return { epochId, attemptId: parseSortKey(sortKey).attemptId, share };
       }
-      startKey = page.LastEvaluatedKey;
-    } while (startKey !== undefined);
+    }
     return undefined;
   }
 
