@@ -7,6 +7,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { KeyShare } from '../../shared/crypto/key-share.js';
 import type { ParticipantId } from '../../shared/crypto/protocol.js';
 import type { DomainConfig } from '../../contract/mpc-signer/types.js';
+import type { PresignatureScheme } from './assets.js';
 import type { MpcSignerClient } from './chain/chain.js';
 import type { MetricsRegistry } from './observability/metrics.js';
 import type { PeerNetwork } from './peer-network.js';
@@ -43,6 +44,11 @@ export interface NodeStores {
   readonly keyShares: DynamoKeyShareStore;
   readonly triples: AssetStore;
   readonly presignatures: AssetStore;
+}
+
+/** The table of assets of `kind`: triples in one, presignatures of every scheme in the other. */
+export function assetStoreOf(stores: NodeStores, kind: 'triples' | 'presignatures' | PresignatureScheme): AssetStore {
+  return kind === 'triples' ? stores.triples : stores.presignatures;
 }
 
 export interface NodeContext {

@@ -11,10 +11,9 @@ import { EddsaPresignProtocol, encodeEddsaPresignature } from '../../../shared/c
 import { ascending, type ParticipantId } from '../../../shared/crypto/protocol.js';
 import { presignaturePartition, tripleId, triplePartition } from '../assets.js';
 import type { ControlMessageOf } from '../control.js';
-import { setFits, type NodeContext, type ServingKey, type ServingState, type SetParameters } from '../node-context.js';
+import { assetStoreOf, setFits, type NodeContext, type ServingKey, type ServingState, type SetParameters } from '../node-context.js';
 import { StockpileRequestRefused } from './errors.js';
 import type { StockpileMetrics } from './metrics.js';
-import type { AssetStore } from '../storage/asset-store.js';
 import { setBounded } from '../bounded-map.js';
 
 export interface FollowerLimits {
@@ -37,7 +36,7 @@ const REMEMBERED_STORED_RUNS = 4_096;
 /** What this node stored as a follower of one run: enough to delete it again. */
 interface StoredRun {
   readonly owner: ParticipantId;
-  readonly kind: 'triples' | 'presignature';
+  readonly kind: 'triples' | 'presignatures';
   readonly partition: string;
   /** Triples of the batch (ids `tripleId(instance, i)`); a presignature is one item under the instance id. */
   readonly count: number;
@@ -45,7 +44,7 @@ interface StoredRun {
 
 /** The ids of a run's shares: a batch's triples are `tripleId(instance, i)`, a presignature is the instance id. */
 function shareIds(instance: string, run: StoredRun): string[] {
-  return run.kind === 'presignature' ? [instance] : Array.from({ length: run.count }, (_, i) => tripleId(instance, i));
+  return run.kind === 'presignatures' ? [instance] : Array.from({ length: run.count }, (_, i) => tripleId(instance, i));
 }
 
 /** The checks every request passes against the parameters its set must fit; returns the set, ascending. */
@@ -182,17 +181,17 @@ export class StockpileFollower {
       const [nonce, multiplication] = await this.takeNamedTriples(from, request);
       const share = await network.router.run(instance, new EcdsaPresign({ participants: set, keyShare, nonceTriple: nonce, multiplicationTriple: multiplication }), set, protocolTimeoutMs);
       const partition = presignaturePartition('ecdsa', presignKey, from, set);
-      await this.storeShares(request.instance, { owner: from, kind: 'presignature', partition, count: 1 }, set, [encodePresignatureShare(share)]);
+      await this.storeShares(request.instance, { owner: from, kind: 'presignatures', partition, count: 1 }, set, [encodePresignatureShare(share)]);
       return;
     }
     const presignature = await network.router.run(instance, new EddsaPresignProtocol({ keyShare, participants: set }), set, protocolTimeoutMs);
     const partition = presignaturePartition('eddsa', presignKey, from, set);
-    await this.storeShares(request.instance, { owner: from, kind: 'presignature', partition, count: 1 }, set, [encodeEddsaPresignature(presignature)]);
+    await this.storeShares(request.instance, { owner: from, kind: 'presignatures', partition, count: 1 }, set, [encodeEddsaPresignature(presignature)]);
   }
 
   /** Stores this node's shares of a run it followed and, unless its owner dropped the run meanwhile, confirms them to the owner. */
   private async storeShares(instance: string, run: StoredRun, participants: readonly ParticipantId[], payloads: readonly Uint8Array[]): Promise<void> {
-    const store = this.storeOf(run);
+    const store = assetStoreOf(this.context.stores, run.kind);
     const ids = shareIds(instance, run);
     await Promise.all(payloads.map((payload, i) => store.put({ partition: run.partition, id: ids[i]!, participants, payload })));
     this.context.logger.debug('stockpile follower stored shares', { owner: run.owner, instance, kind: run.kind, partition: run.partition, count: ids.length });
@@ -231,12 +230,8 @@ export class StockpileFollower {
   }
 
   private async deleteShares(instance: string, run: StoredRun): Promise<void> {
-    const store = this.storeOf(run);
+    const store = assetStoreOf(this.context.stores, run.kind);
     await Promise.all(shareIds(instance, run).map((id) => store.take(run.partition, id)));
-  }
-
-  private storeOf(run: StoredRun): AssetStore {
-    return run.kind === 'triples' ? this.context.stores.triples : this.context.stores.presignatures;
   }
 
   /** Tells the owner this node stored its shares; without it the owner drops its own (./stored-confirmations.ts). */

@@ -17,9 +17,8 @@ import { randomBytes } from 'node:crypto';
 import type { ParticipantId } from '../../../shared/crypto/protocol.js';
 import { parsePartition } from '../assets.js';
 import { SHARE_AUDIT_MAX_IDS, type ControlMessageOf } from '../control.js';
-import type { NodeContext } from '../node-context.js';
+import { assetStoreOf, type NodeContext } from '../node-context.js';
 import type { Counter } from '../observability/metrics.js';
-import type { AssetStore } from '../storage/asset-store.js';
 import { StockpileRequestRefused } from './errors.js';
 
 /** A partition of assets another node owns and this node holds shares of. */
@@ -91,7 +90,7 @@ export class ShareAudit {
     let unanswered = 0;
     for (const { owner, partition, kind } of this.followedPartitions()) {
       if (!reachable.has(owner)) continue;
-      const store = this.storeOf(kind);
+      const store = assetStoreOf(this.context.stores, kind);
       const ids = await store.idsStoredBefore(partition, cutoff);
       for (let start = 0; start < ids.length; start += SHARE_AUDIT_MAX_IDS) {
         const chunk = ids.slice(start, start + SHARE_AUDIT_MAX_IDS);
@@ -134,7 +133,7 @@ export class ShareAudit {
     if (parsed === null || parsed.owner !== this.context.me || !parsed.participants.includes(from)) {
       throw new StockpileRequestRefused(from, 'share-audit', message.audit, `${message.partition} is not a partition of this node's assets shared with the sender`);
     }
-    const unknown = await this.storeOf(parsed.kind === 'triples' ? 'triples' : 'presignatures').unknownIds(message.partition, message.ids, this.takenWithinMs);
+    const unknown = await assetStoreOf(this.context.stores, parsed.kind).unknownIds(message.partition, message.ids, this.takenWithinMs);
     await this.context.network.control.sendTo([from], { type: 'share-audit-result', audit: message.audit, unknown });
   }
 
@@ -145,9 +144,5 @@ export class ShareAudit {
       throw new StockpileRequestRefused(from, 'share-audit-result', message.audit, audit === undefined ? 'no such audit under way' : `the audit asked participant ${audit.owner}`);
     }
     audit.settle(message.unknown.filter((id) => audit.ids.has(id)));
-  }
-
-  private storeOf(kind: FollowedPartition['kind']): AssetStore {
-    return kind === 'triples' ? this.context.stores.triples : this.context.stores.presignatures;
   }
 }

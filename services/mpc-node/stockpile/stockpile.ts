@@ -11,9 +11,9 @@ import { decodeTriple, EcdsaPresign, encodePresignatureShare, encodeTriple } fro
 import { generateTriples } from '../../../shared/crypto/ecdsa/triples/index.js';
 import { EddsaPresignProtocol, encodeEddsaPresignature } from '../../../shared/crypto/eddsa/presign.js';
 import { ascending, type ParticipantId } from '../../../shared/crypto/protocol.js';
-import { parsePartition, participantSetKey, presignaturePartition, tripleId, triplePartition, type PresignatureScheme } from '../assets.js';
-import { setFits, type NodeContext, type ServingKey, type ServingState, type SetParameters } from '../node-context.js';
-import type { Asset } from '../storage/asset-store.js';
+import { parsePartition, participantSetKey, presignaturePartition, tripleId, triplePartition, type ParsedPartition, type PresignatureScheme } from '../assets.js';
+import { assetStoreOf, setFits, type NodeContext, type ServingKey, type ServingState, type SetParameters } from '../node-context.js';
+import type { Asset, AssetStore } from '../storage/asset-store.js';
 import { StockpileRunFailed } from './errors.js';
 import { ShareAudit, type FollowedPartition, type ShareAuditOptions, type ShareAuditReport } from './share-audit.js';
 import { StockpileFollower } from './follower.js';
@@ -304,24 +304,24 @@ export class Stockpile {
     if (serving === null) return;
     const stillUsable = [serving, this.context.upcoming()].filter((parameters) => parameters !== null);
     const usable = (set: readonly ParticipantId[]) => stillUsable.some((parameters) => setFits(set, parameters));
-    let triples = 0;
-    for (const partition of await stores.triples.partitions()) {
-      const parsed = parsePartition(partition);
-      if (parsed?.kind !== 'triples' || usable(parsed.participants)) continue;
-      triples += await stores.triples.discard(partition);
-      if (parsed.owner === this.context.me) this.own.forget(partition);
-    }
-    let presignatures = 0;
-    for (const partition of await stores.presignatures.partitions()) {
-      const parsed = parsePartition(partition);
-      if (parsed === null || parsed.epochId === undefined || parsed.epochId >= serving.epochId) continue;
-      presignatures += await stores.presignatures.discard(partition);
-      if (parsed.owner === this.context.me) this.own.forget(partition);
-    }
+    const triples = await this.discardPartitions(stores.triples, (parsed) => parsed.kind === 'triples' && !usable(parsed.participants));
+    const presignatures = await this.discardPartitions(stores.presignatures, (parsed) => parsed.epochId !== undefined && parsed.epochId < serving.epochId);
     logger.info('retired the assets of earlier epochs', { servedEpochId: serving.epochId, presignatures, triples });
     this.metrics.retired.inc({ kind: 'presignatures' }, presignatures);
     this.metrics.retired.inc({ kind: 'triples' }, triples);
     this.publishLevels();
+  }
+
+  /** Discards every partition of `store` that is `unusable` (unreadable ones are left); returns how many assets went. */
+  private async discardPartitions(store: AssetStore, unusable: (parsed: ParsedPartition) => boolean): Promise<number> {
+    let discarded = 0;
+    for (const partition of await store.partitions()) {
+      const parsed = parsePartition(partition);
+      if (parsed === null || !unusable(parsed)) continue;
+      discarded += await store.discard(partition);
+      if (parsed.owner === this.context.me) this.own.forget(partition);
+    }
+    return discarded;
   }
 
   /** The parameters a resharing in progress moves to, when this node is among them and they differ from the running ones. */
@@ -557,7 +557,7 @@ export class Stockpile {
       this.own.partitions().map(async ({ partition, parsed }) => {
         const version = this.own.version(partition);
         try {
-          const store = parsed.kind === 'triples' ? this.context.stores.triples : this.context.stores.presignatures;
+          const store = assetStoreOf(this.context.stores, parsed.kind);
           this.own.resynced(partition, await store.count(partition), version);
         } catch (error) {
           this.context.logger.warn('stockpile count failed', { partition, error: error instanceof Error ? error.message : String(error) });
