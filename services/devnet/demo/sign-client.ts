@@ -15,6 +15,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, concatBytes, hexToBytes } from '@noble/hashes/utils.js';
 import { verifyEd25519Native } from '../../../shared/crypto/ed25519-native.js';
 import { parsePublicKey, secp256k1RawXY } from '../../../shared/near/keys.js';
+import { setBounded } from '../../mpc-node/bounded-map.js';
 
 const TERA_GAS = 10n ** 12n;
 /** What `sign` attaches unless told otherwise: the signer keeps 1 yocto, and 50 Tgas covers its 20 Tgas minimum. */
@@ -177,8 +178,7 @@ export class SignClient {
     const read = this.provider.viewBlock({ blockId: hash }).then((block) => ({ height: block.header.height, timestampMs: Number(BigInt(block.header.timestamp_nanosec) / 1_000_000n) }));
     // A failed read is not remembered.
     read.catch(() => this.blockTimes.delete(hash));
-    this.blockTimes.set(hash, read);
-    if (this.blockTimes.size > REMEMBERED_BLOCKS) this.blockTimes.delete(this.blockTimes.keys().next().value!);
+    setBounded(this.blockTimes, hash, read, REMEMBERED_BLOCKS);
     return read;
   }
 

@@ -17,6 +17,7 @@ import { concatBytes, randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { ByteReader, ByteWriter } from '../../../shared/codec/binary.js';
 import type { ParticipantId } from '../../../shared/crypto/protocol.js';
 import { aesGcmDecrypt, aesGcmEncrypt, GCM_TAG_BYTES } from '../aes-gcm.js';
+import { setBounded } from '../bounded-map.js';
 
 /** 2: the body is a batch of payloads (1 carried exactly one payload). */
 const FRAME_VERSION = 2;
@@ -254,8 +255,7 @@ export class InboundChannels {
       highest: -1n,
       seen: 0n,
     };
-    known.set(sessionKeyHex, session);
-    if (known.size > SESSIONS_PER_PEER) known.delete(known.keys().next().value!);
+    setBounded(known, sessionKeyHex, session, SESSIONS_PER_PEER);
     this.sessions.set(peer.id, known);
     return session;
   }

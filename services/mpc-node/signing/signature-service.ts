@@ -26,6 +26,7 @@ import { ecdsaSignatureResponse } from '../../../shared/near/signature-response.
 import { parsePartition, type PresignatureScheme } from '../assets.js';
 import { ChainCallFailed, ChainUnavailable } from '../chain/errors.js';
 import type { ControlMessage, ControlMessageOf } from '../control.js';
+import { setBounded } from '../bounded-map.js';
 import { leaderOrder } from '../leader.js';
 import type { NodeContext, ServingKey, ServingState } from '../node-context.js';
 import type { Asset } from '../storage/asset-store.js';
@@ -390,8 +391,7 @@ export class SignatureService {
     if (phase === 'started') {
       if (claimants === undefined) {
         claimants = new Map();
-        this.claims.set(requestId, claimants);
-        if (this.claims.size > FINISHED_MEMORY) this.claims.delete(this.claims.keys().next().value!);
+        setBounded(this.claims, requestId, claimants, FINISHED_MEMORY);
       }
       claimants.set(from, Date.now() + this.leaseMs);
     } else {
