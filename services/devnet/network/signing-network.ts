@@ -209,13 +209,13 @@ export async function startSigningNetwork(options: SigningNetworkOptions): Promi
         return null;
       }
     };
-    const sumMetric = async (name: string, labels: Record<string, string> = {}) => {
-      const texts = await Promise.all(operators.map((_, index) => nodeMetrics(index)));
-      return texts.reduce((total, text) => total + (text === null ? 0 : sumSamples(text, name, labels)), 0);
-    };
+    /** The /metrics of every node that answers. */
+    const answeringMetrics = async () => (await Promise.all(operators.map((_, index) => nodeMetrics(index)))).filter((text) => text !== null);
+    const sumOver = (texts: readonly string[], name: string, labels: Record<string, string> = {}) => texts.reduce((total, text) => total + sumSamples(text, name, labels), 0);
+    const sumMetric = async (name: string, labels: Record<string, string> = {}) => sumOver(await answeringMetrics(), name, labels);
     const stockpileLevels = async (): Promise<StockpileLevels> => {
-      const texts = (await Promise.all(operators.map((_, index) => nodeMetrics(index)))).filter((text) => text !== null);
-      const sum = (name: string, labels: Record<string, string>) => texts.reduce((total, text) => total + sumSamples(text, name, labels), 0);
+      const texts = await answeringMetrics();
+      const sum = (name: string, labels: Record<string, string>) => sumOver(texts, name, labels);
       const owner = { role: 'owner' };
       return {
         ecdsaPresignatures: sum('stockpile_owned_assets', { kind: 'ecdsa' }),
