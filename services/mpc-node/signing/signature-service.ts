@@ -10,6 +10,9 @@
  * FINAL can take longer than a takeover step, and taking over then would sign the request twice. The
  * claim ends with `done` or `released` (the others re-check at once), with its lease, or when the
  * leader drops off the mesh. Two nodes that claim at the same moment settle it by the leader order.
+ * Beyond the claims, a node takes part in at most one run of a request at a time and a leader that
+ * signed answers with that signature again (./signing-commitments.ts): a request never gets two
+ * different signatures.
  * Followers sign only requests their own indexer delivered (invariant 5) with a presignature share they
  * take atomically first (invariant 2). A request's message leaves the queue only when the request is over.
  */
@@ -31,6 +34,7 @@ import { leaderOrder } from '../leader.js';
 import type { NodeContext, ServingKey, ServingState } from '../node-context.js';
 import type { Asset } from '../storage/asset-store.js';
 import type { InboxMessage } from './request-inbox.js';
+import { SigningCommitments, type ClaimEnd } from './signing-commitments.js';
 
 /** The node's single-use presignatures, as the stockpile hands them out. */
 export interface PresignatureSource {
@@ -139,6 +143,8 @@ export class SignatureService {
   /** Peers' live claims to lead a request: request id → claimant → lease end (ms). Also for requests not delivered here yet. */
   private readonly claims = new Map<string, Map<ParticipantId, number>>();
   private readonly leaseMs: number;
+  /** The one run of each request this node takes part in, and the signatures it made as leader. */
+  private readonly commitments: SigningCommitments;
   private leadingNow = 0;
   private readonly leadQueue: Array<() => void> = [];
   private heartbeat: NodeJS.Timeout | undefined;
@@ -147,6 +153,7 @@ export class SignatureService {
 
   constructor(private readonly options: SignatureServiceOptions) {
     this.leaseMs = options.leaderLeaseMs ?? 3 * options.takeoverMs;
+    this.commitments = new SigningCommitments({ holdMs: options.takeoverMs, capacity: FINISHED_MEMORY });
     const registry = options.context.metrics;
     this.metrics = {
       received: registry.counter('sign_requests_received_total', 'Sign requests received from the queue (redeliveries included)'),
@@ -154,6 +161,7 @@ export class SignatureService {
       runs: registry.counter('sign_runs_total', 'Signing protocol runs, by role, scheme and outcome'),
       latency: registry.histogram('sign_latency_ms', 'Block of the request to its respond landing, for requests this node answered', LATENCY_BUCKETS_MS),
       pending: registry.gauge('sign_requests_pending', 'Requests this node holds in flight'),
+      secondRunsRefused: registry.counter('sign_second_runs_refused_total', 'Runs of a request refused because this node takes part in another run of it or signed it already'),
     };
     options.context.network.control.on('sign', (from, message) => this.follow(from, message));
     options.context.network.control.on('leading', async (from, message) => this.onLeadNotice(from, message.requestId, message.phase));
@@ -257,6 +265,11 @@ export class SignatureService {
     return end;
   }
 
+  /** The end of a reachable peer's live claim to lead the request, for the commitments (./signing-commitments.ts). */
+  private claimEndOf(requestId: string): ClaimEnd {
+    return (leader) => (this.options.context.network.reachablePeers().includes(leader) ? this.claims.get(requestId)?.get(leader) : undefined);
+  }
+
   /** Whether a reachable peer that comes before this node in the request's leader order claims it. */
   private claimedByEarlierLeader(request: SignRequest): boolean {
     const serving = this.options.context.serving();
@@ -297,9 +310,11 @@ export class SignatureService {
       }
     } catch (error) {
       this.options.context.logger.error('sign request failed', { requestId, error: String(error) });
-      outcome = 'retry';
+      // A signature made here must be the one that answers: keep the claim and send it again later.
+      outcome = this.commitments.signatureOf(requestId) === undefined ? 'retry' : 'unconfirmed';
     } finally {
       clearInterval(renewal);
+      this.commitments.endLead(requestId);
       entry.leading = false;
     }
     if (outcome === 'answered' || outcome === 'answered-elsewhere' || outcome === 'expired') {
@@ -309,9 +324,11 @@ export class SignatureService {
     }
     if (this.stopped || this.pending.get(requestId) !== entry) return;
     if (outcome === 'yielded') {
-      // An earlier node in the order claimed it while we checked: it leads, we drop our claim and wait behind its lease.
+      // An earlier node in the order claimed it while we checked, or this node takes part in another leader's
+      // run of it: that one leads, we drop our claim and wait behind its lease and our commitment to it.
       this.announceLead(request, 'released');
-      this.schedule(entry, this.turnDelayMs(request));
+      const heldMs = (this.commitments.heldUntil(requestId, this.claimEndOf(requestId)) ?? 0) - Date.now();
+      this.schedule(entry, Math.max(this.turnDelayMs(request), heldMs));
     } else if (outcome === 'unconfirmed') {
       // Our respond may still land: keep the claim (its last renewal runs for one lease) and look again halfway through it.
       this.schedule(entry, this.leaseMs / 2);
@@ -330,19 +347,24 @@ export class SignatureService {
     if (pending === null) return 'answered-elsewhere';
     if (height > request.block.height + (this.options.yieldTimeoutBlocks ?? DEFAULT_YIELD_TIMEOUT_BLOCKS)) return 'expired';
     if (this.claimedByEarlierLeader(request)) return 'yielded';
+    // A signature this node made before answers again; otherwise it signs only if no other leader's run holds it.
+    if (this.commitments.signatureOf(request.requestId) === undefined && this.commitments.beginLead(request.requestId, this.claimEndOf(request.requestId)) !== undefined) return 'yielded';
     const checkedAt = Date.now();
     for (let attempt = 1; attempt <= LEAD_ATTEMPTS && !this.stopped; attempt += 1) {
-      let response: SignatureResponse;
-      let signedAt: number;
-      try {
-        response = await this.signAsLeader(request);
-        signedAt = Date.now();
-      } catch (error) {
-        logger.warn('signing attempt failed', { requestId: request.requestId, attempt, error: String(error) });
-        // Without a presignature, signers or key here, another attempt would fail the same way while our
-        // claim holds back nodes that may have them: release the request instead.
-        if (error instanceof SigningFailed) return 'retry';
-        continue;
+      let response = this.commitments.signatureOf(request.requestId);
+      let signedAt = Date.now();
+      if (response === undefined) {
+        try {
+          response = await this.signAsLeader(request);
+          signedAt = Date.now();
+          this.commitments.keepSignature(request.requestId, response);
+        } catch (error) {
+          logger.warn('signing attempt failed', { requestId: request.requestId, attempt, error: String(error) });
+          // Without a presignature, signers or key here, another attempt would fail the same way while our
+          // claim holds back nodes that may have them: release the request instead.
+          if (error instanceof SigningFailed) return 'retry';
+          continue;
+        }
       }
       try {
         await contract.respond(contractRequest, response);
@@ -530,19 +552,34 @@ export class SignatureService {
     const members = new Set(serving.participants);
     if (!message.participants.every((id) => members.has(id))) refuse('a signer is not a running participant');
     const scheme = schemeOf(key);
-    let presignature: Asset | undefined;
     if (message.presignature !== null) {
       const named = parsePartition(message.presignature.partition);
       if (named === null || named.kind !== scheme || named.owner !== from || named.domainId !== request.domainId || named.epochId !== key.epochId || !sameParticipantSet(named.participants, message.participants)) {
         refuse(`presignature partition ${message.presignature.partition} does not belong to this run`);
       }
-      // Invariant 2: the share is gone from the store before anything derived from it is sent.
-      presignature = await context.stores.presignatures.take(message.presignature.partition, message.presignature.id);
-      if (presignature === undefined) refuse(`presignature ${message.presignature.id} is not here (never stored, or already used)`);
     } else if (scheme === 'ecdsa') {
       refuse('an ECDSA signature needs a presignature');
     } else if (message.participants.length !== serving.threshold) {
       refuse(`a two-round EdDSA run needs exactly ${serving.threshold} signers`);
+    }
+    // One run per request (./signing-commitments.ts): decided with no await since the request arrived, so
+    // two leaders' runs that reach this node together cannot both get its part.
+    const joined = this.commitments.follow(request.requestId, from, this.claimEndOf(request.requestId));
+    if (typeof joined === 'string') {
+      this.metrics.secondRunsRefused.inc();
+      return refuse(joined);
+    }
+    let presignature: Asset | undefined;
+    try {
+      if (message.presignature !== null) {
+        // Invariant 2: the share is gone from the store before anything derived from it is sent.
+        presignature = await context.stores.presignatures.take(message.presignature.partition, message.presignature.id);
+        if (presignature === undefined) refuse(`presignature ${message.presignature.id} is not here (never stored, or already used)`);
+      }
+    } catch (error) {
+      // Nothing of this node's part has left it: another leader's run may have it.
+      joined.withdraw();
+      throw error;
     }
     await this.run(hexToBytes(message.instance), this.signProtocol(request, key, message.participants, from, presignature), message.participants, 'follower', scheme);
   }
@@ -569,6 +606,7 @@ export class SignatureService {
     if (entry !== undefined) clearTimeout(entry.timer);
     this.pending.delete(requestId);
     this.metrics.pending.set(this.pending.size);
+    this.commitments.forget(requestId);
     this.finished.add(requestId);
     if (this.finished.size > FINISHED_MEMORY) this.finished.delete(this.finished.values().next().value!);
     this.metrics.finished.inc({ outcome });
