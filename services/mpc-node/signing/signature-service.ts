@@ -562,8 +562,8 @@ export class SignatureService {
     } else if (message.participants.length !== serving.threshold) {
       refuse(`a two-round EdDSA run needs exactly ${serving.threshold} signers`);
     }
-    // One run per request (./signing-commitments.ts): decided with no await since the request arrived, so
-    // two leaders' runs that reach this node together cannot both get its part.
+    // One run per request (./signing-commitments.ts): the check and the commitment are one synchronous
+    // step, so two leaders' runs that reach this node together cannot both get its part.
     const joined = this.commitments.follow(request.requestId, from, this.claimEndOf(request.requestId));
     if (typeof joined === 'string') {
       this.metrics.secondRunsRefused.inc();
