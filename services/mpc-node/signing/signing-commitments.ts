@@ -73,8 +73,8 @@ export class SigningCommitments {
    */
   follow(requestId: string, leader: ParticipantId, claimEnd: ClaimEnd): FollowedRun | string {
     if (this.signatures.has(requestId)) return 'this node signed the request already, as its leader';
-    if (this.parts.get(requestId)?.kind === 'leading') return 'this node leads the request itself';
     const part = this.parts.get(requestId);
+    if (part?.kind === 'leading') return 'this node leads the request itself';
     if (part?.kind === 'following' && part.leader !== leader && this.heldUntil(requestId, claimEnd) !== undefined) {
       return `this node takes part in participant ${part.leader}'s run of the request`;
     }

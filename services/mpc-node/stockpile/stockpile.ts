@@ -86,8 +86,8 @@ const DEFAULT_MAX_OWNED_FACTOR = 2;
 const MAX_SETS_COUNTED_AT_START = 256;
 const DEFAULT_SHARE_AUDIT_INTERVAL_MS = 30 * 60_000;
 
-/** A partition of assets made by `set` (owned by `owner`, one of its members). */
-type SetPartition = FollowedPartition & { readonly set: readonly ParticipantId[] };
+/** A partition of assets a set can make, owned by `owner` (one of its members, this node included): a followed partition's shape. */
+type SetPartition = FollowedPartition;
 
 type OwnerJob =
   | { readonly kind: 'triples'; readonly set: ParticipantId[]; readonly parameters: SetParameters }
@@ -638,8 +638,8 @@ export class Stockpile {
     const keyList = [...keys];
     return this.setsWithMe(parameters).flatMap((set) =>
       set.flatMap((owner) => [
-        { owner, set, kind: 'triples' as const, partition: triplePartition(owner, set) },
-        ...keyList.map((key) => ({ owner, set, kind: 'presignatures' as const, partition: presignaturePartition(SCHEME_OF_CURVE[key.domain.scheme], { domainId: key.domain.id, epochId: key.epochId }, owner, set) })),
+        { owner, kind: 'triples' as const, partition: triplePartition(owner, set) },
+        ...keyList.map((key) => ({ owner, kind: 'presignatures' as const, partition: presignaturePartition(SCHEME_OF_CURVE[key.domain.scheme], { domainId: key.domain.id, epochId: key.epochId }, owner, set) })),
       ]),
     );
   }

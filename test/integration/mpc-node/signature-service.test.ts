@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { EddsaSignProtocol, type EddsaSignOutput } from '../../../shared/crypto/eddsa/index.js';
 import { derivedPublicKeyOf } from '../../../shared/crypto/eddsa/test-fixtures.js';
 import { deriveTweak } from '../../../shared/crypto/kdf.js';
-import type { ParticipantId } from '../../../shared/crypto/protocol.js';
+import { ascending, type ParticipantId } from '../../../shared/crypto/protocol.js';
 import type { SignRequest } from '../../../shared/near/sign-request.js';
 import { RunRefused } from '../../../services/mpc-node/control.js';
 import { leaderOrder } from '../../../services/mpc-node/leader.js';
@@ -74,7 +74,7 @@ describe('signature service: one run per request', () => {
   /** `leader` leads the request with node 1 in two rounds, as a SignatureService leader does. */
   function lead(leader: ParticipantId): Promise<EddsaSignOutput> {
     const { context } = cluster.nodes[leader]!;
-    const signers = [leader, FOLLOWER].sort((a, b) => a - b);
+    const signers = ascending([leader, FOLLOWER]);
     const instance = new Uint8Array(randomBytes(32));
     const protocol = new EddsaSignProtocol({
       keyShare: context.serving()!.keys.get(EDDSA_DOMAIN)!.share,
