@@ -13,11 +13,9 @@
  * `baseline.noble_ed25519_verify_ms` (one noble verification, the cost of one variable-base
  * multiplication plus a base multiplication, which is what each FROST group commitment costs too).
  * Each run is timed as wall-clock median (the harness convention) and as CPU-time median
- * (`*_cpu_ms`), which stays meaningful on a loaded machine. The memo of validated points
- * (shared/crypto/eddsa/frost-suite.ts) is per process, so here one party finds the others' own
- * commitments already validated: separate nodes each pay 2(t − 1) subgroup checks more, offline in
- * the presign run (not in `sign_ms`) and online in the two-round run. See
- * docs/decisions/0004-eddsa-signing-speed.md.
+ * (`*_cpu_ms`), which stays meaningful on a loaded machine. Every party validates every point it
+ * receives (libsodium, shared/crypto/eddsa/frost-ed25519.ts), so one process running all parties
+ * does what separate nodes do together. See docs/decisions/0006-native-curve-arithmetic.md.
  */
 import { generateKeyPairSync, randomBytes, sign as nodeSign } from 'node:crypto';
 import { ed25519 } from '@noble/curves/ed25519.js';

@@ -5,11 +5,11 @@
  */
 import { ProtocolInputError } from '../errors.js';
 import { ED25519 } from '../group.js';
-import { ed25519TweakScalar, type Ed25519Point } from '../kdf.js';
+import { ed25519TweakScalar } from '../kdf.js';
 import type { KeyShare } from '../key-share.js';
 import { frostIdentifierOf, type FrostKeyPackage } from '../keygen/index.js';
 import type { ParticipantId } from '../protocol.js';
-import { decodePrimeOrder, rememberPrimeOrder } from './frost-suite.js';
+import { addPoints, multiplyBase } from '../native/libsodium.js';
 
 /** Bad inputs to `eddsa-sign` or `eddsa-presign`; see {@link ProtocolInputError}. */
 export class EddsaInputError extends ProtocolInputError {}
@@ -27,10 +27,6 @@ export interface DerivedFrostKey extends FrostKeyPackage {
   readonly derivedPublicKey: Uint8Array;
 }
 
-function addToPoint(encoded: Uint8Array, offset: Ed25519Point): Uint8Array<ArrayBuffer> {
-  return new Uint8Array(ED25519.pointFromBytes(encoded).add(offset).toBytes());
-}
-
 /**
  * Applies the NEAR tweak ε = tweak little-endian mod ℓ (near/mpc: nodes add ε to every FROST share
  * and to the group key). Every share f(xᵢ) becomes f(xᵢ) + ε, which is a sharing of x + ε with the
@@ -40,20 +36,19 @@ function addToPoint(encoded: Uint8Array, offset: Ed25519Point): Uint8Array<Array
  * verification (zᵢ·B = Rᵢ + c·λᵢ·Yᵢ) consistent with the tweaked shares.
  *
  * `verifyingSharesOf` names whose verifying shares the result must carry (default: everyone's);
- * the others may be left out. Each shift costs a point decoding and encoding per request, and only
- * a coordinator reads them, for the signers only; noble's `signShare` never does.
+ * the others may be left out. Each shift is a point addition per request, and only a coordinator
+ * reads them, for the signers only; signing never does. Nothing here validates the points: signing
+ * validates the derived key (RFC 9591 DeserializeElement, ./frost-ed25519.ts) and share
+ * verification each verifying share it uses.
  */
 export function deriveFrostKey(key: FrostKeyPackage, tweak: Uint8Array, verifyingSharesOf?: readonly ParticipantId[]): DerivedFrostKey {
   if (tweak.length !== 32) throw new RangeError(`NEAR tweak must be 32 bytes, got ${tweak.length}`);
   const [rootKey, ...higherCommitments] = key.public.commitments;
   if (rootKey === undefined) throw new RangeError('FROST public package has no group key commitment');
   const epsilon = ed25519TweakScalar(tweak);
-  // The suite's decoder validates the root once per process; root + ε·B is then prime-order by
-  // construction and is remembered as such, so signing never repeats a subgroup check on it.
-  const root = decodePrimeOrder(rootKey);
-  if (epsilon === 0n) return { ...key, derivedPublicKey: rememberPrimeOrder(root) };
-  const offset = ED25519.scaleBase(epsilon);
-  const derivedPublicKey = rememberPrimeOrder(root.add(offset));
+  if (epsilon === 0n) return { ...key, derivedPublicKey: new Uint8Array(rootKey) };
+  const offset = multiplyBase(ED25519.scalarToBytes(epsilon));
+  const derivedPublicKey = addPoints(rootKey, offset);
   const kept = verifyingSharesOf === undefined ? undefined : new Set(verifyingSharesOf.map(frostIdentifier));
   const shiftedShare = ED25519.Fn.add(ED25519.scalarFromBytes(key.secret.signingShare), epsilon);
   return {
@@ -64,7 +59,7 @@ export function deriveFrostKey(key: FrostKeyPackage, tweak: Uint8Array, verifyin
       verifyingShares: Object.fromEntries(
         Object.entries(key.public.verifyingShares)
           .filter(([id]) => kept === undefined || kept.has(id))
-          .map(([id, share]) => [id, addToPoint(share, offset)]),
+          .map(([id, share]) => [id, addPoints(share, offset)]),
       ),
     },
     derivedPublicKey,

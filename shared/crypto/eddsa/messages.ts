@@ -6,7 +6,7 @@
 import { ByteReader, ByteWriter, readHeader, writeHeader } from '../../codec/binary.js';
 import { ED25519 } from '../group.js';
 import type { ParticipantId } from '../protocol.js';
-import { decodePrimeOrder } from './frost-suite.js';
+import { isPrimeOrderPoint } from '../native/libsodium.js';
 
 /** A participant's round-1 nonce commitments D = d·B (hiding) and E = e·B (binding), 32 bytes each. */
 export interface NonceCommitmentPair {
@@ -49,22 +49,23 @@ function writePoint(writer: ByteWriter, point: Uint8Array): void {
 
 /**
  * How much of RFC 9591 §3.1 DeserializeElement to check on receipt. Always: canonical encoding, on
- * the curve, not the identity. `prime-order` adds the subgroup check, through the FROST suite's memo
- * (./frost-suite.ts): a peer's own commitments are checked once, when they arrive — where a failure
- * blames that peer — and signing against them later finds them already validated. Lists relayed in
- * a signing package, and stored presignatures, get `encoding` only: noble checks every point fully
- * before using it (again through the memo), and anything wrong in a signing package is the
- * coordinator's anyway.
+ * the curve, not the identity. `prime-order` adds the subgroup check: a peer's own commitments are
+ * checked when they arrive, where a failure blames that peer. Lists relayed in a signing package,
+ * and stored presignatures, get `encoding` only: signing validates every point fully before using
+ * it (./frost-ed25519.ts), and anything wrong in a signing package is the coordinator's anyway.
  */
 export type PointCheck = 'encoding' | 'prime-order';
 
 function readPoint(reader: ByteReader, check: PointCheck): Uint8Array {
   const bytes = reader.fixed(ED25519.pointBytes);
+  // libsodium's full check is the cheap one; only a point failing it needs noble's decoder to tell
+  // whether it is still an acceptable encoding.
+  if (isPrimeOrderPoint(bytes)) return bytes;
+  if (check === 'prime-order') reader.fail('not a prime-order Ed25519 point');
   try {
-    if (check === 'prime-order') decodePrimeOrder(bytes);
-    else ED25519.pointFromBytes(bytes);
+    ED25519.pointFromBytes(bytes);
   } catch {
-    reader.fail(check === 'prime-order' ? 'not a prime-order Ed25519 point' : 'not a valid Ed25519 point');
+    reader.fail('not a valid Ed25519 point');
   }
   return bytes;
 }

@@ -31,7 +31,7 @@ import { checkSigningSet, commitNonces, FrostSession, noncesUsed, type SigningNo
 /** One participant's pre-committed round-1 state for one future signature by one signing set. */
 export interface EddsaPresignature {
   readonly me: ParticipantId;
-  /** Secret and single use; noble zeroes them in place when a share is made with them. */
+  /** Secret and single use; `signShare` zeroes them in place when a share is made with them. */
   readonly nonces: SigningNonces;
   /** Every signer's commitments, the same list at every participant (checked by an echo round). */
   readonly commitments: CommitmentList;

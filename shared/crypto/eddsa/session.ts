@@ -1,15 +1,15 @@
 /**
  * What FROST signing and nonce pre-commitment share: checking a signing set against a key, turning
- * commitment lists into noble's shape, and the inbox discipline of a sans-IO protocol (untrusted
+ * commitment lists into the shape frost-ed25519.ts takes, and the inbox discipline of a sans-IO protocol (untrusted
  * bytes never throw from `message`; the first problem becomes the abort every later `poke` throws).
  */
-import type { NonceCommitments, RNG } from '@noble/curves/abstract/frost.js';
+import type { RNG } from '@noble/curves/abstract/frost.js';
 import { DecodeError, ProtocolAbort } from '../errors.js';
 import { assertParticipantSet, type Action, type ParticipantId, type Protocol } from '../protocol.js';
 import type { KeyShare } from '../key-share.js';
 import type { FrostKeyPackage } from '../keygen/index.js';
 import { EddsaInputError, frostIdentifier } from './frost-key.js';
-import { ed25519Frost, rememberPrimeOrderEncoding } from './frost-suite.js';
+import { commit, type NonceCommitments } from './frost-ed25519.js';
 import { decodeEddsaMessage, type CommitmentList, type EddsaMessage, type NonceCommitmentPair } from './messages.js';
 
 /** A participant's secret round-1 nonces d (hiding) and e (binding), 32-byte scalars. Single use. */
@@ -19,8 +19,8 @@ export interface SigningNonces {
 }
 
 /**
- * noble's `signShare` zeroes the nonces it used (and refuses a zero nonce), so a zero nonce marks a
- * consumed presignature.
+ * `signShare` zeroes the nonces it used (and refuses a zero nonce), so a zero nonce marks a consumed
+ * presignature.
  */
 export function noncesUsed(nonces: SigningNonces): boolean {
   const isZero = (bytes: Uint8Array): boolean => bytes.every((byte) => byte === 0);
@@ -50,14 +50,9 @@ export function checkSigningSet(protocol: string, keyShare: KeyShare, signers: r
   return sorted;
 }
 
-/**
- * Draws fresh hedged nonces (RFC 9591 nonce_generate mixes the secret share with the randomness).
- * The commitments d·B and e·B are prime-order by construction, so they are remembered as valid.
- */
+/** Draws fresh hedged nonces (RFC 9591 nonce_generate mixes the secret share with the randomness). */
 export function commitNonces(key: FrostKeyPackage, rng: RNG | undefined): { nonces: SigningNonces; commitments: NonceCommitmentPair } {
-  const generated = ed25519Frost.commit(key.secret, rng);
-  rememberPrimeOrderEncoding(generated.commitments.hiding);
-  rememberPrimeOrderEncoding(generated.commitments.binding);
+  const generated = commit(key.secret, rng);
   return {
     nonces: generated.nonces,
     commitments: { hiding: generated.commitments.hiding, binding: generated.commitments.binding },

@@ -1,31 +1,30 @@
 /**
  * FROST(Ed25519, SHA-512) threshold signing (RFC 9591) under a NEAR-derived key, as a sans-IO
- * protocol around @noble/curves' `ed25519_FROST`, which does all of the FROST arithmetic.
+ * protocol around ./frost-ed25519.ts, which does the FROST arithmetic on libsodium.
  *
  * A coordinator (the request's leader, itself a signer) drives the run:
  * - without a presignature: signers send round-1 commitments to the coordinator, it sends everyone
  *   the commitment list, signers answer with signature shares (two round trips);
  * - with an {@link EddsaPresignature}: the list is already agreed, so signers send their shares at
  *   once (one message each).
- * The coordinator aggregates; if the aggregate does not verify it checks every share on its own and
- * aborts naming the signers whose shares are wrong. The signature is verified under the derived key
- * with Node's Ed25519 (OpenSSL, RFC 8032), an implementation independent of noble's, before it is
- * returned: nothing unverified is ever output.
+ * The coordinator aggregates and verifies the signature under the derived key with Node's Ed25519
+ * (OpenSSL, RFC 8032), an implementation independent of the one that made it; if it does not verify
+ * it checks every share on its own and aborts naming the signers whose shares are wrong. Nothing
+ * unverified is ever output.
  *
  * The payload is not sent: every signer signs the payload of the pending request it saw itself. Its
  * SHA-256 travels with the signing package and every share, so signers that saw different payloads
  * abort with {@link SignedPayloadMismatch} instead of producing shares that look wrong.
  */
-import type { NonceCommitments, RNG } from '@noble/curves/abstract/frost.js';
+import type { RNG } from '@noble/curves/abstract/frost.js';
 import { equalBytes } from '@noble/curves/utils.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { verifyEd25519Native } from '../ed25519-native.js';
 import { ProtocolAbort } from '../errors.js';
 import type { Action, ParticipantId } from '../protocol.js';
 import type { KeyShare } from '../key-share.js';
 import { toFrostKeyPackage, type FrostKeyPackage } from '../keygen/index.js';
 import { deriveFrostKey, EddsaInputError, frostIdentifier, type DerivedFrostKey } from './frost-key.js';
-import { ed25519Frost } from './frost-suite.js';
+import { aggregate, prepareSigning, signShare, verifyShare, type SigningContext } from './frost-ed25519.js';
 import { encodeEddsaMessage, type CommitmentList, type EddsaMessage, type NonceCommitmentPair } from './messages.js';
 import type { EddsaPresignature } from './presign.js';
 import { checkSigningSet, commitNonces, FrostSession, noncesUsed, sameParticipants, toFrostCommitments, type SigningNonces } from './session.js';
@@ -105,6 +104,8 @@ export class EddsaSignProtocol extends FrostSession<EddsaSignOutput> {
   private readonly received = new Map<ParticipantId, NonceCommitmentPair>();
   /** The list every signer signs against, once fixed. */
   private list: CommitmentList | undefined;
+  /** What signing against the list derives, computed once for our share and the aggregation. */
+  private context: SigningContext | undefined;
   private readonly shares = new Map<ParticipantId, Uint8Array>();
   private shareSent = false;
   /** The list came in a signing package from the coordinator (not from our own presignature or commitments). */
@@ -156,7 +157,7 @@ export class EddsaSignProtocol extends FrostSession<EddsaSignOutput> {
     }
     if (!this.shares.has(this.me)) this.shares.set(this.me, this.signShare(this.list));
     if (this.shares.size < this.participants.length) return { kind: 'wait' };
-    return { kind: 'return', output: this.aggregate(toFrostCommitments(this.list)) };
+    return { kind: 'return', output: this.aggregate(this.context!) };
   }
 
   private advanceSigner(): Action<EddsaSignOutput> {
@@ -173,10 +174,11 @@ export class EddsaSignProtocol extends FrostSession<EddsaSignOutput> {
     return { kind: 'return', output: { role: 'signer' } };
   }
 
-  /** zᵢ under the derived key; noble checks our own commitment in the list and zeroes the nonces. */
+  /** zᵢ under the derived key, after checking every point of the list and our own commitment in it; zeroes the nonces. */
   private signShare(list: CommitmentList): Uint8Array {
     try {
-      return ed25519Frost.signShare(this.key.secret, this.key.public, this.nonces!, toFrostCommitments(list), this.payload);
+      this.context = prepareSigning(this.key.public, toFrostCommitments(list), this.payload);
+      return signShare(this.context, this.key.secret, this.nonces!);
     } catch (cause) {
       // Our own inputs were checked at construction, so a list we cannot sign against is the
       // coordinator's doing when it sent it; a presignature from our own store blames no one.
@@ -185,25 +187,20 @@ export class EddsaSignProtocol extends FrostSession<EddsaSignOutput> {
     }
   }
 
-  private aggregate(list: NonceCommitments[]): EddsaSignOutput {
-    const shares = Object.fromEntries(this.participants.map((p) => [frostIdentifier(p), this.shares.get(p)!]));
-    let signature: Uint8Array;
+  private aggregate(context: SigningContext): EddsaSignOutput {
+    const shares = new Map(this.participants.map((p) => [frostIdentifier(p), this.shares.get(p)!]));
     try {
-      signature = ed25519Frost.aggregate(this.key.public, list, this.payload, shares);
+      return { role: 'coordinator', signature: aggregate(context, shares), derivedPublicKey: this.key.derivedPublicKey };
     } catch (cause) {
-      const culprits = this.participants.filter((p) => !this.shareVerifies(list, p));
+      const culprits = this.participants.filter((p) => !this.shareVerifies(context, p));
       if (culprits.length > 0) throw new InvalidSignatureShares(culprits, cause);
-      throw this.abort('aggregate', `aggregation failed though every share verifies: ${String(cause)}`, undefined, cause);
+      throw this.abort('verify', `the aggregate does not verify under the derived key though every share verifies: ${String(cause)}`, undefined, cause);
     }
-    if (!verifyEd25519Native(signature, this.payload, this.key.derivedPublicKey)) {
-      throw this.abort('verify', 'the aggregate signature does not verify under the derived key');
-    }
-    return { role: 'coordinator', signature, derivedPublicKey: this.key.derivedPublicKey };
   }
 
-  private shareVerifies(list: NonceCommitments[], participant: ParticipantId): boolean {
+  private shareVerifies(context: SigningContext, participant: ParticipantId): boolean {
     try {
-      return ed25519Frost.verifyShare(this.key.public, list, this.payload, frostIdentifier(participant), this.shares.get(participant)!);
+      return verifyShare(context, frostIdentifier(participant), this.shares.get(participant)!);
     } catch {
       return false;
     }

@@ -14,7 +14,7 @@ import { MTA_OTS, SCALAR_BYTES } from './mta.js';
 import { CHECK_BYTES, correctionBytes } from './ot-extension.js';
 import { encodePointsUncompressed, readPoint } from './points.js';
 import type { DlogEqProof, DlogProof } from './proofs.js';
-import { readUint256 } from './scalar-bytes.js';
+import { readUint256 } from '../../scalar-bytes.js';
 
 /** Message tags: broadcasts are named after their round, private messages after their content. */
 export const Tag = {

@@ -18,7 +18,7 @@ import { SECP256K1 } from '../../group.js';
 import { expandSeed, SEED_BYTES } from './aes.js';
 import { getBit } from './bit-matrix.js';
 import { OT_MESSAGE_BYTES } from './ot-extension.js';
-import { readUint256, writeUint256 } from './scalar-bytes.js';
+import { readUint256, writeUint256 } from '../../scalar-bytes.js';
 
 /** OTs per MTA: ⌈lg q⌉ + λ. */
 export const MTA_OTS = 256 + 128;
