@@ -2,17 +2,16 @@ import { jest } from '@jest/globals';
 import { KeyPair } from '@near-js/crypto';
 import { actionCreators } from '@near-js/transactions';
 import { callerContract, storeContract, testContracts, yieldContract } from '../test-contracts/index.js';
-import { DevnetChain, defaultChainConfig, type ChainConfig, type TransactionResult } from './chain.js';
+import { DevnetChain, defaultChainConfig, type ChainConfig } from './chain.js';
+import { failureOf, json, run, settle, text, valueOf } from './chain-testing.js';
 import { ContractViewError, NoContractCodeError } from './errors.js';
 import { GAS_PRICE, TERA_GAS } from './gas.js';
-import { LocalSigner, type IncludedResult } from './local-signer.js';
+import { LocalSigner } from './local-signer.js';
 import { readSignedTransaction } from './transaction.js';
 import type { NearErrorJson } from './types.js';
 
 const NEAR = 10n ** 24n;
 const { functionCall, transfer, createAccount, addKey, fullAccessKey, functionCallAccessKey, deployContract } = actionCreators;
-const json = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value));
-const text = (bytes: Uint8Array): string => new TextDecoder().decode(bytes);
 
 interface Fixture {
   chain: DevnetChain;
@@ -40,31 +39,6 @@ function openChain(overrides: Partial<ChainConfig> = {}): Fixture {
     },
   });
   return { chain, alice: new LocalSigner(chain, 'alice.devnet', aliceKey), bob: new LocalSigner(chain, 'bob.devnet', bobKey) };
-}
-
-/** Produces blocks until the transaction and all its receipts have executed. */
-function settle(chain: DevnetChain, hash: string, maxBlocks = 20): IncludedResult {
-  for (let produced = 0; produced < maxBlocks; produced += 1) {
-    chain.produceBlock();
-    const result = chain.transactionResult(hash);
-    if (result.phase === 'rejected') throw result.error;
-    if (result.phase === 'included' && result.complete) return result;
-  }
-  throw new Error(`transaction ${hash} did not settle in ${maxBlocks} blocks`);
-}
-
-async function run(chain: DevnetChain, signer: LocalSigner, receiverId: string, actions: Parameters<LocalSigner['send']>[1]): Promise<IncludedResult> {
-  return settle(chain, (await signer.send(receiverId, actions)).hash);
-}
-
-function failureOf(result: TransactionResult): NearErrorJson {
-  if (result.phase !== 'included' || result.status.kind !== 'Failure') throw new Error(`expected a failure, got ${JSON.stringify(result.phase === 'included' ? result.status.kind : result.phase)}`);
-  return result.status.error;
-}
-
-function valueOf(result: IncludedResult): unknown {
-  if (result.status.kind !== 'SuccessValue') throw new Error(`expected a value, got ${JSON.stringify(result.status)}`);
-  return JSON.parse(text(result.status.value));
 }
 
 const balance = (chain: DevnetChain, accountId: string): bigint => chain.account(accountId).account.amount;
@@ -256,7 +230,7 @@ describe('devnet chain core', () => {
     const carolKey = KeyPair.fromRandom('ed25519');
     const created = await run(chain, alice, 'carol.alice.devnet', [createAccount(), transfer(NEAR), addKey(carolKey.getPublicKey(), fullAccessKey()), deployContract(new TextEncoder().encode(storeContract.name))]);
     expect(created.status.kind).toBe('SuccessValue');
-    expect(chain.account('carol.alice.devnet').account.contract).toBe(storeContract.name);
+    expect(chain.account('carol.alice.devnet').account.contract).toEqual({ kind: 'library', name: storeContract.name });
     const denied = await run(chain, alice, 'carol.devnet', [createAccount(), transfer(NEAR)]);
     expect(failureOf(denied)).toEqual({ ActionError: { index: 0, kind: { CreateAccountNotAllowed: { account_id: 'carol.devnet', predecessor_id: 'alice.devnet' } } } });
     expect(() => chain.account('carol.devnet')).toThrow(/does not exist while viewing/);

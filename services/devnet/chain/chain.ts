@@ -6,13 +6,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { ContractDefinition } from '../../../contract/host.js';
+import { codeHashOf, contractCodeOf } from './contract-code.js';
+import { newContractCatalog, type ContractCatalog } from './contract-runner.js';
 import { fromBase58, hashId, sha256Bytes, toBase58, u64Bytes, ZERO_HASH } from './encoding.js';
-import { ChainConfigError, ChainStoppedError, InvalidTransactionError, UnknownAccessKeyError, UnknownAccountError, UnknownBlockError } from './errors.js';
+import { ChainConfigError, ChainStoppedError, InvalidTransactionError, NoContractCodeError, UnknownAccessKeyError, UnknownAccountError, UnknownBlockError } from './errors.js';
 import { GAS_PRICE } from './gas.js';
 import { normalisePublicKey } from './keys.js';
 import { applyChunk, checkTransaction, runViewCall, type BlockEnvironment, type OutcomeDraft } from './runtime.js';
 import { emptyChainState, storageUsage, type ChainState, type MutableAccount } from './state.js';
-import type { AccessKey, AccountId, BlockHeader, ChainBlock, ChainTransaction, ContractLibrary, CryptoHash, ExecutionOutcome, NearErrorJson } from './types.js';
+import type { AccessKey, AccountId, BlockHeader, ChainBlock, ChainTransaction, ContractCode, CryptoHash, ExecutionOutcome, NearErrorJson } from './types.js';
 
 export const DEFAULT_BLOCK_TIME_MS = 500;
 /** NEAR's yield timeout (NEP-519): the callback gets a failed result 200 blocks after the yield. */
@@ -29,6 +31,8 @@ export interface GenesisAccount {
   readonly publicKeys?: readonly string[];
   /** A contract of the library, deployed at genesis. */
   readonly contract?: string;
+  /** NEAR wasm deployed at genesis (instead of `contract`). */
+  readonly wasm?: Uint8Array;
 }
 
 /** A function call executed in the first block, as the contract calling itself (e.g. `init`). */
@@ -105,7 +109,7 @@ export class DevnetChain {
 
   private constructor(
     readonly config: ChainConfig,
-    private readonly library: ContractLibrary,
+    private readonly contracts: ContractCatalog,
     private readonly state: ChainState,
     private readonly store: ChainStore | null,
   ) {}
@@ -121,9 +125,10 @@ export class DevnetChain {
     store?: ChainStore;
   }): DevnetChain {
     const library = new Map(options.library.map((definition) => [definition.name, definition]));
+    const contracts = newContractCatalog(library);
     const restored = options.store?.load() ?? null;
     if (restored !== null) {
-      const chain = new DevnetChain(options.config, library, restored.state, options.store ?? null);
+      const chain = new DevnetChain(options.config, contracts, restored.state, options.store ?? null);
       for (const block of restored.blocks) chain.index(block);
       if (chain.headBlock === undefined) throw new ChainConfigError('the chain store holds state but no blocks');
       return chain;
@@ -131,17 +136,18 @@ export class DevnetChain {
     const state = emptyChainState();
     for (const account of options.genesis.accounts) {
       if (state.accounts.has(account.accountId)) throw new ChainConfigError(`genesis lists ${account.accountId} twice`);
-      if (account.contract !== undefined && !library.has(account.contract)) throw new ChainConfigError(`genesis contract ${account.contract} is not in the library`);
+      const contract = genesisContract(account, library);
+      if (contract?.kind === 'wasm') state.code.set(contract.codeHash, account.wasm!);
       const keys = new Map<string, AccessKey>();
       for (const key of account.publicKeys ?? []) {
         const normalised = normalisePublicKey(key);
         if (normalised === null) throw new ChainConfigError(`genesis key ${key} of ${account.accountId} is malformed`);
         keys.set(normalised, { nonce: 0n, permission: { kind: 'FullAccess' } });
       }
-      state.accounts.set(account.accountId, { amount: account.balance, locked: 0n, contract: account.contract ?? null, keys, storage: new Map() });
+      state.accounts.set(account.accountId, { amount: account.balance, locked: 0n, contract, keys, storage: new Map() });
       state.totalSupply += account.balance;
     }
-    const chain = new DevnetChain(options.config, library, state, options.store ?? null);
+    const chain = new DevnetChain(options.config, contracts, state, options.store ?? null);
     chain.pendingGenesisCalls = options.genesis.calls ?? [];
     const genesis = chain.seal(
       { height: 0, prevHash: ZERO_HASH, prevHeight: null, random: new Uint8Array(32), prevStateRoot: ZERO_HASH },
@@ -305,13 +311,21 @@ export class DevnetChain {
     return key;
   }
 
+  /** What `view_code` shows: the wasm an account runs (for a library contract, its name's bytes) and its code hash. */
+  contractCode(accountId: AccountId): { code: Uint8Array; codeHash: CryptoHash } {
+    const { account } = this.account(accountId);
+    const contract = account.contract;
+    if (contract === null) throw new NoContractCodeError(accountId);
+    return { code: contract.kind === 'wasm' ? this.state.code.get(contract.codeHash)! : new TextEncoder().encode(contract.name), codeHash: codeHashOf(contract) };
+  }
+
   callView(accountId: AccountId, methodName: string, args: Uint8Array): { result: Uint8Array; logs: string[] } {
     const header = this.headBlock.header;
     return runViewCall(this.state, accountId, methodName, args, {
       height: header.height,
       timestampNs: header.timestampNs,
       randomSeed: fromBase58(header.randomValue),
-      library: this.library,
+      contracts: this.contracts,
     });
   }
 
@@ -325,7 +339,7 @@ export class DevnetChain {
       gasPrice: GAS_PRICE,
       registrarId: this.config.registrarId,
       yieldTimeoutBlocks: this.config.yieldTimeoutBlocks,
-      library: this.library,
+      contracts: this.contracts,
       referencedBlock: (hash) => {
         const referenced = this.heightByHash.get(hash);
         if (referenced === undefined) return 'unknown';
@@ -429,6 +443,19 @@ export class DevnetChain {
     for (const { outcome } of block.receiptOutcomes) this.receiptOutcomes.set(outcome.id, outcome);
     this.headBlock = block;
   }
+}
+
+/** A genesis account's contract: a library name, or wasm bytes (which must be wasm). */
+function genesisContract(account: GenesisAccount, library: ReadonlyMap<string, unknown>): ContractCode | null {
+  if (account.contract !== undefined && account.wasm !== undefined) throw new ChainConfigError(`genesis account ${account.accountId} has both a library contract and wasm`);
+  if (account.wasm !== undefined) {
+    const contract = contractCodeOf(account.wasm);
+    if (contract.kind !== 'wasm') throw new ChainConfigError(`the genesis code of ${account.accountId} is not wasm (no \\0asm header)`);
+    return contract;
+  }
+  if (account.contract === undefined) return null;
+  if (!library.has(account.contract)) throw new ChainConfigError(`genesis contract ${account.contract} is not in the library`);
+  return { kind: 'library', name: account.contract };
 }
 
 function statusKey(outcome: OutcomeDraft): string {

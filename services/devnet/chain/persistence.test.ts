@@ -5,10 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { storeContract, testContracts, yieldContract } from '../test-contracts/index.js';
 import { DevnetChain, defaultChainConfig } from './chain.js';
+import { wasmCodeHash } from './contract-code.js';
 import { ChainConfigError } from './errors.js';
 import { TERA_GAS } from './gas.js';
 import { LocalSigner } from './local-signer.js';
 import { FolderChainStore, decodeRecord, encodeRecord } from './persistence.js';
+import { WasmModuleBuilder, op } from './wasm/module-builder.js';
 
 const NEAR = 10n ** 24n;
 const { functionCall } = actionCreators;
@@ -87,6 +89,32 @@ describe('folder persistence of the devnet chain', () => {
     const reopened = open();
     expect(reopened.head().header).toEqual(saved);
     expect(reopened.produceBlock().header.height).toBe(saved.height + 1);
+  });
+
+  it('keeps deployed wasm once in code/ (not in every state.json) and runs it after a restart', async () => {
+    const first = open();
+    const alice = new LocalSigner(first, 'alice.devnet', aliceKey);
+    const builder = new WasmModuleBuilder().memory(1);
+    const host = builder.importHost('value_return');
+    const code = builder.method('hello', [op.i64Const(5), op.i64Const(16), op.call(host.value_return)]).data(16, 'hello').build();
+    await alice.send('alice.devnet', [actionCreators.deployContract(code)]);
+    for (let index = 0; index < 3; index += 1) first.produceBlock();
+    const stateFile = readFileSync(join(directory, 'state.json'), 'utf8');
+    expect(stateFile).not.toContain(Buffer.from(code).toString('base64'));
+    expect(new Uint8Array(readFileSync(join(directory, 'code', `${wasmCodeHash(code)}.wasm`)))).toEqual(code);
+    expect(text(open().callView('alice.devnet', 'hello', new Uint8Array()).result)).toBe('hello');
+  });
+
+  it('reads a format-1 folder, whose accounts named their library contract by a string', () => {
+    const first = open();
+    first.produceBlock();
+    const stateFile = join(directory, 'state.json');
+    const saved = decodeRecord<{ version: number; state: { accounts: Map<string, { contract: unknown }> } }>(readFileSync(stateFile, 'utf8'));
+    for (const account of saved.state.accounts.values()) if (account.contract !== null) account.contract = (account.contract as { name: string }).name;
+    writeFileSync(stateFile, encodeRecord({ ...saved, version: 1 }));
+    const reopened = open();
+    expect(reopened.account('store.devnet').account.contract).toEqual({ kind: 'library', name: storeContract.name });
+    expect(JSON.parse(text(reopened.callView('store.devnet', 'get', json({ key: 'none' })).result))).toBeNull();
   });
 
   it('refuses a folder that holds another chain', () => {

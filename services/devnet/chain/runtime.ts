@@ -5,11 +5,13 @@
  * {@link FunctionCallHost}; results flow on as data receipts; failures refund deposits to the
  * predecessor; unused gas is refunded to the signer. Yields time out after `yieldTimeoutBlocks`.
  */
-import { ContractPanic, type PromiseResult } from '../../../contract/host.js';
-import { decodeUtf8, hashId, isImplicitAccountId, isSubAccountOf, isTopLevelAccountId, u64Bytes } from './encoding.js';
+import type { PromiseResult } from '../../../contract/host.js';
+import { contractCodeOf } from './contract-code.js';
+import { contractMethod, functionCallError, type ContractCatalog } from './contract-runner.js';
+import { hashId, isImplicitAccountId, isSubAccountOf, isTopLevelAccountId, u64Bytes } from './encoding.js';
 import { ContractViewError, InvalidTransactionError, NoContractCodeError, UnknownAccountError } from './errors.js';
 import { FunctionCallHost, execFee, sendFee, type IdAllocator } from './function-call-host.js';
-import { GAS_COSTS, GasMeter, HostFailure, STORAGE_PRICE_PER_BYTE, VIEW_CALL_GAS, actionFee } from './gas.js';
+import { GAS_COSTS, GasMeter, STORAGE_PRICE_PER_BYTE, VIEW_CALL_GAS, actionFee } from './gas.js';
 import { formatPublicKey } from './keys.js';
 import { StateOverlay, storageUsage, type ChainState, type MutableAccount } from './state.js';
 import type {
@@ -17,7 +19,6 @@ import type {
   Action,
   ActionReceipt,
   ChainTransaction,
-  ContractLibrary,
   CryptoHash,
   DataReceipt,
   DataReceiver,
@@ -36,7 +37,7 @@ export interface BlockEnvironment {
   /** The account allowed to create short top-level accounts (NEAR's registrar). */
   readonly registrarId: AccountId;
   readonly yieldTimeoutBlocks: number;
-  readonly library: ContractLibrary;
+  readonly contracts: ContractCatalog;
   /** Whether a transaction's `block_hash` is a block of this chain recent enough to accept. */
   readonly referencedBlock: (hash: CryptoHash) => 'recent' | 'expired' | 'unknown';
 }
@@ -203,6 +204,8 @@ interface ReceiptWork {
   readonly newReceipts: ActionReceipt[];
   readonly createdYields: CryptoHash[];
   readonly resumes: { dataId: CryptoHash; payload: Uint8Array }[];
+  /** Wasm deployed by this receipt, kept by the chain only if the receipt succeeds. */
+  readonly deployedCode: Map<CryptoHash, Uint8Array>;
   functionGasBurnt: bigint;
   functionGasAttached: bigint;
   /** What the last action returned: bytes, or the receipt id of a returned promise. */
@@ -213,21 +216,11 @@ function requireActor(work: ReceiptWork, actorIsReceiver: boolean): void {
   if (!actorIsReceiver) throw new ActionFailure({ ActorNoPermission: { account_id: work.receipt.receiverId, actor_id: work.receipt.predecessorId } });
 }
 
-/** The `FunctionCallError` for what a contract method threw. */
-function functionCallError(error: unknown): NearErrorJson {
-  if (error instanceof ContractPanic) return { ExecutionError: `Smart contract panicked: ${error.message}` };
-  if (error instanceof HostFailure) return { HostError: error.hostError };
-  return { ExecutionError: `Smart contract threw: ${error instanceof Error ? error.message : String(error)}` };
-}
-
 function runFunctionCall(work: ReceiptWork, account: MutableAccount, action: Extract<Action, { type: 'FunctionCall' }>): void {
   const { receipt, env } = work;
   account.amount += action.deposit;
   if (account.contract === null) throw new ActionFailure({ FunctionCallError: { CompilationError: { CodeDoesNotExist: { account_id: receipt.receiverId } } } });
-  const definition = env.library.get(account.contract);
-  if (definition === undefined) throw new ActionFailure({ FunctionCallError: { CompilationError: { PrepareError: 'Deserialization' } } });
-  const method = Object.hasOwn(definition.methods, action.methodName) ? definition.methods[action.methodName] : undefined;
-  if (method === undefined) throw new ActionFailure({ FunctionCallError: { MethodResolveError: 'MethodNotFound' } });
+  const method = contractMethod(env.contracts, (codeHash) => work.deployedCode.get(codeHash) ?? work.state.code.get(codeHash), account.contract, action.methodName, 'call');
   const meter = new GasMeter(action.gas);
   const host = new FunctionCallHost({
     mode: 'call',
@@ -256,7 +249,7 @@ function runFunctionCall(work: ReceiptWork, account: MutableAccount, action: Ext
   const effects = host.effects();
   work.logs.push(...effects.logs);
   work.functionGasBurnt += meter.burnt;
-  if (failure !== null) throw new ActionFailure({ FunctionCallError: functionCallError(failure) });
+  if (failure !== null) throw new ActionFailure({ FunctionCallError: functionCallError(failure, 'call') });
   work.functionGasAttached += meter.attached;
   const drafts = effects.promises.map(
     (draft): ActionReceipt => ({
@@ -323,10 +316,13 @@ function applyAction(work: ReceiptWork, action: Action, index: number, createdHe
     case 'FunctionCall':
       runFunctionCall(work, account, action);
       return;
-    case 'DeployContract':
+    case 'DeployContract': {
       requireActor(work, actorIsReceiver);
-      account.contract = decodeContractName(action.code);
+      const contract = contractCodeOf(action.code);
+      if (contract.kind === 'wasm') work.deployedCode.set(contract.codeHash, action.code);
+      account.contract = contract;
       return;
+    }
     case 'AddKey':
       requireActor(work, actorIsReceiver);
       if (account.keys.has(action.publicKey)) throw new ActionFailure({ AddKeyAlreadyExists: { account_id: receiverId, public_key: action.publicKey } });
@@ -359,15 +355,6 @@ function storageStakingFailure(work: ReceiptWork): NearErrorJson | null {
   return { ActionError: { index: null, kind: { LackBalanceForState: { account_id: work.receipt.receiverId, amount: (required - available).toString() } } } };
 }
 
-/** `DeployContract` code names a contract of the library; bytes that are not UTF-8 name nothing. */
-function decodeContractName(code: Uint8Array): string {
-  try {
-    return decodeUtf8(code);
-  } catch {
-    return `0x${Buffer.from(code).toString('hex')}`;
-  }
-}
-
 function executeRefund(state: ChainState, receipt: ActionReceipt): OutcomeDraft {
   const account = state.accounts.get(receipt.receiverId);
   const amount = attachedDeposit(receipt.actions);
@@ -391,6 +378,7 @@ function executeActionReceipt(state: ChainState, receipt: ActionReceipt, inputs:
     newReceipts: [],
     createdYields: [],
     resumes: [],
+    deployedCode: new Map(),
     functionGasBurnt: 0n,
     functionGasAttached: 0n,
     result: { kind: 'value', value: new Uint8Array() },
@@ -422,6 +410,7 @@ function executeActionReceipt(state: ChainState, receipt: ActionReceipt, inputs:
     if (deposit > 0n) refunds.push(refundReceipt(receipt.receiptId, 0, receipt.predecessorId, deposit, receipt.originTxHash));
   } else {
     work.overlay.commit();
+    for (const [codeHash, code] of work.deployedCode) state.code.set(codeHash, code);
     for (const dataId of work.createdYields) {
       state.yields.set(dataId, { accountId: receipt.receiverId, expiresAtHeight: env.height + env.yieldTimeoutBlocks, originTxHash: receipt.originTxHash });
     }
@@ -550,16 +539,12 @@ export function runViewCall(
   accountId: AccountId,
   methodName: string,
   args: Uint8Array,
-  env: Pick<BlockEnvironment, 'height' | 'timestampNs' | 'randomSeed' | 'library'>,
+  env: Pick<BlockEnvironment, 'height' | 'timestampNs' | 'randomSeed' | 'contracts'>,
 ): { result: Uint8Array; logs: string[] } {
   const base = state.accounts.get(accountId);
   if (base === undefined) throw new UnknownAccountError(accountId);
   if (base.contract === null) throw new NoContractCodeError(accountId);
-  const definition = env.library.get(base.contract);
-  if (definition === undefined) throw new ContractViewError({ CompilationError: { PrepareError: 'Deserialization' } });
-  const method = Object.hasOwn(definition.methods, methodName) ? definition.methods[methodName] : undefined;
-  if (method === undefined) throw new ContractViewError({ MethodResolveError: 'MethodNotFound' });
-  if (!definition.viewMethods.has(methodName)) throw new ContractViewError({ HostError: { ProhibitedInView: { method_name: methodName } } });
+  const method = contractMethod(env.contracts, (codeHash) => state.code.get(codeHash), base.contract, methodName, 'view');
   const host = new FunctionCallHost({
     mode: 'view',
     methodName,
@@ -581,9 +566,7 @@ export function runViewCall(
   try {
     method(host);
   } catch (error) {
-    // nearcore reports a panic in a view as the host error it is, not as ExecutionError.
-    if (error instanceof ContractPanic) throw new ContractViewError({ HostError: { GuestPanic: { panic_msg: error.message } } });
-    throw new ContractViewError(functionCallError(error));
+    throw new ContractViewError(functionCallError(error, 'view'));
   }
   const effects = host.effects();
   return { result: effects.returnValue ?? new Uint8Array(), logs: [...effects.logs] };

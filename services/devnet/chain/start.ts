@@ -22,9 +22,12 @@ const DEFAULT_CONTRACT_BALANCE = 100n * ONE_NEAR;
 const ROOT_KEY_FILE = 'root-key.json';
 const SETUP_TIMEOUT_MS = 60_000;
 
-export interface DevnetContractDeployment {
+/** A contract on a genesis account: a TypeScript definition, or NEAR wasm bytes (e.g. near/mpc's published signer). */
+export type DevnetContractDeployment = DeploymentOptions & ({ readonly definition: ContractDefinition; readonly wasm?: never } | { readonly wasm: Uint8Array; readonly definition?: never });
+
+interface DeploymentOptions {
   readonly accountId: AccountId;
-  readonly definition: ContractDefinition;
+  /** Default 100 NEAR; wasm must be covered by storage staking (10¹⁹ yoctoNEAR per byte, 1 NEAR per 100 kB). */
   readonly balance?: bigint;
   /** Full-access keys of the contract account (none by default: a locked contract). */
   readonly publicKeys?: readonly string[];
@@ -105,14 +108,14 @@ export async function startDevnetChain(options: StartDevnetChainOptions = {}): P
   const contracts = options.contracts ?? [];
   const chain = DevnetChain.open({
     config,
-    library: [...new Set([...contracts.map((contract) => contract.definition), ...(options.library ?? [])])],
+    library: [...new Set([...contracts.flatMap((contract) => (contract.definition === undefined ? [] : [contract.definition])), ...(options.library ?? [])])],
     genesis: {
       accounts: [
         { accountId: config.registrarId, balance: options.rootBalance ?? DEFAULT_ROOT_BALANCE, publicKeys: [rootKeyPair.getPublicKey().toString()] },
         ...contracts.map((contract) => ({
           accountId: contract.accountId,
           balance: contract.balance ?? DEFAULT_CONTRACT_BALANCE,
-          contract: contract.definition.name,
+          ...(contract.definition === undefined ? { wasm: contract.wasm } : { contract: contract.definition.name }),
           publicKeys: contract.publicKeys ?? [],
         })),
         ...(options.accounts ?? []),

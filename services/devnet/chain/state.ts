@@ -3,12 +3,12 @@
  * carry receipts between blocks. Receipt execution works on a copy-on-write {@link StateOverlay} so a
  * failed receipt leaves no trace.
  */
-import type { AccessKey, AccountId, ActionReceipt, CryptoHash, PublicKeyText, Receipt } from './types.js';
+import type { AccessKey, AccountId, ActionReceipt, ContractCode, CryptoHash, PublicKeyText, Receipt } from './types.js';
 
 export interface MutableAccount {
   amount: bigint;
   locked: bigint;
-  contract: string | null;
+  contract: ContractCode | null;
   keys: Map<PublicKeyText, AccessKey>;
   storage: Map<string, Uint8Array>;
 }
@@ -32,6 +32,8 @@ export interface ChainState {
   /** Data that arrived before (or for) its receipt, by data id; null is a failed promise. */
   readonly receivedData: Map<CryptoHash, Uint8Array | null>;
   readonly yields: Map<CryptoHash, PendingYield>;
+  /** Deployed wasm by code hash (base58 SHA-256), shared by every account that runs it. */
+  readonly code: Map<CryptoHash, Uint8Array>;
   totalSupply: bigint;
 }
 
@@ -43,16 +45,17 @@ export function emptyChainState(): ChainState {
     awaitedData: new Map(),
     receivedData: new Map(),
     yields: new Map(),
+    code: new Map(),
     totalSupply: 0n,
   };
 }
 
-/** nearcore's storage accounting: a fixed 100 bytes per account plus 40 per record. */
+/** nearcore's storage accounting: a fixed 100 bytes per account, 40 per record, and the contract's code. */
 const ACCOUNT_OVERHEAD_BYTES = 100;
 const RECORD_OVERHEAD_BYTES = 40;
 
 export function storageUsage(account: MutableAccount): number {
-  let bytes = ACCOUNT_OVERHEAD_BYTES;
+  let bytes = ACCOUNT_OVERHEAD_BYTES + (account.contract?.kind === 'wasm' ? account.contract.sizeBytes : 0);
   for (const [publicKey, key] of account.keys) {
     bytes += RECORD_OVERHEAD_BYTES + publicKey.length + (key.permission.kind === 'FunctionCall' ? 8 + key.permission.receiverId.length + key.permission.methodNames.join('').length : 8);
   }

@@ -27,11 +27,18 @@ export interface AccessKey {
   readonly permission: AccessKeyPermission;
 }
 
+/**
+ * What an account runs: a TypeScript contract of the chain's library (by name), or NEAR wasm (by the
+ * SHA-256 of its code, the chain keeping the bytes once per hash).
+ */
+export type ContractCode =
+  | { readonly kind: 'library'; readonly name: string }
+  | { readonly kind: 'wasm'; readonly codeHash: CryptoHash; readonly sizeBytes: number };
+
 export interface Account {
   readonly amount: bigint;
   readonly locked: bigint;
-  /** Name of the deployed {@link ContractDefinition}, or null. */
-  readonly contract: string | null;
+  readonly contract: ContractCode | null;
   readonly keys: ReadonlyMap<PublicKeyText, AccessKey>;
   /** Contract storage, keyed by the hex of the raw key. */
   readonly storage: ReadonlyMap<string, Uint8Array>;
@@ -39,7 +46,7 @@ export interface Account {
 
 export type Action =
   | { readonly type: 'CreateAccount' }
-  /** `code` is the UTF-8 name of a contract in the chain's library (contracts run in process, not as Wasm). */
+  /** `code` is NEAR wasm (it starts with `\0asm`) or the UTF-8 name of a TypeScript contract in the chain's library. */
   | { readonly type: 'DeployContract'; readonly code: Uint8Array }
   | { readonly type: 'FunctionCall'; readonly methodName: string; readonly args: Uint8Array; readonly gas: bigint; readonly deposit: bigint }
   | { readonly type: 'Transfer'; readonly deposit: bigint }

@@ -8,7 +8,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DevnetChain, type TransactionResult } from '../chain/chain.js';
-import { fromBase64, hashId, toBase64 } from '../chain/encoding.js';
+import { codeHashOf } from '../chain/contract-code.js';
+import { fromBase64, toBase64, ZERO_HASH } from '../chain/encoding.js';
 import { BlockStateUnavailableError, TransactionWaitTimeoutError, UnknownChunkError, UnknownTransactionError } from '../chain/errors.js';
 import { GAS_PRICE, MAX_PREPAID_GAS, STORAGE_PRICE_PER_BYTE } from '../chain/gas.js';
 import { readSignedTransaction } from '../chain/transaction.js';
@@ -238,7 +239,7 @@ class RpcHandler {
         return {
           amount: account.amount.toString(),
           locked: account.locked.toString(),
-          code_hash: account.contract === null ? '11111111111111111111111111111111' : contractCodeHash(account.contract),
+          code_hash: account.contract === null ? ZERO_HASH : codeHashOf(account.contract),
           storage_usage: storageUsage,
           storage_paid_at: 0,
           ...at,
@@ -261,6 +262,10 @@ class RpcHandler {
           .filter(([hexKey]) => hexKey.startsWith(prefix))
           .map(([hexKey, value]) => ({ key: Buffer.from(hexKey, 'hex').toString('base64'), value: toBase64(value) }));
         return { values, ...at };
+      }
+      case 'view_code': {
+        const { code, codeHash } = this.chain.contractCode(accountId);
+        return { code_base64: toBase64(code), hash: codeHash, ...at };
       }
       default:
         throw new RpcRequestError(`unknown request_type ${requestType}`);
@@ -326,8 +331,6 @@ class RpcHandler {
   }
 }
 
-/** Contracts are in-process definitions; their "code hash" is the hash of the name `DeployContract` carried. */
-const contractCodeHash = (name: string): string => hashId(name);
 
 const isoTime = (timestampNs: bigint): string => new Date(Number(timestampNs / 1_000_000n)).toISOString();
 
