@@ -4,9 +4,12 @@
  * order; points must be valid non-identity secp256k1 points. Decoders take untrusted bytes and
  * throw only {@link DecodeError}.
  */
+import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { ByteReader, ByteWriter, readHeader, writeHeader } from '../../codec/binary.js';
 import { SECP256K1 } from '../group.js';
 import type { Secp256k1Point } from '../kdf.js';
+import { decompressPoint, isPoint } from '../native/libsecp256k1.js';
+import { readUint256 } from '../scalar-bytes.js';
 
 /** Message tags of this file; distinct from other protocols' tags so a misrouted message is named. */
 export const PRESIGN_ROUND_1_TAG = 0x21;
@@ -32,21 +35,23 @@ export function readScalar(reader: ByteReader): bigint {
 
 /** A non-identity secp256k1 point in exactly `length` bytes (33 compressed or 65 uncompressed). */
 export function readPoint(reader: ByteReader, length: number): Secp256k1Point {
-  return readPointWithBytes(reader, length).point;
+  return pointFromValidated(readPointBytes(reader, length));
 }
 
-/** The bytes of a valid point (noble accepts only canonical encodings, so they are kept as read). */
+/** The bytes of a valid point, checked by libsecp256k1 (canonical SEC1 encodings only), kept as read. */
 export function readPointBytes(reader: ByteReader, length: number): Uint8Array {
-  return readPointWithBytes(reader, length).bytes;
+  const bytes = reader.fixed(length);
+  if (!isPoint(bytes)) reader.fail('not a secp256k1 point');
+  return bytes;
 }
 
-function readPointWithBytes(reader: ByteReader, length: number): { point: Secp256k1Point; bytes: Uint8Array } {
-  const bytes = reader.fixed(length);
-  try {
-    return { point: SECP256K1.pointFromBytes(bytes), bytes };
-  } catch (error) {
-    return reader.fail(`not a secp256k1 point (${(error as Error).message})`);
-  }
+/**
+ * noble's point for an encoding libsecp256k1 has already found on the curve, without noble checking
+ * it a second time (or taking its own, slower square root for a compressed one).
+ */
+export function pointFromValidated(bytes: Uint8Array): Secp256k1Point {
+  const uncompressed = bytes.length === UNCOMPRESSED_POINT_BYTES ? bytes : decompressPoint(bytes);
+  return secp256k1.Point.fromAffine({ x: readUint256(uncompressed, 1), y: readUint256(uncompressed, 33) });
 }
 
 /**

@@ -24,19 +24,17 @@
 import { equalBytes } from '@noble/curves/utils.js';
 import { ProtocolAbort } from '../errors.js';
 import { SECP256K1 } from '../group.js';
-import type { Secp256k1Point } from '../kdf.js';
 import type { KeyShare } from '../key-share.js';
+import { addPoints, compressPoint, isPoint, multiplyGenerator, multiplyPublic } from '../native/libsecp256k1.js';
 import { lagrangeCoefficient } from '../polynomial.js';
 import { assertParticipantSet, sameParticipantSet, type Action, type ParticipantId, type Protocol } from '../protocol.js';
 import { EcdsaInputError } from './errors.js';
-import { decodePresignRound1, encodePresignRound1, type PresignRound1Message } from './messages.js';
+import { decodePresignRound1, encodePresignRound1, pointFromValidated, type PresignRound1Message } from './messages.js';
 import type { PresignatureShare, PresignParticipantCommitments } from './presignature.js';
 import type { Triple, TriplePublic } from './triple.js';
-import { multiplyBase } from '../secp256k1/base-multiply.js';
 
 const PROTOCOL = 'ecdsa-presign';
 const Fn = SECP256K1.Fn;
-const G = SECP256K1.generator;
 
 export interface PresignInput {
   /** The presign set; it is also the signing set of the resulting presignature. */
@@ -91,32 +89,35 @@ function validateInput(input: PresignInput): ParticipantId[] {
   return participants;
 }
 
-function decodeLocalPoint(bytes: Uint8Array, what: string): Secp256k1Point {
-  try {
-    return SECP256K1.pointFromBytes(bytes);
-  } catch (error) {
-    throw new EcdsaInputError(PROTOCOL, `${what} is not a valid secp256k1 point (${(error as Error).message})`);
-  }
+function checkLocalPoint(bytes: Uint8Array, what: string): Uint8Array {
+  if (!isPoint(bytes)) throw new EcdsaInputError(PROTOCOL, `${what} is not a valid secp256k1 point`);
+  return bytes;
 }
 
-/** s·G for a public s (openings are public once summed), without the constant-time overhead. */
-function publicScaleBase(scalar: bigint): Secp256k1Point {
-  return G.multiplyUnsafe(scalar);
+/** s·G for a public s (the openings), or `undefined` (the identity) for s = 0. */
+function publicBaseMultiple(scalar: bigint): Uint8Array | undefined {
+  return scalar === 0n ? undefined : multiplyGenerator(scalar);
 }
 
 /**
- * The only public points presign needs as points: D for R = kd⁻¹·D, and B for the xb check. The
- * others (C₀, K, A, C, X) are only compared, and comparing encodings costs one inversion where
- * decoding costs a square root; a match also proves the local encoding is a valid point.
+ * The public points presign computes with, checked once: D for R = kd⁻¹·D, K for the ka check, B and
+ * X for the xb check. The others (C₀, A, C) are only compared with what the openings give.
  */
 interface PresignPublicPoints {
-  readonly bigD: Secp256k1Point;
-  readonly bigB: Secp256k1Point;
+  readonly bigD: Uint8Array;
+  readonly bigK: Uint8Array;
+  readonly bigB: Uint8Array;
+  readonly bigX: Uint8Array;
 }
 
-/** True when `point` is not the identity and encodes (compressed) to exactly `encoded`. */
-function encodesTo(point: Secp256k1Point, encoded: Uint8Array): boolean {
-  return !point.is0() && equalBytes(point.toBytes(true), encoded);
+/** Whether two points (uncompressed encodings from libsecp256k1; undefined: the identity) are the same non-identity point. */
+function samePoint(p: Uint8Array | undefined, q: Uint8Array | undefined): boolean {
+  return p !== undefined && q !== undefined && equalBytes(p, q);
+}
+
+/** True when `point` (undefined: the identity) is the point whose compressed encoding is `encoded`. */
+function encodesTo(point: Uint8Array | undefined, encoded: Uint8Array): boolean {
+  return point !== undefined && equalBytes(compressPoint(point), encoded);
 }
 
 /** This participant's shares, already weighted by its Lagrange coefficient over the presign set. */
@@ -143,8 +144,10 @@ export class EcdsaPresign implements Protocol<PresignatureShare> {
     const { keyShare, nonceTriple, multiplicationTriple } = input;
     this.me = keyShare.me;
     this.points = {
-      bigD: decodeLocalPoint(nonceTriple.pub.bigB, 'nonce triple B'),
-      bigB: decodeLocalPoint(multiplicationTriple.pub.bigB, 'multiplication triple B'),
+      bigD: checkLocalPoint(nonceTriple.pub.bigB, 'nonce triple B'),
+      bigK: checkLocalPoint(nonceTriple.pub.bigA, 'nonce triple A'),
+      bigB: checkLocalPoint(multiplicationTriple.pub.bigB, 'multiplication triple B'),
+      bigX: checkLocalPoint(keyShare.publicKey, 'the key share public key'),
     };
     const lambda = lagrangeCoefficient(Fn, this.participants, this.me);
     const weigh = (share: bigint): bigint => Fn.mul(lambda, share);
@@ -195,14 +198,11 @@ export class EcdsaPresign implements Protocol<PresignatureShare> {
 
   private ownMessage(): Uint8Array {
     const { k, kd, a, b, c, x } = this.weighted;
-    // Secret scalars: the constant-time comb the triple generator already keeps warm (≈2× noble's
-    // blinded base multiplication, which made these two commitments most of presign's cost).
-    const aCommitment = multiplyBase(a);
-    const cCommitment = multiplyBase(c);
     // A zero share (probability 2⁻²⁵⁶ for honest triples) has no point encoding; it means corrupt input.
-    if (aCommitment.is0() || cCommitment.is0()) {
-      throw new ProtocolAbort(PROTOCOL, 'round-1', 'own triple share is zero', this.me);
-    }
+    if (a === 0n || c === 0n) throw new ProtocolAbort(PROTOCOL, 'round-1', 'own triple share is zero', this.me);
+    // Secret scalars: libsecp256k1's constant-time generator multiplication.
+    const aCommitment = pointFromValidated(multiplyGenerator(a));
+    const cCommitment = pointFromValidated(multiplyGenerator(c));
     const message: PresignRound1Message = { kdShare: kd, kaShare: Fn.add(k, a), xbShare: Fn.add(x, b), aCommitment, cCommitment };
     this.received.set(this.me, message);
     return encodePresignRound1(message);
@@ -216,32 +216,19 @@ export class EcdsaPresign implements Protocol<PresignatureShare> {
     let kd = 0n;
     let ka = 0n;
     let xb = 0n;
-    let sumA = SECP256K1.identity;
-    let sumC = SECP256K1.identity;
     for (const id of this.participants) {
       const message = this.received.get(id)!;
       if (message.kdShare === 0n) abort('open-kd', 'kd share is zero', id);
       kd = Fn.add(kd, message.kdShare);
       ka = Fn.add(ka, message.kaShare);
       xb = Fn.add(xb, message.xbShare);
-      sumA = sumA.add(message.aCommitment);
-      sumC = sumC.add(message.cCommitment);
     }
     if (kd === 0n) abort('open-kd', 'kd opened to zero, so R is undefined');
     const { nonceTriple, multiplicationTriple, keyShare } = this.input;
-    if (!encodesTo(publicScaleBase(kd), nonceTriple.pub.bigC)) abort('open-kd', 'kd·G differs from the nonce triple commitment C');
-    if (!encodesTo(sumA, multiplicationTriple.pub.bigA) || !encodesTo(sumC, multiplicationTriple.pub.bigC)) {
-      abort('share-commitments', 'the share commitments do not sum to the triple commitments A and C');
-    }
-    // ΣA′ = A from here on, so ka·G = K + A ⇔ ka·G − ΣA′ = K.
-    if (!encodesTo(publicScaleBase(ka).subtract(sumA), nonceTriple.pub.bigA)) abort('open-ka', 'ka·G differs from K + A');
-    if (!encodesTo(publicScaleBase(xb).subtract(points.bigB), keyShare.publicKey)) abort('open-xb', 'xb·G differs from X + B');
-    const bigR = points.bigD.multiplyUnsafe(Fn.inv(kd));
-    const sigma = Fn.add(Fn.sub(Fn.mul(ka, weighted.x), Fn.mul(xb, weighted.a)), weighted.c);
+    // Decoded and own points are affine in noble, so their encodings are cheap.
     const commitments = new Map<ParticipantId, PresignParticipantCommitments>();
     for (const id of this.participants) {
       const message = this.received.get(id)!;
-      // noble memoises the affine form, so re-encoding a decoded or already-sent point is cheap.
       commitments.set(id, {
         kaShare: message.kaShare,
         aCommitment: message.aCommitment.toBytes(false),
@@ -249,11 +236,22 @@ export class EcdsaPresign implements Protocol<PresignatureShare> {
         keyVerifyingShare: keyShare.verifyingShares.get(id)!,
       });
     }
+    const sumA = addPoints([...commitments.values()].map((commitment) => commitment.aCommitment));
+    const sumC = addPoints([...commitments.values()].map((commitment) => commitment.cCommitment));
+    if (!encodesTo(publicBaseMultiple(kd), nonceTriple.pub.bigC)) abort('open-kd', 'kd·G differs from the nonce triple commitment C');
+    if (!encodesTo(sumA, multiplicationTriple.pub.bigA) || !encodesTo(sumC, multiplicationTriple.pub.bigC)) {
+      abort('share-commitments', 'the share commitments do not sum to the triple commitments A and C');
+    }
+    // ΣA′ = A from here on, so ka·G = K + A ⇔ ka·G = K + ΣA′ (K is the nonce triple's "A").
+    if (!samePoint(publicBaseMultiple(ka), addPoints([points.bigK, sumA!]))) abort('open-ka', 'ka·G differs from K + A');
+    if (!samePoint(publicBaseMultiple(xb), addPoints([points.bigX, points.bigB]))) abort('open-xb', 'xb·G differs from X + B');
+    const bigR = multiplyPublic(points.bigD, Fn.inv(kd));
+    const sigma = Fn.add(Fn.sub(Fn.mul(ka, weighted.x), Fn.mul(xb, weighted.a)), weighted.c);
     return {
       participants: this.participants,
       me: this.me,
       publicKey: keyShare.publicKey,
-      bigR: bigR.toBytes(false),
+      bigR,
       k: weighted.k,
       sigma,
       ka,

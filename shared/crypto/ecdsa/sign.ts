@@ -14,7 +14,6 @@
  * When the signature does not verify, the coordinator recomputes each participant's expected sᵢ·G
  * from the commitments published in presign and names the first participant whose share differs.
  */
-import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { bytesToNumberBE, equalBytes } from '@noble/curves/utils.js';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha3_256 } from '@noble/hashes/sha3.js';
@@ -23,7 +22,9 @@ import { ByteWriter } from '../../codec/binary.js';
 import { ProtocolAbort } from '../errors.js';
 import { SECP256K1 } from '../group.js';
 import { secp256k1TweakScalar, type Secp256k1Point } from '../kdf.js';
+import { addGeneratorMultiple, compressPoint, linearCombination, multiplyGenerator, multiplyPublic, recoverPublicKey } from '../native/libsecp256k1.js';
 import { lagrangeCoefficient } from '../polynomial.js';
+import { readUint256, writeUint256 } from '../scalar-bytes.js';
 import type { Action, ParticipantId, Protocol } from '../protocol.js';
 import { EcdsaInputError } from './errors.js';
 import { decodeSignShare, encodeSignShare, type SignShareMessage } from './messages.js';
@@ -31,9 +32,7 @@ import type { PresignatureShare } from './presignature.js';
 
 const PROTOCOL = 'ecdsa-sign';
 const Fn = SECP256K1.Fn;
-const G = SECP256K1.generator;
 const HALF_ORDER = Fn.ORDER >> 1n;
-const Fp = secp256k1.Point.Fp;
 
 /** What the contract asked for, as every node reads it from the chain. */
 export interface SignRequest {
@@ -86,12 +85,8 @@ export function rerandomisationDelta(presignature: PresignatureShare, request: S
  * undefined when none does — that is, when (r, s) is not a valid signature under that key. Every id
  * is tried against the key, as near/mpc does (near/mpc#98: deriving the id from R's parity alone
  * went wrong after low-s normalisation); `likely` only puts one id first to save work and cannot
- * change the answer, since at most one id recovers a given key.
- *
- * ecrecover with id v rebuilds R_v (x = r, or r + n for v ≥ 2; y parity = v & 1) and returns
- * r⁻¹·(s·R_v − h·G). Comparing that with root + ε·G is the same as checking
- *   (−r⁻¹·h − ε)·G + (r⁻¹·s)·R_v = root,
- * one double multiplication per id and no separate derivation of the key.
+ * change the answer, since at most one id recovers a given key. The recovery is libsecp256k1's
+ * `secp256k1_ecdsa_recover`, the ecrecover the chain runs.
  */
 export function findRecoveryId(
   r: bigint,
@@ -101,19 +96,18 @@ export function findRecoveryId(
   epsilon: bigint,
   likely = 0,
 ): number | undefined {
-  const rInverse = Fn.inv(r);
-  const baseScalar = Fn.neg(Fn.add(Fn.mul(Fn.create(bytesToNumberBE(payloadHash)), rInverse), epsilon));
-  const nonceScalar = Fn.mul(s, rInverse);
+  return recoveryIdUnder(r, s, payloadHash, compressPoint(addGeneratorMultiple(rootKey.toBytes(true), epsilon)), likely);
+}
+
+/** {@link findRecoveryId} for the derived key given as its compressed encoding. */
+function recoveryIdUnder(r: bigint, s: bigint, payloadHash: Uint8Array, derivedKey: Uint8Array, likely: number): number | undefined {
+  if (r <= 0n || r >= Fn.ORDER || s <= 0n || s >= Fn.ORDER) return undefined;
+  const signature = new Uint8Array(64);
+  writeUint256(signature, 0, r);
+  writeUint256(signature, 32, s);
   for (const recoveryId of [likely, ...[0, 1, 2, 3].filter((id) => id !== likely)]) {
-    const x = recoveryId >= 2 ? r + Fn.ORDER : r;
-    if (x >= Fp.ORDER) continue;
-    let nonce: Secp256k1Point;
-    try {
-      nonce = secp256k1.Point.fromBytes(Uint8Array.from([(recoveryId & 1) === 0 ? 0x02 : 0x03, ...Fp.toBytes(x)]));
-    } catch {
-      continue; // no curve point has this x
-    }
-    if (G.mulAddUnsafe(baseScalar, nonce, nonceScalar).equals(rootKey)) return recoveryId;
+    const recovered = recoverPublicKey(signature, recoveryId, payloadHash);
+    if (recovered !== undefined && equalBytes(recovered, derivedKey)) return recoveryId;
   }
   return undefined;
 }
@@ -127,7 +121,8 @@ function requireBytes(value: Uint8Array, length: number, what: string): void {
 /** Everything a participant derives from the presignature and the request before sending. */
 interface Rerandomised {
   readonly delta: bigint;
-  readonly bigR: Secp256k1Point;
+  /** δ·R, uncompressed. */
+  readonly bigR: Uint8Array;
   /** R, compressed: the instance binding every share message carries. */
   readonly bigRBytes: Uint8Array;
   readonly r: bigint;
@@ -215,13 +210,13 @@ export class EcdsaSign implements Protocol<SignOutput> {
     const { presignature, epsilon, h } = this;
     const delta = rerandomisationDelta(presignature, this.request);
     if (delta === 0n) throw new ProtocolAbort(PROTOCOL, 'rerandomise', 'δ is zero');
-    const bigR = SECP256K1.pointFromBytes(presignature.bigR).multiplyUnsafe(delta);
-    const r = Fn.create(bigR.toAffine().x);
+    const bigR = multiplyPublic(presignature.bigR, delta);
+    const r = Fn.create(readUint256(bigR, 1));
     if (r === 0n) throw new ProtocolAbort(PROTOCOL, 'rerandomise', 'x(R) is zero mod n');
     const deltaInverse = Fn.inv(delta);
     const k = Fn.mul(presignature.k, deltaInverse);
     const sigma = Fn.mul(Fn.add(presignature.sigma, Fn.mul(epsilon, presignature.k)), deltaInverse);
-    return { delta, bigR, bigRBytes: bigR.toBytes(true), r, share: Fn.add(Fn.mul(h, k), Fn.mul(r, sigma)) };
+    return { delta, bigR, bigRBytes: compressPoint(bigR), r, share: Fn.add(Fn.mul(h, k), Fn.mul(r, sigma)) };
   }
 
   private aggregate(prepared: Rerandomised): EcdsaSignature {
@@ -235,10 +230,10 @@ export class EcdsaSign implements Protocol<SignOutput> {
     // Low-s negates s, which is a signature with nonce point −R: R's y parity flips.
     const negated = s > HALF_ORDER;
     if (negated) s = Fn.neg(s);
-    const { x, y } = prepared.bigR.toAffine();
-    const likelyRecoveryId = (Number(y & 1n) ^ (negated ? 1 : 0)) | (x >= Fn.ORDER ? 2 : 0);
-    const rootKey = SECP256K1.pointFromBytes(this.presignature.publicKey);
-    const recoveryId = s === 0n ? undefined : findRecoveryId(prepared.r, s, this.request.payloadHash, rootKey, this.epsilon, likelyRecoveryId);
+    const yParity = prepared.bigR[64]! & 1;
+    const likelyRecoveryId = (yParity ^ (negated ? 1 : 0)) | (readUint256(prepared.bigR, 1) >= Fn.ORDER ? 2 : 0);
+    const derivedKey = compressPoint(addGeneratorMultiple(this.presignature.publicKey, this.epsilon));
+    const recoveryId = recoveryIdUnder(prepared.r, s, this.request.payloadHash, derivedKey, likelyRecoveryId);
     if (recoveryId === undefined) this.blame(prepared);
     return { bigR: prepared.bigRBytes, s: SECP256K1.scalarToBytes(s), recoveryId };
   }
@@ -259,12 +254,14 @@ export class EcdsaSign implements Protocol<SignOutput> {
       const commitments = this.presignature.commitments.get(id)!;
       const lambda = lagrangeCoefficient(Fn, this.participants, id);
       const shareTimesDelta = Fn.mul(delta, this.shares.get(id)!.share);
-      const lhs = G.multiplyUnsafe(Fn.sub(shareTimesDelta, Fn.mul(nonceWeight, commitments.kaShare)));
-      const rhs = SECP256K1.pointFromBytes(commitments.keyVerifyingShare)
-        .multiplyUnsafe(Fn.mul(Fn.mul(r, ka), lambda))
-        .subtract(SECP256K1.pointFromBytes(commitments.aCommitment).multiplyUnsafe(Fn.add(nonceWeight, Fn.mul(r, xb))))
-        .add(SECP256K1.pointFromBytes(commitments.cCommitment).multiplyUnsafe(r));
-      if (!lhs.equals(rhs)) throw new ProtocolAbort(PROTOCOL, 'verify-share', 'signature share does not match the presign commitments', id);
+      const baseScalar = Fn.sub(shareTimesDelta, Fn.mul(nonceWeight, commitments.kaShare));
+      const lhs = baseScalar === 0n ? undefined : multiplyGenerator(baseScalar);
+      const rhs = linearCombination(
+        [commitments.keyVerifyingShare, commitments.aCommitment, commitments.cCommitment],
+        [Fn.mul(Fn.mul(r, ka), lambda), Fn.neg(Fn.add(nonceWeight, Fn.mul(r, xb))), r],
+      );
+      const matches = lhs === undefined || rhs === undefined ? lhs === rhs : equalBytes(lhs, rhs);
+      if (!matches) throw new ProtocolAbort(PROTOCOL, 'verify-share', 'signature share does not match the presign commitments', id);
     }
     throw new ProtocolAbort(PROTOCOL, 'verify', 'the signature does not verify although every share matches its commitments');
   }

@@ -62,7 +62,11 @@ export function tccrHashRows(key: Uint8Array, rows: Uint8Array, count: number, f
   return output;
 }
 
-/** X·Y in GF(2¹²⁸) with GCM's bit order and reduction polynomial (NIST SP 800-38D, Algorithm 1). */
+/**
+ * X·Y in GF(2¹²⁸) with GCM's bit order and reduction polynomial (NIST SP 800-38D, Algorithm 1). Y is
+ * the OT sender's secret Δ in the consistency check, so the bits of both operands select by masks,
+ * never by branches.
+ */
 export function gf128Multiply(x: Uint8Array, y: Uint8Array): Uint8Array {
   const xv = new DataView(x.buffer, x.byteOffset, 16);
   const yv = new DataView(y.buffer, y.byteOffset, 16);
@@ -75,17 +79,16 @@ export function gf128Multiply(x: Uint8Array, y: Uint8Array): Uint8Array {
   let z2 = 0;
   let z3 = 0;
   for (let i = 0; i < 128; i += 1) {
-    if ((xv.getUint8(i >>> 3) >>> (7 - (i & 7))) & 1) {
-      z0 ^= v0;
-      z1 ^= v1;
-      z2 ^= v2;
-      z3 ^= v3;
-    }
-    const carry = v3 & 1;
+    const take = -((xv.getUint8(i >>> 3) >>> (7 - (i & 7))) & 1);
+    z0 ^= v0 & take;
+    z1 ^= v1 & take;
+    z2 ^= v2 & take;
+    z3 ^= v3 & take;
+    const reduce = -(v3 & 1) & 0xe1000000;
     v3 = (v3 >>> 1) | ((v2 & 1) << 31);
     v2 = (v2 >>> 1) | ((v1 & 1) << 31);
     v1 = (v1 >>> 1) | ((v0 & 1) << 31);
-    v0 = (v0 >>> 1) ^ (carry ? 0xe1000000 : 0);
+    v0 = (v0 >>> 1) ^ reduce;
   }
   const out = new Uint8Array(16);
   const ov = new DataView(out.buffer);

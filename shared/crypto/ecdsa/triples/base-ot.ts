@@ -6,23 +6,22 @@
  * messages, so keys of different runs, pairs or instances never collide.
  *
  * In OT extension the roles cross: the extension receiver is the base-OT sender, and the
- * extension sender's secret Δ is the base-OT choice vector.
+ * extension sender's secret Δ is the base-OT choice vector. Every multiplication by a secret is
+ * libsecp256k1's constant-time one, and the receiver computes both xₖ·G and xₖ·G + Y for every k
+ * and picks one by masking bytes with Δₖ: no branch or table index depends on Δ.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { randomScalar, SECP256K1 } from '../../group.js';
-import type { Secp256k1Point } from '../../kdf.js';
+import { addPoints, multiplyGenerator, multiplySecret, negatePoint } from '../../native/libsecp256k1.js';
 import { BASE_OT_COUNT, getBit } from './bit-matrix.js';
 import { SEED_BYTES } from './aes.js';
-import { encodePointsUncompressed } from './points.js';
-import { multiplySecret } from '../../secp256k1/glv-multiply.js';
-import { multiplyBase } from '../../secp256k1/base-multiply.js';
+import { sumPoints, type EncodedPoint } from './points.js';
 
 const KEY_DOMAIN = new TextEncoder().encode('chainsig/triples/base-ot/v1');
 
 export interface BaseOtSenderSecret {
   readonly y: bigint;
-  readonly bigY: Secp256k1Point;
+  readonly bigY: EncodedPoint;
 }
 
 function deriveKey(context: Uint8Array, index: number, bigY: Uint8Array, bigX: Uint8Array, shared: Uint8Array): Uint8Array {
@@ -41,10 +40,18 @@ function deriveKey(context: Uint8Array, index: number, bigY: Uint8Array, bigX: U
   return sha256(input).subarray(0, SEED_BYTES);
 }
 
+/** `ifZero` when `bit` is 0, `ifOne` when it is 1, by masking every byte (no branch on `bit`). */
+function selectBytes(bit: number, ifZero: Uint8Array, ifOne: Uint8Array): Uint8Array {
+  const mask = -bit & 0xff;
+  const selected = new Uint8Array(ifZero.length);
+  for (let i = 0; i < selected.length; i += 1) selected[i] = ifZero[i]! ^ (mask & (ifZero[i]! ^ ifOne[i]!));
+  return selected;
+}
+
 /** Sender, step 1: Y = y·G. */
 export function baseOtSenderStart(rng: (length: number) => Uint8Array): BaseOtSenderSecret {
   const y = randomScalar(SECP256K1.Fn, rng);
-  return { y, bigY: multiplyBase(y) };
+  return { y, bigY: multiplyGenerator(y) };
 }
 
 /**
@@ -53,29 +60,19 @@ export function baseOtSenderStart(rng: (length: number) => Uint8Array): BaseOtSe
  */
 export function baseOtReceive(
   context: Uint8Array,
-  bigY: Secp256k1Point,
+  bigY: EncodedPoint,
   choices: Uint8Array,
   rng: (length: number) => Uint8Array,
-): { readonly bigX: Secp256k1Point[]; readonly seeds: Uint8Array } {
+): { readonly bigX: EncodedPoint[]; readonly seeds: Uint8Array } {
   if (choices.length !== BASE_OT_COUNT / 8) throw new RangeError('base OT needs 128 choice bits');
-  // Y is the base of all 128 secret multiplications x_k·Y: one window table pays for itself
-  // (width 6 measured cheapest for 128 uses, table build included).
-  const base = secp256k1.Point.fromAffine(bigY.toAffine()).precompute(6, false);
-  const xs: bigint[] = [];
-  const bigX: Secp256k1Point[] = [];
-  const sharedPoints: Secp256k1Point[] = [];
-  for (let k = 0; k < BASE_OT_COUNT; k += 1) {
-    const x = randomScalar(SECP256K1.Fn, rng);
-    xs.push(x);
-    bigX.push(multiplyBase(x).add(getBit(choices, k) === 1 ? bigY : SECP256K1.identity));
-    sharedPoints.push(base.multiply(x));
-  }
-  const encodedY = bigY.toBytes(false);
-  const encodedX = encodePointsUncompressed(bigX);
-  const encodedShared = encodePointsUncompressed(sharedPoints);
+  const bigX: EncodedPoint[] = [];
   const seeds = new Uint8Array(BASE_OT_COUNT * SEED_BYTES);
   for (let k = 0; k < BASE_OT_COUNT; k += 1) {
-    seeds.set(deriveKey(context, k, encodedY, encodedX[k]!, encodedShared[k]!), k * SEED_BYTES);
+    const x = randomScalar(SECP256K1.Fn, rng);
+    const xG = multiplyGenerator(x);
+    const point = selectBytes(getBit(choices, k), xG, sumPoints([xG, bigY], 'a base-OT receiver point and Y'));
+    bigX.push(point);
+    seeds.set(deriveKey(context, k, bigY, point, multiplySecret(bigY, x)), k * SEED_BYTES);
   }
   return { bigX, seeds };
 }
@@ -84,23 +81,19 @@ export function baseOtReceive(
 export function baseOtSenderFinish(
   context: Uint8Array,
   secret: BaseOtSenderSecret,
-  bigX: readonly Secp256k1Point[],
+  bigX: readonly EncodedPoint[],
 ): { readonly seeds0: Uint8Array; readonly seeds1: Uint8Array } {
   if (bigX.length !== BASE_OT_COUNT) throw new RangeError('base OT needs 128 receiver points');
-  const yY = multiplySecret(secret.bigY, secret.y);
-  const shared0 = bigX.map((point) => multiplySecret(point, secret.y));
-  const shared1 = shared0.map((point) => point.subtract(yY));
-  // Xₖ = Y would make the second key the hash of the identity: only a cheating receiver does that.
-  if (shared1.some((point) => point.is0())) throw new RangeError('a base-OT receiver point equals the sender point Y');
-  const encodedY = secret.bigY.toBytes(false);
-  const encodedX = encodePointsUncompressed(bigX);
-  const encoded0 = encodePointsUncompressed(shared0);
-  const encoded1 = encodePointsUncompressed(shared1);
+  const minusYY = negatePoint(multiplySecret(secret.bigY, secret.y));
   const seeds0 = new Uint8Array(BASE_OT_COUNT * SEED_BYTES);
   const seeds1 = new Uint8Array(BASE_OT_COUNT * SEED_BYTES);
   for (let k = 0; k < BASE_OT_COUNT; k += 1) {
-    seeds0.set(deriveKey(context, k, encodedY, encodedX[k]!, encoded0[k]!), k * SEED_BYTES);
-    seeds1.set(deriveKey(context, k, encodedY, encodedX[k]!, encoded1[k]!), k * SEED_BYTES);
+    const shared0 = multiplySecret(bigX[k]!, secret.y);
+    // Xₖ = Y would make the second key the hash of the identity: only a cheating receiver does that.
+    const shared1 = addPoints([shared0, minusYY]);
+    if (shared1 === undefined) throw new RangeError('a base-OT receiver point equals the sender point Y');
+    seeds0.set(deriveKey(context, k, secret.bigY, bigX[k]!, shared0), k * SEED_BYTES);
+    seeds1.set(deriveKey(context, k, secret.bigY, bigX[k]!, shared1), k * SEED_BYTES);
   }
   return { seeds0, seeds1 };
 }

@@ -7,12 +7,11 @@
 import { ByteReader, ByteWriter, readHeader, writeHeader } from '../../../codec/binary.js';
 import { DecodeError } from '../../errors.js';
 import { SECP256K1 } from '../../group.js';
-import type { Secp256k1Point } from '../../kdf.js';
 import { BASE_OT_COUNT } from './bit-matrix.js';
 import { SEED_BYTES } from './aes.js';
 import { MTA_OTS, SCALAR_BYTES } from './mta.js';
 import { CHECK_BYTES, correctionBytes } from './ot-extension.js';
-import { encodePointsUncompressed, readPoint } from './points.js';
+import { POINT_BYTES, readPoint, type EncodedPoint } from './points.js';
 import type { DlogEqProof, DlogProof } from './proofs.js';
 import { readUint256 } from '../../scalar-bytes.js';
 
@@ -70,12 +69,15 @@ function readScalar(r: ByteReader): bigint {
   }
 }
 
-function writePoints(w: ByteWriter, points: readonly Secp256k1Point[]): void {
-  for (const bytes of encodePointsUncompressed(points)) w.fixed(bytes);
+function writePoints(w: ByteWriter, points: readonly EncodedPoint[]): void {
+  for (const point of points) {
+    if (point.length !== POINT_BYTES) throw new RangeError(`points travel uncompressed, ${POINT_BYTES} bytes`);
+    w.fixed(point);
+  }
 }
 
-function readPoints(r: ByteReader, count: number): Secp256k1Point[] {
-  const points: Secp256k1Point[] = [];
+function readPoints(r: ByteReader, count: number): EncodedPoint[] {
+  const points: EncodedPoint[] = [];
   for (let i = 0; i < count; i += 1) points.push(readPoint(r));
   return points;
 }
@@ -107,15 +109,15 @@ export function decodeCommitmentHash(data: Uint8Array): Uint8Array {
  * F (t points), L without its constant term (t − 1 points, L(0) = 0 by construction).
  */
 export interface PolynomialCommitments {
-  readonly e: Secp256k1Point[][];
-  readonly f: Secp256k1Point[][];
+  readonly e: EncodedPoint[][];
+  readonly f: EncodedPoint[][];
   /** L's coefficients 1 … t − 1. */
-  readonly l: Secp256k1Point[][];
+  readonly l: EncodedPoint[][];
 }
 
 /** The canonical encoding of a party's commitments (what its round-1 hash covers). */
 export function encodeCommitments(commitments: PolynomialCommitments): Uint8Array {
-  const points: Secp256k1Point[] = [];
+  const points: EncodedPoint[] = [];
   commitments.e.forEach((e, m) => points.push(...e, ...commitments.f[m]!, ...commitments.l[m]!));
   const w = new ByteWriter(points.length * 65);
   writePoints(w, points);
@@ -123,9 +125,9 @@ export function encodeCommitments(commitments: PolynomialCommitments): Uint8Arra
 }
 
 function readCommitments(r: ByteReader, shape: RunShape): PolynomialCommitments {
-  const e: Secp256k1Point[][] = [];
-  const f: Secp256k1Point[][] = [];
-  const l: Secp256k1Point[][] = [];
+  const e: EncodedPoint[][] = [];
+  const f: EncodedPoint[][] = [];
+  const l: EncodedPoint[][] = [];
   for (let m = 0; m < shape.batchSize; m += 1) {
     e.push(readPoints(r, shape.threshold));
     f.push(readPoints(r, shape.threshold));
@@ -176,7 +178,7 @@ export function decodeCommitmentOpening(data: Uint8Array, shape: RunShape): Comm
 
 // Round 3 broadcast: Cᵢ = eᵢ(0)·F(0) per triple, with a dlog-eq proof against Eᵢ(0).
 export interface ProductCommitments {
-  readonly products: Secp256k1Point[];
+  readonly products: EncodedPoint[];
   readonly proofs: DlogEqProof[];
 }
 
@@ -198,7 +200,7 @@ export function decodeProductCommitments(data: Uint8Array, shape: RunShape): Pro
 
 // Final broadcast: Ĉᵢ = cᵢ·G for the additive product shares cᵢ, with one batched dlog proof.
 export interface MultiplicationCommitments {
-  readonly commitments: Secp256k1Point[];
+  readonly commitments: EncodedPoint[];
   readonly proof: DlogProof;
 }
 
@@ -218,12 +220,12 @@ export function decodeMultiplicationCommitments(data: Uint8Array, shape: RunShap
 }
 
 // Private, OT-extension receiver → sender: the base-OT sender point Y.
-export function encodeBaseOtSenderPoint(point: Secp256k1Point): Uint8Array {
+export function encodeBaseOtSenderPoint(point: EncodedPoint): Uint8Array {
   const w = writer(Tag.baseOtSenderPoint, 65);
   writePoints(w, [point]);
   return w.finish();
 }
-export function decodeBaseOtSenderPoint(data: Uint8Array): Secp256k1Point {
+export function decodeBaseOtSenderPoint(data: Uint8Array): EncodedPoint {
   const r = reader(data, Tag.baseOtSenderPoint, 'triples/base-ot-sender-point');
   const point = readPoint(r);
   r.end();
@@ -235,7 +237,7 @@ export function decodeBaseOtSenderPoint(data: Uint8Array): Secp256k1Point {
 export interface SharesAndBaseOt {
   readonly eShares: bigint[];
   readonly fShares: bigint[];
-  readonly baseOtPoints?: Secp256k1Point[];
+  readonly baseOtPoints?: EncodedPoint[];
 }
 
 export function encodeSharesAndBaseOt(message: SharesAndBaseOt): Uint8Array {

@@ -84,22 +84,17 @@ export function mtaReceive(
     const base = u * MTA_OTS;
     let encoded = 0n; // Σ_{i≥2} gᵢ·sᵢ
     let weighted = 0n; // Σ_{i≥2} gᵢ·wᵢ
+    // The choice bits tᵢ are secret: they enter as the numbers 0 and 1 (sᵢ = 2tᵢ − 1, wᵢ = v_tᵢ + tᵢ·dᵢ), never as branches.
     for (let i = 1; i < MTA_OTS; i += 1) {
       const ot = base + i;
       const g = coefficients[u * (MTA_OTS - 1) + i - 1]!;
-      const chosen = integerAt(messages, ot * OT_MESSAGE_BYTES);
-      if (getBit(choices, ot) === 1) {
-        encoded += g;
-        weighted += g * (chosen + readUint256(corrections, ot * SCALAR_BYTES));
-      } else {
-        encoded -= g;
-        weighted += g * chosen;
-      }
+      const choice = BigInt(getBit(choices, ot));
+      encoded += g * (2n * choice - 1n);
+      weighted += g * (integerAt(messages, ot * OT_MESSAGE_BYTES) + choice * readUint256(corrections, ot * SCALAR_BYTES));
     }
-    const firstSign = getBit(choices, base) === 1 ? 1n : -1n;
-    const first = Fn.create(firstSign * (inputs[u]! - encoded));
-    const firstChosen = integerAt(messages, base * OT_MESSAGE_BYTES);
-    const firstW = firstSign === 1n ? firstChosen + readUint256(corrections, base * SCALAR_BYTES) : firstChosen;
+    const firstChoice = BigInt(getBit(choices, base));
+    const first = Fn.create((2n * firstChoice - 1n) * (inputs[u]! - encoded));
+    const firstW = integerAt(messages, base * OT_MESSAGE_BYTES) + firstChoice * readUint256(corrections, base * SCALAR_BYTES);
     firstCoefficients.push(first);
     shares.push(Fn.create(weighted + first * firstW));
   }

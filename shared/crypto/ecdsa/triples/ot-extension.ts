@@ -13,10 +13,10 @@
  * revealing anything about the choice bits that are used.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import type { Secp256k1Point } from '../../kdf.js';
 import { expandSeed, GF128_ONE, gf128Multiply, polynomialHash, SEED_BYTES, tccrHashRows } from './aes.js';
 import { baseOtReceive, baseOtSenderFinish, baseOtSenderStart, type BaseOtSenderSecret } from './base-ot.js';
 import { BASE_OT_COUNT, getBit, ROW_BYTES, transposeColumnsToRows } from './bit-matrix.js';
+import type { EncodedPoint } from './points.js';
 
 /** κ + λ rows with random choice bits that only serve the consistency check. */
 export const CHECK_PADDING_ROWS = 256;
@@ -62,12 +62,12 @@ export class OtExtensionReceiver {
   }
 
   /** The base-OT sender's point Y, the first message. */
-  get bigY(): Secp256k1Point {
+  get bigY(): EncodedPoint {
     return this.baseOt.bigY;
   }
 
   /** Completes the base OTs and returns U, column-major (column k at k·rows/8). */
-  extend(bigX: readonly Secp256k1Point[]): Uint8Array {
+  extend(bigX: readonly EncodedPoint[]): Uint8Array {
     const { seeds0, seeds1 } = baseOtSenderFinish(this.context, this.baseOt, bigX);
     const columnBytes = this.rowCount / 8;
     const choices = this.rng(columnBytes);
@@ -88,8 +88,9 @@ export class OtExtensionReceiver {
   /** x ‖ t for the sender's challenge key. */
   answerChallenge(challenge: Uint8Array): Uint8Array {
     const { choices, rows } = this.extended();
+    // Row j is rⱼ·1; GCM's 1 is a single bit in the first byte, masked in by the choice bit.
     const choiceRows = new Uint8Array(this.rowCount * ROW_BYTES);
-    for (let j = 0; j < this.rowCount; j += 1) if (getBit(choices, j) === 1) choiceRows.set(GF128_ONE, j * ROW_BYTES);
+    for (let j = 0; j < this.rowCount; j += 1) choiceRows[j * ROW_BYTES] = GF128_ONE[0]! & -getBit(choices, j);
     const answer = new Uint8Array(CHECK_BYTES);
     answer.set(polynomialHash(challenge, choiceRows), 0);
     answer.set(polynomialHash(challenge, rows), ROW_BYTES);
@@ -127,7 +128,7 @@ export class OtExtensionSender {
   }
 
   /** Base OT as receiver with choices Δ: returns the points X to send. */
-  receiveBaseOt(bigY: Secp256k1Point): Secp256k1Point[] {
+  receiveBaseOt(bigY: EncodedPoint): EncodedPoint[] {
     const { bigX, seeds } = baseOtReceive(this.context, bigY, this.delta, this.rng);
     this.seeds = seeds;
     return bigX;
@@ -142,11 +143,9 @@ export class OtExtensionSender {
     for (let k = 0; k < BASE_OT_COUNT; k += 1) {
       const column = expandSeed(this.seeds.subarray(k * SEED_BYTES, (k + 1) * SEED_BYTES), columnBytes);
       const at = k * columnBytes;
-      if (getBit(this.delta, k) === 1) {
-        for (let i = 0; i < columnBytes; i += 1) q[at + i] = column[i]! ^ correction[at + i]!;
-      } else {
-        q.set(column, at);
-      }
+      // Qₖ = column ⊕ Δₖ·Uₖ, with Δₖ applied as a byte mask rather than a branch.
+      const mask = -getBit(this.delta, k) & 0xff;
+      for (let i = 0; i < columnBytes; i += 1) q[at + i] = column[i]! ^ (correction[at + i]! & mask);
     }
     this.rows = transposeColumnsToRows(q, this.rowCount);
     this.challenge = this.rng(16);

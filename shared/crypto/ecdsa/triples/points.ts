@@ -1,33 +1,28 @@
 /**
- * Point encoding for triple-generation messages. Points travel uncompressed (65 bytes): decoding
- * a compressed point costs a square root (≈ 14× the on-curve check of an uncompressed one), and a
- * run decodes thousands of them, so 32 extra bytes per point are the cheaper side of the trade.
- * Encoding many points at once shares one field inversion (normalizeZ).
+ * Points in triple generation are their 65-byte uncompressed SEC1 encodings from end to end: that is
+ * how they travel (decompressing costs a square root), how libsecp256k1 takes and returns them
+ * (../../native/libsecp256k1.ts), and what every hash and proof transcript covers. A decoded point is
+ * checked on the curve once, here; the identity has no encoding and never appears.
  */
-import { normalizeZ } from '@noble/curves/abstract/curve.js';
-import { secp256k1 } from '@noble/curves/secp256k1.js';
 import type { ByteReader } from '../../../codec/binary.js';
-import type { Secp256k1Point } from '../../kdf.js';
+import { addPoints, isPoint, UNCOMPRESSED_POINT_BYTES } from '../../native/libsecp256k1.js';
 
-export const POINT_BYTES = 65;
+/** A secp256k1 point other than the identity, as its uncompressed encoding 0x04 ‖ x ‖ y. */
+export type EncodedPoint = Uint8Array;
 
-/** Uncompressed encodings of `points`, affine-normalised in one batch inversion. */
-export function encodePointsUncompressed(points: readonly Secp256k1Point[]): Uint8Array[] {
-  return normalizeZ(secp256k1.Point, [...points]).map((point) => point.toBytes(false));
-}
+export const POINT_BYTES = UNCOMPRESSED_POINT_BYTES;
 
-/** The points themselves, affine-normalised in one batch (cheap hashing and encoding later). */
-export function normalizePoints(points: readonly Secp256k1Point[]): Secp256k1Point[] {
-  return normalizeZ(secp256k1.Point, [...points]);
-}
-
-/** Reads one uncompressed point; anything else (identity, off-curve, compressed) is a DecodeError. */
-export function readPoint(reader: ByteReader): Secp256k1Point {
+/** Reads one uncompressed point; anything else (off-curve, compressed, hybrid) is a DecodeError. */
+export function readPoint(reader: ByteReader): EncodedPoint {
   const bytes = reader.fixed(POINT_BYTES);
   if (bytes[0] !== 0x04) reader.fail('point is not in uncompressed form');
-  try {
-    return secp256k1.Point.fromBytes(bytes);
-  } catch {
-    return reader.fail('bytes are not a secp256k1 point');
-  }
+  if (!isPoint(bytes)) reader.fail('bytes are not a secp256k1 point');
+  return bytes;
+}
+
+/** Σ points; throws when the sum is the identity, which no honest run produces. */
+export function sumPoints(points: readonly EncodedPoint[], what: string): EncodedPoint {
+  const sum = addPoints(points);
+  if (sum === undefined) throw new RangeError(`${what} sum to the identity`);
+  return sum;
 }

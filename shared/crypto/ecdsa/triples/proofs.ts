@@ -13,15 +13,15 @@
  * a proof cannot be replayed in another run, for another party or another statement.
  * Verification weights every equation with an independent 128-bit random weight chosen by the
  * verifier (small-exponent batch test): a false equation passes with probability ≤ 2⁻¹²⁸.
+ * Provers multiply with libsecp256k1's constant-time routines, verifiers with its variable-time
+ * ones (public data only).
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes } from '@noble/hashes/utils.js';
 import { bytesToNumberBE } from '@noble/curves/utils.js';
 import { randomScalar, SECP256K1 } from '../../group.js';
-import type { Secp256k1Point } from '../../kdf.js';
-import { multiplySecret } from '../../secp256k1/glv-multiply.js';
-import { multiplyBase } from '../../secp256k1/base-multiply.js';
-import { multiScalarMultiply } from '../../secp256k1/msm.js';
+import { addPoints, linearCombination, multiplyGenerator, multiplySecret } from '../../native/libsecp256k1.js';
+import type { EncodedPoint } from './points.js';
 
 const Fn = SECP256K1.Fn;
 const DLOG_DOMAIN = new TextEncoder().encode('chainsig/triples/dlog/v1');
@@ -29,23 +29,22 @@ const DLOG_BATCH_DOMAIN = new TextEncoder().encode('chainsig/triples/dlog-batch/
 const DLOG_EQ_DOMAIN = new TextEncoder().encode('chainsig/triples/dlog-eq/v1');
 
 export interface DlogProof {
-  readonly commitment: Secp256k1Point;
+  readonly commitment: EncodedPoint;
   readonly response: bigint;
 }
 
 export interface DlogEqProof {
-  readonly commitment1: Secp256k1Point;
-  readonly commitment2: Secp256k1Point;
+  readonly commitment1: EncodedPoint;
+  readonly commitment2: EncodedPoint;
   readonly response: bigint;
 }
 
-function challenge(domain: Uint8Array, transcript: Uint8Array, points: readonly Secp256k1Point[]): bigint {
-  const encoded = points.map((point) => point.toBytes(false));
-  const input = new Uint8Array(domain.length + 4 + transcript.length + 65 * encoded.length);
+function challenge(domain: Uint8Array, transcript: Uint8Array, points: readonly EncodedPoint[]): bigint {
+  const input = new Uint8Array(domain.length + 4 + transcript.length + 65 * points.length);
   input.set(domain);
   new DataView(input.buffer).setUint32(domain.length, transcript.length, true);
   input.set(transcript, domain.length + 4);
-  encoded.forEach((bytes, i) => input.set(bytes, domain.length + 4 + transcript.length + 65 * i));
+  points.forEach((bytes, i) => input.set(bytes, domain.length + 4 + transcript.length + 65 * i));
   return Fn.create(bytesToNumberBE(sha256(input)));
 }
 
@@ -53,8 +52,8 @@ function challenge(domain: Uint8Array, transcript: Uint8Array, points: readonly 
  * The statement digest H(τ, P₁ … P_K) and ρ₁ … ρ_K (128-bit) of a batched dlog statement. The
  * challenge hashes the digest instead of P*, so verifiers never need P* as a point.
  */
-function batchWeights(transcript: Uint8Array, statements: readonly Secp256k1Point[]): { digest: Uint8Array; weights: bigint[] } {
-  const digest = sha256(concatBytes(DLOG_BATCH_DOMAIN, transcript, ...statements.map((point) => point.toBytes(false))));
+function batchWeights(transcript: Uint8Array, statements: readonly EncodedPoint[]): { digest: Uint8Array; weights: bigint[] } {
+  const digest = sha256(concatBytes(DLOG_BATCH_DOMAIN, transcript, ...statements));
   const weights = statements.map((_, k) => {
     const input = new Uint8Array(36);
     input.set(digest);
@@ -68,14 +67,14 @@ function batchWeights(transcript: Uint8Array, statements: readonly Secp256k1Poin
 export function proveDlogs(
   transcript: Uint8Array,
   secrets: readonly bigint[],
-  statements: readonly Secp256k1Point[],
+  statements: readonly EncodedPoint[],
   rng: (length: number) => Uint8Array,
 ): DlogProof {
   if (secrets.length !== statements.length || secrets.length === 0) throw new RangeError('one secret per statement expected');
   const { digest, weights } = batchWeights(transcript, statements);
   const combinedSecret = secrets.reduce((sum, secret, k) => Fn.add(sum, Fn.mul(weights[k]!, secret)), 0n);
   const nonce = randomScalar(Fn, rng);
-  const commitment = multiplyBase(nonce);
+  const commitment = multiplyGenerator(nonce);
   const c = challenge(DLOG_DOMAIN, digest, [commitment]);
   return { commitment, response: Fn.add(nonce, Fn.mul(c, combinedSecret)) };
 }
@@ -83,13 +82,13 @@ export function proveDlogs(
 export function proveDlogEq(
   transcript: Uint8Array,
   secret: bigint,
-  base2: Secp256k1Point,
-  statement1: Secp256k1Point,
-  statement2: Secp256k1Point,
+  base2: EncodedPoint,
+  statement1: EncodedPoint,
+  statement2: EncodedPoint,
   rng: (length: number) => Uint8Array,
 ): DlogEqProof {
   const nonce = randomScalar(Fn, rng);
-  const commitment1 = multiplyBase(nonce);
+  const commitment1 = multiplyGenerator(nonce);
   const commitment2 = multiplySecret(base2, nonce);
   const c = challenge(DLOG_EQ_DOMAIN, transcript, [base2, statement1, statement2, commitment1, commitment2]);
   return { commitment1, commitment2, response: Fn.add(nonce, Fn.mul(c, secret)) };
@@ -97,11 +96,12 @@ export function proveDlogEq(
 
 /**
  * Accumulates equations Σ scalarᵢ·Pointᵢ = 0, each under its own random weight, and checks them
- * with one MSM. A point that appears in several equations (the same object) is added once with
- * the summed scalar. Only for public data: the MSM is not constant time.
+ * all at once: one multiplication per distinct point, one sum. A point that appears in several
+ * equations (the same object) is multiplied once, by the summed scalar. Only for public data: the
+ * multiplications are variable time.
  */
 export class LinearCheck {
-  private readonly terms = new Map<Secp256k1Point, bigint>();
+  private readonly terms = new Map<EncodedPoint, bigint>();
   private baseScalar = 0n;
 
   constructor(private readonly rng: (length: number) => Uint8Array) {}
@@ -111,7 +111,7 @@ export class LinearCheck {
     return bytesToNumberBE(this.rng(16));
   }
 
-  addTerm(point: Secp256k1Point, scalar: bigint): void {
+  addTerm(point: EncodedPoint, scalar: bigint): void {
     this.terms.set(point, Fn.add(this.terms.get(point) ?? 0n, Fn.create(scalar)));
   }
 
@@ -123,29 +123,32 @@ export class LinearCheck {
     return LinearCheck.allHold([this]);
   }
 
-  /** Whether every equation of every check holds, in one MSM over their union. */
+  /** Whether every equation of every check holds: Σ over their union is the identity. */
   static allHold(checks: readonly LinearCheck[]): boolean {
-    const merged = new Map<Secp256k1Point, bigint>([[SECP256K1.generator, 0n]]);
+    const merged = new Map<EncodedPoint, bigint>();
+    let baseScalar = 0n;
     for (const check of checks) {
-      merged.set(SECP256K1.generator, Fn.add(merged.get(SECP256K1.generator)!, check.baseScalar));
+      baseScalar = Fn.add(baseScalar, check.baseScalar);
       for (const [point, scalar] of check.terms) merged.set(point, Fn.add(merged.get(point) ?? 0n, scalar));
     }
-    return multiScalarMultiply([...merged.keys()], [...merged.values()]).is0();
+    const sum = linearCombination([...merged.keys()], [...merged.values()]);
+    const terms = [...(sum === undefined ? [] : [sum]), ...(baseScalar === 0n ? [] : [multiplyGenerator(baseScalar)])];
+    return addPoints(terms) === undefined;
   }
 
   /** Adds the weighted equation s·G − R − c·Σ ρₖ·Pₖ = 0 of a batched dlog proof. */
-  addDlogs(transcript: Uint8Array, statements: readonly Secp256k1Point[], proof: DlogProof): void {
+  addDlogs(transcript: Uint8Array, statements: readonly EncodedPoint[], proof: DlogProof): void {
     const { digest, weights } = batchWeights(transcript, statements);
     const c = challenge(DLOG_DOMAIN, digest, [proof.commitment]);
     const rho = this.weight();
     this.addBase(rho * proof.response);
     this.addTerm(proof.commitment, -rho);
-    // P* with the short weights first: K 128-bit MSM entries instead of 2K GLV halves.
-    this.addTerm(multiScalarMultiply(statements, weights), -rho * c);
+    const rhoC = Fn.create(rho * c);
+    statements.forEach((statement, k) => this.addTerm(statement, -rhoC * weights[k]!));
   }
 
   /** Adds both weighted equations of a dlog-eq proof. */
-  addDlogEq(transcript: Uint8Array, base2: Secp256k1Point, statement1: Secp256k1Point, statement2: Secp256k1Point, proof: DlogEqProof): void {
+  addDlogEq(transcript: Uint8Array, base2: EncodedPoint, statement1: EncodedPoint, statement2: EncodedPoint, proof: DlogEqProof): void {
     const c = challenge(DLOG_EQ_DOMAIN, transcript, [base2, statement1, statement2, proof.commitment1, proof.commitment2]);
     const rho1 = this.weight();
     const rho2 = this.weight();

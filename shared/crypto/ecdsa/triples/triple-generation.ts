@@ -28,8 +28,8 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, randomBytes } from '@noble/hashes/utils.js';
 import { ProtocolAbort } from '../../errors.js';
 import { randomScalar, SECP256K1 } from '../../group.js';
-import type { Secp256k1Point } from '../../kdf.js';
-import { commitPolynomial, evaluatePolynomial, participantScalar, randomPolynomial } from '../../polynomial.js';
+import { compressPoint, multiplyGenerator, multiplySecret } from '../../native/libsecp256k1.js';
+import { evaluatePolynomial, participantScalar, randomPolynomial } from '../../polynomial.js';
 import { assertParticipantSet, type Action, type ParticipantId, type Protocol } from '../../protocol.js';
 import type { Triple } from '../triple.js';
 import {
@@ -68,11 +68,9 @@ import {
   type SharesAndBaseOt,
   type RunShape,
 } from './messages.js';
-import { multiplyBase, SECP256K1_COMB } from '../../secp256k1/base-multiply.js';
-import { multiplySecret } from '../../secp256k1/glv-multiply.js';
 import { mtaReceive, mtaSenderCorrections, mtaSenderShares } from './mta.js';
 import { OtExtensionReceiver, OtExtensionSender } from './ot-extension.js';
-import { normalizePoints } from './points.js';
+import { sumPoints, type EncodedPoint } from './points.js';
 import { LinearCheck, proveDlogEq, proveDlogs } from './proofs.js';
 
 export const TRIPLES_PROTOCOL = 'ecdsa-triples';
@@ -124,9 +122,9 @@ interface PairState {
 /** What each party holds per triple after round 2. */
 interface Aggregates {
   /** Σ over parties of the E, F, L commitments (L without constant). */
-  readonly e: Secp256k1Point[][];
-  readonly f: Secp256k1Point[][];
-  readonly l: Secp256k1Point[][];
+  readonly e: EncodedPoint[][];
+  readonly f: EncodedPoint[][];
+  readonly l: EncodedPoint[][];
   readonly aShares: bigint[];
   readonly bShares: bigint[];
 }
@@ -179,10 +177,10 @@ class TripleGeneration implements Protocol<readonly Triple[]> {
   private readonly commitments = new Map<ParticipantId, PolynomialCommitments>();
   private aggregates: Aggregates | undefined;
   /** C = Σ Cᵢ per triple. */
-  private products: Secp256k1Point[] = [];
+  private products: EncodedPoint[] = [];
   /** My additive product shares cᵢ per triple, and Ĉᵢ = cᵢ·G. */
   private productShares: bigint[] = [];
-  private myMultiplicationCommitments: Secp256k1Point[] = [];
+  private myMultiplicationCommitments: EncodedPoint[] = [];
 
   constructor(params: TripleGenerationParams) {
     assertParticipantSet(params.participants);
@@ -356,10 +354,11 @@ class TripleGeneration implements Protocol<readonly Triple[]> {
       this.fPolys.push(randomPolynomial(Fn, randomScalar(Fn, this.rng), threshold - 1, this.rng));
       this.lPolys.push(randomPolynomial(Fn, 0n, threshold - 1, this.rng));
     }
+    // Feldman commitments; L's constant term is 0 by construction and is not committed.
     const commitments: PolynomialCommitments = {
-      e: this.ePolys.map((poly) => normalizePoints(commitPolynomial(SECP256K1_COMB, poly))),
-      f: this.fPolys.map((poly) => normalizePoints(commitPolynomial(SECP256K1_COMB, poly))),
-      l: this.lPolys.map((poly) => normalizePoints(commitPolynomial(SECP256K1_COMB, poly.slice(1)))),
+      e: this.ePolys.map((poly) => poly.map(multiplyGenerator)),
+      f: this.fPolys.map((poly) => poly.map(multiplyGenerator)),
+      l: this.lPolys.map((poly) => poly.slice(1).map(multiplyGenerator)),
     };
     this.myCommitments = commitments;
     this.myEncodedCommitments = encodeCommitments(commitments);
@@ -385,11 +384,11 @@ class TripleGeneration implements Protocol<readonly Triple[]> {
     this.commitmentHashes.set(this.me, this.commitmentHash(this.me, this.randomizer, this.myEncodedCommitments));
     this.confirmation = sha256(concatBytes(CONFIRM_DOMAIN, this.sessionId, ...this.participants.flatMap((id) => [u32(id), this.commitmentHashes.get(id)!])));
 
-    const baseOtPoints = new Map<ParticipantId, Secp256k1Point[]>();
+    const baseOtPoints = new Map<ParticipantId, EncodedPoint[]>();
     for (const [peer, pair] of this.pairs) {
       if (pair.role !== 'ot-sender') continue;
       const bigY = this.fromPeer('round-1/base-ot', peer, () => decodeBaseOtSenderPoint(this.received(Tag.baseOtSenderPoint, peer)));
-      baseOtPoints.set(peer, normalizePoints(pair.otSender!.receiveBaseOt(bigY)));
+      baseOtPoints.set(peer, pair.otSender!.receiveBaseOt(bigY));
     }
 
     this.broadcast(
@@ -441,9 +440,9 @@ class TripleGeneration implements Protocol<readonly Triple[]> {
       check.addDlogs(this.proofTranscript(peer, ProofLabel.constantTerms, 0), constantTerms(commitments), openings.get(peer)!.proof);
     });
 
-    const sum = (pick: (c: PolynomialCommitments) => Secp256k1Point[][]): Secp256k1Point[][] =>
+    const sum = (pick: (c: PolynomialCommitments) => EncodedPoint[][]): EncodedPoint[][] =>
       pick(this.myCommitments!).map((coefficients, m) =>
-        normalizePoints(coefficients.map((_, k) => this.participants.reduce((acc, id) => acc.add(pick(this.commitments.get(id)!)[m]![k]!), SECP256K1.identity))),
+        coefficients.map((_, k) => sumPoints(this.participants.map((id) => pick(this.commitments.get(id)!)[m]![k]!), 'the parties\' commitments')),
       );
     const aShares = this.ePolys.map((poly) => evaluatePolynomial(Fn, poly, myX));
     const bShares = this.fPolys.map((poly) => evaluatePolynomial(Fn, poly, myX));
@@ -483,7 +482,7 @@ class TripleGeneration implements Protocol<readonly Triple[]> {
     }
 
     const bigB = this.aggregates.f.map((coefficients) => coefficients[0]!);
-    const products = normalizePoints(this.ePolys.map((poly, m) => multiplySecret(bigB[m]!, poly[0]!)));
+    const products = this.ePolys.map((poly, m) => multiplySecret(bigB[m]!, poly[0]!));
     const proofs = this.ePolys.map((poly, m) =>
       proveDlogEq(this.proofTranscript(this.me, ProofLabel.product, m), poly[0]!, bigB[m]!, this.myCommitments!.e[m]![0]!, products[m]!, this.rng),
     );
@@ -493,19 +492,17 @@ class TripleGeneration implements Protocol<readonly Triple[]> {
 
   private round4(): void {
     const bigB = this.aggregates!.f.map((coefficients) => coefficients[0]!);
-    const total = [...this.products];
     const messages = new Map<ParticipantId, ProductCommitments>();
     for (const peer of this.peers) {
       const message = this.fromPeer('round-3/product-commitments', peer, () => decodeProductCommitments(this.received(Tag.productCommitments, peer), this.shape));
       messages.set(peer, message);
-      message.products.forEach((product, m) => (total[m] = total[m]!.add(product)));
     }
     this.verifyPerPeer('round-3/dlog-eq-proof', 'a proof that C = e(0)·F(0) is invalid', (peer, check) => {
       const { products, proofs } = messages.get(peer)!;
       const eCommitments = this.commitments.get(peer)!.e;
       products.forEach((product, m) => check.addDlogEq(this.proofTranscript(peer, ProofLabel.product, m), bigB[m]!, eCommitments[m]![0]!, product, proofs[m]!));
     });
-    this.products = normalizePoints(total);
+    this.products = this.products.map((own, m) => sumPoints([own, ...[...messages.values()].map((message) => message.products[m]!)], 'the products C'));
     for (const [peer, pair] of this.pairs) {
       if (pair.role !== 'ot-sender') continue;
       const challenge = this.fromPeer('ot-extension/correction', peer, () =>
@@ -571,7 +568,7 @@ class TripleGeneration implements Protocol<readonly Triple[]> {
       for (const pair of this.pairs.values()) share = Fn.add(share, Fn.add(pair.shares![m]!, pair.shares![batchSize + m]!));
       return share;
     });
-    const commitments = normalizePoints(this.productShares.map((share) => multiplyBase(share)));
+    const commitments = this.productShares.map(multiplyGenerator);
     const proof = proveDlogs(this.proofTranscript(this.me, ProofLabel.productShares, 0), this.productShares, commitments, this.rng);
     this.myMultiplicationCommitments = commitments;
     this.broadcast(encodeMultiplicationCommitments({ commitments, proof }));
@@ -585,7 +582,6 @@ class TripleGeneration implements Protocol<readonly Triple[]> {
     const { batchSize, threshold } = this.shape;
     const myX = participantScalar(this.me);
     const aggregates = this.aggregates!;
-    const sums = [...this.myMultiplicationCommitments];
     const cShares = this.lPolys.map((poly, m) => Fn.add(evaluatePolynomial(Fn, poly, myX), this.productShares[m]!));
     const messages = new Map<ParticipantId, MultiplicationCommitments>();
     const received = new Map<ParticipantId, bigint[]>();
@@ -594,7 +590,6 @@ class TripleGeneration implements Protocol<readonly Triple[]> {
         decodeMultiplicationCommitments(this.received(Tag.multiplicationCommitments, peer), this.shape),
       );
       messages.set(peer, message);
-      message.commitments.forEach((commitment, m) => (sums[m] = sums[m]!.add(commitment)));
       const shares = this.fromPeer('round-8/product-shares', peer, () => decodeProductShares(this.received(Tag.productShares, peer), this.shape));
       received.set(peer, shares);
       shares.forEach((share, m) => (cShares[m] = Fn.add(cShares[m]!, share)));
@@ -604,7 +599,8 @@ class TripleGeneration implements Protocol<readonly Triple[]> {
       check.addDlogs(this.proofTranscript(peer, ProofLabel.productShares, 0), commitments, proof);
     });
     for (let m = 0; m < batchSize; m += 1) {
-      if (!sums[m]!.equals(this.products[m]!)) {
+      const sum = sumPoints([this.myMultiplicationCommitments[m]!, ...[...messages.values()].map((message) => message.commitments[m]!)], 'the product share commitments');
+      if (!equalBytes(sum, this.products[m]!)) {
         // Σ Ĉᵢ ≠ a·b·G: some multiplication (MTA) input was wrong; the culprit is not identifiable.
         throw new ProtocolAbort(TRIPLES_PROTOCOL, 'final/multiplication-check', `triple ${m}: the product shares do not add up to C = a·B`);
       }
@@ -621,16 +617,14 @@ class TripleGeneration implements Protocol<readonly Triple[]> {
       });
       throw new ProtocolAbort(TRIPLES_PROTOCOL, 'round-8/product-shares', 'my own product shares do not match my commitments');
     }
-    const bigA = normalizePoints(aggregates.e.map((coefficients) => coefficients[0]!));
-    const bigB = aggregates.f.map((coefficients) => coefficients[0]!);
     this.output = Array.from({ length: batchSize }, (_, m) => ({
       share: { a: aggregates.aShares[m]!, b: aggregates.bShares[m]!, c: cShares[m]! },
       pub: {
         participants: this.participants,
         threshold,
-        bigA: bigA[m]!.toBytes(true),
-        bigB: bigB[m]!.toBytes(true),
-        bigC: this.products[m]!.toBytes(true),
+        bigA: compressPoint(aggregates.e[m]![0]!),
+        bigB: compressPoint(aggregates.f[m]![0]!),
+        bigC: compressPoint(this.products[m]!),
       },
     }));
   }
@@ -653,12 +647,12 @@ class TripleGeneration implements Protocol<readonly Triple[]> {
 }
 
 /** E(0) of every triple, then F(0): the statements of a party's round-2 proof. */
-function constantTerms(commitments: PolynomialCommitments): Secp256k1Point[] {
+function constantTerms(commitments: PolynomialCommitments): EncodedPoint[] {
   return [...commitments.e.map((e) => e[0]!), ...commitments.f.map((f) => f[0]!)];
 }
 
 /** Adds the weighted equation share·G − Σₖ xᵏ·Commitmentₖ = 0 (a Feldman share check). */
-function addShareEquation(check: LinearCheck, share: bigint, commitments: readonly Secp256k1Point[], x: bigint): void {
+function addShareEquation(check: LinearCheck, share: bigint, commitments: readonly EncodedPoint[], x: bigint): void {
   const rho = check.weight();
   check.addBase(rho * share);
   let power = Fn.neg(rho);
