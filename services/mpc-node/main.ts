@@ -9,6 +9,7 @@ import { KMSClient } from '@aws-sdk/client-kms';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { KeyPair, type KeyPairString } from '@near-js/crypto';
+import { describeCurveBackends } from '../../shared/crypto/native/index.js';
 import { NearRpcChain } from './chain/near-rpc-chain.js';
 import { ConfigError, loadNodeConfig, type NodeConfig } from './config.js';
 import { MpcNode } from './node.js';
@@ -52,6 +53,8 @@ async function main(): Promise<number> {
     logLevel: config.LOG_LEVEL.toUpperCase() as 'DEBUG' | 'INFO' | 'WARN' | 'ERROR',
     persistentKeys: { account: config.NODE_ACCOUNT_ID },
   });
+  // Both native libraries load fail-closed at import (decision 0006): reaching this line means they run.
+  logger.info('curve arithmetic backends', { backends: describeCurveBackends() });
   // Local endpoints (the devnet's fauxqs) hand out queue URLs with a host that does not resolve: use the endpoint.
   // The SQS middleware stack is built once per command class, not per call. Not for DynamoDB: the
   // document client's commands carry per-instance middleware, which a cached stack would get wrong.
