@@ -20,19 +20,19 @@ function initialised(contract: ContractDefinition, account: string, init: unknow
   return testbed;
 }
 
-const JWK = { kid: 'k', n: Buffer.alloc(256, 0xff).toString('base64url'), e: 'AQAB' };
+const PUBLIC_KEY = { kid: 'k', n: new Array(256).fill(0xff), e: [1, 0, 1] };
 
 const targets: [string, () => ContractTestbed][] = [
   ['mpc-signer', () => runningSigner()],
-  ['fast-auth', () => initialised(fastAuthContract, 'fast-auth.near', { owner: 'owner.near', mpc_address: SIGNER_ACCOUNT, init_guards: { jwt: 'jwt.near' } })],
+  ['fast-auth', () => initialised(fastAuthContract, 'fast-auth.near', { init_guards: { jwt: 'jwt.near' }, owner: 'owner.near', pauser: 'owner.near', mpc_address: SIGNER_ACCOUNT })],
   ['jwt-guard-router', () => initialised(jwtGuardRouterContract, 'jwt.near', { owner: 'owner.near' })],
-  ['auth0-guard', () => initialised(auth0GuardContract, 'guard.near', { owner: 'owner.near', issuer: 'https://i/', public_keys: [JWK] })],
+  ['auth0-guard', () => initialised(auth0GuardContract, 'guard.near', { owner: 'owner.near', public_keys: [PUBLIC_KEY], issuer: 'https://i/' })],
 ];
 
 // Values shaped like real arguments often enough to get past the first checks.
 const leaf = fc.oneof(fc.integer({ min: -2, max: 300 }), fc.string({ maxLength: 70 }), fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), maxLength: 80 }), fc.boolean(), fc.constant(null), fc.constantFrom('Ecdsa', 'Eddsa', 'Secp256k1', 'ecdsa', 'jwt#https://i/', 'node0.near'));
 const json = fc.letrec((tie) => ({
-  value: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('value'), { maxLength: 4 }), fc.dictionary(fc.constantFrom('request', 'path', 'payload', 'payload_v2', 'domain_id', 'key_version', 'Ecdsa', 'Eddsa', 'tweak', 'response', 'scheme', 'guard_id', 'verify_payload', 'sign_payload', 'algorithm', 'issuer', 'jwt', 'predecessor', 'key_event_id', 'epoch_id', 'attempt_id', 'domains', 'proposal', 'id', 'name', 'account_id'), tie('value'), { maxKeys: 5 })),
+  value: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('value'), { maxLength: 4 }), fc.dictionary(fc.constantFrom('request', 'path', 'payload', 'payload_v2', 'domain_id', 'key_version', 'Ecdsa', 'Eddsa', 'tweak', 'response', 'scheme', 'guard_id', 'verify_payload', 'sign_payload', 'algorithm', 'issuer', 'jwt', 'predecessor', 'key_event_id', 'epoch_id', 'attempt_id', 'domains', 'proposal', 'id', 'name', 'account_id', 'guard_name', 'guard_account', 'guard_address', 'mpc_domain_id', 'mpc_key_version'), tie('value'), { maxKeys: 5 })),
 })).value;
 
 describe.each(targets)('%s with arbitrary arguments', (_name, make) => {

@@ -6,14 +6,15 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { parsePublicKey } from '../../shared/near/keys.js';
-import { ecdsaResponse, NODES, runningSigner, SIGNER_ACCOUNT, tweakHex } from '../testing/mpc-fixtures.js';
+import { ecdsaResponse, expectSuccess, NODES, runningSigner, SIGNER_ACCOUNT, tweakHex } from '../testing/mpc-fixtures.js';
 import { GUARD_ACCOUNT, ISSUER, issuerKey, mintToken } from '../testing/jwt-fixtures.js';
 import type { PromiseResult } from '../host.js';
+import { ROUTER_ADD_GUARD_DEPOSIT } from '../../shared/near/fast-auth-abi.js';
 import { type CallOutcome, ContractTestbed, type RecordedPromise, success } from '../testing/test-host.js';
 import { fastAuthContract } from './fast-auth.js';
 import { jwtGuardRouterContract } from './jwt-guard-router.js';
 import { auth0GuardContract } from './jwt-guard.js';
-import type { EcdsaResponse } from '../mpc-signer/signature-response.js';
+import type { SignResponseAny } from '../../shared/near/fast-auth-abi.js';
 
 const FAST_AUTH = 'fast-auth.near';
 const ROUTER = 'jwt.fast-auth.near';
@@ -37,25 +38,27 @@ const PATH = `${GUARD_ID}#${SUB}`;
 async function startSign(claims: Record<string, unknown> = {}) {
   const key = await issuerKey('k1');
   const fastAuth = new ContractTestbed(fastAuthContract, FAST_AUTH);
-  fastAuth.call('init', { owner: 'owner.near', mpc_address: SIGNER_ACCOUNT, init_guards: { jwt: ROUTER } }, { predecessor: FAST_AUTH });
+  expectSuccess(fastAuth.call('init', { init_guards: { jwt: ROUTER }, owner: 'owner.near', pauser: 'owner.near', mpc_address: SIGNER_ACCOUNT }, { predecessor: FAST_AUTH }));
   const router = new ContractTestbed(jwtGuardRouterContract, ROUTER);
-  router.call('init', { owner: 'owner.near' }, { predecessor: ROUTER });
-  router.call('add_guard', { name: ISSUER, account_id: GUARD_ACCOUNT }, { predecessor: 'owner.near' });
+  expectSuccess(router.call('init', { owner: 'owner.near' }, { predecessor: ROUTER }));
+  expectSuccess(router.call('add_guard', { guard_name: ISSUER, guard_account: GUARD_ACCOUNT }, { predecessor: 'owner.near', deposit: ROUTER_ADD_GUARD_DEPOSIT }));
   const guard = new ContractTestbed(auth0GuardContract, GUARD_ACCOUNT);
-  guard.call('init', { owner: 'owner.near', issuer: ISSUER, public_keys: [key.jwk] }, { predecessor: GUARD_ACCOUNT });
+  expectSuccess(guard.call('init', { owner: 'owner.near', public_keys: [key.publicKey], issuer: ISSUER }, { predecessor: GUARD_ACCOUNT }));
   const signer = runningSigner();
   const token = await mintToken(key, Number(guard.blockTimestampNs / 1_000_000_000n), { fatxn: TRANSACTION, sub: SUB, ...claims });
 
   const signCall = fastAuth.call('sign', { guard_id: GUARD_ID, verify_payload: token, sign_payload: TRANSACTION, algorithm: 'ecdsa' }, { predecessor: USER, deposit: DEPOSIT });
   const routed = execute(router, signCall.promises[0], FAST_AUTH);
   const verdict = execute(guard, routed.promises[0], ROUTER);
-  const verified = execute(fastAuth, signCall.promises[1], FAST_AUTH, [success(verdict.value)]);
-  return { fastAuth, signer, verdict, verified };
+  const answer = execute(router, routed.promises[1], ROUTER, [success(verdict.value)]);
+  const verified = execute(fastAuth, signCall.promises[1], FAST_AUTH, [success(answer.value)]);
+  return { fastAuth, signer, verdict, answer, verified };
 }
 
 it('signs a transaction for a JWT-authenticated user and refunds the deposit', async () => {
-  const { fastAuth, signer, verdict, verified } = await startSign();
+  const { fastAuth, signer, verdict, answer, verified } = await startSign();
   expect(verdict.value).toEqual([true, SUB]);
+  expect(answer.value).toEqual([true, SUB, ISSUER]);
   const mpcSign = execute(signer, verified.promises[0], FAST_AUTH);
   expect(mpcSign.promises).toContainEqual({ kind: 'transfer', index: 1, account: FAST_AUTH, amount: DEPOSIT - 1n });
 
@@ -68,7 +71,7 @@ it('signs a transaction for a JWT-authenticated user and refunds the deposit', a
 
   const finished = execute(fastAuth, verified.promises[1], FAST_AUTH, [success(returned.value)]);
   expect(finished.promises).toEqual([{ kind: 'transfer', index: 0, account: USER, amount: DEPOSIT }]);
-  const signature = finished.value as EcdsaResponse;
+  const signature = finished.value as Extract<SignResponseAny, { big_r: unknown }>;
   expect(signature).toEqual(response);
 
   // The user's key is the one the signer derives for (FastAuth, path).
@@ -95,8 +98,9 @@ it('refunds the user when the signer times out', async () => {
 });
 
 it('refunds the user when the guard rejects the token, without calling the signer', async () => {
-  const { verdict, verified } = await startSign({ fatxn: [...TRANSACTION, 1] });
-  expect(verdict.value).toEqual([false, 'the fatxn claim does not match the payload to sign']);
+  const { answer, verified } = await startSign({ fatxn: [...TRANSACTION, 1] });
+  expect(answer.value).toEqual([false, 'Transaction payload mismatch', '']);
   expect(verified.promises[0]).toEqual({ kind: 'transfer', index: 0, account: USER, amount: DEPOSIT });
+  expect(verified.promises[1]).toMatchObject({ method: 'report_failure', args: { error: 'the guard rejected the token: Transaction payload mismatch' } });
   expect(verified.promises.some((promise) => promise.kind === 'call' && promise.method === 'sign')).toBe(false);
 });

@@ -1,17 +1,19 @@
 /**
  * JWT guards: contracts that check a JWT on chain (RS256 against owner-managed keys, see jwt/) and
- * answer `verify` with `[true, sub]` or `[false, reason]`, as Peersyst's guards do. Two variants:
+ * answer `verify` with `[true, sub]` or `[false, reason]`, in Peersyst's ABI (shared/near/fast-auth-abi.ts).
+ * Two variants:
  *
  * - `jwtGuardContract`: issuer, audience, time and signature checks.
  * - `auth0GuardContract`: also requires the custom claim `fatxn` (set by the Auth0 post-login action)
  *   to equal the exact `sign_payload` bytes, so a token authorises one transaction only.
  */
+import { JWT_REJECTIONS, type JwtGuardVerdict, type JwtPublicKey, MAX_GUARD_NAME_BYTES } from '../../shared/near/fast-auth-abi.js';
 import { accountId, array, byteArray, type JsonObject, object, onlyKeys, optional, string } from '../common/args.js';
 import { fail } from '../common/errors.js';
 import { defineContract, requirePrivate, returnJson, StateCell } from '../common/runtime.js';
 import type { AccountId, ContractDefinition, ContractHost } from '../host.js';
 import { JwtRejected, verifyJwt } from './jwt/jwt.js';
-import { InvalidRsaKey, type RsaJwk, rsaPublicKey } from './jwt/rs256.js';
+import { InvalidRsaKey, rsaPublicKey } from './jwt/rs256.js';
 import { changeOwner, ownerUpdate } from './owner.js';
 
 export const MAX_SIGN_PAYLOAD_BYTES = 32 * 1024;
@@ -23,42 +25,39 @@ export const MAX_JWT_ARGUMENT_LENGTH = 16 * 1024;
 /** Up to this many keys, for rotation. */
 const MAX_PUBLIC_KEYS = 8;
 const MAX_AUDIENCES = 8;
-/** Guard ids are `{prefix}#{issuer}`; an issuer is a URL and stays below Peersyst's 2048-byte name limit. */
-export const MAX_ISSUER_LENGTH = 2048;
+/** Guard ids are `jwt#{issuer}`; an issuer is the router's guard name, at most 2048 bytes. */
+export const MAX_ISSUER_LENGTH = MAX_GUARD_NAME_BYTES;
 /** The Auth0 post-login action writes the borsh transaction (or delegate action) into this claim. */
 export const SIGN_PAYLOAD_CLAIM = 'fatxn';
 
 interface GuardState {
   readonly owner: AccountId;
-  readonly issuer: string;
+  /** The one issuer served, or null to serve the issuer the router names (Peersyst's guards pin none). */
+  readonly issuer: string | null;
   readonly audiences: readonly string[];
-  readonly public_keys: readonly RsaJwk[];
+  readonly public_keys: readonly JwtPublicKey[];
 }
 
 const guardState = new StateCell<GuardState>('the guard');
 
-/** `[valid, sub or reason]`, the tuple FastAuth and the router pass on. */
-export type GuardVerdict = readonly [boolean, string];
-
 const loadState = (host: ContractHost) => guardState.load(host);
 
-function readPublicKeys(value: unknown): RsaJwk[] {
+function readPublicKeys(value: unknown): JwtPublicKey[] {
   const keys = array(value, 'public_keys', MAX_PUBLIC_KEYS);
   if (keys.length === 0) fail('InvalidArguments', 'public_keys: at least one key is needed');
   return keys.map((entry, index) => {
     const where = `public_keys[${index}]`;
     const input = object(entry, where);
-    // JWKS entries carry more members (kty, use, alg, x5c…); only these three matter here.
+    onlyKeys(input, ['n', 'e', 'kid'], where);
     const kid = optional(input.kid, (kidValue) => string(kidValue, `${where}.kid`, 256));
-    const jwk: RsaJwk = { ...(kid === undefined ? {} : { kid }), n: string(input.n, `${where}.n`, 1024), e: string(input.e, `${where}.e`, 16) };
-    if (input.kty !== undefined && input.kty !== 'RSA') fail('InvalidArguments', `${where}.kty: only RSA keys are accepted`);
+    const key: JwtPublicKey = { n: [...byteArray(input.n, `${where}.n`, { max: 512 })], e: [...byteArray(input.e, `${where}.e`, { max: 8 })], ...(kid === undefined ? {} : { kid }) };
     try {
-      rsaPublicKey(jwk);
+      rsaPublicKey(key);
     } catch (error) {
       if (error instanceof InvalidRsaKey) fail('InvalidArguments', `${where}: ${error.message}`);
       throw error;
     }
-    return jwk;
+    return key;
   });
 }
 
@@ -71,10 +70,10 @@ function readAudiences(value: unknown): string[] {
 function defineJwtGuard(name: string, bindsSignPayload: boolean): ContractDefinition {
   function init(host: ContractHost, args: JsonObject): void {
     requirePrivate(host, 'init');
-    onlyKeys(args, ['owner', 'issuer', 'audiences', 'public_keys'], 'arguments');
+    onlyKeys(args, ['owner', 'public_keys', 'issuer', 'audiences'], 'arguments');
     guardState.initialize(host, {
       owner: accountId(args.owner, 'owner'),
-      issuer: string(args.issuer, 'issuer', MAX_ISSUER_LENGTH),
+      issuer: optional(args.issuer, (value) => string(value, 'issuer', MAX_ISSUER_LENGTH)) ?? null,
       // Auth0's rule (Peersyst #97): the token must be issued for this guard unless told otherwise.
       audiences: optional(args.audiences, readAudiences) ?? [host.currentAccountId()],
       public_keys: readPublicKeys(args.public_keys),
@@ -88,16 +87,14 @@ function defineJwtGuard(name: string, bindsSignPayload: boolean): ContractDefini
     const signPayload = byteArray(args.sign_payload, 'sign_payload', { max: MAX_SIGN_PAYLOAD_BYTES });
     accountId(args.predecessor, 'predecessor');
     const state = loadState(host);
-    returnJson(host, check(state, issuer, token, signPayload, Number(host.blockTimestampNs() / 1_000_000_000n)) satisfies GuardVerdict);
+    returnJson(host, check(state, issuer, token, signPayload, Number(host.blockTimestampNs() / 1_000_000_000n)) satisfies JwtGuardVerdict);
   }
 
-  function check(state: GuardState, issuer: string, token: string, signPayload: Uint8Array, now: number): GuardVerdict {
-    if (issuer !== state.issuer) return [false, `this guard serves issuer ${state.issuer}, not ${issuer}`];
+  function check(state: GuardState, issuer: string, token: string, signPayload: Uint8Array, now: number): JwtGuardVerdict {
+    if (state.issuer !== null && issuer !== state.issuer) return [false, JWT_REJECTIONS.issuer];
     try {
-      const claims = verifyJwt(token, { keys: state.public_keys.map(rsaPublicKey), issuer: state.issuer, audiences: state.audiences, now });
-      if (bindsSignPayload && !claimEqualsBytes(claims[SIGN_PAYLOAD_CLAIM], signPayload)) {
-        return [false, `the ${SIGN_PAYLOAD_CLAIM} claim does not match the payload to sign`];
-      }
+      const claims = verifyJwt(token, { keys: state.public_keys.map(rsaPublicKey), issuer, audiences: state.audiences, now });
+      if (bindsSignPayload && !claimEqualsBytes(claims[SIGN_PAYLOAD_CLAIM], signPayload)) return [false, JWT_REJECTIONS.signPayload];
       return [true, claims.sub];
     } catch (error) {
       if (error instanceof JwtRejected) return [false, error.reason];
@@ -113,12 +110,12 @@ function defineJwtGuard(name: string, bindsSignPayload: boolean): ContractDefini
       set_public_keys: ownerUpdate(guardState, 'set_public_keys', ['public_keys'], (state, args) => ({ ...state, public_keys: readPublicKeys(args.public_keys) })),
       set_audiences: ownerUpdate(guardState, 'set_audiences', ['audiences'], (state, args) => ({ ...state, audiences: readAudiences(args.audiences) })),
       change_owner: changeOwner(guardState),
-      public_keys: (host) => returnJson(host, loadState(host).public_keys),
+      get_public_keys: (host) => returnJson(host, loadState(host).public_keys),
       issuer: (host) => returnJson(host, loadState(host).issuer),
       audiences: (host) => returnJson(host, loadState(host).audiences),
       owner: (host) => returnJson(host, loadState(host).owner),
     },
-    ['public_keys', 'issuer', 'audiences', 'owner'],
+    ['get_public_keys', 'issuer', 'audiences', 'owner'],
   );
 }
 

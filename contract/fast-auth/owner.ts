@@ -1,11 +1,12 @@
 /** Ownership shared by the FastAuth contracts: owner-only updates of the state, and handing ownership over. */
+import { FAST_AUTH_ERRORS } from '../../shared/near/fast-auth-abi.js';
 import { accountId, type JsonObject, onlyKeys } from '../common/args.js';
 import { fail } from '../common/errors.js';
 import type { MethodHandler, StateCell } from '../common/runtime.js';
 import type { AccountId, ContractHost } from '../host.js';
 
-export function requireOwner(host: ContractHost, owner: AccountId, method: string): void {
-  if (host.predecessorAccountId() !== owner) fail('Unauthorized', `${method} may only be called by the owner ${owner}`);
+export function requireOwner(host: ContractHost, owner: AccountId): void {
+  if (host.predecessorAccountId() !== owner) fail('Unauthorized', FAST_AUTH_ERRORS.onlyOwner);
 }
 
 /** A method only the owner may call: it reads `argumentNames`, updates the state and logs the change. */
@@ -18,7 +19,7 @@ export function ownerUpdate<T extends { readonly owner: AccountId }>(
   return (host, args) => {
     onlyKeys(args, argumentNames, 'arguments');
     const state = cell.load(host);
-    requireOwner(host, state.owner, method);
+    requireOwner(host, state.owner);
     cell.save(host, update(state, args));
     host.log(`${method}: ${JSON.stringify(args)}`);
   };

@@ -1,25 +1,40 @@
 /**
  * JWT checks a guard makes on chain (RFC 7519 / 7515, compact form): size, header (`alg` must be
- * RS256, `kid` picks the key), signature, then the claims `iss`, `aud`, `exp`, `nbf` against block
- * time (no leeway: block time is the only clock) and `sub`.
+ * RS256, `crit` refused, `kid` picks the key), signature, then the claims `iss`, `aud`, `exp`, `nbf`,
+ * `iat` against block time and `sub`. A header or payload naming a member twice is refused. `exp` and
+ * `nbf` get no leeway (block time is the only clock); `iat` may lie up to {@link IAT_LEEWAY_SECONDS}
+ * ahead of it, because a block's timestamp trails the wall clock of the issuer that just minted the token.
  */
 import { base64urlnopad } from '@scure/base';
+import { JWT_REJECTIONS, MAX_JWT_BYTES, MAX_SUB_BYTES } from '../../../shared/near/fast-auth-abi.js';
+import { firstDuplicateMember } from './duplicate-members.js';
 import { type RsaPublicKey, verifyRs256 } from './rs256.js';
 
-/** Peersyst's guard limit. */
-export const MAX_JWT_BYTES = 7168;
-export const MAX_SUB_LENGTH = 256;
+/** How far `iat` may be ahead of block time: block timestamps trail real time by a block or two, issuers' clocks drift by seconds. */
+export const IAT_LEEWAY_SECONDS = 60;
 
-/** The token was refused; `reason` is what the guard reports back (`[false, reason]`). */
+export type JwtRejection = keyof typeof JWT_REJECTIONS;
+type RejectionDetails<K extends JwtRejection> = (typeof JWT_REJECTIONS)[K] extends (...details: infer D) => string ? D : [];
+
+/** The token was refused; `reason` is what the guard reports back (`[false, reason]`), `rule` which check refused it. */
 export class JwtRejected extends Error {
-  constructor(readonly reason: string) {
+  constructor(
+    readonly rule: JwtRejection,
+    readonly reason: string,
+  ) {
     super(`JWT rejected: ${reason}`);
     this.name = 'JwtRejected';
   }
 }
 
+function reject<K extends JwtRejection>(rule: K, ...details: RejectionDetails<K>): never {
+  const text = JWT_REJECTIONS[rule] as string | ((...values: unknown[]) => string);
+  throw new JwtRejected(rule, typeof text === 'string' ? text : text(...details));
+}
+
 export interface JwtExpectations {
   readonly keys: readonly RsaPublicKey[];
+  /** The issuer `iss` must equal. */
   readonly issuer: string;
   /** The token's `aud` (a string or an array) must contain one of these. */
   readonly audiences: readonly string[];
@@ -31,59 +46,72 @@ export type JwtClaims = Readonly<Record<string, unknown>> & { readonly sub: stri
 
 const encoder = new TextEncoder();
 
-function decodeJsonPart(part: string, name: string): Record<string, unknown> {
+function decodeJsonPart(encoded: string, part: 'header' | 'payload'): Record<string, unknown> {
+  let text: string;
   let value: unknown;
   try {
-    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(base64urlnopad.decode(part)));
+    text = new TextDecoder('utf-8', { fatal: true }).decode(base64urlnopad.decode(encoded));
+    value = JSON.parse(text);
   } catch {
-    throw new JwtRejected(`the ${name} is not base64url-encoded JSON`);
+    return reject('format');
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new JwtRejected(`the ${name} is not a JSON object`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) reject('format');
+  const duplicate = firstDuplicateMember(text);
+  if (duplicate !== null) reject('duplicateMember', part, duplicate);
   return value as Record<string, unknown>;
 }
 
-function numericDate(claims: Record<string, unknown>, name: string, required: boolean): number | undefined {
+function numericDate(claims: Record<string, unknown>, name: 'exp' | 'nbf' | 'iat', required: boolean): number | undefined {
   const value = claims[name];
   if (value === undefined && !required) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new JwtRejected(`the ${name} claim must be a number`);
+  if (typeof value !== 'number' || !Number.isFinite(value)) reject('numericDate', name);
   return value;
 }
 
 export function verifyJwt(token: string, expect: JwtExpectations): JwtClaims {
-  if (encoder.encode(token).length > MAX_JWT_BYTES) throw new JwtRejected(`the token is larger than ${MAX_JWT_BYTES} bytes`);
+  if (encoder.encode(token).length > MAX_JWT_BYTES) reject('tooLarge');
   const parts = token.split('.');
-  if (parts.length !== 3) throw new JwtRejected('the token must have three dot-separated parts');
+  if (parts.length !== 3) reject('format');
   const [headerPart, payloadPart, signaturePart] = parts as [string, string, string];
 
   const header = decodeJsonPart(headerPart, 'header');
   // Checked before anything else: `none` and HMAC algorithms (with the public key as secret) must never reach a key.
-  if (header.alg !== 'RS256') throw new JwtRejected(`the algorithm must be RS256, got ${JSON.stringify(header.alg)}`);
-  if (header.crit !== undefined) throw new JwtRejected('critical header extensions are not supported');
+  if (header.alg !== 'RS256') reject('algorithm', header.alg);
+  if (header.crit !== undefined) reject('criticalHeader');
   let candidates = expect.keys;
   if (header.kid !== undefined) {
-    if (typeof header.kid !== 'string') throw new JwtRejected('the kid header must be a string');
-    candidates = expect.keys.filter((key) => key.kid === header.kid);
-    if (candidates.length === 0) throw new JwtRejected(`no key with kid "${header.kid}"`);
+    const kid = header.kid;
+    if (typeof kid !== 'string') reject('kid');
+    candidates = expect.keys.filter((key) => key.kid === kid);
+    if (candidates.length === 0) reject('unknownKid', kid);
   }
   let signature: Uint8Array;
   try {
     signature = base64urlnopad.decode(signaturePart);
   } catch {
-    throw new JwtRejected('the signature is not base64url without padding');
+    return reject('format');
   }
   const signingInput = encoder.encode(`${headerPart}.${payloadPart}`);
-  if (!candidates.some((key) => verifyRs256(key, signingInput, signature))) throw new JwtRejected('the signature does not verify with any trusted key');
+  if (!candidates.some((key) => verifyRs256(key, signingInput, signature))) reject('signature');
 
   const claims = decodeJsonPart(payloadPart, 'payload');
-  if (claims.iss !== expect.issuer) throw new JwtRejected(`the issuer ${JSON.stringify(claims.iss)} is not ${JSON.stringify(expect.issuer)}`);
+  if (claims.iss !== expect.issuer) reject('issuer');
   const audience = claims.aud;
   const audiences = typeof audience === 'string' ? [audience] : Array.isArray(audience) ? audience : [];
-  if (!audiences.some((value) => typeof value === 'string' && expect.audiences.includes(value))) throw new JwtRejected('the audience does not include this guard');
+  if (!audiences.some((value) => typeof value === 'string' && expect.audiences.includes(value))) reject('audience');
   const expiry = numericDate(claims, 'exp', true)!;
-  if (expect.now >= expiry) throw new JwtRejected('the token has expired');
+  if (expect.now >= expiry) reject('expired');
   const notBefore = numericDate(claims, 'nbf', false);
-  if (notBefore !== undefined && expect.now < notBefore) throw new JwtRejected('the token is not valid yet');
+  if (notBefore !== undefined && expect.now < notBefore) reject('notYetValid');
+  const issuedAt = numericDate(claims, 'iat', false);
+  if (issuedAt !== undefined && issuedAt > expect.now + IAT_LEEWAY_SECONDS) reject('issuedInFuture');
   const sub = claims.sub;
-  if (typeof sub !== 'string' || sub.length === 0 || sub.length > MAX_SUB_LENGTH) throw new JwtRejected(`the sub claim must be a string of 1 to ${MAX_SUB_LENGTH} characters`);
+  if (typeof sub !== 'string' || !isValidSubLength(sub)) reject('sub');
   return claims as JwtClaims;
+}
+
+/** 1 to {@link MAX_SUB_BYTES} UTF-8 bytes, the bound FastAuth also puts on `sub`. */
+export function isValidSubLength(sub: string): boolean {
+  const bytes = encoder.encode(sub).length;
+  return bytes >= 1 && bytes <= MAX_SUB_BYTES;
 }

@@ -1,12 +1,13 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
 import fc from 'fast-check';
+import { jwtPublicKeyFromJwk } from '../../../shared/near/fast-auth-abi.js';
 import { rsaPublicKey, verifyRs256 } from './rs256.js';
 
 // node:crypto is the independent reference here; the contract code itself never imports it.
 const keys = [2048, 3072, 4096].map((modulusLength) => {
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength });
   const jwk = publicKey.export({ format: 'jwk' });
-  return { modulusLength, privateKey, key: rsaPublicKey({ n: jwk.n!, e: jwk.e! }) };
+  return { modulusLength, privateKey, key: rsaPublicKey(jwtPublicKeyFromJwk({ n: jwk.n!, e: jwk.e! })) };
 });
 
 describe('verifyRs256', () => {

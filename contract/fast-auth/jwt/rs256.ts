@@ -5,14 +5,7 @@
  * in full rather than stopping at the first difference.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
-import { base64urlnopad } from '@scure/base';
-
-/** A public key as stored on chain: the JWK members `kid`, `n` and `e` (base64url, no padding). */
-export interface RsaJwk {
-  readonly kid?: string;
-  readonly n: string;
-  readonly e: string;
-}
+import { JWT_KEY_ERRORS, type JwtPublicKey } from '../../../shared/near/fast-auth-abi.js';
 
 export interface RsaPublicKey {
   readonly kid?: string;
@@ -22,9 +15,9 @@ export interface RsaPublicKey {
   readonly size: number;
 }
 
-export const MIN_MODULUS_BITS = 2048;
-export const MAX_MODULUS_BITS = 4096;
+const MODULUS_BITS = [2048, 3072, 4096];
 const F4 = 65537n;
+const F4_BYTES = [0x01, 0x00, 0x01];
 
 /** DER of `DigestInfo { AlgorithmIdentifier sha256, NULL }` without the digest (RFC 8017 §9.2 note 1). */
 const SHA256_DIGEST_INFO_PREFIX = Uint8Array.from([0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20]);
@@ -52,24 +45,17 @@ function toBytes(value: bigint, length: number): Uint8Array {
   return bytes;
 }
 
-function decodeMember(value: string, name: string): Uint8Array {
-  try {
-    return base64urlnopad.decode(value);
-  } catch {
-    throw new InvalidRsaKey(`${name} is not base64url without padding`);
-  }
-}
-
-/** Reads a JWK's modulus and exponent; only 2048–4096-bit odd moduli and e = 65537 are accepted. */
-export function rsaPublicKey(jwk: RsaJwk): RsaPublicKey {
-  const modulus = toBigint(decodeMember(jwk.n, 'n'));
-  const exponent = toBigint(decodeMember(jwk.e, 'e'));
-  const bits = modulus.toString(2).length;
-  if (bits < MIN_MODULUS_BITS || bits > MAX_MODULUS_BITS) throw new InvalidRsaKey(`the modulus has ${bits} bits; ${MIN_MODULUS_BITS} to ${MAX_MODULUS_BITS} are accepted`);
-  if ((modulus & 1n) === 0n) throw new InvalidRsaKey('the modulus is even');
+/**
+ * Reads a stored key: an odd modulus of exactly 2048, 3072 or 4096 bits given in that many bytes
+ * (Peersyst takes 2048 only) and e = 65537 as the three bytes 01 00 01.
+ */
+export function rsaPublicKey(key: JwtPublicKey): RsaPublicKey {
+  const bits = key.n.length * 8;
+  if (!MODULUS_BITS.includes(bits) || key.n[0]! < 0x80) throw new InvalidRsaKey(`${JWT_KEY_ERRORS.modulusLength}: the modulus must have 2048, 3072 or 4096 bits, in 256, 384 or 512 bytes`);
+  if ((key.n[key.n.length - 1]! & 1) === 0) throw new InvalidRsaKey(JWT_KEY_ERRORS.evenModulus);
   // Every JWT issuer uses F4; refusing small exponents rules out e = 3 signature forgeries on sloppy parsers.
-  if (exponent !== F4) throw new InvalidRsaKey('the exponent must be 65537');
-  return { ...(jwk.kid === undefined ? {} : { kid: jwk.kid }), modulus, exponent, size: Math.ceil(bits / 8) };
+  if (key.e.length !== F4_BYTES.length || key.e.some((byte, index) => byte !== F4_BYTES[index])) throw new InvalidRsaKey(`${JWT_KEY_ERRORS.exponent}: only 65537 (01 00 01) is accepted`);
+  return { ...(key.kid === undefined ? {} : { kid: key.kid }), modulus: toBigint(Uint8Array.from(key.n)), exponent: F4, size: key.n.length };
 }
 
 function modPow(base: bigint, exponent: bigint, modulus: bigint): bigint {

@@ -28,7 +28,7 @@ describe('network identities', () => {
     expect(restored.participants.map(participantInfo)).toEqual(identities.participants.map(participantInfo));
     expect(restored.participants.map((participant) => participant.keyPair.toString())).toEqual(identities.participants.map((participant) => participant.keyPair.toString()));
     expect(restored.demoUser.keyPair.toString()).toBe(identities.demoUser.keyPair.toString());
-    expect((await createLocalJwtIssuer(ISSUER, GUARD, restored.issuerPrivateJwk)).publicJwk).toEqual(issuer.publicJwk);
+    expect((await createLocalJwtIssuer(ISSUER, GUARD, restored.issuerPrivateJwk)).publicKey).toEqual(issuer.publicKey);
     expect(() => readIdentities(file, 3)).toThrow(/holds 2 participants, not 3/);
     expect(readIdentities(join(folder, 'absent.json'), 2)).toBeNull();
   });
@@ -65,7 +65,7 @@ describe('local JWT issuer', () => {
     const issuer = await createLocalJwtIssuer(ISSUER, GUARD);
     const guard = new ContractTestbed(auth0GuardContract, GUARD);
     guard.blockTimestampNs = BigInt(Date.now()) * 1_000_000n;
-    guard.call('init', { owner: 'devnet', issuer: ISSUER, public_keys: [issuer.publicJwk] }, { predecessor: GUARD });
+    guard.call('init', { owner: 'devnet', public_keys: [issuer.publicKey], issuer: ISSUER }, { predecessor: GUARD });
     const signPayload = [1, 2, 3];
     const verify = (jwt: string, payload = signPayload) => {
       const outcome = guard.call('verify', { issuer: ISSUER, jwt, sign_payload: payload, predecessor: 'fast-auth.devnet' }, { predecessor: 'jwt.fast-auth.devnet' });

@@ -3,7 +3,7 @@
  * half the Auth0-style guard trusts, and tokens minted on demand for the demo and the tests.
  */
 import { exportJWK, generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
-import type { RsaJwk } from '../../../contract/fast-auth/jwt/rs256.js';
+import { type JwtPublicKey, jwtPublicKeyFromJwk } from '../../../shared/near/fast-auth-abi.js';
 
 export interface MintJwtClaims {
   /** The user id; FastAuth derives the key for path `{guard_id}#{sub}`. */
@@ -20,7 +20,7 @@ export interface LocalJwtIssuer {
   /** The `iss` claim, and the name the JWT guard router knows the guard by. */
   readonly issuer: string;
   /** What the guard is initialised with (`public_keys`). */
-  readonly publicJwk: RsaJwk;
+  readonly publicKey: JwtPublicKey;
   /** The signing key, for keeping the issuer across restarts of a persistent network. */
   readonly privateJwk: JWK;
   mint(claims: MintJwtClaims): Promise<string>;
@@ -36,7 +36,7 @@ export async function createLocalJwtIssuer(issuer: string, defaultAudience: stri
   if (n === undefined || e === undefined) throw new Error('the issuer key is not an RSA JWK (no n or e)');
   return {
     issuer,
-    publicJwk: { kid: KEY_ID, n, e },
+    publicKey: jwtPublicKeyFromJwk({ kid: KEY_ID, n, e }),
     privateJwk: exported,
     mint: ({ sub, signPayload, expiresInSeconds = 600, audience = defaultAudience }) => {
       const now = Math.floor(Date.now() / 1000);

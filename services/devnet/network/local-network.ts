@@ -16,9 +16,9 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { RsaJwk } from '../../../contract/fast-auth/jwt/rs256.js';
 import type { ProtocolState, ThresholdParameters } from '../../../contract/mpc-signer/types.js';
 import { auth0GuardContract, fastAuthContract, jwtGuardRouterContract, mpcSignerContract } from '../../../contract/index.js';
+import { type FastAuthInitArgs, type JwtGuardInitArgs, type JwtPublicKey, ROUTER_ADD_GUARD_DEPOSIT, ROUTER_ERRORS, type RouterAddGuardArgs, type RouterGuardNameArgs } from '../../../shared/near/fast-auth-abi.js';
 import { LocalSigner, ONE_NEAR, startDevnetChain, type RunningDevnetChain } from '../chain/index.js';
 import { localAwsEnvironment, startLocalAws, type LocalAwsEndpoints } from '../emulators/index.js';
 import { startLakeWriter, startS3EventBridge } from '../lake/index.js';
@@ -89,7 +89,7 @@ export interface LocalNetwork {
   /** The issuer the Auth0 guard trusts (`iss` of minted tokens). */
   readonly jwtIssuer: string;
   /** The issuer's public key as the guard stores it (kept across restarts with a `dataDir`). */
-  readonly jwtIssuerPublicKey: RsaJwk;
+  readonly jwtIssuerPublicKey: JwtPublicKey;
   /** FastAuth's `guard_id` for tokens of {@link jwtIssuer}: `jwt#<issuer>`. */
   readonly fastAuthGuardId: string;
   /** Ports of the servers this network listens on (RPC, and the emulators when it started them). */
@@ -167,6 +167,17 @@ function awsClients(endpoints: LocalAwsEndpoints): AwsClientSet {
 function viewJson(devnet: RunningDevnetChain, accountId: string, methodName: string, args: object): unknown {
   const { result } = devnet.chain.callView(accountId, methodName, new TextEncoder().encode(JSON.stringify(args)));
   return JSON.parse(new TextDecoder().decode(result));
+}
+
+/** Whether the JWT guard router has a guard for `name` (its `get_guard` panics for an unknown name). */
+function routerHasGuard(devnet: RunningDevnetChain, name: string): boolean {
+  try {
+    viewJson(devnet, NETWORK_ACCOUNTS.jwtGuardRouter, 'get_guard', { guard_name: name } satisfies RouterGuardNameArgs);
+    return true;
+  } catch (error) {
+    if (error instanceof Error && error.message.includes(ROUTER_ERRORS.unknownGuard(name))) return false;
+    throw error;
+  }
 }
 
 /** Genesis `init` calls run as receipts of the first blocks; every contract answers `owner`/`state` once they did. */
@@ -328,13 +339,13 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions = {}):
         {
           accountId: NETWORK_ACCOUNTS.fastAuth,
           definition: fastAuthContract,
-          init: { methodName: 'init', args: { owner: ROOT_ACCOUNT, mpc_address: NETWORK_ACCOUNTS.mpcSigner, init_guards: { [FAST_AUTH_JWT_PREFIX]: NETWORK_ACCOUNTS.jwtGuardRouter } } },
+          init: { methodName: 'init', args: { init_guards: { [FAST_AUTH_JWT_PREFIX]: NETWORK_ACCOUNTS.jwtGuardRouter }, owner: ROOT_ACCOUNT, pauser: ROOT_ACCOUNT, mpc_address: NETWORK_ACCOUNTS.mpcSigner } satisfies FastAuthInitArgs },
         },
         { accountId: NETWORK_ACCOUNTS.jwtGuardRouter, definition: jwtGuardRouterContract, init: { methodName: 'init', args: { owner: ROOT_ACCOUNT } } },
         {
           accountId: NETWORK_ACCOUNTS.auth0Guard,
           definition: auth0GuardContract,
-          init: { methodName: 'init', args: { owner: ROOT_ACCOUNT, issuer: issuer.issuer, public_keys: [issuer.publicJwk] } },
+          init: { methodName: 'init', args: { owner: ROOT_ACCOUNT, public_keys: [issuer.publicKey], issuer: issuer.issuer } satisfies JwtGuardInitArgs },
         },
       ],
       accounts: [...operators, identities.demoUser].map((account) => ({ accountId: account.accountId, balance: ACCOUNT_BALANCE, publicKeys: [account.keyPair.getPublicKey().toString()] })),
@@ -346,9 +357,10 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions = {}):
   await run('contracts', `initialising the contracts and registering the JWT guard for ${issuer.issuer}`, async () => {
     await waitForInitializedContracts(devnet);
     checkRegisteredParticipants(devnet, operators);
-    if (viewJson(devnet, NETWORK_ACCOUNTS.jwtGuardRouter, 'get_guard', { name: issuer.issuer }) !== null) return; // a resumed chain has it
+    if (routerHasGuard(devnet, issuer.issuer)) return; // a resumed chain has it
     const root = new LocalSigner(devnet.chain, devnet.rootAccount.accountId, devnet.rootAccount.secretKey);
-    const addGuard = actionCreators.functionCall('add_guard', { name: issuer.issuer, account_id: NETWORK_ACCOUNTS.auth0Guard }, 30n * TERA_GAS, 0n);
+    const addGuardArgs: RouterAddGuardArgs = { guard_name: issuer.issuer, guard_account: NETWORK_ACCOUNTS.auth0Guard };
+    const addGuard = actionCreators.functionCall('add_guard', addGuardArgs, 30n * TERA_GAS, ROUTER_ADD_GUARD_DEPOSIT);
     const result = await root.execute(NETWORK_ACCOUNTS.jwtGuardRouter, [addGuard], SETUP_TRANSACTION_TIMEOUT_MS);
     if (result.status.kind === 'Failure') throw new Error(`add_guard failed: ${JSON.stringify(result.status.error)}`);
   });
@@ -419,7 +431,7 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions = {}):
     joining: operators.slice(nodeCount),
     demoUser: identities.demoUser,
     jwtIssuer: issuer.issuer,
-    jwtIssuerPublicKey: issuer.publicJwk,
+    jwtIssuerPublicKey: issuer.publicKey,
     fastAuthGuardId: `${FAST_AUTH_JWT_PREFIX}#${issuer.issuer}`,
     listeningPorts,
     mintJwt: (claims) => issuer.mint(claims),

@@ -46,7 +46,7 @@ describe('local network with its own emulators and a data directory', () => {
     expect(second.nodeEnvironment(1)).toEqual({ ...first.nodeEnvironment(1), ...pick(second.nodeEnvironment(1), ['NEAR_RPC_URL', 'SIGN_REQUESTS_QUEUE_URL', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_SQS', 'AWS_ENDPOINT_URL_S3']) });
     // The guard trusts the kept issuer key, so tokens minted before the restart still verify.
     expect(second.jwtIssuerPublicKey).toEqual(first.jwtIssuerPublicKey);
-    const stored = second.devnet.chain.callView(second.contracts.auth0Guard, 'public_keys', new TextEncoder().encode('{}'));
+    const stored = second.devnet.chain.callView(second.contracts.auth0Guard, 'get_public_keys', new TextEncoder().encode('{}'));
     expect(JSON.parse(new TextDecoder().decode(stored.result))).toEqual([first.jwtIssuerPublicKey]);
     await stop(second);
 

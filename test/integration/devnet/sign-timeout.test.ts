@@ -12,6 +12,7 @@ import { auth0GuardContract } from '../../../contract/fast-auth/jwt-guard.js';
 import { MIN_SIGN_GAS, mpcSignerContract } from '../../../contract/mpc-signer/contract.js';
 import { GUARD_ACCOUNT, ISSUER, issuerKey, mintToken, type TestIssuerKey } from '../../../contract/testing/jwt-fixtures.js';
 import { NODES, SIGNER_ACCOUNT, THREE_NODES, rootPublicKey, tweakHex } from '../../../contract/testing/mpc-fixtures.js';
+import { ROUTER_ADD_GUARD_DEPOSIT } from '../../../shared/near/fast-auth-abi.js';
 import { LocalSigner, startDevnetChain, type RunningDevnetChain } from '../../../services/devnet/chain/index.js';
 import type { IncludedResult } from '../../../services/devnet/chain/local-signer.js';
 
@@ -55,9 +56,9 @@ describe('an unanswered sign request on the devnet chain', () => {
       yieldTimeoutBlocks: YIELD_TIMEOUT_BLOCKS,
       contracts: [
         { accountId: SIGNER_ACCOUNT, definition: mpcSignerContract, init: { methodName: 'init', args: { parameters: THREE_NODES } } },
-        { accountId: FAST_AUTH, definition: fastAuthContract, init: { methodName: 'init', args: { owner: 'devnet', mpc_address: SIGNER_ACCOUNT, init_guards: { jwt: ROUTER } } } },
+        { accountId: FAST_AUTH, definition: fastAuthContract, init: { methodName: 'init', args: { init_guards: { jwt: ROUTER }, owner: 'devnet', pauser: 'devnet', mpc_address: SIGNER_ACCOUNT } } },
         { accountId: ROUTER, definition: jwtGuardRouterContract, init: { methodName: 'init', args: { owner: 'devnet' } } },
-        { accountId: GUARD_ACCOUNT, definition: auth0GuardContract, init: { methodName: 'init', args: { owner: 'devnet', issuer: ISSUER, public_keys: [issuer.jwk] } } },
+        { accountId: GUARD_ACCOUNT, definition: auth0GuardContract, init: { methodName: 'init', args: { owner: 'devnet', public_keys: [issuer.publicKey], issuer: ISSUER } } },
       ],
       accounts: [
         ...NODES.map((accountId, index) => ({ accountId, balance: 100n * NEAR, publicKeys: [nodeKeys[index]!.getPublicKey().toString()] })),
@@ -72,7 +73,7 @@ describe('an unanswered sign request on the devnet chain', () => {
       for (const node of nodes) await call(node, 'vote_pk', { key_event_id: keyEventId, public_key: rootPublicKey('Secp256k1') });
     }
     const root = new LocalSigner(devnet.chain, devnet.rootAccount.accountId, KeyPair.fromString(devnet.rootAccount.secretKey));
-    const addGuard = await root.execute(ROUTER, [actionCreators.functionCall('add_guard', { name: ISSUER, account_id: GUARD_ACCOUNT }, 30n * TGAS, 0n)], WAIT_MS);
+    const addGuard = await root.execute(ROUTER, [actionCreators.functionCall('add_guard', { guard_name: ISSUER, guard_account: GUARD_ACCOUNT }, 30n * TGAS, ROUTER_ADD_GUARD_DEPOSIT)], WAIT_MS);
     if (addGuard.phase !== 'included' || addGuard.status.kind === 'Failure') throw new Error(`add_guard failed: ${JSON.stringify(addGuard)}`);
     user = new LocalSigner(devnet.chain, USER, userKey);
   });

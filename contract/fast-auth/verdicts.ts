@@ -1,0 +1,20 @@
+/** The answers FastAuth and the router read from the contract they called: a JSON array of a bool and strings. */
+import type { JwtGuardVerdict, RouterVerdict } from '../../shared/near/fast-auth-abi.js';
+import { decodeJson } from '../common/runtime.js';
+
+function readTuple(value: Uint8Array, length: number): [boolean, ...string[]] | null {
+  let tuple: unknown;
+  try {
+    tuple = decodeJson(value);
+  } catch {
+    return null;
+  }
+  if (!Array.isArray(tuple) || tuple.length !== length || typeof tuple[0] !== 'boolean' || !tuple.slice(1).every((item) => typeof item === 'string')) return null;
+  return tuple as [boolean, ...string[]];
+}
+
+/** A guard's `(valid, sub or reason)`, or null when it answered anything else. */
+export const readGuardVerdict = (value: Uint8Array): JwtGuardVerdict | null => readTuple(value, 2) as JwtGuardVerdict | null;
+
+/** The router's `(valid, sub, guard_name)`, or null when it answered anything else (a plain guard's pair included). */
+export const readRouterVerdict = (value: Uint8Array): RouterVerdict | null => readTuple(value, 3) as RouterVerdict | null;
