@@ -20,6 +20,8 @@ import { RpcRequestError, requestValidationFailure, rpcFailureFor } from './erro
 /** nearcore's default `polling_timeout` for waiting transactions. */
 export const DEFAULT_TRANSACTION_WAIT_MS = 10_000;
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+/** How long an idle keep-alive connection stays open: well beyond any client's own idle timeout. */
+const IDLE_CONNECTION_MS = 65_000;
 const NODE_VERSION = { version: 'devnet', build: 'chainsig-devnet', rustc_version: 'n/a' } as const;
 
 export interface RpcServerOptions {
@@ -359,6 +361,10 @@ export async function startRpcServer(options: RpcServerOptions): Promise<Running
   const server: Server = createServer((request, response) => {
     void serve(handler, options.chain, request, response);
   });
+  // Clients (undici, 4 s) must drop idle connections before the server does, or a request sent on a
+  // connection the server is closing fails with ECONNRESET; a busy event loop shifts both timers.
+  server.keepAliveTimeout = IDLE_CONNECTION_MS;
+  server.headersTimeout = IDLE_CONNECTION_MS + 1_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
