@@ -55,6 +55,8 @@ describe('JWT guard router', () => {
     expect(add({ guard_name: ISSUER, guard_account: 'x.near' }, OWNER)).toMatchObject({ error: `InvalidArguments: Guard with name ${ISSUER} already exists` });
     expect(add({ guard_name: 'a#b', guard_account: 'x.near' }, OWNER)).toMatchObject({ error: "InvalidArguments: Guard name cannot contain '#' character" });
     expect(add({ guard_name: 'é'.repeat(1025), guard_account: 'x.near' }, OWNER)).toMatchObject({ error: 'InvalidArguments: Guard name is too long' });
+    expect(add({ guard_name: 'x'.repeat(2049), guard_account: 'x.near' }, OWNER)).toMatchObject({ error: 'InvalidArguments: Guard name is too long' });
+    expect(add({ guard_name: 'x'.repeat(2048), guard_account: 'x.near' }, OWNER).status).toBe('success');
     const added = add({ guard_name: 'https://x/', guard_account: 'x.near' }, OWNER);
     expect(added.status).toBe('success');
     // Nothing is refunded: the deposit pays for the entry's storage.

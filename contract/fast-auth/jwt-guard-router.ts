@@ -36,8 +36,9 @@ const loadState = (host: ContractHost) => routerState.load(host);
 const ON_VERIFY_CALLBACK = 'on_verify_callback';
 const encoder = new TextEncoder();
 
+/** A guard name: non-empty, no '#', at most 2048 UTF-8 bytes (counted below, so a long name gets Peersyst's text). */
 function readGuardName(value: unknown, where: string): string {
-  const name = string(value, where, MAX_GUARD_NAME_BYTES);
+  const name = string(value, where, Infinity);
   if (name.includes('#')) fail('InvalidArguments', ROUTER_ERRORS.guardNameContainsHash);
   if (name.length === 0) fail('InvalidArguments', `${where}: must not be empty`);
   if (encoder.encode(name).length > MAX_GUARD_NAME_BYTES) fail('InvalidArguments', ROUTER_ERRORS.guardNameTooLong);

@@ -26,7 +26,7 @@ export const MAX_JWT_ARGUMENT_LENGTH = 16 * 1024;
 const MAX_PUBLIC_KEYS = 8;
 const MAX_AUDIENCES = 8;
 /** Guard ids are `jwt#{issuer}`; an issuer is the router's guard name, at most 2048 bytes. */
-export const MAX_ISSUER_LENGTH = MAX_GUARD_NAME_BYTES;
+const MAX_ISSUER_LENGTH = MAX_GUARD_NAME_BYTES;
 /** The Auth0 post-login action writes the borsh transaction (or delegate action) into this claim. */
 export const SIGN_PAYLOAD_CLAIM = 'fatxn';
 

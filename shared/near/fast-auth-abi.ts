@@ -4,6 +4,7 @@
  * sign requests FastAuth sends to the MPC signer, and the texts clients match in failures and verdicts.
  * Our contracts (contract/fast-auth/) implement it, and the devnet, the demo client and the tests call
  * them with it. Fields marked "ours" are optional additions a Peersyst client may leave out.
+ * The shapes are type aliases, not interfaces, so that they pass as near-api-js's `args: Record<string, unknown>`.
  * docs/contracts.md compares every method with Peersyst's.
  */
 import { base64urlnopad } from '@scure/base';
@@ -23,16 +24,16 @@ export type FastAuthAlgorithm = (typeof FAST_AUTH_ALGORITHMS)[number];
 export const SIGNATURE_ALGORITHM_VARIANTS = { secp256k1: 'Secp256k1', ecdsa: 'Ecdsa', eddsa: 'Eddsa' } as const satisfies Record<FastAuthAlgorithm, string>;
 export type SignatureAlgorithmVariant = (typeof SIGNATURE_ALGORITHM_VARIANTS)[FastAuthAlgorithm];
 
-export interface FastAuthInitArgs {
+export type FastAuthInitArgs = {
   /** Guard id prefix (no `#`) → guard contract; `jwt` names the JWT guard router. */
   readonly init_guards: Readonly<Record<string, AccountId>>;
   readonly owner: AccountId;
   readonly pauser: AccountId;
   /** Ours: Peersyst's init points the MPC address at FastAuth itself until `set_mpc_address`. */
   readonly mpc_address?: AccountId;
-}
+};
 
-export interface FastAuthSignArgs {
+export type FastAuthSignArgs = {
   /** `<prefix>#<rest>`: the prefix picks the guard, the whole id starts the derivation path `{guard_id}#{sub}`. */
   readonly guard_id: string;
   /** The JWT. */
@@ -40,72 +41,72 @@ export interface FastAuthSignArgs {
   /** The bytes whose SHA-256 the MPC signer signs. */
   readonly sign_payload: ByteArray;
   readonly algorithm: string;
-}
+};
 
 export type FastAuthVerifyArgs = Omit<FastAuthSignArgs, 'algorithm'>;
 /** `verify`'s answer: `(valid, sub)`. */
 export type FastAuthVerifyResult = readonly [valid: boolean, sub: string];
 
-export interface FastAuthAddGuardArgs {
+export type FastAuthAddGuardArgs = {
   readonly guard_id: string;
   readonly guard_address: AccountId;
-}
+};
 /** `remove_guard` and `get_guard`. */
-export interface FastAuthGuardIdArgs {
+export type FastAuthGuardIdArgs = {
   readonly guard_id: string;
-}
-export interface SetMpcAddressArgs {
+};
+export type SetMpcAddressArgs = {
   readonly mpc_address: AccountId;
-}
-export interface SetMpcKeyVersionArgs {
+};
+export type SetMpcKeyVersionArgs = {
   readonly mpc_key_version: number;
-}
-export interface SetMpcDomainIdArgs {
+};
+export type SetMpcDomainIdArgs = {
   readonly mpc_domain_id: number;
-}
-export interface ChangeOwnerArgs {
+};
+export type ChangeOwnerArgs = {
   readonly new_owner: AccountId;
-}
-export interface SetPauserArgs {
+};
+export type SetPauserArgs = {
   readonly pauser: AccountId;
-}
+};
 
 /** What FastAuth calls on a guard (for the `jwt` prefix, the router): `verify(guard_id, verify_payload, sign_payload, predecessor)`. */
-export interface GuardVerifyArgs extends FastAuthVerifyArgs {
+export type GuardVerifyArgs = FastAuthVerifyArgs & {
   /** Who called FastAuth. */
   readonly predecessor: AccountId;
-}
+};
 
 /** The private callbacks' arguments, as FastAuth writes them into its own promises. */
-export interface OnVerifySignCallbackArgs {
+export type OnVerifySignCallbackArgs = {
   readonly guard_id: string;
   readonly sign_payload: ByteArray;
   readonly attached_deposit: YoctoString;
   readonly algorithm: SignatureAlgorithmVariant;
   readonly caller: AccountId;
-}
-export interface OnSignCallbackArgs {
+};
+export type OnSignCallbackArgs = {
   readonly caller: AccountId;
   readonly original_deposit: YoctoString;
-}
+};
 
 // ---- what FastAuth sends to the MPC signer (near/mpc's `sign`) ----
 
 /** `secp256k1`: the legacy request; near/mpc reads `key_version` as the domain id. */
-export interface LegacySignRequest {
+export type LegacySignRequest = {
   readonly payload: ByteArray;
   readonly path: string;
   readonly key_version: number;
-}
+};
 /** `ecdsa` / `eddsa`: the current request; `payload_v2` holds lower-case hex of SHA-256(sign_payload) in both. */
-export interface SignRequestV2 {
+export type SignRequestV2 = {
   readonly path: string;
   readonly payload_v2: { readonly Ecdsa: string } | { readonly Eddsa: string };
   readonly domain_id: number;
-}
-export interface MpcSignArgs {
+};
+export type MpcSignArgs = {
   readonly request: LegacySignRequest | SignRequestV2;
-}
+};
 
 /** The signer's answer, which `sign` returns unchanged (Peersyst's untagged `SignResponseAny`). */
 export type SignResponseAny =
@@ -123,24 +124,24 @@ const STORAGE_BYTE_COST = 10n ** 19n;
 /** `add_guard` is payable: storage for the longest name and account plus 1 NEAR, which the router keeps. */
 export const ROUTER_ADD_GUARD_DEPOSIT = STORAGE_BYTE_COST * BigInt(MAX_GUARD_NAME_BYTES + MAX_GUARD_ACCOUNT_BYTES) + 10n ** 24n;
 
-export interface RouterInitArgs {
+export type RouterInitArgs = {
   readonly owner: AccountId;
-}
-export interface RouterAddGuardArgs {
+};
+export type RouterAddGuardArgs = {
   /** The issuer the guard serves (the text after `jwt#`). */
   readonly guard_name: string;
   readonly guard_account: AccountId;
-}
+};
 /** `remove_guard` and `get_guard`. */
-export interface RouterGuardNameArgs {
+export type RouterGuardNameArgs = {
   readonly guard_name: string;
-}
+};
 export type RouterVerifyArgs = GuardVerifyArgs;
 /** The router's answer to `verify`: `(valid, sub, guard_name)`; ours puts the guard's reason in the second place when invalid. */
 export type RouterVerdict = readonly [valid: boolean, subOrReason: string, guardName: string];
-export interface RouterOnVerifyCallbackArgs {
+export type RouterOnVerifyCallbackArgs = {
   readonly guard_name: string;
-}
+};
 
 // ---- JWT guards (contracts/jwt-guards) ----
 
@@ -150,33 +151,33 @@ export const MAX_JWT_BYTES = 7168;
 export const MAX_SUB_BYTES = 256;
 
 /** An RSA public key as the guards store it: big-endian modulus and exponent bytes. */
-export interface JwtPublicKey {
+export type JwtPublicKey = {
   readonly n: ByteArray;
   readonly e: ByteArray;
   /** Ours: a token whose header names a `kid` is checked against the keys with that `kid` only. */
   readonly kid?: string;
-}
+};
 
-export interface JwtGuardInitArgs {
+export type JwtGuardInitArgs = {
   readonly owner: AccountId;
   readonly public_keys: readonly JwtPublicKey[];
   /** Ours: the one issuer this guard serves; without it, the issuer the router names (Peersyst). */
   readonly issuer?: string;
   /** Ours: what `aud` must contain; default the guard's own account (Peersyst's Auth0 guard). */
   readonly audiences?: readonly string[];
-}
+};
 /** What the router calls on a guard. */
-export interface JwtGuardVerifyArgs {
+export type JwtGuardVerifyArgs = {
   readonly issuer: string;
   readonly jwt: string;
   readonly sign_payload: ByteArray;
   readonly predecessor: AccountId;
-}
+};
 /** A guard's answer: `(true, sub)` or `(false, reason)`. */
 export type JwtGuardVerdict = readonly [valid: boolean, subOrReason: string];
-export interface SetPublicKeysArgs {
+export type SetPublicKeysArgs = {
   readonly public_keys: readonly JwtPublicKey[];
-}
+};
 
 /** A JWK's `n`, `e` (base64url) and `kid` in the guards' form. */
 export function jwtPublicKeyFromJwk(jwk: { readonly kid?: string | undefined; readonly n: string; readonly e: string }): JwtPublicKey {

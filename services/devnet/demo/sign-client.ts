@@ -14,6 +14,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, concatBytes, hexToBytes } from '@noble/hashes/utils.js';
 import { verifyEd25519Native } from '../../../shared/crypto/ed25519-native.js';
+import type { FastAuthSignArgs } from '../../../shared/near/fast-auth-abi.js';
 import { parsePublicKey, secp256k1RawXY } from '../../../shared/near/keys.js';
 import { setBounded } from '../../mpc-node/bounded-map.js';
 
@@ -138,7 +139,7 @@ export class SignClient {
 
   /** The call of {@link signWithFastAuth} alone. */
   async callFastAuthSign(request: FastAuthSignRequest): Promise<SignAnswer> {
-    const args = { guard_id: request.guardId, verify_payload: request.token, sign_payload: [...request.signPayload], algorithm: request.algorithm };
+    const args: FastAuthSignArgs = { guard_id: request.guardId, verify_payload: request.token, sign_payload: [...request.signPayload], algorithm: request.algorithm };
     const call = await this.call(request.fastAuthContractId, args, SIGN_DEPOSIT, FAST_AUTH_SIGN_GAS);
     return {
       domainId: request.domainId,
