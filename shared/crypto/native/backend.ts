@@ -5,7 +5,8 @@
  * secret arithmetic in code that is neither constant-time nor fast (decision 0006).
  */
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 /** A native library the curve arithmetic needs could not be loaded; nothing falls back to JavaScript. */
 export class NativeBackendUnavailable extends Error {
@@ -35,4 +36,18 @@ export interface CurveBackend {
 export function packageVersion(packageDir: string): string {
   const { name, version } = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { name: string; version: string };
   return `${name}@${version}`;
+}
+
+/** `load()`, with any failure turned into {@link NativeBackendUnavailable} naming the library and package. */
+export function loadFailClosed<T>(library: string, packageName: string, packageDir: string | undefined, load: () => T): T {
+  try {
+    return load();
+  } catch (cause) {
+    throw new NativeBackendUnavailable(library, packageName, packageDir, { cause });
+  }
+}
+
+/** The directory of the installed npm package `packageName`, which holds `library`'s binary. */
+export function installedPackageDir(library: string, packageName: string): string {
+  return loadFailClosed(library, packageName, undefined, () => dirname(createRequire(import.meta.url).resolve(`${packageName}/package.json`)));
 }

@@ -4,7 +4,7 @@
  * The package's own entry point silently falls back to a pure-JavaScript implementation (elliptic)
  * when its binary does not load; that fallback is neither constant-time nor fast. This module loads
  * the addon itself, through the package's `node-gyp-build` resolver, and throws
- * {@link NativeBackendUnavailable} at import when no binary loads (decision 0006).
+ * `NativeBackendUnavailable` at import when no binary loads (decision 0006).
  *
  * Points cross this module as SEC1 encodings, 65 bytes uncompressed unless a function says
  * otherwise; the identity has no encoding and appears as `undefined` where it can occur. Scalars are
@@ -22,9 +22,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { writeUint256 } from '../scalar-bytes.js';
-import { NativeBackendUnavailable, packageVersion, type CurveBackend } from './backend.js';
+import { installedPackageDir, loadFailClosed, packageVersion, type CurveBackend } from './backend.js';
 
 export const UNCOMPRESSED_POINT_BYTES = 65;
 export const COMPRESSED_POINT_BYTES = 33;
@@ -66,7 +66,7 @@ export interface LoadedLibsecp256k1 {
  * install), never its JavaScript fallback. Exported for the test that a missing binary fails.
  */
 export function loadLibsecp256k1(packageDir: string): LoadedLibsecp256k1 {
-  try {
+  return loadFailClosed('libsecp256k1', 'secp256k1', packageDir, () => {
     const requireFromPackage = createRequire(join(packageDir, 'package.json'));
     const resolver = requireFromPackage('node-gyp-build') as { resolve(dir: string): string };
     const binary = resolver.resolve(packageDir);
@@ -75,20 +75,10 @@ export function loadLibsecp256k1(packageDir: string): LoadedLibsecp256k1 {
     // Fresh blinding of the generator multiplication for this process.
     if (addon.contextRandomize(randomBytes(32)) !== 0) throw new Error('context randomization failed');
     return { addon, backend: { curve: 'secp256k1', library: 'libsecp256k1', package: packageVersion(packageDir), binary } };
-  } catch (cause) {
-    throw new NativeBackendUnavailable('libsecp256k1', 'secp256k1', packageDir, { cause });
-  }
+  });
 }
 
-function installedPackageDir(): string {
-  try {
-    return dirname(createRequire(import.meta.url).resolve('secp256k1/package.json'));
-  } catch (cause) {
-    throw new NativeBackendUnavailable('libsecp256k1', 'secp256k1', undefined, { cause });
-  }
-}
-
-const loaded = loadLibsecp256k1(installedPackageDir());
+const loaded = loadLibsecp256k1(installedPackageDir('libsecp256k1', 'secp256k1'));
 const addon = loaded.addon;
 export const LIBSECP256K1_BACKEND: CurveBackend = loaded.backend;
 

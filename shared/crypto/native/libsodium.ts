@@ -1,15 +1,14 @@
 /**
  * Ed25519 group operations on libsodium, through the `sodium-native` npm package (prebuilt binaries;
- * it has no JavaScript fallback, and a failed load is rethrown as {@link NativeBackendUnavailable}
- * at import, decision 0006).
+ * it has no JavaScript fallback, and a failed load is rethrown as `NativeBackendUnavailable` at
+ * import, decision 0006).
  *
  * Points are 32-byte Ed25519 encodings, scalars 32-byte little-endian encodings below ℓ. The
  * multiplications are libsodium's constant-time ones without clamping (`*_noclamp`): FROST scalars
  * are field elements, not RFC 8032 secret keys.
  */
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
-import { NativeBackendUnavailable, packageVersion, type CurveBackend } from './backend.js';
+import { installedPackageDir, loadFailClosed, packageVersion, type CurveBackend } from './backend.js';
 
 export const ED25519_POINT_BYTES = 32;
 export const ED25519_SCALAR_BYTES = 32;
@@ -30,24 +29,14 @@ export interface LoadedLibsodium {
 
 /** Loads sodium-native from `packageDir`; exported for the test that a missing binary fails. */
 export function loadLibsodium(packageDir: string): LoadedLibsodium {
-  try {
+  return loadFailClosed('libsodium', 'sodium-native', packageDir, () => {
     const sodium = createRequire(import.meta.url)(packageDir) as SodiumNative;
     if (typeof sodium.crypto_scalarmult_ed25519_noclamp !== 'function') throw new Error('the package lacks the Ed25519 functions');
     return { sodium, backend: { curve: 'ed25519', library: 'libsodium', package: packageVersion(packageDir) } };
-  } catch (cause) {
-    throw new NativeBackendUnavailable('libsodium', 'sodium-native', packageDir, { cause });
-  }
+  });
 }
 
-function installedPackageDir(): string {
-  try {
-    return dirname(createRequire(import.meta.url).resolve('sodium-native/package.json'));
-  } catch (cause) {
-    throw new NativeBackendUnavailable('libsodium', 'sodium-native', undefined, { cause });
-  }
-}
-
-const loaded = loadLibsodium(installedPackageDir());
+const loaded = loadLibsodium(installedPackageDir('libsodium', 'sodium-native'));
 const sodium = loaded.sodium;
 export const LIBSODIUM_BACKEND: CurveBackend = loaded.backend;
 
