@@ -1,6 +1,13 @@
-/** The answers FastAuth and the router read from the contract they called: a JSON array of a bool and strings. */
+/**
+ * The FastAuth ABI (shared/near/fast-auth-abi.ts) as the contracts read it: the argument names each
+ * method accepts, checked by the compiler against the ABI's types, and the answers of the contract
+ * called before a callback.
+ */
 import type { JwtGuardVerdict, RouterVerdict } from '../../shared/near/fast-auth-abi.js';
 import { decodeJson } from '../common/runtime.js';
+
+/** Every argument name of `T` and no other (the compiler refuses a missing or unknown one), for `onlyKeys`. */
+export const argumentNames = <T>(names: Record<keyof T, true>): readonly string[] => Object.keys(names);
 
 function readTuple(value: Uint8Array, length: number): [boolean, ...string[]] | null {
   let tuple: unknown;

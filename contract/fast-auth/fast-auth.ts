@@ -11,12 +11,21 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import {
   FAST_AUTH_ALGORITHMS,
   FAST_AUTH_ERRORS,
+  type FastAuthAddGuardArgs,
   type FastAuthAlgorithm,
+  type FastAuthGuardIdArgs,
+  type FastAuthInitArgs,
+  type FastAuthSignArgs,
+  type FastAuthVerifyArgs,
   type FastAuthVerifyResult,
   type GuardVerifyArgs,
   type MpcSignArgs,
   type OnSignCallbackArgs,
   type OnVerifySignCallbackArgs,
+  type SetMpcAddressArgs,
+  type SetMpcDomainIdArgs,
+  type SetMpcKeyVersionArgs,
+  type SetPauserArgs,
   SIGNATURE_ALGORITHM_VARIANTS,
 } from '../../shared/near/fast-auth-abi.js';
 import { accountId, byteArray, integer, type JsonObject, object, onlyKeys, optional, string, U32_MAX, yocto } from '../common/args.js';
@@ -26,7 +35,7 @@ import { type AccountId, type Balance, type ContractHost, ONE_YOCTO, TGAS } from
 import { MAX_JWT_ARGUMENT_LENGTH, MAX_SIGN_PAYLOAD_BYTES } from './jwt-guard.js';
 import { isValidSubLength } from './jwt/jwt.js';
 import { changeOwner, ownerUpdate, requireOwner } from './owner.js';
-import { readRouterVerdict } from './verdicts.js';
+import { argumentNames, readRouterVerdict } from './abi.js';
 
 export const FAST_AUTH_VERSION = '0.1.0';
 /** The router, its guard's RSA check (30 Tgas) and the router's callback (5 Tgas). */
@@ -138,7 +147,7 @@ function guardVerifyArgs(host: ContractHost, args: JsonObject, guardId: string):
 // ---- signing ----
 
 function sign(host: ContractHost, args: JsonObject): void {
-  onlyKeys(args, ['guard_id', 'verify_payload', 'sign_payload', 'algorithm'], 'arguments');
+  onlyKeys(args, argumentNames<FastAuthSignArgs>({ guard_id: true, verify_payload: true, sign_payload: true, algorithm: true }), 'arguments');
   const state = loadState(host);
   requireNotPaused(state);
   const algorithm = readAlgorithm(args.algorithm);
@@ -160,7 +169,7 @@ function sign(host: ContractHost, args: JsonObject): void {
 
 function onVerifySignCallback(host: ContractHost, args: JsonObject): void {
   requirePrivate(host, ON_VERIFY_SIGN_CALLBACK);
-  onlyKeys(args, ['guard_id', 'sign_payload', 'attached_deposit', 'algorithm', 'caller'], 'arguments');
+  onlyKeys(args, argumentNames<OnVerifySignCallbackArgs>({ guard_id: true, sign_payload: true, attached_deposit: true, algorithm: true, caller: true }), 'arguments');
   const guardId = string(args.guard_id, 'guard_id', MAX_GUARD_ID_LENGTH);
   const signPayload = byteArray(args.sign_payload, 'sign_payload', { max: MAX_SIGN_PAYLOAD_BYTES });
   const deposit = yocto(args.attached_deposit, 'attached_deposit');
@@ -184,7 +193,7 @@ function onVerifySignCallback(host: ContractHost, args: JsonObject): void {
 
 function onSignCallback(host: ContractHost, args: JsonObject): void {
   requirePrivate(host, ON_SIGN_CALLBACK);
-  onlyKeys(args, ['caller', 'original_deposit'], 'arguments');
+  onlyKeys(args, argumentNames<OnSignCallbackArgs>({ caller: true, original_deposit: true }), 'arguments');
   const caller = accountId(args.caller, 'caller');
   const deposit = yocto(args.original_deposit, 'original_deposit');
   const result = singlePromiseResult(host, ON_SIGN_CALLBACK);
@@ -201,7 +210,7 @@ function reportFailure(host: ContractHost, args: JsonObject): void {
 }
 
 function verify(host: ContractHost, args: JsonObject): void {
-  onlyKeys(args, ['guard_id', 'verify_payload', 'sign_payload'], 'arguments');
+  onlyKeys(args, argumentNames<FastAuthVerifyArgs>({ guard_id: true, verify_payload: true, sign_payload: true }), 'arguments');
   const state = loadState(host);
   requireNotPaused(state);
   const { guardId, guard } = guardFor(state, args.guard_id);
@@ -222,7 +231,7 @@ function onVerifyCallback(host: ContractHost, args: JsonObject): void {
 
 function init(host: ContractHost, args: JsonObject): void {
   requirePrivate(host, 'init');
-  onlyKeys(args, ['init_guards', 'owner', 'pauser', 'mpc_address'], 'arguments');
+  onlyKeys(args, argumentNames<FastAuthInitArgs>({ init_guards: true, owner: true, pauser: true, mpc_address: true }), 'arguments');
   const guards: Record<string, AccountId> = {};
   for (const [id, account] of Object.entries(object(args.init_guards, 'init_guards'))) {
     guards[readGuardPrefix(id)] = accountId(account, `init_guards.${id}`);
@@ -277,25 +286,25 @@ export const fastAuthContract = defineContract(
     [REPORT_FAILURE]: reportFailure,
     verify,
     [ON_VERIFY_CALLBACK]: onVerifyCallback,
-    add_guard: ownerMethod('add_guard', ['guard_id', 'guard_address'], (state, args) => ({
+    add_guard: ownerMethod('add_guard', argumentNames<FastAuthAddGuardArgs>({ guard_id: true, guard_address: true }), (state, args) => ({
       ...state,
       guards: { ...state.guards, [readGuardPrefix(args.guard_id)]: accountId(args.guard_address, 'guard_address') },
     })),
-    remove_guard: ownerMethod('remove_guard', ['guard_id'], (state, args) => {
+    remove_guard: ownerMethod('remove_guard', argumentNames<FastAuthGuardIdArgs>({ guard_id: true }), (state, args) => {
       const prefix = readGuardPrefix(args.guard_id);
       if (state.guards[prefix] === undefined) fail('NotFound', FAST_AUTH_ERRORS.unknownGuard(prefix));
       const { [prefix]: _removed, ...guards } = state.guards;
       return { ...state, guards };
     }),
-    set_mpc_address: ownerMethod('set_mpc_address', ['mpc_address'], (state, args) => ({ ...state, mpc_address: accountId(args.mpc_address, 'mpc_address') })),
-    set_mpc_key_version: ownerMethod('set_mpc_key_version', ['mpc_key_version'], (state, args) => ({ ...state, mpc_key_version: integer(args.mpc_key_version, 'mpc_key_version', U32_MAX) })),
-    set_mpc_domain_id: ownerMethod('set_mpc_domain_id', ['mpc_domain_id'], (state, args) => ({ ...state, mpc_domain_id: integer(args.mpc_domain_id, 'mpc_domain_id') })),
+    set_mpc_address: ownerMethod('set_mpc_address', argumentNames<SetMpcAddressArgs>({ mpc_address: true }), (state, args) => ({ ...state, mpc_address: accountId(args.mpc_address, 'mpc_address') })),
+    set_mpc_key_version: ownerMethod('set_mpc_key_version', argumentNames<SetMpcKeyVersionArgs>({ mpc_key_version: true }), (state, args) => ({ ...state, mpc_key_version: integer(args.mpc_key_version, 'mpc_key_version', U32_MAX) })),
+    set_mpc_domain_id: ownerMethod('set_mpc_domain_id', argumentNames<SetMpcDomainIdArgs>({ mpc_domain_id: true }), (state, args) => ({ ...state, mpc_domain_id: integer(args.mpc_domain_id, 'mpc_domain_id') })),
     change_owner: changeOwner(fastAuthState),
-    set_pauser: ownerMethod('set_pauser', ['pauser'], (state, args) => ({ ...state, pauser: accountId(args.pauser, 'pauser') })),
+    set_pauser: ownerMethod('set_pauser', argumentNames<SetPauserArgs>({ pauser: true }), (state, args) => ({ ...state, pauser: accountId(args.pauser, 'pauser') })),
     pause: setPaused(true),
     unpause: setPaused(false),
     get_guard: (host, args) => {
-      onlyKeys(args, ['guard_id'], 'arguments');
+      onlyKeys(args, argumentNames<FastAuthGuardIdArgs>({ guard_id: true }), 'arguments');
       const guardId = string(args.guard_id, 'guard_id', MAX_GUARD_ID_LENGTH);
       returnJson(host, loadState(host).guards[guardId] ?? fail('NotFound', FAST_AUTH_ERRORS.unknownGuard(guardId)));
     },

@@ -10,7 +10,12 @@ import {
   ROUTER_ADD_GUARD_DEPOSIT,
   ROUTER_ERRORS,
   ROUTER_GUARD_ID_PREFIX,
+  type RouterAddGuardArgs,
+  type RouterGuardNameArgs,
+  type RouterInitArgs,
+  type RouterOnVerifyCallbackArgs,
   type RouterVerdict,
+  type RouterVerifyArgs,
 } from '../../shared/near/fast-auth-abi.js';
 import { accountId, byteArray, type JsonObject, onlyKeys, string } from '../common/args.js';
 import { fail } from '../common/errors.js';
@@ -18,7 +23,7 @@ import { defineContract, encodeJson, requirePrivate, returnJson, singlePromiseRe
 import { type AccountId, type ContractHost, TGAS } from '../host.js';
 import { MAX_JWT_ARGUMENT_LENGTH, MAX_SIGN_PAYLOAD_BYTES } from './jwt-guard.js';
 import { changeOwner, ownerUpdate, requireOwner } from './owner.js';
-import { readGuardVerdict } from './verdicts.js';
+import { argumentNames, readGuardVerdict } from './abi.js';
 
 /** RSA-2048 verification by bigint modexp is the expensive part of a guard call. */
 export const GUARD_VERIFY_GAS = 30n * TGAS;
@@ -57,7 +62,7 @@ function guardNameOf(guardId: string): string {
 }
 
 function verify(host: ContractHost, args: JsonObject): void {
-  onlyKeys(args, ['guard_id', 'verify_payload', 'sign_payload', 'predecessor'], 'arguments');
+  onlyKeys(args, argumentNames<RouterVerifyArgs>({ guard_id: true, verify_payload: true, sign_payload: true, predecessor: true }), 'arguments');
   const guardName = guardNameOf(string(args.guard_id, 'guard_id', MAX_GUARD_NAME_BYTES + ROUTER_GUARD_ID_PREFIX.length + 1));
   const guard = guardNamed(loadState(host), guardName);
   const forwarded: JwtGuardVerifyArgs = {
@@ -67,12 +72,12 @@ function verify(host: ContractHost, args: JsonObject): void {
     predecessor: accountId(args.predecessor, 'predecessor'),
   };
   const verification = host.promiseCreate(guard, 'verify', encodeJson(forwarded), 0n, GUARD_VERIFY_GAS);
-  host.promiseReturn(host.promiseThen(verification, host.currentAccountId(), ON_VERIFY_CALLBACK, encodeJson({ guard_name: guardName }), 0n, ROUTER_CALLBACK_GAS));
+  host.promiseReturn(host.promiseThen(verification, host.currentAccountId(), ON_VERIFY_CALLBACK, encodeJson({ guard_name: guardName } satisfies RouterOnVerifyCallbackArgs), 0n, ROUTER_CALLBACK_GAS));
 }
 
 function onVerifyCallback(host: ContractHost, args: JsonObject): void {
   requirePrivate(host, ON_VERIFY_CALLBACK);
-  onlyKeys(args, ['guard_name'], 'arguments');
+  onlyKeys(args, argumentNames<RouterOnVerifyCallbackArgs>({ guard_name: true }), 'arguments');
   const guardName = readGuardName(args.guard_name, 'guard_name');
   const result = singlePromiseResult(host, ON_VERIFY_CALLBACK);
   // A failed call makes FastAuth's callback see a failed promise, and refund.
@@ -83,7 +88,7 @@ function onVerifyCallback(host: ContractHost, args: JsonObject): void {
 }
 
 function addGuard(host: ContractHost, args: JsonObject): void {
-  onlyKeys(args, ['guard_name', 'guard_account'], 'arguments');
+  onlyKeys(args, argumentNames<RouterAddGuardArgs>({ guard_name: true, guard_account: true }), 'arguments');
   const state = loadState(host);
   requireOwner(host, state.owner);
   const name = readGuardName(args.guard_name, 'guard_name');
@@ -100,13 +105,13 @@ export const jwtGuardRouterContract = defineContract(
   {
     init: (host, args) => {
       requirePrivate(host, 'init');
-      onlyKeys(args, ['owner'], 'arguments');
+      onlyKeys(args, argumentNames<RouterInitArgs>({ owner: true }), 'arguments');
       routerState.initialize(host, { owner: accountId(args.owner, 'owner'), guards: {} });
     },
     verify,
     [ON_VERIFY_CALLBACK]: onVerifyCallback,
     add_guard: addGuard,
-    remove_guard: ownerUpdate(routerState, 'remove_guard', ['guard_name'], (state, args) => {
+    remove_guard: ownerUpdate(routerState, 'remove_guard', argumentNames<RouterGuardNameArgs>({ guard_name: true }), (state, args) => {
       const name = readGuardName(args.guard_name, 'guard_name');
       guardNamed(state, name);
       const { [name]: _removed, ...guards } = state.guards;
@@ -114,7 +119,7 @@ export const jwtGuardRouterContract = defineContract(
     }),
     change_owner: changeOwner(routerState),
     get_guard: (host, args) => {
-      onlyKeys(args, ['guard_name'], 'arguments');
+      onlyKeys(args, argumentNames<RouterGuardNameArgs>({ guard_name: true }), 'arguments');
       returnJson(host, guardNamed(loadState(host), readGuardName(args.guard_name, 'guard_name')));
     },
     owner: (host) => returnJson(host, loadState(host).owner),

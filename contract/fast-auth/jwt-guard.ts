@@ -7,13 +7,22 @@
  * - `auth0GuardContract`: also requires the custom claim `fatxn` (set by the Auth0 post-login action)
  *   to equal the exact `sign_payload` bytes, so a token authorises one transaction only.
  */
-import { JWT_REJECTIONS, type JwtGuardVerdict, type JwtPublicKey, MAX_GUARD_NAME_BYTES } from '../../shared/near/fast-auth-abi.js';
+import {
+  JWT_REJECTIONS,
+  type JwtGuardInitArgs,
+  type JwtGuardVerdict,
+  type JwtGuardVerifyArgs,
+  type JwtPublicKey,
+  MAX_GUARD_NAME_BYTES,
+  type SetPublicKeysArgs,
+} from '../../shared/near/fast-auth-abi.js';
 import { accountId, array, byteArray, type JsonObject, object, onlyKeys, optional, string } from '../common/args.js';
 import { fail } from '../common/errors.js';
 import { defineContract, requirePrivate, returnJson, StateCell } from '../common/runtime.js';
 import type { AccountId, ContractDefinition, ContractHost } from '../host.js';
 import { JwtRejected, verifyJwt } from './jwt/jwt.js';
 import { InvalidRsaKey, rsaPublicKey } from './jwt/rs256.js';
+import { argumentNames } from './abi.js';
 import { changeOwner, ownerUpdate } from './owner.js';
 
 export const MAX_SIGN_PAYLOAD_BYTES = 32 * 1024;
@@ -48,7 +57,7 @@ function readPublicKeys(value: unknown): JwtPublicKey[] {
   return keys.map((entry, index) => {
     const where = `public_keys[${index}]`;
     const input = object(entry, where);
-    onlyKeys(input, ['n', 'e', 'kid'], where);
+    onlyKeys(input, argumentNames<JwtPublicKey>({ n: true, e: true, kid: true }), where);
     const kid = optional(input.kid, (kidValue) => string(kidValue, `${where}.kid`, 256));
     const key: JwtPublicKey = { n: [...byteArray(input.n, `${where}.n`, { max: 512 })], e: [...byteArray(input.e, `${where}.e`, { max: 8 })], ...(kid === undefined ? {} : { kid }) };
     try {
@@ -70,7 +79,7 @@ function readAudiences(value: unknown): string[] {
 function defineJwtGuard(name: string, bindsSignPayload: boolean): ContractDefinition {
   function init(host: ContractHost, args: JsonObject): void {
     requirePrivate(host, 'init');
-    onlyKeys(args, ['owner', 'public_keys', 'issuer', 'audiences'], 'arguments');
+    onlyKeys(args, argumentNames<JwtGuardInitArgs>({ owner: true, public_keys: true, issuer: true, audiences: true }), 'arguments');
     guardState.initialize(host, {
       owner: accountId(args.owner, 'owner'),
       issuer: optional(args.issuer, (value) => string(value, 'issuer', MAX_ISSUER_LENGTH)) ?? null,
@@ -81,7 +90,7 @@ function defineJwtGuard(name: string, bindsSignPayload: boolean): ContractDefini
   }
 
   function verify(host: ContractHost, args: JsonObject): void {
-    onlyKeys(args, ['issuer', 'jwt', 'sign_payload', 'predecessor'], 'arguments');
+    onlyKeys(args, argumentNames<JwtGuardVerifyArgs>({ issuer: true, jwt: true, sign_payload: true, predecessor: true }), 'arguments');
     const issuer = string(args.issuer, 'issuer', MAX_ISSUER_LENGTH);
     const token = string(args.jwt, 'jwt', MAX_JWT_ARGUMENT_LENGTH);
     const signPayload = byteArray(args.sign_payload, 'sign_payload', { max: MAX_SIGN_PAYLOAD_BYTES });
@@ -107,7 +116,7 @@ function defineJwtGuard(name: string, bindsSignPayload: boolean): ContractDefini
     {
       init,
       verify,
-      set_public_keys: ownerUpdate(guardState, 'set_public_keys', ['public_keys'], (state, args) => ({ ...state, public_keys: readPublicKeys(args.public_keys) })),
+      set_public_keys: ownerUpdate(guardState, 'set_public_keys', argumentNames<SetPublicKeysArgs>({ public_keys: true }), (state, args) => ({ ...state, public_keys: readPublicKeys(args.public_keys) })),
       set_audiences: ownerUpdate(guardState, 'set_audiences', ['audiences'], (state, args) => ({ ...state, audiences: readAudiences(args.audiences) })),
       change_owner: changeOwner(guardState),
       get_public_keys: (host) => returnJson(host, loadState(host).public_keys),

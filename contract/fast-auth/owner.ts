@@ -1,9 +1,10 @@
 /** Ownership shared by the FastAuth contracts: owner-only updates of the state, and handing ownership over. */
-import { FAST_AUTH_ERRORS } from '../../shared/near/fast-auth-abi.js';
+import { type ChangeOwnerArgs, FAST_AUTH_ERRORS } from '../../shared/near/fast-auth-abi.js';
 import { accountId, type JsonObject, onlyKeys } from '../common/args.js';
 import { fail } from '../common/errors.js';
 import type { MethodHandler, StateCell } from '../common/runtime.js';
 import type { AccountId, ContractHost } from '../host.js';
+import { argumentNames } from './abi.js';
 
 export function requireOwner(host: ContractHost, owner: AccountId): void {
   if (host.predecessorAccountId() !== owner) fail('Unauthorized', FAST_AUTH_ERRORS.onlyOwner);
@@ -27,5 +28,5 @@ export function ownerUpdate<T extends { readonly owner: AccountId }>(
 
 /** `change_owner({new_owner})`. */
 export function changeOwner<T extends { readonly owner: AccountId }>(cell: StateCell<T>): MethodHandler {
-  return ownerUpdate(cell, 'change_owner', ['new_owner'], (state, args) => ({ ...state, owner: accountId(args.new_owner, 'new_owner') }));
+  return ownerUpdate(cell, 'change_owner', argumentNames<ChangeOwnerArgs>({ new_owner: true }), (state, args) => ({ ...state, owner: accountId(args.new_owner, 'new_owner') }));
 }
