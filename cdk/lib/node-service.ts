@@ -43,14 +43,12 @@ export const NODE_ENVIRONMENT = {
 export const NODE_SECRET_ENVIRONMENT = {
   /** `ed25519:<base58>`: the NEAR access key the node signs respond/vote transactions with. */
   accountSecretKey: 'NODE_ACCOUNT_SECRET_KEY',
-  /** 64 hex characters: the Ed25519 secret whose public key is the participant's `sign_pk`. */
+  /** 64 hex characters: the mesh identity, the Ed25519 secret whose public key is the participant's `sign_pk`. */
   meshSignSecretKey: 'MESH_SIGN_SECRET_KEY',
-  /** 64 hex characters: the X25519 secret whose public key is the participant's `cipher_pk`. */
-  meshCipherSecretKey: 'MESH_CIPHER_SECRET_KEY',
 } as const;
 
-/** JSON fields of the mesh identity secret. */
-export const MESH_IDENTITY_FIELDS = { sign: 'sign', cipher: 'cipher' } as const;
+/** JSON fields of the mesh identity secret (a secret stored with the former `cipher` field still works: it is not read). */
+export const MESH_IDENTITY_FIELDS = { sign: 'sign' } as const;
 
 /** The container image's build: the project is the context, only the files the bundle needs are sent. */
 export const NODE_IMAGE_DOCKERFILE = 'cdk/docker/mpc-node/Dockerfile';
@@ -97,12 +95,12 @@ export class NodeService extends Construct {
     this.meshUrl = `https://${node.domainName}${node.meshPort === 443 ? '' : `:${node.meshPort}`}`;
 
     // The operator stores the real values after the first deployment (docs/deploy.md): the NEAR access key
-    // in NEAR's own string form, the mesh identity as {"sign": hex32, "cipher": hex32}. Until then the
+    // in NEAR's own string form, the mesh identity as {"sign": hex32}. Until then the
     // secrets hold a random placeholder the node rejects, which is why the first deployment runs no task.
     const keySecret = (secretId: string, description: string) =>
       new secretsmanager.Secret(this, secretId, { description, encryptionKey: props.dataKey, removalPolicy: RemovalPolicy.RETAIN });
     this.accountKeySecret = keySecret('NearAccountKey', `NEAR access key (ed25519:<base58>) of ${near.operatorAccountId} for respond/vote transactions`);
-    this.meshIdentityKeySecret = keySecret('MeshIdentityKey', 'Mesh identity: {"sign": Ed25519 secret hex, "cipher": X25519 secret hex}');
+    this.meshIdentityKeySecret = keySecret('MeshIdentityKey', 'Mesh identity: {"sign": Ed25519 secret hex}');
 
     this.taskRole = new iam.Role(this, 'TaskRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
@@ -198,7 +196,6 @@ export class NodeService extends Construct {
       secrets: {
         [NODE_SECRET_ENVIRONMENT.accountSecretKey]: ecs.Secret.fromSecretsManager(this.accountKeySecret),
         [NODE_SECRET_ENVIRONMENT.meshSignSecretKey]: ecs.Secret.fromSecretsManager(this.meshIdentityKeySecret, MESH_IDENTITY_FIELDS.sign),
-        [NODE_SECRET_ENVIRONMENT.meshCipherSecretKey]: ecs.Secret.fromSecretsManager(this.meshIdentityKeySecret, MESH_IDENTITY_FIELDS.cipher),
       },
     });
 
@@ -292,7 +289,7 @@ export class NodeService extends Construct {
     for (const secret of [this.accountKeySecret, this.meshIdentityKeySecret]) {
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions::AwsSolutions-SMG4',
-        reason: 'Rotating these keys needs an on-chain step (a new NEAR access key, or a participant record with new sign_pk/cipher_pk voted in) that a rotation Lambda cannot do; docs/deploy.md has the procedure.',
+        reason: 'Rotating these keys needs an on-chain step (a new NEAR access key, or a participant record with a new sign_pk voted in) that a rotation Lambda cannot do; docs/deploy.md has the procedure.',
       });
     }
     Validations.of(cluster).acknowledge({

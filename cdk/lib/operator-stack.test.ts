@@ -318,7 +318,7 @@ describe('node service', () => {
     });
   });
 
-  it('injects the three node keys from the two secrets at task start', () => {
+  it('injects the two node keys from the two secrets at task start', () => {
     const [taskDefinition] = Object.values(template.findResources('AWS::ECS::TaskDefinition'));
     const [container] = taskDefinition!.Properties.ContainerDefinitions;
     const secrets = Object.fromEntries((container.Secrets as { Name: string; ValueFrom: unknown }[]).map(({ Name, ValueFrom }) => [Name, ValueFrom]));
@@ -326,7 +326,6 @@ describe('node service', () => {
     expect(secrets).toEqual({
       [NODE_SECRET_ENVIRONMENT.accountSecretKey]: ref(stack.mpcNode.accountKeySecret),
       [NODE_SECRET_ENVIRONMENT.meshSignSecretKey]: meshField(MESH_IDENTITY_FIELDS.sign),
-      [NODE_SECRET_ENVIRONMENT.meshCipherSecretKey]: meshField(MESH_IDENTITY_FIELDS.cipher),
     });
   });
 

@@ -1,4 +1,4 @@
-import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { base58 } from '@scure/base';
 import { loadNodeConfig } from '../../services/mpc-node/config.js';
@@ -13,16 +13,18 @@ describe('node key generation', () => {
     expect(publicParts.public_key).toBe(`ed25519:${base58.encode(bytes.subarray(32))}`);
   });
 
-  it('makes a mesh identity whose printed sign_pk and cipher_pk belong to the stored secrets', () => {
+  it('makes a mesh identity of one secret, whose printed sign_pk belongs to it', () => {
     const { secretString, publicParts } = generateMeshIdentity();
-    const { sign, cipher } = JSON.parse(secretString) as { sign: string; cipher: string };
-    expect(publicParts.sign_pk).toBe(`ed25519:${base58.encode(ed25519.getPublicKey(hexToBytes(sign)))}`);
-    expect(publicParts.cipher_pk).toBe(bytesToHex(x25519.getPublicKey(hexToBytes(cipher))));
+    const stored = JSON.parse(secretString) as Record<string, string>;
+    expect(Object.keys(stored)).toEqual(['sign']);
+    expect(publicParts.sign_pk).toBe(`ed25519:${base58.encode(ed25519.getPublicKey(hexToBytes(stored.sign!)))}`);
+    // The contract's participant record still has a cipher_pk field, which no node reads.
+    expect(publicParts.cipher_pk).toMatch(/^[0-9a-f]{64}$/);
     expect(generateMeshIdentity().secretString).not.toBe(secretString);
   });
 
   it('produces values the node configuration accepts', () => {
-    const mesh = JSON.parse(generateMeshIdentity().secretString) as { sign: string; cipher: string };
+    const mesh = JSON.parse(generateMeshIdentity().secretString) as { sign: string };
     const config = loadNodeConfig({
       NODE_ACCOUNT_ID: 'operator.testnet',
       NODE_ACCOUNT_SECRET_KEY: generateAccountKey().secretString,
@@ -35,7 +37,6 @@ describe('node key generation', () => {
       REQUESTS_TABLE: 'requests',
       MESH_LISTEN: '0.0.0.0:8443',
       MESH_SIGN_SECRET_KEY: mesh.sign,
-      MESH_CIPHER_SECRET_KEY: mesh.cipher,
       KMS_KEY_ID: 'arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000',
     });
     expect(config.MESH_SIGN_SECRET_KEY).toBe(mesh.sign);

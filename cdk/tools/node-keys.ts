@@ -3,7 +3,7 @@
 // only the public halves are shown (stderr). Usage in docs/deploy.md:
 //   node --import tsx cdk/tools/node-keys.ts account | aws secretsmanager put-secret-value --secret-id <arn> --secret-string file:///dev/stdin
 //   node --import tsx cdk/tools/node-keys.ts mesh    | aws secretsmanager put-secret-value --secret-id <arn> --secret-string file:///dev/stdin
-import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { base58 } from '@scure/base';
 import { pathToFileURL } from 'node:url';
@@ -26,15 +26,16 @@ export function generateAccountKey(): GeneratedKey {
   };
 }
 
-/** The mesh identity: an Ed25519 signing secret and an X25519 encryption secret, 32 bytes of hex each. */
+/** The mesh identity: one Ed25519 secret, 32 bytes of hex. */
 export function generateMeshIdentity(): GeneratedKey {
   const sign = ed25519.utils.randomSecretKey();
-  const cipher = x25519.utils.randomSecretKey();
+  const identityPublicKey = ed25519.getPublicKey(sign);
   return {
-    secretString: JSON.stringify({ [MESH_IDENTITY_FIELDS.sign]: bytesToHex(sign), [MESH_IDENTITY_FIELDS.cipher]: bytesToHex(cipher) }),
+    secretString: JSON.stringify({ [MESH_IDENTITY_FIELDS.sign]: bytesToHex(sign) }),
     publicParts: {
-      sign_pk: `ed25519:${base58.encode(ed25519.getPublicKey(sign))}`,
-      cipher_pk: bytesToHex(x25519.getPublicKey(cipher)),
+      sign_pk: `ed25519:${base58.encode(identityPublicKey)}`,
+      // Unused by the nodes; the contract still requires it. Goes with the ABI change to {url, tls_public_key}.
+      cipher_pk: bytesToHex(identityPublicKey),
     },
   };
 }

@@ -12,7 +12,6 @@ const valid = {
   REQUESTS_TABLE: 'sign-requests',
   MESH_LISTEN: '127.0.0.1:7001',
   MESH_SIGN_SECRET_KEY: 'aa'.repeat(32),
-  MESH_CIPHER_SECRET_KEY: 'bb'.repeat(32),
   SEALING: 'local-file',
   LOCAL_MASTER_KEY_FILE: '/tmp/master.key',
 };

@@ -13,7 +13,7 @@ const positiveInt = (fallback: number) => z.coerce.number().int().positive().def
 const httpUrl = z.url({ protocol: /^https?$/ });
 const tableName = z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'a DynamoDB table name (3–255 of a-z A-Z 0-9 _ . -)');
 
-const SECRET_VARIABLES = new Set(['NODE_ACCOUNT_SECRET_KEY', 'MESH_SIGN_SECRET_KEY', 'MESH_CIPHER_SECRET_KEY']);
+const SECRET_VARIABLES = new Set(['NODE_ACCOUNT_SECRET_KEY', 'MESH_SIGN_SECRET_KEY']);
 
 const environmentSchema = z
   .object({
@@ -27,8 +27,7 @@ const environmentSchema = z
     PRESIGNATURES_TABLE: tableName,
     REQUESTS_TABLE: tableName,
     MESH_LISTEN: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'host:port to listen on for peer messages'),
-    MESH_SIGN_SECRET_KEY: z.string().regex(HEX_32, '32 bytes of hex (the Ed25519 secret whose public key is sign_pk)'),
-    MESH_CIPHER_SECRET_KEY: z.string().regex(HEX_32, '32 bytes of hex (the X25519 secret whose public key is cipher_pk)'),
+    MESH_SIGN_SECRET_KEY: z.string().regex(HEX_32, '32 bytes of hex (the mesh identity: the Ed25519 secret whose public key is sign_pk)'),
     SEALING: z.enum(['kms', 'local-file']).default('kms'),
     KMS_KEY_ID: z.string().min(1).optional(),
     LOCAL_MASTER_KEY_FILE: z.string().min(1).optional(),

@@ -8,13 +8,13 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import type { ParticipantEntry } from '../../contract/mpc-signer/types.js';
 import { ascending } from '../../shared/crypto/protocol.js';
 import { parsePublicKey } from '../../shared/near/keys.js';
+import type { ParticipantEntry } from '../../shared/near/signer-abi.js';
 import { MpcSignerClient, type Chain } from './chain/chain.js';
-import type { ContractView } from './chain/contract-state.js';
+import { participantEntries, type ContractView } from './chain/contract-state.js';
 import type { ReshareJob, ServeJob } from './chain/jobs.js';
 import { StateSync, type StateChange } from './chain/state-sync.js';
 import type { NodeConfig } from './config.js';
@@ -66,18 +66,9 @@ const STATE_STALE_MS = 30_000;
 /** Longest wait between two looks at the contract while this account is not a participant yet. */
 const PARTICIPATION_POLL_MAX_MS = 2_000;
 
-/** Every participant entry the state names: the running set and a key event's set. */
-export function participantEntries(view: ContractView): ParticipantEntry[] {
-  const sets = [view.signing.parameters.participants.participants];
-  if (view.phase === 'Initializing') sets.push(view.keygen.parameters.participants.participants);
-  if (view.phase === 'Resharing') sets.push(view.reshare.parameters.participants.participants, view.previous.parameters.participants.participants);
-  const byAccount = new Map<string, ParticipantEntry>();
-  for (const entry of sets.flat()) byAccount.set(entry[0], entry);
-  return [...byAccount.values()];
-}
-
+/** The registered `tls_public_key` is the participant's mesh identity key (near/mpc authenticates its TLS mesh with it). */
 function meshPeerOf([, id, info]: ParticipantEntry): MeshPeer {
-  return { id, url: info.url, signPublicKey: parsePublicKey(info.sign_pk, 'ed25519').point.toBytes(), cipherPublicKey: hexToBytes(info.cipher_pk) };
+  return { id, url: info.url, identityPublicKey: parsePublicKey(info.tls_public_key, 'ed25519').point.toBytes() };
 }
 
 /** A 32-byte secret from the environment's hex (an optional `0x`, as config.ts accepts). */
@@ -119,7 +110,7 @@ export class MpcNode {
     const view = await MpcNode.waitForParticipation(contract, config, logger);
     const entries = participantEntries(view);
     const mine = entries.find(([account]) => account === config.NODE_ACCOUNT_ID)!;
-    const identity = { id: mine[1], signSecretKey: hexSecret(config.MESH_SIGN_SECRET_KEY), cipherSecretKey: hexSecret(config.MESH_CIPHER_SECRET_KEY) };
+    const identity = { id: mine[1], identitySecretKey: hexSecret(config.MESH_SIGN_SECRET_KEY) };
     MpcNode.checkMeshKeys(mine, identity);
 
     const metrics = new MetricsRegistry();
@@ -216,12 +207,10 @@ export class MpcNode {
   }
 
   private static checkMeshKeys([account, , info]: ParticipantEntry, identity: MeshIdentity): void {
-    const signPublic = ed25519.getPublicKey(identity.signSecretKey);
-    const cipherPublic = bytesToHex(x25519.getPublicKey(identity.cipherSecretKey));
-    if (bytesToHex(parsePublicKey(info.sign_pk, 'ed25519').point.toBytes()) !== bytesToHex(signPublic)) {
-      throw new NodeRegistrationError(account, 'MESH_SIGN_SECRET_KEY does not match the sign_pk registered in the contract');
+    const identityPublic = ed25519.getPublicKey(identity.identitySecretKey);
+    if (bytesToHex(parsePublicKey(info.tls_public_key, 'ed25519').point.toBytes()) !== bytesToHex(identityPublic)) {
+      throw new NodeRegistrationError(account, 'MESH_SIGN_SECRET_KEY does not match the tls_public_key registered in the contract');
     }
-    if (info.cipher_pk !== cipherPublic) throw new NodeRegistrationError(account, 'MESH_CIPHER_SECRET_KEY does not match the cipher_pk registered in the contract');
   }
 
   /** A new contract state: refresh what this node serves and hand key events to the lifecycle. */

@@ -4,7 +4,7 @@
  * A persistent network keeps them in `<dataDir>/identities.json` (mode 0600, it holds secrets), since
  * a resumed chain has these accounts and participant keys registered already.
  */
-import { ed25519, x25519 } from '@noble/curves/ed25519.js';
+import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { KeyPair, type KeyPairString } from '@near-js/crypto';
 import type { JWK } from 'jose';
@@ -29,7 +29,9 @@ export interface ParticipantIdentity {
 /** `{url, sign_pk, cipher_pk}` as the MPC signer contract registers a participant. */
 export interface ParticipantInfo {
   readonly url: string;
+  /** The mesh identity key. */
   readonly sign_pk: string;
+  /** Unused by the nodes; the contract still requires it. Goes with the ABI change to `{url, tls_public_key}`. */
   readonly cipher_pk: string;
 }
 
@@ -43,17 +45,20 @@ export interface NetworkIdentities {
 const storedIdentities = z.object({
   version: z.literal(1),
   participants: z.array(
-    z.object({ accountId: z.string(), secretKey: z.string(), meshSignSecretKey: z.string(), meshCipherSecretKey: z.string(), meshPort: z.number().int(), httpPort: z.number().int() }),
+    z.object({ accountId: z.string(), secretKey: z.string(), meshSignSecretKey: z.string(), meshPort: z.number().int(), httpPort: z.number().int() }),
   ),
   demoUser: z.object({ accountId: z.string(), secretKey: z.string() }),
   issuerPrivateJwk: z.record(z.string(), z.unknown()),
 });
 
 export function participantInfo(participant: ParticipantIdentity): ParticipantInfo {
+  const identityPublicKey = ed25519.getPublicKey(participant.mesh.identitySecretKey);
   return {
     url: `http://127.0.0.1:${participant.meshPort}`,
-    sign_pk: formatNearPublicKey({ curve: 'ed25519', point: ed25519.Point.fromBytes(ed25519.getPublicKey(participant.mesh.signSecretKey)) }),
-    cipher_pk: bytesToHex(x25519.getPublicKey(participant.mesh.cipherSecretKey)),
+    sign_pk: formatNearPublicKey({ curve: 'ed25519', point: ed25519.Point.fromBytes(identityPublicKey) }),
+    // A placeholder the nodes never read: 32 bytes the contract accepts, derived from the identity so that
+    // a resumed network registers the same value.
+    cipher_pk: bytesToHex(identityPublicKey),
   };
 }
 
@@ -77,7 +82,7 @@ export function readIdentities(file: string, nodeCount: number): NetworkIdentiti
       index,
       accountId: participant.accountId,
       keyPair: KeyPair.fromString(participant.secretKey as KeyPairString),
-      mesh: { id: index, signSecretKey: hexToBytes(participant.meshSignSecretKey), cipherSecretKey: hexToBytes(participant.meshCipherSecretKey) },
+      mesh: { id: index, identitySecretKey: hexToBytes(participant.meshSignSecretKey) },
       meshPort: participant.meshPort,
       httpPort: participant.httpPort,
     })),
@@ -106,8 +111,7 @@ export function writeIdentities(file: string, identities: NetworkIdentities, iss
     participants: identities.participants.map((participant) => ({
       accountId: participant.accountId,
       secretKey: participant.keyPair.toString(),
-      meshSignSecretKey: bytesToHex(participant.mesh.signSecretKey),
-      meshCipherSecretKey: bytesToHex(participant.mesh.cipherSecretKey),
+      meshSignSecretKey: bytesToHex(participant.mesh.identitySecretKey),
       meshPort: participant.meshPort,
       httpPort: participant.httpPort,
     })),

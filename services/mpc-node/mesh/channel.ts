@@ -1,11 +1,16 @@
 /**
- * Authenticated, encrypted node-to-node frames (security invariant 4). A sender opens one session per
- * peer per process start: a fresh X25519 ephemeral key and session id, signed once with the sender's
- * registered Ed25519 `sign_pk`. The frame key is HKDF over X25519(ephemeral, peer cipher_pk) ‖
- * X25519(own cipher key, peer cipher_pk), so only the registered sender could have produced it and only
- * the registered receiver can read it. Every frame carries the session header and a sequence number;
- * AES-256-GCM authenticates both, and the receiver drops any sequence number it has already accepted
- * (sliding window), so replays are refused without signing every message (Ed25519 costs ~1–3 ms here).
+ * Authenticated, encrypted node-to-node frames (security invariant 4; docs/decisions/0008-mesh-identity.md).
+ * A node's mesh identity is one Ed25519 key, registered in the contract. A receiver serves a session
+ * prekey (./prekey.ts): an X25519 key made at its start and signed by its identity key. A sender opens
+ * one session per peer prekey: a fresh X25519 ephemeral key and session id, the header naming the prekey
+ * it targets, signed once by the sender's identity key. The frame key is HKDF over X25519(ephemeral,
+ * prekey), bound to the header's participants and keys, so only the registered sender could have made
+ * the frame and only the receiver process that holds the prekey secret can read it. Every frame carries
+ * the session header and a sequence number; AES-256-GCM authenticates both, and the receiver drops any
+ * sequence number it has already accepted (sliding window), so replays are refused without signing
+ * every message (Ed25519 costs ~1–3 ms here). A receiver remembers every session opened under its
+ * current prekey, and a frame sealed to a prekey it no longer holds (it restarted) is refused as
+ * `stale-prekey`: a captured frame can never be accepted a second time.
  * The encrypted body is a batch — a u32 count, then that many u32-length-prefixed payloads — so that one
  * frame (one HTTP request, one AES-GCM pass, one replay-window step) can carry many payloads.
  */
@@ -17,13 +22,13 @@ import { concatBytes, randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { ByteReader, ByteWriter } from '../../../shared/codec/binary.js';
 import type { ParticipantId } from '../../../shared/crypto/protocol.js';
 import { aesGcmDecrypt, aesGcmEncrypt, GCM_TAG_BYTES } from '../aes-gcm.js';
-import { setBounded } from '../bounded-map.js';
+import { createSessionPrekey, identitySigned, MeshPrekeyRejected, type PeerPrekey, type SessionPrekey } from './prekey.js';
 
-/** 2: the body is a batch of payloads (1 carried exactly one payload). */
-const FRAME_VERSION = 2;
+/** 3: sessions are opened to the receiver's signed prekey (2 encrypted to static X25519 keys). */
+const FRAME_VERSION = 3;
 const SESSION_ID_BYTES = 16;
-/** Version, sender, recipient, session id, ephemeral X25519 key, Ed25519 signature. */
-const SESSION_HEADER_BYTES = 1 + 4 + 4 + SESSION_ID_BYTES + 32 + 64;
+/** Version, sender, recipient, recipient's prekey, session id, ephemeral X25519 key, Ed25519 signature. */
+const SESSION_HEADER_BYTES = 1 + 4 + 4 + 32 + SESSION_ID_BYTES + 32 + 64;
 const MAX_FRAME_PAYLOAD = 100 * 1024 * 1024;
 /** Payloads one frame may carry: bounds the batch decoder and what a sender puts in one frame. */
 export const MAX_PAYLOADS_PER_FRAME = 4096;
@@ -33,32 +38,36 @@ export const FRAME_OVERHEAD_BYTES = SESSION_HEADER_BYTES + 8 + GCM_TAG_BYTES + 4
 export const PAYLOAD_OVERHEAD_BYTES = 4;
 /** How far behind the highest accepted sequence number a frame may arrive (HTTP requests race). */
 export const REPLAY_WINDOW = 4096;
-/** Sessions remembered per peer; a restarted peer opens a new one and older ones age out. */
-const SESSIONS_PER_PEER = 4;
-const SESSION_SIGNATURE_DOMAIN = utf8ToBytes('chainsig mesh session v1');
+/**
+ * Sessions one peer may open under one prekey of this node: one per start of the peer's process, change
+ * of its registration or of this node's prekey, so a handful in a prekey's life. Every one is remembered
+ * while the prekey lives (a forgotten session would take its frames again); a peer that opens more makes
+ * this node renew its prekey, which ends every session at once: the peers fetch the new one and resend.
+ */
+export const MAX_SESSIONS_PER_PEER = 64;
+const SESSION_SIGNATURE_DOMAIN = utf8ToBytes('chainsig mesh session v2');
+const SESSION_KEY_DOMAIN = utf8ToBytes('chainsig mesh key v2');
 
-/** What a node publishes in the contract so that peers can authenticate it and encrypt to it. */
+/** What a node registers in the contract so that peers can authenticate it. */
 export interface PeerKeys {
   readonly id: ParticipantId;
-  /** Ed25519 public key (32 bytes) that signs session headers. */
-  readonly signPublicKey: Uint8Array;
-  /** X25519 public key (32 bytes) that frames are encrypted to. */
-  readonly cipherPublicKey: Uint8Array;
+  /** Ed25519 public key (32 bytes) that signs the node's prekeys and session headers. */
+  readonly identityPublicKey: Uint8Array;
 }
 
-/** Whether two registrations carry the same participant and keys. */
+/** Whether two registrations carry the same participant and key. */
 export function samePeerKeys(a: PeerKeys, b: PeerKeys): boolean {
-  return a.id === b.id && equalBytes(a.signPublicKey, b.signPublicKey) && equalBytes(a.cipherPublicKey, b.cipherPublicKey);
+  return a.id === b.id && equalBytes(a.identityPublicKey, b.identityPublicKey);
 }
 
-/** This node's secrets; never logged. */
+/** This node's long-term secret; never logged. */
 export interface MeshIdentity {
   readonly id: ParticipantId;
-  readonly signSecretKey: Uint8Array;
-  readonly cipherSecretKey: Uint8Array;
+  /** Ed25519 secret key (32 bytes) of the registered identity key. */
+  readonly identitySecretKey: Uint8Array;
 }
 
-export type MeshRejectReason = 'malformed' | 'unknown-sender' | 'wrong-recipient' | 'bad-signature' | 'decrypt-failed' | 'replay';
+export type MeshRejectReason = 'malformed' | 'unknown-sender' | 'wrong-recipient' | 'stale-prekey' | 'bad-signature' | 'decrypt-failed' | 'replay';
 
 /** A frame was refused; the receiver drops and counts it, it never crashes on one. */
 export class MeshFrameRejected extends Error {
@@ -73,21 +82,28 @@ export class MeshFrameRejected extends Error {
 }
 
 export function generateMeshIdentity(id: ParticipantId): { identity: MeshIdentity; keys: PeerKeys } {
-  const signSecretKey = ed25519.utils.randomSecretKey();
-  const cipherSecretKey = x25519.utils.randomSecretKey();
-  return {
-    identity: { id, signSecretKey, cipherSecretKey },
-    keys: { id, signPublicKey: ed25519.getPublicKey(signSecretKey), cipherPublicKey: x25519.getPublicKey(cipherSecretKey) },
-  };
+  const identitySecretKey = ed25519.utils.randomSecretKey();
+  return { identity: { id, identitySecretKey }, keys: { id, identityPublicKey: ed25519.getPublicKey(identitySecretKey) } };
 }
 
-function sessionKey(ephemeralShared: Uint8Array, staticShared: Uint8Array, sessionId: Uint8Array, from: ParticipantId, to: ParticipantId): Uint8Array {
-  const info = new ByteWriter(32).fixed(utf8ToBytes('chainsig mesh key v1')).u32(from).u32(to).finish();
-  return hkdf(sha256, concatBytes(ephemeralShared, staticShared), sessionId, info, 32);
+/** The fields of a session header that its signature covers. */
+interface SessionHeader {
+  readonly from: ParticipantId;
+  readonly to: ParticipantId;
+  /** The recipient's prekey the session is opened to. */
+  readonly prekey: Uint8Array;
+  readonly sessionId: Uint8Array;
+  readonly ephemeralPublic: Uint8Array;
 }
 
-function signedSessionBytes(from: ParticipantId, to: ParticipantId, sessionId: Uint8Array, ephemeralPublic: Uint8Array, recipientCipherKey: Uint8Array): Uint8Array {
-  return new ByteWriter(128).fixed(SESSION_SIGNATURE_DOMAIN).u32(from).u32(to).fixed(sessionId).fixed(ephemeralPublic).fixed(recipientCipherKey).finish();
+function signedSessionBytes(header: SessionHeader): Uint8Array {
+  return new ByteWriter(160).fixed(SESSION_SIGNATURE_DOMAIN).u32(header.from).u32(header.to).fixed(header.prekey).fixed(header.sessionId).fixed(header.ephemeralPublic).finish();
+}
+
+/** HKDF over X25519(ephemeral, prekey), salted with the session id, bound to both participants and both keys. */
+function sessionKey(shared: Uint8Array, header: SessionHeader): Uint8Array {
+  const info = new ByteWriter(96).fixed(SESSION_KEY_DOMAIN).u32(header.from).u32(header.to).fixed(header.prekey).fixed(header.ephemeralPublic).finish();
+  return hkdf(sha256, shared, header.sessionId, info, 32);
 }
 
 function nonceFor(sequence: bigint): Uint8Array {
@@ -96,25 +112,33 @@ function nonceFor(sequence: bigint): Uint8Array {
   return nonce;
 }
 
-/** Sealing side of one session from this node to one peer. */
+/** Sealing side of one session from this node to one peer's prekey. */
 export class OutboundChannel {
   private readonly header: Uint8Array;
   private readonly key: Uint8Array;
   private nextSequence = 0n;
 
-  constructor(identity: MeshIdentity, peer: PeerKeys) {
-    const sessionId = randomBytes(SESSION_ID_BYTES);
+  /** Throws {@link MeshPrekeyRejected} for a prekey that is no usable X25519 key. */
+  constructor(identity: MeshIdentity, peer: PeerPrekey) {
     const ephemeralSecret = x25519.utils.randomSecretKey();
-    const ephemeralPublic = x25519.getPublicKey(ephemeralSecret);
-    const signature = ed25519.sign(signedSessionBytes(identity.id, peer.id, sessionId, ephemeralPublic, peer.cipherPublicKey), identity.signSecretKey);
-    this.header = new ByteWriter(SESSION_HEADER_BYTES).u8(FRAME_VERSION).u32(identity.id).u32(peer.id).fixed(sessionId).fixed(ephemeralPublic).fixed(signature).finish();
-    this.key = sessionKey(
-      x25519.getSharedSecret(ephemeralSecret, peer.cipherPublicKey),
-      x25519.getSharedSecret(identity.cipherSecretKey, peer.cipherPublicKey),
-      sessionId,
-      identity.id,
-      peer.id,
-    );
+    const session: SessionHeader = { from: identity.id, to: peer.id, prekey: peer.publicKey, sessionId: randomBytes(SESSION_ID_BYTES), ephemeralPublic: x25519.getPublicKey(ephemeralSecret) };
+    let shared: Uint8Array;
+    try {
+      shared = x25519.getSharedSecret(ephemeralSecret, peer.publicKey);
+    } catch {
+      throw new MeshPrekeyRejected('malformed', peer.id, 'not a usable X25519 key');
+    }
+    const signature = ed25519.sign(signedSessionBytes(session), identity.identitySecretKey);
+    this.header = new ByteWriter(SESSION_HEADER_BYTES)
+      .u8(FRAME_VERSION)
+      .u32(session.from)
+      .u32(session.to)
+      .fixed(session.prekey)
+      .fixed(session.sessionId)
+      .fixed(session.ephemeralPublic)
+      .fixed(signature)
+      .finish();
+    this.key = sessionKey(shared, session);
   }
 
   /** One frame carrying `payloads` in order (at most {@link MAX_PAYLOADS_PER_FRAME}). */
@@ -157,14 +181,18 @@ function decodeBatch(body: Uint8Array, from: ParticipantId): Uint8Array[] {
 
 interface InboundSession {
   readonly key: Uint8Array;
+  /** The sender's identity key the header was verified under; after a re-registration it is verified again. */
+  verifiedWith: Uint8Array;
   highest: bigint;
   /** Bit i set: sequence (highest − i) was accepted. */
   seen: bigint;
 }
 
-/** Opening side for every peer of this node: verifies, decrypts and de-duplicates frames. */
+/** Opening side for every peer of this node: holds its prekey, verifies, decrypts and de-duplicates frames. */
 export class InboundChannels {
   private readonly peers: Map<ParticipantId, PeerKeys>;
+  private prekey: SessionPrekey;
+  /** Every session opened under the current prekey, by peer and session id (hex). */
   private readonly sessions = new Map<ParticipantId, Map<string, InboundSession>>();
 
   constructor(
@@ -172,26 +200,25 @@ export class InboundChannels {
     peers: readonly PeerKeys[],
   ) {
     this.peers = new Map(peers.map((peer) => [peer.id, peer]));
+    this.prekey = createSessionPrekey(identity);
+  }
+
+  /** The prekey this node serves, signed by its identity key; it changes only when the node renews it. */
+  get signedPrekey(): Uint8Array {
+    return this.prekey.signed;
   }
 
   /**
-   * Accepts frames from `peer` from now on: a participant added by a resharing, or one that registered
-   * new keys (then its sessions under the old keys end).
+   * Accepts frames from `peer` from now on: a participant added by a resharing, or one that registered a
+   * new key (then its sessions' headers must verify under the new key before another frame is opened).
    */
   setPeer(peer: PeerKeys): void {
-    if (peer.id === this.identity.id) return;
-    const known = this.peers.get(peer.id);
-    if (known !== undefined && samePeerKeys(known, peer)) return;
-    this.peers.set(peer.id, peer);
-    this.sessions.delete(peer.id);
+    if (peer.id !== this.identity.id) this.peers.set(peer.id, peer);
   }
 
   /** Returns the authenticated sender and the frame's payloads in order, or throws {@link MeshFrameRejected}. */
   open(frame: Uint8Array): { from: ParticipantId; payloads: Uint8Array[] } {
-    let from: ParticipantId;
-    let to: ParticipantId;
-    let sessionId: Uint8Array;
-    let ephemeralPublic: Uint8Array;
+    let header: SessionHeader;
     let signature: Uint8Array;
     let sequence: bigint;
     let prefixLength: number;
@@ -199,10 +226,7 @@ export class InboundChannels {
       const reader = new ByteReader(frame, 'mesh frame');
       const version = reader.u8();
       if (version !== FRAME_VERSION) reader.fail(`version ${version}, expected ${FRAME_VERSION}`);
-      from = reader.u32();
-      to = reader.u32();
-      sessionId = reader.fixed(SESSION_ID_BYTES);
-      ephemeralPublic = reader.fixed(32);
+      header = { from: reader.u32(), to: reader.u32(), prekey: reader.fixed(32), sessionId: reader.fixed(SESSION_ID_BYTES), ephemeralPublic: reader.fixed(32) };
       signature = reader.fixed(64);
       const sequenceBytes = reader.fixed(8);
       sequence = new DataView(sequenceBytes.buffer, sequenceBytes.byteOffset, 8).getBigUint64(0, true);
@@ -212,10 +236,12 @@ export class InboundChannels {
     } catch (error) {
       throw new MeshFrameRejected('malformed', undefined, (error as Error).message);
     }
+    const { from, to } = header;
     const peer = this.peers.get(from);
     if (peer === undefined || from === this.identity.id) throw new MeshFrameRejected('unknown-sender', from, 'not a participant of this node\'s set');
     if (to !== this.identity.id) throw new MeshFrameRejected('wrong-recipient', from, `addressed to ${to}`);
-    const session = this.session(peer, sessionId, ephemeralPublic, signature);
+    if (!equalBytes(header.prekey, this.prekey.publicKey)) throw new MeshFrameRejected('stale-prekey', from, 'sealed to a prekey this node no longer holds (it restarted or renewed it)');
+    const session = this.session(peer, header, signature);
 
     const prefix = frame.subarray(0, prefixLength);
     const body = frame.subarray(prefixLength);
@@ -231,33 +257,38 @@ export class InboundChannels {
     return { from, payloads: decodeBatch(plaintext, from) };
   }
 
-  private session(peer: PeerKeys, sessionId: Uint8Array, ephemeralPublic: Uint8Array, signature: Uint8Array): InboundSession {
+  private session(peer: PeerKeys, header: SessionHeader, signature: Uint8Array): InboundSession {
     const known = this.sessions.get(peer.id) ?? new Map<string, InboundSession>();
-    const sessionKeyHex = Buffer.from(sessionId).toString('hex');
-    const cached = known.get(sessionKeyHex);
-    if (cached !== undefined) return cached;
-    const signed = signedSessionBytes(peer.id, this.identity.id, sessionId, ephemeralPublic, x25519.getPublicKey(this.identity.cipherSecretKey));
-    let valid = false;
-    try {
-      valid = ed25519.verify(signature, signed, peer.signPublicKey);
-    } catch {
-      valid = false;
+    const sessionIdHex = Buffer.from(header.sessionId).toString('hex');
+    const cached = known.get(sessionIdHex);
+    if (cached !== undefined && equalBytes(cached.verifiedWith, peer.identityPublicKey)) return cached;
+    if (!identitySigned(signature, signedSessionBytes(header), peer)) throw new MeshFrameRejected('bad-signature', peer.id, 'session header not signed by the registered identity key');
+    if (cached !== undefined) {
+      // The peer is registered under the key this session was opened with again: the session goes on,
+      // replay window included (a fresh window would take its frames a second time).
+      cached.verifiedWith = peer.identityPublicKey;
+      return cached;
     }
-    if (!valid) throw new MeshFrameRejected('bad-signature', peer.id, 'session header not signed by the registered sign key');
-    let ephemeralShared: Uint8Array;
+    let shared: Uint8Array;
     try {
-      ephemeralShared = x25519.getSharedSecret(this.identity.cipherSecretKey, ephemeralPublic);
+      shared = x25519.getSharedSecret(this.prekey.secretKey, header.ephemeralPublic);
     } catch {
       throw new MeshFrameRejected('malformed', peer.id, 'ephemeral key is not a usable X25519 point');
     }
-    const session: InboundSession = {
-      key: sessionKey(ephemeralShared, x25519.getSharedSecret(this.identity.cipherSecretKey, peer.cipherPublicKey), sessionId, peer.id, this.identity.id),
-      highest: -1n,
-      seen: 0n,
-    };
-    setBounded(known, sessionKeyHex, session, SESSIONS_PER_PEER);
+    if (known.size >= MAX_SESSIONS_PER_PEER) {
+      this.renewPrekey();
+      throw new MeshFrameRejected('stale-prekey', peer.id, `a ${MAX_SESSIONS_PER_PEER + 1}th session under one prekey: this node renewed its prekey`);
+    }
+    const session: InboundSession = { key: sessionKey(shared, header), verifiedWith: peer.identityPublicKey, highest: -1n, seen: 0n };
+    known.set(sessionIdHex, session);
     this.sessions.set(peer.id, known);
     return session;
+  }
+
+  /** A new prekey: every session under the old one ends with its secret, and no frame sealed to it opens again. */
+  private renewPrekey(): void {
+    this.prekey = createSessionPrekey(this.identity);
+    this.sessions.clear();
   }
 }
 

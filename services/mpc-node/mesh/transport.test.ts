@@ -1,6 +1,8 @@
+import { hexToBytes } from '@noble/hashes/utils.js';
 import { ByteWriter } from '../../../shared/codec/binary.js';
 import { MetricsRegistry } from '../observability/metrics.js';
 import { generateMeshIdentity, OutboundChannel } from './channel.js';
+import { verifySessionPrekey } from './prekey.js';
 import { MeshSendError, MeshTransport, type MeshPeer, type MeshTransportOptions } from './transport.js';
 
 const [node0, node1, node2] = [0, 1, 2].map((id) => generateMeshIdentity(id));
@@ -42,14 +44,14 @@ describe('mesh transport batching (HTTP on 127.0.0.1)', () => {
   });
 
   /** Node 1, listening (knowing `peers`, by default node 0); its handler schedules a `tick` macrotask after each payload. */
-  async function startReceiver(peers: readonly MeshPeer[] = [{ ...node0!.keys, url: UNUSED_URL }]): Promise<Receiver> {
+  async function startReceiver(peers: readonly MeshPeer[] = [{ ...node0!.keys, url: UNUSED_URL }], listenPort = 0): Promise<Receiver> {
     const metrics = new MetricsRegistry();
     const log: Receiver['log'] = [];
     const transport = new MeshTransport({
       identity: node1!.identity,
       peers,
       listenHost: '127.0.0.1',
-      listenPort: 0,
+      listenPort,
       metrics,
       pingIntervalMs: 60_000,
       onMessage: (from, payload) => {
@@ -81,6 +83,11 @@ describe('mesh transport batching (HTTP on 127.0.0.1)', () => {
   }
 
   const postFrame = (url: string, frame: Uint8Array) => fetch(new URL('/mesh/v1/frame', url), { method: 'POST', body: frame });
+  /** A session from node 0 to the prekey node 1 serves at `url`, as the sender opens it. */
+  const sessionTo = async (url: string) => {
+    const served = await (await fetch(new URL('/mesh/v1/prekey', url))).text();
+    return new OutboundChannel(node0!.identity, verifySessionPrekey(hexToBytes(served), node1!.keys));
+  };
 
   it('sends of one turn travel as one frame; each resolves; the peer handles them in order, one per macrotask', async () => {
     const receiver = await startReceiver();
@@ -159,7 +166,7 @@ describe('mesh transport batching (HTTP on 127.0.0.1)', () => {
 
   it('refuses a malformed batch inside an authentic frame, counts it, and handles none of it', async () => {
     const receiver = await startReceiver();
-    const channel = new OutboundChannel(node0!.identity, node1!.keys);
+    const channel = await sessionTo(receiver.url);
     const malformed = [
       new ByteWriter().u32(0).finish(),
       new ByteWriter().u32(3).bytes(encode('a')).bytes(encode('b')).finish(),
@@ -182,13 +189,85 @@ describe('mesh transport batching (HTTP on 127.0.0.1)', () => {
 
   it('refuses a replayed batch', async () => {
     const receiver = await startReceiver();
-    const frame = new OutboundChannel(node0!.identity, node1!.keys).seal(encode('x'), encode('y'));
+    const frame = (await sessionTo(receiver.url)).seal(encode('x'), encode('y'));
     expect((await postFrame(receiver.url, frame)).status).toBe(204);
     const replay = await postFrame(receiver.url, frame);
     expect({ status: replay.status, body: await replay.text() }).toEqual({ status: 400, body: 'replay' });
     await settle();
     expect(receiver.texts()).toEqual(['x', 'y']);
     expect(metric(receiver.metrics, 'mesh_frames_rejected_total{reason="replay"}')).toBe(1);
+  });
+
+  describe('a receiver that restarts (a new process: a new prekey)', () => {
+    /** Node 1 again on the same URL, once the sender saw its old connections close (a process takes longer to restart). */
+    async function restart(receiver: Receiver): Promise<Receiver> {
+      await receiver.transport.stop();
+      await settle();
+      return startReceiver(undefined, Number(new URL(receiver.url).port));
+    }
+
+    it('refuses what was sent to its old prekey; the sender reads the new one and sends the payloads again, once', async () => {
+      const receiver = await startReceiver();
+      const { transport, metrics } = sender(receiver.url);
+      await transport.send(1, encode('before'));
+      const captured = (await sessionTo(receiver.url)).seal(encode('captured'));
+      expect((await postFrame(receiver.url, captured)).status).toBe(204);
+
+      const restarted = await restart(receiver);
+      await expect(Promise.all([transport.send(1, encode('after')), transport.send(1, encode('and more'))])).resolves.toEqual([undefined, undefined]);
+      await until(() => restarted.texts().length === 2);
+      expect(restarted.texts()).toEqual(['after', 'and more']);
+      expect(metric(restarted.metrics, 'mesh_frames_rejected_total{reason="stale-prekey"}')).toBe(1);
+      expect(metric(restarted.metrics, 'mesh_frames_received_total{from="0"}')).toBe(1);
+      expect(metric(metrics, 'mesh_frames_sent_total{to="1"}')).toBe(2);
+      expect(metric(metrics, 'mesh_send_failures_total{reason="refused",to="1"}')).toBe(0);
+
+      // A frame captured before the restart is never accepted again, and says why.
+      const replay = await postFrame(restarted.url, captured);
+      expect({ status: replay.status, body: await replay.text() }).toEqual({ status: 409, body: 'stale-prekey' });
+      expect(metric(restarted.metrics, 'mesh_frames_rejected_total{reason="stale-prekey"}')).toBe(2);
+      await settle();
+      expect(restarted.texts()).toEqual(['after', 'and more']);
+    });
+
+    it('sends again every frame that was in flight to the old prekey', async () => {
+      const receiver = await startReceiver();
+      const { transport, metrics } = sender(receiver.url);
+      await transport.send(1, encode('before'));
+      const restarted = await restart(receiver);
+      // Larger than a batch: two frames, both sealed to the old prekey, both refused, both sent again.
+      const large = new Uint8Array(1536 * 1024).fill(7);
+      await Promise.all([transport.send(1, large), transport.send(1, encode('after'))]);
+      await until(() => restarted.texts().length === 2);
+      expect(restarted.texts()).toContain('after');
+      expect(restarted.log.some((entry) => entry !== 'tick' && Buffer.from(large).equals(entry.payload))).toBe(true);
+      expect(metric(restarted.metrics, 'mesh_frames_rejected_total{reason="stale-prekey"}')).toBe(2);
+      expect(metric(metrics, 'mesh_frames_sent_total{to="1"}')).toBe(3);
+    });
+
+    it('finds the new prekey at its next ping, before any frame is refused', async () => {
+      const receiver = await startReceiver();
+      const { transport } = sender(receiver.url);
+      await transport.send(1, encode('before'));
+      const restarted = await restart(receiver);
+      await transport.pingPeers();
+      await transport.send(1, encode('after'));
+      await until(() => restarted.texts().length === 1);
+      expect(metric(restarted.metrics, 'mesh_frames_rejected_total{reason="stale-prekey"}')).toBe(0);
+    });
+  });
+
+  it('opens no session to a prekey that is not signed by the registered key: the send is refused, counted, and the peer unreachable', async () => {
+    const receiver = await startReceiver();
+    // Node 1 registered under node 2's key, while the server at its URL holds node 1's identity.
+    const { transport, metrics } = sender(UNUSED_URL, { peers: [{ ...node2!.keys, id: 1, url: receiver.url }] });
+    await expect(transport.send(1, encode('secret'))).rejects.toMatchObject({ name: 'MeshSendError', reason: 'refused', message: expect.stringContaining('not signed by its registered identity key') });
+    expect(metric(metrics, 'mesh_prekeys_rejected_total{from="1",reason="bad-signature"}')).toBe(1);
+    await transport.pingPeers();
+    expect(transport.reachablePeers()).toEqual([]);
+    expect(metric(metrics, 'mesh_prekeys_rejected_total{from="1",reason="bad-signature"}')).toBe(2);
+    expect(metric(receiver.metrics, 'mesh_frames_received_total{from="0"}')).toBe(0);
+    expect(receiver.metrics.render()).not.toContain('mesh_frames_rejected_total{');
   });
 
   describe('peers added after the start (a resharing adds participants)', () => {
@@ -227,7 +306,7 @@ describe('mesh transport batching (HTTP on 127.0.0.1)', () => {
       await queued;
       await until(() => receiver.texts().length === 1);
       expect(receiver.texts()).toEqual(['rerouted']);
-      // New keys for node 1: the receiver still holds node 1's old secret keys, so it cannot open frames sealed to the new ones.
+      // A new key for node 1: the receiver still signs its prekey with node 1's old key, so no session opens.
       expect(transport.setPeers([{ ...node2!.keys, id: 1, url: receiver.url }])).toEqual([1]);
       await expect(transport.send(1, encode('to new keys'))).rejects.toMatchObject({ reason: 'refused' });
     });

@@ -1,12 +1,17 @@
 /**
  * Node-to-node transport over HTTP: every frame is one `POST /mesh/v1/frame` to the peer URL registered
- * in the contract, sealed by {@link OutboundChannel}. Payloads sent to one peer wait in its outbox until
+ * in the contract, sealed by {@link OutboundChannel} to the peer's session prekey, which the sender reads
+ * from `GET /mesh/v1/prekey` and verifies under the peer's registered identity key. A peer that restarted
+ * refuses frames sealed to its old prekey with 409 (`stale-prekey`); the sender then reads the new prekey
+ * and sends the payloads again, once. Payloads sent to one peer wait in its outbox until
  * the next event-loop turn and then travel together in one frame, so that under load the per-request cost
  * (HTTP request and parsing, AES-GCM setup, replay window) is paid per batch, not per message; requests
  * go over pooled keep-alive sockets (./peer-http-client.ts). Bad frames are
  * dropped and counted by reason, never crash the node; frames in flight and payloads queued are limited
- * per peer (backpressure) and time-bounded; a ping loop tracks which peers are reachable.
+ * per peer (backpressure) and time-bounded; a ping loop reads every peer's prekey, which tracks which
+ * peers are reachable and finds a restarted peer's new prekey before a frame has to be refused.
  */
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { ParticipantId } from '../../../shared/crypto/protocol.js';
@@ -23,6 +28,7 @@ import {
   type PeerKeys,
 } from './channel.js';
 import { PeerHttpClient, type PeerHttpResponse } from './peer-http-client.js';
+import { MeshPrekeyRejected, verifySessionPrekey } from './prekey.js';
 
 export interface MeshPeer extends PeerKeys {
   /** Base URL registered in the contract, e.g. `http://127.0.0.1:7001`. */
@@ -44,10 +50,14 @@ export interface MeshTransportOptions {
   readonly maxQueuedPerPeer?: number;
   readonly requestTimeoutMs?: number;
   readonly pingIntervalMs?: number;
-  /** Called when a peer that answered stops answering: a ping or a frame could not reach it. */
+  /** Called when a peer that answered stops answering: a ping or a frame could not reach it, or its prekey does not verify. */
   readonly onPeerLost?: (peer: ParticipantId) => void;
 }
 
+/**
+ * A send failed. `refused`: the peer answered, but the two could not agree on a session: it refused the
+ * frame, or this node refused the prekey it serves.
+ */
 export class MeshSendError extends Error {
   constructor(
     readonly to: ParticipantId,
@@ -61,7 +71,9 @@ export class MeshSendError extends Error {
 }
 
 const FRAME_PATH = '/mesh/v1/frame';
-const PING_PATH = '/mesh/v1/ping';
+const PREKEY_PATH = '/mesh/v1/prekey';
+/** The answer to a frame sealed to a prekey the receiver no longer holds: the sender reads the new one. */
+const STALE_PREKEY_STATUS = 409;
 /**
  * Size a sender fills a frame up to (a larger payload still goes, alone). Large enough to carry a whole
  * turn's protocol and control messages; small enough that a frame uploads well within the request timeout
@@ -82,21 +94,22 @@ interface PendingSend {
   readonly reject: (error: unknown) => void;
 }
 
-/** Per-peer outbound state: the session channel, the outbox and the frames in flight. */
+/** Per-peer outbound state: the session to its prekey, the outbox and the frames in flight. */
 class PeerLink {
-  readonly channel: OutboundChannel;
   readonly frameUrl: URL;
+  readonly prekeyUrl: URL;
+  /** The session to the peer's prekey and the prekey as served; none until it is read, or once the peer called it stale. */
+  session: { readonly servedPrekey: string; readonly channel: OutboundChannel } | undefined;
+  /** The prekey read under way (a ping's or a send's), which everyone who needs it waits for. */
+  prekeyRead: Promise<OutboundChannel> | undefined;
   readonly outbox: PendingSend[] = [];
   flushScheduled = false;
   inFlight = 0;
   reachable = false;
 
-  constructor(
-    identity: MeshIdentity,
-    readonly peer: MeshPeer,
-  ) {
-    this.channel = new OutboundChannel(identity, peer);
+  constructor(readonly peer: MeshPeer) {
     this.frameUrl = new URL(FRAME_PATH, peer.url);
+    this.prekeyUrl = new URL(PREKEY_PATH, peer.url);
   }
 }
 
@@ -114,6 +127,7 @@ export class MeshTransport {
   private readonly client: PeerHttpClient;
   private readonly framesReceived;
   private readonly framesRejected;
+  private readonly prekeysRejected;
   private readonly framesSent;
   private readonly payloadsSent;
   private readonly sendFailures;
@@ -125,7 +139,7 @@ export class MeshTransport {
   constructor(private readonly options: MeshTransportOptions) {
     const others = options.peers.filter((peer) => peer.id !== options.identity.id);
     this.inbound = new InboundChannels(options.identity, others);
-    this.links = new Map(others.map((peer) => [peer.id, new PeerLink(options.identity, peer)]));
+    this.links = new Map(others.map((peer) => [peer.id, new PeerLink(peer)]));
     this.maxFrameBytes = options.maxFrameBytes ?? 16 * 1024 * 1024;
     this.batchFrameBytes = Math.min(BATCH_FRAME_BYTES, this.maxFrameBytes);
     this.maxInFlight = options.maxInFlightPerPeer ?? DEFAULT_IN_FLIGHT_PER_PEER;
@@ -136,6 +150,7 @@ export class MeshTransport {
     const metrics = options.metrics;
     this.framesReceived = metrics.counter('mesh_frames_received_total', 'Authenticated frames accepted, by sender');
     this.framesRejected = metrics.counter('mesh_frames_rejected_total', 'Frames dropped, by reason');
+    this.prekeysRejected = metrics.counter('mesh_prekeys_rejected_total', 'Prekeys a peer served that this node does not open sessions to, by peer and reason');
     this.framesSent = metrics.counter('mesh_frames_sent_total', 'Frames delivered to a peer, by recipient');
     this.payloadsSent = metrics.counter('mesh_payloads_sent_total', 'Payloads delivered to a peer (several share a frame under load), by recipient');
     this.sendFailures = metrics.counter('mesh_send_failures_total', 'Sends that failed, by recipient and reason');
@@ -201,7 +216,7 @@ export class MeshTransport {
       if (peer.id === this.options.identity.id) continue;
       const known = this.links.get(peer.id);
       if (known !== undefined && known.peer.url === peer.url && samePeerKeys(known.peer, peer)) continue;
-      const link = new PeerLink(this.options.identity, peer);
+      const link = new PeerLink(peer);
       if (known !== undefined) link.outbox.push(...known.outbox.splice(0));
       this.links.set(peer.id, link);
       this.inbound.setPeer(peer);
@@ -221,18 +236,48 @@ export class MeshTransport {
     return this.ping([...this.links.values()]);
   }
 
+  /** A ping reads the peer's prekey: it answers, and with a prekey this node can open sessions to. */
   private async ping(links: readonly PeerLink[]): Promise<void> {
-    await Promise.all(
-      links.map(async (link) => {
-        try {
-          const response = await this.client.request(new URL(PING_PATH, link.peer.url), 'GET', undefined, this.timeoutMs);
-          this.setReachable(link, response.status === 200);
-        } catch {
-          this.setReachable(link, false);
-        }
-      }),
-    );
+    await Promise.all(links.map((link) => this.readPrekey(link).catch(() => undefined)));
     this.peersConnected.set(this.reachablePeers().length);
+  }
+
+  /** The session to the peer's prekey, reading the prekey first if there is none. */
+  private channelOf(link: PeerLink): Promise<OutboundChannel> {
+    return link.session === undefined ? this.readPrekey(link) : Promise.resolve(link.session.channel);
+  }
+
+  /**
+   * Reads the peer's prekey (one read at a time per peer) and opens a session to it if it is new. Throws
+   * {@link MeshSendError}; a prekey that does not verify leaves the session as it was and is counted.
+   */
+  private readPrekey(link: PeerLink): Promise<OutboundChannel> {
+    link.prekeyRead ??= this.fetchPrekey(link).finally(() => {
+      link.prekeyRead = undefined;
+    });
+    return link.prekeyRead;
+  }
+
+  private async fetchPrekey(link: PeerLink): Promise<OutboundChannel> {
+    const response = await this.request(link, link.prekeyUrl);
+    if (response.status !== 200) {
+      this.setReachable(link, false);
+      throw new MeshSendError(link.peer.id, 'refused', `prekey: HTTP ${response.status}: ${response.body.slice(0, 200)}`);
+    }
+    // A ping reads an unchanged prekey most of the time; only a new one costs a signature check.
+    if (link.session?.servedPrekey !== response.body) {
+      try {
+        link.session = { servedPrekey: response.body, channel: new OutboundChannel(this.options.identity, verifySessionPrekey(hexToBytes(response.body), link.peer)) };
+      } catch (error) {
+        // Not hex, or not a prekey this node can use.
+        const reason = error instanceof MeshPrekeyRejected ? error.reason : 'malformed';
+        this.prekeysRejected.inc({ from: String(link.peer.id), reason });
+        this.setReachable(link, false);
+        throw new MeshSendError(link.peer.id, 'refused', (error as Error).message, { cause: error });
+      }
+    }
+    this.setReachable(link, true);
+    return link.session.channel;
   }
 
   /** Flushes in the next turn, so that everything sent to the peer in this one shares a frame. */
@@ -264,7 +309,16 @@ export class MeshTransport {
     link.inFlight += 1;
     try {
       const [first, ...rest] = batch.map((pending) => pending.payload);
-      await this.post(link, link.channel.seal(first, ...rest));
+      const channel = await this.channelOf(link);
+      if ((await this.post(link, channel.seal(first, ...rest))) === 'stale-prekey') {
+        // The peer restarted (or renewed its prekey) since its prekey was read: read the new one and seal
+        // the payloads to it, once. A frame in flight beside this one may have read it already.
+        if (link.session?.channel === channel) link.session = undefined;
+        const renewed = await this.channelOf(link);
+        if ((await this.post(link, renewed.seal(first, ...rest))) === 'stale-prekey') {
+          throw new MeshSendError(link.peer.id, 'refused', 'stale-prekey: the peer refused a frame sealed to the prekey it had just served');
+        }
+      }
       this.framesSent.inc({ to });
       this.payloadsSent.inc({ to }, batch.length);
       for (const pending of batch) pending.resolve();
@@ -277,18 +331,25 @@ export class MeshTransport {
     }
   }
 
-  private async post(link: PeerLink, frame: Uint8Array): Promise<void> {
-    let response: PeerHttpResponse;
-    try {
-      response = await this.client.request(link.frameUrl, 'POST', frame, this.timeoutMs);
-    } catch (error) {
-      this.setReachable(link, false);
-      throw new MeshSendError(link.peer.id, 'unreachable', (error as Error).message, { cause: error });
-    }
+  /** Posts one frame; resolves once the peer accepted it, or said it was sealed to a stale prekey. */
+  private async post(link: PeerLink, frame: Uint8Array): Promise<'accepted' | 'stale-prekey'> {
+    const response = await this.request(link, link.frameUrl, frame);
+    if (response.status === STALE_PREKEY_STATUS) return 'stale-prekey';
     if (response.status < 200 || response.status > 299) {
       throw new MeshSendError(link.peer.id, 'refused', `HTTP ${response.status}: ${response.body.slice(0, 200)}`);
     }
     this.setReachable(link, true);
+    return 'accepted';
+  }
+
+  /** A GET, or a POST of `body`, to the peer; one that cannot reach it marks the peer unreachable. */
+  private async request(link: PeerLink, url: URL, body?: Uint8Array): Promise<PeerHttpResponse> {
+    try {
+      return await this.client.request(url, body === undefined ? 'GET' : 'POST', body, this.timeoutMs);
+    } catch (error) {
+      this.setReachable(link, false);
+      throw new MeshSendError(link.peer.id, 'unreachable', (error as Error).message, { cause: error });
+    }
   }
 
   /** Records whether `link`'s peer answers, and reports a peer that answered and no longer does. */
@@ -300,8 +361,8 @@ export class MeshTransport {
   }
 
   private handle(request: IncomingMessage, response: ServerResponse): void {
-    if (request.method === 'GET' && request.url === PING_PATH) {
-      response.writeHead(200).end('pong');
+    if (request.method === 'GET' && request.url === PREKEY_PATH) {
+      response.writeHead(200, { 'content-type': 'text/plain' }).end(bytesToHex(this.inbound.signedPrekey));
       return;
     }
     if (request.method !== 'POST' || request.url !== FRAME_PATH) {
@@ -330,7 +391,7 @@ export class MeshTransport {
       } catch (error) {
         const reason = error instanceof MeshFrameRejected ? error.reason : 'malformed';
         this.framesRejected.inc({ reason });
-        response.writeHead(400).end(reason);
+        response.writeHead(reason === 'stale-prekey' ? STALE_PREKEY_STATUS : 400).end(reason);
         return;
       }
       this.framesReceived.inc({ from: String(opened.from) });

@@ -93,7 +93,6 @@ describe('EmfMetricsPublisher', () => {
       REQUESTS_TABLE: 'requests',
       MESH_LISTEN: '0.0.0.0:9000',
       MESH_SIGN_SECRET_KEY: '11'.repeat(32),
-      MESH_CIPHER_SECRET_KEY: '22'.repeat(32),
       SEALING: 'local-file',
       LOCAL_MASTER_KEY_FILE: '/tmp/master.key',
     });

@@ -52,8 +52,8 @@ describe('local network with its own emulators and a data directory', () => {
 
     // Identities that do not match the chain (lost, or from another network) are refused, not used.
     const identitiesFile = join(dataDir, 'identities.json');
-    const identities = JSON.parse(readFileSync(identitiesFile, 'utf8')) as { participants: { meshCipherSecretKey: string }[] };
-    identities.participants[0]!.meshCipherSecretKey = '11'.repeat(32);
+    const identities = JSON.parse(readFileSync(identitiesFile, 'utf8')) as { participants: { meshSignSecretKey: string }[] };
+    identities.participants[0]!.meshSignSecretKey = '11'.repeat(32);
     writeFileSync(identitiesFile, JSON.stringify(identities));
     await expect(start()).rejects.toThrow(/contracts: the chain's signer registers other participants or keys than identities.json/);
   }, 60_000);

@@ -1,4 +1,6 @@
+import { hexToBytes } from '@noble/hashes/utils.js';
 import { generateMeshIdentity, OutboundChannel } from '../../../services/mpc-node/mesh/channel.js';
+import { verifySessionPrekey } from '../../../services/mpc-node/mesh/prekey.js';
 import { MeshSendError, MeshTransport, type MeshPeer } from '../../../services/mpc-node/mesh/transport.js';
 import { MetricsRegistry } from '../../../services/mpc-node/observability/metrics.js';
 import { findFreePorts } from '../../../services/devnet/emulators/free-port.js';
@@ -62,14 +64,16 @@ describe('mesh transport over HTTP on 127.0.0.1', () => {
     const url = `${peers[1]!.url}/mesh/v1/frame`;
     const post = (body: Uint8Array) => fetch(url, { method: 'POST', body });
     expect((await post(encode('garbage'))).status).toBe(400);
+    // Node 1's prekey, as a sender reads and verifies it.
+    const prekey = verifySessionPrekey(hexToBytes(await (await fetch(`${peers[1]!.url}/mesh/v1/prekey`)).text()), peers[1]!);
 
-    const replayed = new OutboundChannel(identities[0]!.identity, peers[1]!).seal(encode('once'));
+    const replayed = new OutboundChannel(identities[0]!.identity, prekey).seal(encode('once'));
     expect((await post(replayed)).status).toBe(204);
     expect((await post(replayed)).status).toBe(400);
     await handled();
 
     const stranger = generateMeshIdentity(9);
-    expect((await post(new OutboundChannel(stranger.identity, peers[1]!).seal(encode('hi')))).status).toBe(400);
+    expect((await post(new OutboundChannel(stranger.identity, prekey).seal(encode('hi')))).status).toBe(400);
     // The server answers 413 and closes; the client may see either while still uploading.
     const oversize = await post(new Uint8Array(200 * 1024)).then((r) => r.status, () => 'connection closed');
     expect([413, 'connection closed']).toContain(oversize);
