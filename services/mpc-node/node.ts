@@ -10,11 +10,11 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import type { ParticipantEntry } from '../../contract/mpc-signer/types.js';
 import { ascending } from '../../shared/crypto/protocol.js';
 import { parsePublicKey } from '../../shared/near/keys.js';
-import type { ParticipantEntry } from '../../shared/near/signer-abi.js';
 import { MpcSignerClient, type Chain } from './chain/chain.js';
-import { participantEntries, type ContractView } from './chain/contract-state.js';
+import type { ContractView } from './chain/contract-state.js';
 import type { ReshareJob, ServeJob } from './chain/jobs.js';
 import { StateSync, type StateChange } from './chain/state-sync.js';
 import type { NodeConfig } from './config.js';
@@ -66,9 +66,19 @@ const STATE_STALE_MS = 30_000;
 /** Longest wait between two looks at the contract while this account is not a participant yet. */
 const PARTICIPATION_POLL_MAX_MS = 2_000;
 
-/** The registered `tls_public_key` is the participant's mesh identity key (near/mpc authenticates its TLS mesh with it). */
+/** Every participant entry the state names: the running set and a key event's set. */
+export function participantEntries(view: ContractView): ParticipantEntry[] {
+  const sets = [view.signing.parameters.participants.participants];
+  if (view.phase === 'Initializing') sets.push(view.keygen.parameters.participants.participants);
+  if (view.phase === 'Resharing') sets.push(view.reshare.parameters.participants.participants, view.previous.parameters.participants.participants);
+  const byAccount = new Map<string, ParticipantEntry>();
+  for (const entry of sets.flat()) byAccount.set(entry[0], entry);
+  return [...byAccount.values()];
+}
+
+/** The registered `sign_pk` is the participant's mesh identity key; its `cipher_pk` is not used. */
 function meshPeerOf([, id, info]: ParticipantEntry): MeshPeer {
-  return { id, url: info.url, identityPublicKey: parsePublicKey(info.tls_public_key, 'ed25519').point.toBytes() };
+  return { id, url: info.url, identityPublicKey: parsePublicKey(info.sign_pk, 'ed25519').point.toBytes() };
 }
 
 /** A 32-byte secret from the environment's hex (an optional `0x`, as config.ts accepts). */
@@ -208,8 +218,8 @@ export class MpcNode {
 
   private static checkMeshKeys([account, , info]: ParticipantEntry, identity: MeshIdentity): void {
     const identityPublic = ed25519.getPublicKey(identity.identitySecretKey);
-    if (bytesToHex(parsePublicKey(info.tls_public_key, 'ed25519').point.toBytes()) !== bytesToHex(identityPublic)) {
-      throw new NodeRegistrationError(account, 'MESH_SIGN_SECRET_KEY does not match the tls_public_key registered in the contract');
+    if (bytesToHex(parsePublicKey(info.sign_pk, 'ed25519').point.toBytes()) !== bytesToHex(identityPublic)) {
+      throw new NodeRegistrationError(account, 'MESH_SIGN_SECRET_KEY does not match the sign_pk registered in the contract');
     }
   }
 
