@@ -7,10 +7,10 @@
  *   the commitment list, signers answer with signature shares (two round trips);
  * - with an {@link EddsaPresignature}: the list is already agreed, so signers send their shares at
  *   once (one message each).
- * The coordinator aggregates and verifies the signature under the derived key with Node's Ed25519
- * (OpenSSL, RFC 8032), an implementation independent of the one that made it; if it does not verify
- * it checks every share on its own and aborts naming the signers whose shares are wrong. Nothing
- * unverified is ever output.
+ * The coordinator aggregates and verifies the signature under the derived key (libsodium's RFC 8032
+ * verification, which shares none of the FROST equations); if it does not verify it checks every
+ * share on its own and aborts naming the signers whose shares are wrong. Nothing unverified is ever
+ * output.
  *
  * The payload is not sent: every signer signs the payload of the pending request it saw itself. Its
  * SHA-256 travels with the signing package and every share, so signers that saw different payloads

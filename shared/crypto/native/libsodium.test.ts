@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToHex, bytesToNumberLE, numberToBytesLE } from '@noble/curves/utils.js';
-import { addPoints, Ed25519OperationError, isPrimeOrderPoint, multiply, multiplyBase, reduceScalar } from './libsodium.js';
+import { addPoints, Ed25519OperationError, isPrimeOrderPoint, multiply, multiplyBase, reduceScalar, verifySignature } from './libsodium.js';
 
 // Every libsodium operation against noble's arithmetic, the oracle.
 const Point = ed25519.Point;
@@ -57,6 +57,24 @@ describe('libsodium Ed25519 operations agree with noble', () => {
         expect(isPrimeOrderPoint(bytes)).toBe(nobleAccepts(bytes));
       }),
       { numRuns: 150 },
+    );
+  });
+
+  it('verifies Ed25519 signatures as noble does (RFC 8032), refusing a changed message, a non-canonical S and bad lengths', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 300 }), (message) => {
+        const secret = ed25519.utils.randomSecretKey();
+        const publicKey = ed25519.getPublicKey(secret);
+        const signature = ed25519.sign(message, secret);
+        expect(verifySignature(signature, message, publicKey)).toBe(true);
+        expect(verifySignature(signature, Uint8Array.of(...message, 0), publicKey)).toBe(ed25519.verify(signature, Uint8Array.of(...message, 0), publicKey));
+        const nonCanonical = signature.slice();
+        nonCanonical.set(numberToBytesLE(bytesToNumberLE(signature.subarray(32)) + Fn.ORDER, 32), 32);
+        expect(verifySignature(nonCanonical, message, publicKey)).toBe(false);
+        expect(verifySignature(signature.subarray(0, 63), message, publicKey)).toBe(false);
+        expect(verifySignature(signature, message, publicKey.subarray(0, 31))).toBe(false);
+      }),
+      { numRuns: 30 },
     );
   });
 

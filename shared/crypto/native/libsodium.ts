@@ -20,6 +20,7 @@ interface SodiumNative {
   crypto_core_ed25519_scalar_reduce(result: Uint8Array, wide: Uint8Array): void;
   crypto_scalarmult_ed25519_base_noclamp(result: Uint8Array, scalar: Uint8Array): void;
   crypto_scalarmult_ed25519_noclamp(result: Uint8Array, scalar: Uint8Array, point: Uint8Array): void;
+  crypto_sign_verify_detached(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean;
 }
 
 export interface LoadedLibsodium {
@@ -97,4 +98,13 @@ export function reduceScalar(wide: Uint8Array): Uint8Array<ArrayBuffer> {
   const result = new Uint8Array(ED25519_SCALAR_BYTES);
   sodium.crypto_core_ed25519_scalar_reduce(result, wide);
   return result;
+}
+
+/**
+ * Whether `signature` (R ‖ S) is an Ed25519 signature of `message` under `publicKey`: libsodium's
+ * RFC 8032 verification (`crypto_sign_verify_detached`; it also refuses small-order keys and R and a
+ * non-canonical S). False for malformed lengths.
+ */
+export function verifySignature(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+  return signature.length === 64 && publicKey.length === ED25519_POINT_BYTES && sodium.crypto_sign_verify_detached(signature, message, publicKey);
 }
