@@ -5,9 +5,9 @@
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import type { IField } from '@noble/curves/abstract/modular.js';
-import { bytesToNumberBE, bytesToNumberLE, numberToBytesBE, numberToBytesLE } from '@noble/curves/utils.js';
 import { randomBytes } from '@noble/hashes/utils.js';
 import type { Ed25519Point, Secp256k1Point } from './kdf.js';
+import { readUint256, readUint256LE, writeUint256, writeUint256LE } from './scalar-bytes.js';
 
 export type CurveId = 'secp256k1' | 'ed25519';
 
@@ -48,6 +48,9 @@ function makeGroup<P extends GroupPoint<P> & { multiply(s: bigint): P }>(
 ): Group<P> {
   const Fn = Point.Fn;
   const scalarBytes = Fn.BYTES;
+  // Both curves' scalars are 32 bytes; the DataView conversions index no table by a (secret) byte.
+  const read = littleEndian ? readUint256LE : readUint256;
+  const write = littleEndian ? writeUint256LE : writeUint256;
   return {
     curve,
     Fn,
@@ -68,10 +71,15 @@ function makeGroup<P extends GroupPoint<P> & { multiply(s: bigint): P }>(
       if (point.is0()) throw new RangeError('point is the identity');
       return point;
     },
-    scalarToBytes: (scalar) => (littleEndian ? numberToBytesLE(scalar, scalarBytes) : numberToBytesBE(scalar, scalarBytes)),
+    scalarToBytes: (scalar) => {
+      if (scalar < 0n || scalar >> 256n !== 0n) throw new RangeError('scalar does not fit in 32 bytes');
+      const bytes = new Uint8Array(scalarBytes);
+      write(bytes, 0, scalar);
+      return bytes;
+    },
     scalarFromBytes: (bytes) => {
       if (bytes.length !== scalarBytes) throw new RangeError(`scalar must be ${scalarBytes} bytes`);
-      const value = littleEndian ? bytesToNumberLE(bytes) : bytesToNumberBE(bytes);
+      const value = read(bytes, 0);
       if (value >= Fn.ORDER) throw new RangeError('scalar is not below the group order');
       return value;
     },
@@ -83,8 +91,10 @@ export const ED25519: Group<Ed25519Point> = makeGroup('ed25519', ed25519.Point, 
 
 /** A uniformly random scalar (64 extra bits before reduction make the bias negligible). */
 export function randomScalar(Fn: IField<bigint>, rng: (length: number) => Uint8Array = randomBytes): bigint {
+  if (Fn.BYTES !== 32) throw new RangeError('randomScalar draws 32-byte scalars');
   for (;;) {
-    const value = Fn.create(bytesToNumberBE(rng(Fn.BYTES + 8)));
+    const bytes = rng(40);
+    const value = Fn.create((readUint256(bytes, 0) << 64n) | new DataView(bytes.buffer, bytes.byteOffset + 32, 8).getBigUint64(0));
     if (value !== 0n) return value;
   }
 }
