@@ -28,7 +28,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { concatBytes, randomBytes } from '@noble/hashes/utils.js';
 import { ProtocolAbort } from '../../errors.js';
 import { randomScalar, SECP256K1 } from '../../group.js';
-import { compressPoint, multiplyGenerator, multiplySecret } from '../../native/libsecp256k1.js';
+import { addPoints, compressPoint, multiplyGenerator, multiplySecret } from '../../native/libsecp256k1.js';
 import { evaluatePolynomial, participantScalar, randomPolynomial } from '../../polynomial.js';
 import { assertParticipantSet, type Action, type ParticipantId, type Protocol } from '../../protocol.js';
 import type { Triple } from '../triple.js';
@@ -599,8 +599,8 @@ class TripleGeneration implements Protocol<readonly Triple[]> {
       check.addDlogs(this.proofTranscript(peer, ProofLabel.productShares, 0), commitments, proof);
     });
     for (let m = 0; m < batchSize; m += 1) {
-      const sum = sumPoints([this.myMultiplicationCommitments[m]!, ...[...messages.values()].map((message) => message.commitments[m]!)], 'the product share commitments');
-      if (!equalBytes(sum, this.products[m]!)) {
+      const sum = addPoints([this.myMultiplicationCommitments[m]!, ...[...messages.values()].map((message) => message.commitments[m]!)]);
+      if (sum === undefined || !equalBytes(sum, this.products[m]!)) {
         // Σ Ĉᵢ ≠ a·b·G: some multiplication (MTA) input was wrong; the culprit is not identifiable.
         throw new ProtocolAbort(TRIPLES_PROTOCOL, 'final/multiplication-check', `triple ${m}: the product shares do not add up to C = a·B`);
       }
