@@ -47,8 +47,8 @@ export function mtaSenderCorrections(
     const twiceInput = (2n * inputs[u]!) % ORDER;
     for (let i = u * MTA_OTS; i < (u + 1) * MTA_OTS; i += 1) {
       const zero = integerAt(messages0, i * OT_MESSAGE_BYTES);
-      let correction = (zero - integerAt(messages1, i * OT_MESSAGE_BYTES) + twiceInput) % ORDER;
-      if (correction < 0n) correction += ORDER;
+      // Reduced into [0, q) without branching on the sign of a value that depends on the secret a.
+      const correction = (((zero - integerAt(messages1, i * OT_MESSAGE_BYTES) + twiceInput) % ORDER) + ORDER) % ORDER;
       v0[i] = zero;
       writeUint256(corrections, i * SCALAR_BYTES, correction);
     }
