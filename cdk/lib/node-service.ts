@@ -43,7 +43,7 @@ export const NODE_ENVIRONMENT = {
 export const NODE_SECRET_ENVIRONMENT = {
   /** `ed25519:<base58>`: the NEAR access key the node signs respond/vote transactions with. */
   accountSecretKey: 'NODE_ACCOUNT_SECRET_KEY',
-  /** 64 hex characters: the mesh identity, the Ed25519 secret whose public key is the participant's `sign_pk`. */
+  /** 64 hex characters: the mesh identity, the Ed25519 secret whose public key is the participant's `tls_public_key`. */
   meshSignSecretKey: 'MESH_SIGN_SECRET_KEY',
 } as const;
 
@@ -289,7 +289,7 @@ export class NodeService extends Construct {
     for (const secret of [this.accountKeySecret, this.meshIdentityKeySecret]) {
       Validations.of(secret).acknowledge({
         id: 'AwsSolutions::AwsSolutions-SMG4',
-        reason: 'Rotating these keys needs an on-chain step (a new NEAR access key, or a participant record with a new sign_pk voted in) that a rotation Lambda cannot do; docs/deploy.md has the procedure.',
+        reason: 'Rotating these keys needs an on-chain step (a new NEAR access key, or a participant record with a new tls_public_key registered and voted in) that a rotation Lambda cannot do; docs/deploy.md has the procedure.',
       });
     }
     Validations.of(cluster).acknowledge({

@@ -13,13 +13,14 @@ describe('node key generation', () => {
     expect(publicParts.public_key).toBe(`ed25519:${base58.encode(bytes.subarray(32))}`);
   });
 
-  it('makes a mesh identity of one secret, whose printed sign_pk belongs to it', () => {
+  it('makes a mesh identity of one secret, whose printed tls_public_key belongs to it', () => {
     const { secretString, publicParts } = generateMeshIdentity();
     const stored = JSON.parse(secretString) as Record<string, string>;
+    // The stored format is unchanged ({"sign": hex}), so secrets made before the 3.14 ABI still work.
     expect(Object.keys(stored)).toEqual(['sign']);
-    expect(publicParts.sign_pk).toBe(`ed25519:${base58.encode(ed25519.getPublicKey(hexToBytes(stored.sign!)))}`);
-    // The contract's participant record still has a cipher_pk field, which no node reads.
-    expect(publicParts.cipher_pk).toMatch(/^[0-9a-f]{64}$/);
+    expect(stored.sign).toMatch(/^[0-9a-f]{64}$/);
+    // The participant record of the 3.14 ABI is {url, tls_public_key}: only that public value is printed.
+    expect(publicParts).toEqual({ tls_public_key: `ed25519:${base58.encode(ed25519.getPublicKey(hexToBytes(stored.sign!)))}` });
     expect(generateMeshIdentity().secretString).not.toBe(secretString);
   });
 

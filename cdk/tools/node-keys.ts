@@ -26,17 +26,16 @@ export function generateAccountKey(): GeneratedKey {
   };
 }
 
-/** The mesh identity: one Ed25519 secret, 32 bytes of hex. */
+/**
+ * The mesh identity: one Ed25519 secret, 32 bytes of hex, stored as `{"sign": hex}` (the field name
+ * predates the 3.14 ABI; existing secrets keep working). Its public key is the participant record's
+ * `tls_public_key`, which the node registers itself with `submit_participant_info` when it starts.
+ */
 export function generateMeshIdentity(): GeneratedKey {
   const sign = ed25519.utils.randomSecretKey();
-  const identityPublicKey = ed25519.getPublicKey(sign);
   return {
     secretString: JSON.stringify({ [MESH_IDENTITY_FIELDS.sign]: bytesToHex(sign) }),
-    publicParts: {
-      sign_pk: `ed25519:${base58.encode(identityPublicKey)}`,
-      // Unused by the nodes; the contract still requires it. Goes with the ABI change to {url, tls_public_key}.
-      cipher_pk: bytesToHex(identityPublicKey),
-    },
+    publicParts: { tls_public_key: `ed25519:${base58.encode(ed25519.getPublicKey(sign))}` },
   };
 }
 

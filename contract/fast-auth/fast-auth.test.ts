@@ -1,7 +1,7 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { type PromiseResult, TGAS } from '../host.js';
-import { MIN_SIGN_GAS as MPC_MIN_SIGN_GAS } from '../mpc-signer/contract.js';
+import { SIGN_MIN_GAS as MPC_MIN_SIGN_GAS } from '../../shared/near/signer-abi.js';
 import { type CallOutcome, ContractTestbed, failure, type RecordedPromise, success } from '../testing/test-host.js';
 import { fastAuthContract, MIN_SIGN_GAS, MPC_SIGN_GAS, ON_SIGN_CALLBACK_GAS, ON_VERIFY_CALLBACK_GAS, ON_VERIFY_RESULT_CALLBACK_GAS, VERIFY_GAS } from './fast-auth.js';
 

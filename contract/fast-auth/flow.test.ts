@@ -6,7 +6,7 @@ import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { parsePublicKey } from '../../shared/near/keys.js';
-import { ecdsaResponse, expectSuccess, NODES, runningSigner, SIGNER_ACCOUNT, tweakHex } from '../testing/mpc-fixtures.js';
+import { ecdsaResponse, expectSuccess, NODES, runningSigner, SIGNER_ACCOUNT, tweakBytes } from '../testing/mpc-fixtures.js';
 import { GUARD_ACCOUNT, ISSUER, issuerKey, mintToken } from '../testing/jwt-fixtures.js';
 import type { PromiseResult } from '../host.js';
 import { ROUTER_ADD_GUARD_DEPOSIT } from '../../shared/near/fast-auth-abi.js';
@@ -60,10 +60,11 @@ it('signs a transaction for a JWT-authenticated user and refunds the deposit', a
   expect(verdict.value).toEqual([true, SUB]);
   expect(answer.value).toEqual([true, SUB, ISSUER]);
   const mpcSign = execute(signer, verified.promises[0], FAST_AUTH);
-  expect(mpcSign.promises).toContainEqual({ kind: 'transfer', index: 1, account: FAST_AUTH, amount: DEPOSIT - 1n });
+  // As near/mpc: the signer keeps 1 yoctoNEAR and sends the rest back at once, before it yields.
+  expect(mpcSign.promises[0]).toEqual({ kind: 'transfer', index: 0, account: FAST_AUTH, amount: DEPOSIT - 1n });
 
   const hash = sha256(Uint8Array.from(TRANSACTION));
-  const request = { tweak: tweakHex(FAST_AUTH, PATH), payload: { Ecdsa: Buffer.from(hash).toString('hex') }, domain_id: 0 };
+  const request = { tweak: tweakBytes(FAST_AUTH, PATH), payload: { Ecdsa: Buffer.from(hash).toString('hex') }, domain_id: 0 };
   const response = ecdsaResponse(FAST_AUTH, PATH, hash);
   signer.call('respond', { request, response }, { predecessor: NODES[0] });
   const parked = mpcSign.promises.find((promise) => promise.kind === 'yield');
@@ -87,11 +88,12 @@ it('refunds the user when the signer times out', async () => {
   const parked = mpcSign.promises.find((promise) => promise.kind === 'yield') as { dataId: string };
   signer.advanceBlocks(200);
   const timedOut = signer.timeOutYield(parked.dataId);
-  // The signer gives its 1 yocto back to FastAuth and fails the sign call through fail_on_timeout.
-  expect(timedOut.promises[0]).toEqual({ kind: 'transfer', index: 0, account: FAST_AUTH, amount: 1n });
+  // As near/mpc: the signer keeps its 1 yocto and fails the sign call through fail_on_timeout.
+  expect(timedOut.promises).toEqual([{ kind: 'call', index: 0, account: SIGNER_ACCOUNT, method: 'fail_on_timeout', args: {}, deposit: 0n, gas: 2n * 10n ** 12n }]);
   const failed = signer.call('fail_on_timeout', {}, { predecessor: SIGNER_ACCOUNT });
   expect(failed.status).toBe('panic');
 
+  // FastAuth pays that yoctoNEAR: its user gets the whole deposit back.
   const finished = execute(fastAuth, verified.promises[1], FAST_AUTH, [{ status: 'failed' }]);
   expect(finished.promises[0]).toEqual({ kind: 'transfer', index: 0, account: USER, amount: DEPOSIT });
   expect(finished.promises[1]).toMatchObject({ method: 'report_failure', args: { error: 'the MPC signer failed or timed out' } });

@@ -1,23 +1,49 @@
 /**
- * The MPC signer contract (near/mpc `v1.signer` API): users `sign`, the request waits in a yield
- * until a participant `respond`s with a signature the contract verifies against the derived key, and
- * participants run the key lifecycle through votes (see transitions.ts). Storage layout and every
- * method's arguments, results and errors are in docs/contracts.md.
+ * Our model of near/mpc's signer contract at 3.14 (mainnet `v1.signer`): the same methods, JSON in and
+ * out and error texts (shared/near/signer-abi.ts), over contract/host.ts so the devnet runs it in
+ * process. Users `sign`; the request waits in a yield until an attested participant `respond`s with a
+ * signature the contract verifies against the derived key; participants register their node
+ * (`submit_participant_info`) and run the key lifecycle through votes (transitions.ts). What differs
+ * from near/mpc, and why, is in docs/contracts.md.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
-import { deriveEd25519PublicKey, deriveSecp256k1PublicKey, deriveTweak, secp256k1TweakScalar, TweakNotOnCurve } from '../../shared/crypto/kdf.js';
-import { formatNearPublicKey, parsePublicKey } from '../../shared/near/keys.js';
-import { accountId, boolean, integer, type JsonObject, object, onlyKeys, optional, string } from '../common/args.js';
-import { fail } from '../common/errors.js';
-import { defineContract, encodeJson, readStored, removeStored, requireGas, requirePrivate, returnJson, singlePromiseResult, StateCell, writeStored } from '../common/runtime.js';
-import { type AccountId, type ContractHost, ONE_YOCTO, TGAS } from '../host.js';
-import { isParticipant, readKeyEventId, readThresholdParameters } from './parameters.js';
-import { canonicalRequest, MAX_PATH_LENGTH, payloadBytes, payloadScheme, readSignArgs, readSignatureRequest, requireEcdsaScalar, type SignatureRequest } from './sign-request.js';
-import { readSignatureResponse, type SignatureResponse, toLegacyResponse, verifyEcdsaResponse, verifyEd25519Response } from './signature-response.js';
+import { deriveEd25519PublicKey, deriveSecp256k1PublicKey, deriveTweak, TweakNotOnCurve, type Secp256k1Point } from '../../shared/crypto/kdf.js';
+import { formatNearPublicKey, parsePublicKey, type NearPublicKey } from '../../shared/near/keys.js';
 import {
+  DEFAULT_SIGNER_CONFIG,
+  MAX_PENDING_REQUEST_FAN_OUT,
+  MOCK_ATTESTATION_LIFETIME_SECONDS,
+  PROTOCOL_CURVE,
+  SIGN_DEPOSIT,
+  SIGNER_ERRORS,
+  SIGNER_METHODS,
+  TGAS,
+  nearPublicKeyOf,
+  type AccountId,
+  type Curve,
+  type KeyEvent,
+  type Payload,
+  type PublicKeyExtended,
+  type ProtocolContractState,
+  type SignatureRequest,
+  type SignatureResponse,
+  type SignerConfig,
+  type VerifiedAttestation,
+} from '../../shared/near/signer-abi.js';
+import { accountId, integer, type JsonObject, object, onlyKeys, optional, string } from '../common/args.js';
+import { fail, failWith } from '../common/errors.js';
+import { defineContract, encodeJson, readStored, removeStored, requirePrivate, returnJson, singlePromiseResult, writeStored } from '../common/runtime.js';
+import type { ContractHost } from '../host.js';
+import { ed25519KeyText, readGovernanceThresholdParameters, readKeyEventId, readProposal } from './parameters.js';
+import { canonicalRequest, isEcdsaScalar, MAX_PATH_LENGTH, payloadBytes, readSignArgs, readSignatureRequest } from './sign-request.js';
+import { publicKeyExtendedDebug, signatureResponseDebug } from './rust-debug.js';
+import { readSignatureResponse, verifyEcdsaResponse, verifyEd25519Response } from './signature-response.js';
+import {
+  activeParameters,
+  domainRegistry,
   initialRunningState,
-  signingView,
+  signingKeyset,
   startKeyEventInstance,
   voteAbortKeyEventInstance,
   voteAddDomains,
@@ -27,352 +53,392 @@ import {
   votePk,
   voteReshared,
 } from './transitions.js';
-import { type ContractConfig, DEFAULT_CONFIG, type DomainConfig, type KeyEvent, type ProtocolState, type SignatureScheme } from './types.js';
 
-export const MPC_SIGNER_VERSION = '0.1.0';
-/** near/mpc `SIGN_DEPOSIT_YOCTONEAR`: forces a full-access key; the rest of the deposit is refunded. */
-export const SIGN_DEPOSIT = ONE_YOCTO;
-/**
- * Gas of the yield callback. near/mpc gives it 7 Tgas, but on timeout it pays for a refund transfer
- * and the `fail_on_timeout` call (about 4.6 Tgas of receipt fees plus that call's 2 Tgas), which
- * with its own work comes to about 7.3 Tgas; 10 Tgas leaves room for long payloads and full queues.
- */
-export const RETURN_SIGNATURE_GAS = 10n * TGAS;
-/**
- * Minimum gas for `sign`: the callback's gas plus the call's own work and the fees of the callback
- * and refund receipts (about 6 Tgas in all). near/mpc's default of 15 Tgas rests on its 7 Tgas callback.
- */
-export const MIN_SIGN_GAS = 20n * TGAS;
-export const FAIL_ON_TIMEOUT_GAS = 2n * TGAS;
-/** near/mpc `MAX_PENDING_REQUEST_FAN_OUT`: identical requests that can wait for one response. */
-export const MAX_PENDING_REQUESTS_PER_PAYLOAD = 128;
-/** NEAR's yield timeout (the chain enforces it; nodes drop requests at the same age). */
-export const SIGN_REQUEST_TIMEOUT_BLOCKS = 200;
+/** Ours, not near/mpc's: `version()` tells the two apart (docs/contracts.md). */
+export const MPC_SIGNER_VERSION = '3.14.0-chainsig-model';
 
-const protocolState = new StateCell<ProtocolState>('the contract');
+const STATE_KEY = 'STATE';
 const CONFIG_KEY = 'CONFIG';
 const PENDING_PREFIX = 'pending:';
+const ATTESTATION_PREFIX = 'attestation:';
 
-const RETURN_SIGNATURE_METHOD = 'return_signature_and_clean_state_on_success';
-const FAIL_ON_TIMEOUT_METHOD = 'fail_on_timeout';
-
-/** One parked `sign` call waiting for a request's response. */
-interface QueuedYield {
-  readonly data_id: string;
-  readonly caller: AccountId;
-  readonly legacy: boolean;
-}
-
-interface PendingQueue {
-  readonly request: SignatureRequest;
-  /** Oldest first: yields time out in the order they were made. */
-  readonly yields: readonly QueuedYield[];
+/** A node's registration: its mesh identity, bound to the account key that submitted it (near/mpc `NodeId`), and its verified attestation. */
+interface NodeAttestation {
+  readonly account_id: AccountId;
+  readonly tls_public_key: string;
+  readonly account_public_key: string;
+  readonly verified: VerifiedAttestation;
 }
 
 // ---- storage ----
 
-const loadState = (host: ContractHost) => protocolState.load(host);
+function loadState(host: ContractHost): Exclude<ProtocolContractState, 'NotInitialized'> {
+  // near/mpc before init has no state, and every method but `init` panics as near-sdk does.
+  return readStored<Exclude<ProtocolContractState, 'NotInitialized'>>(host, STATE_KEY) ?? failWith('InvalidState', SIGNER_ERRORS.uninitialized);
+}
 
-function saveState(host: ContractHost, before: ProtocolState, after: ProtocolState): void {
+function saveState(host: ContractHost, before: ProtocolContractState, after: ProtocolContractState): void {
   const [from] = Object.keys(before);
   const [to] = Object.keys(after);
   if (from !== to) host.log(`protocol state: ${from} -> ${to}`);
-  protocolState.save(host, after);
+  writeStored(host, STATE_KEY, after);
 }
 
-function loadConfig(host: ContractHost): ContractConfig {
-  return readStored<ContractConfig>(host, CONFIG_KEY) ?? DEFAULT_CONFIG;
+const loadConfig = (host: ContractHost): SignerConfig => readStored<SignerConfig>(host, CONFIG_KEY) ?? DEFAULT_SIGNER_CONFIG;
+const pendingKey = (request: SignatureRequest): string => PENDING_PREFIX + bytesToHex(sha256(utf8ToBytes(canonicalRequest(request))));
+const tera = (value: number): bigint => BigInt(value) * TGAS;
+
+// ---- participant checks ----
+
+/** near/mpc `assert_caller_is_signer`: participant methods are sent by the participant's own key, never through a contract. */
+function callerIsSigner(host: ContractHost): AccountId {
+  const signer = host.signerAccountId();
+  const predecessor = host.predecessorAccountId();
+  if (signer !== predecessor) failWith('Unauthorized', SIGNER_ERRORS.callerNotSigner(signer, predecessor));
+  return signer;
 }
 
-function pendingKey(request: SignatureRequest): string {
-  return PENDING_PREFIX + bytesToHex(sha256(utf8ToBytes(canonicalRequest(request))));
+/**
+ * near/mpc `assert_caller_is_attested_participant_and_protocol_active`: the caller is a participant of
+ * the active set and its registered node was submitted by the key that signs this call.
+ */
+function attestedParticipant(host: ContractHost, state: ProtocolContractState): AccountId {
+  const caller = callerIsSigner(host);
+  const entry = activeParameters(state).participants.participants.find(([account]) => account === caller);
+  const refuse = (reason: string): never => failWith('Unauthorized', `${SIGNER_ERRORS.notAttestedParticipant} (${reason})`);
+  if (entry === undefined) return refuse('CallerNotParticipant');
+  const attestation = readStored<NodeAttestation>(host, ATTESTATION_PREFIX + entry[2].tls_public_key);
+  if (attestation === null) return refuse('AttestationNotFound');
+  if (attestation.account_id !== caller) return refuse('AttestationOwnerMismatch');
+  if (attestation.account_public_key !== host.signerAccountPk()) return refuse('AttestationKeyMismatch');
+  return caller;
+}
+
+/** A mesh key stays with the account that registered it first (near/mpc's `TlsKeyOwnedByOtherAccount`). */
+function storeAttestation(host: ContractHost, attestation: NodeAttestation): void {
+  const existing = readStored<NodeAttestation>(host, ATTESTATION_PREFIX + attestation.tls_public_key);
+  if (existing !== null && existing.account_id !== attestation.account_id) failWith('Unauthorized', SIGNER_ERRORS.tlsKeyOwnedByOtherAccount);
+  writeStored(host, ATTESTATION_PREFIX + attestation.tls_public_key, attestation);
 }
 
 // ---- keys ----
 
-function domainWithKey(state: ProtocolState, domainId: number): { domain: DomainConfig; key: string } {
-  const view = signingView(state);
-  const domain = view.domains.find((candidate) => candidate.id === domainId);
-  if (domain === undefined) fail('InvalidRequest', `domain ${domainId} does not exist`);
-  const key = view.keys.find((candidate) => candidate.domain_id === domainId);
-  if (key === undefined) fail('InvalidRequest', `domain ${domainId} has no key yet`);
-  return { domain, key: key.key };
+function domainKey(state: ProtocolContractState, domainId: number): PublicKeyExtended {
+  const key = signingKeyset(state).domains.find((candidate) => candidate.domain_id === domainId);
+  return key?.key ?? failWith('InvalidRequest', SIGNER_ERRORS.noSuchDomain);
 }
 
-/** The child public key for `tweak` (hex) under the domain's root key, in NEAR form and as a point. */
-function derivedKey(scheme: SignatureScheme, rootKey: string, tweakHex: string) {
-  const tweak = hexToBytes(tweakHex);
-  const root = parsePublicKey(rootKey);
+/** The secp256k1 child key for `tweak`, or near/mpc's refusal of a tweak that is no scalar (probability ≈ 2⁻¹²⁸). */
+function derivedSecp256k1Key(root: Secp256k1Point, tweak: Uint8Array): Secp256k1Point {
   try {
-    if (scheme === 'Secp256k1' && root.curve === 'secp256k1') return { curve: 'secp256k1' as const, point: deriveSecp256k1PublicKey(root.point, tweak) };
-    if (scheme === 'Ed25519' && root.curve === 'ed25519') return { curve: 'ed25519' as const, point: deriveEd25519PublicKey(root.point, tweak) };
+    return deriveSecp256k1PublicKey(root, tweak);
   } catch (error) {
-    if (error instanceof TweakNotOnCurve) fail('InvalidRequest', error.message);
+    if (error instanceof TweakNotOnCurve) failWith('InvalidRequest', 'The provided tweak is not on the curve of the public key.');
     throw error;
   }
-  return fail('InvalidState', `root key ${rootKey} does not match scheme ${scheme}`);
 }
 
-/** near/mpc's default domain for callers that give none: the first secp256k1 domain (`legacy_ecdsa_id`). */
-function defaultDomainId(state: ProtocolState): number {
-  const domain = signingView(state).domains.find((candidate) => candidate.scheme === 'Secp256k1');
-  return domain?.id ?? fail('InvalidRequest', 'there is no Secp256k1 domain');
+/** The child public key for `tweak` under a domain's root key (near/mpc's KDF). */
+function derivedKey(root: PublicKeyExtended, tweak: Uint8Array): NearPublicKey {
+  const key = parsePublicKey(nearPublicKeyOf(root));
+  if (key.curve === 'secp256k1') return { curve: 'secp256k1', point: derivedSecp256k1Key(key.point, tweak) };
+  return { curve: 'ed25519', point: deriveEd25519PublicKey(key.point, tweak) };
 }
 
-// ---- participant checks ----
-
-/** Participant methods must be sent by the participant's own key: no contract may act for it. */
-function directCaller(host: ContractHost): AccountId {
-  const caller = host.predecessorAccountId();
-  if (caller !== host.signerAccountId()) fail('Unauthorized', 'participant methods must be signed by the calling account itself');
-  return caller;
+/** A voted key in near/mpc's `PublicKeyExtended` form, or `Malformed payload`. */
+function publicKeyExtended(text: string): PublicKeyExtended {
+  let key: ReturnType<typeof parsePublicKey>;
+  try {
+    key = parsePublicKey(text);
+  } catch (error) {
+    return failWith('InvalidArguments', SIGNER_ERRORS.malformedPayload((error as Error).message));
+  }
+  if (key.curve === 'secp256k1') return { Secp256k1: { near_public_key: formatNearPublicKey(key) } };
+  return { Ed25519: { near_public_key_compressed: formatNearPublicKey(key), edwards_point: [...key.point.toBytes()] } };
 }
 
-// ---- methods ----
+// ---- user methods ----
 
 function init(host: ContractHost, args: JsonObject): void {
   requirePrivate(host, 'init');
   onlyKeys(args, ['parameters', 'init_config'], 'arguments');
-  const parameters = readThresholdParameters(args.parameters, 'parameters');
-  const initConfig = optional(args.init_config, (value) => object(value, 'init_config'));
-  if (initConfig !== undefined) onlyKeys(initConfig, ['key_event_timeout_blocks'], 'init_config');
-  const config: ContractConfig = {
-    key_event_timeout_blocks: optional(initConfig?.key_event_timeout_blocks, (value) => integer(value, 'init_config.key_event_timeout_blocks', 100_000)) ?? DEFAULT_CONFIG.key_event_timeout_blocks,
-  };
-  if (config.key_event_timeout_blocks < 1) fail('InvalidArguments', 'init_config.key_event_timeout_blocks must be at least 1');
-  protocolState.initialize(host, { Running: initialRunningState(parameters) });
+  if (readStored(host, STATE_KEY) !== null) fail('InvalidState', 'the contract is already initialized');
+  const parameters = readGovernanceThresholdParameters(args.parameters, 'parameters');
+  const overrides = optional(args.init_config, (value) => object(value, 'init_config')) ?? {};
+  onlyKeys(overrides, Object.keys(DEFAULT_SIGNER_CONFIG), 'init_config');
+  const config: Record<string, number> = { ...DEFAULT_SIGNER_CONFIG };
+  for (const [field, value] of Object.entries(overrides)) if (value !== null) config[field] = integer(value, `init_config.${field}`);
+  writeStored(host, STATE_KEY, { Running: initialRunningState(parameters) });
   writeStored(host, CONFIG_KEY, config);
-  host.log(`initialized with ${parameters.participants.participants.length} participants, threshold ${parameters.threshold}`);
+  // As near/mpc: the initial participants get placeholder registrations keyed by their mesh key, which
+  // let them take part but not act, until they submit their participant info with their account key.
+  for (const [account, , info] of parameters.participants.participants) storeAttestation(host, { account_id: account, tls_public_key: info.tls_public_key, account_public_key: info.tls_public_key, verified: { Mock: 'Valid' } });
+  host.log(`init: signer=${host.signerAccountId()}, num_participants=${parameters.participants.participants.length}`);
 }
 
 function sign(host: ContractHost, args: JsonObject): void {
   const request = readSignArgs(args);
   const state = loadState(host);
-  const { domain } = domainWithKey(state, request.domainId);
-  if (payloadScheme(request.payload) !== domain.scheme) {
-    fail('InvalidRequest', `domain ${domain.id} signs with ${domain.scheme}; the payload is for ${payloadScheme(request.payload)}`);
-  }
-  requireEcdsaScalar(request.payload);
-  requireGas(host, MIN_SIGN_GAS, 'sign');
+  const config = loadConfig(host);
+  const domain = domainRegistry(state).domains.find((candidate) => candidate.id === request.domainId) ?? failWith('InvalidRequest', SIGNER_ERRORS.domainNotFound(request.domainId));
+  if (domain.purpose !== 'Sign') failWith('InvalidRequest', SIGNER_ERRORS.wrongDomainPurpose(domain.id, 'Sign', domain.purpose));
+  const minimumGas = tera(config.sign_call_gas_attachment_requirement_tera_gas);
+  if (host.prepaidGas() < minimumGas) failWith('InsufficientGas', SIGNER_ERRORS.insufficientGas(host.prepaidGas(), minimumGas));
   const deposit = host.attachedDeposit();
-  if (deposit < SIGN_DEPOSIT) fail('InvalidDeposit', `sign needs an attached deposit of at least ${SIGN_DEPOSIT} yoctoNEAR`);
-
+  if (deposit < SIGN_DEPOSIT) failWith('InvalidDeposit', SIGNER_ERRORS.insufficientDeposit(deposit, SIGN_DEPOSIT));
   const caller = host.predecessorAccountId();
-  const tweak = deriveTweak(caller, request.path);
-  if (domain.scheme === 'Secp256k1') {
-    try {
-      secp256k1TweakScalar(tweak);
-    } catch (error) {
-      if (error instanceof TweakNotOnCurve) fail('InvalidRequest', `${error.message}; choose another path`);
-      throw error;
-    }
-  }
-  const signatureRequest: SignatureRequest = { tweak: bytesToHex(tweak), payload: request.payload, domain_id: domain.id };
-  const key = pendingKey(signatureRequest);
-  const queue = readStored<PendingQueue>(host, key) ?? { request: signatureRequest, yields: [] };
-  if (queue.yields.length >= MAX_PENDING_REQUESTS_PER_PAYLOAD) {
-    fail('PendingRequestQueueFull', `${MAX_PENDING_REQUESTS_PER_PAYLOAD} identical requests are already waiting for a signature`);
-  }
-  const parked = host.promiseYieldCreate(RETURN_SIGNATURE_METHOD, encodeJson({ request: signatureRequest, caller, legacy: request.legacy }), RETURN_SIGNATURE_GAS, 0n);
-  writeStored(host, key, { ...queue, yields: [...queue.yields, { data_id: bytesToHex(parked.dataId), caller, legacy: request.legacy }] } satisfies PendingQueue);
   if (deposit > SIGN_DEPOSIT) host.promiseTransfer(caller, deposit - SIGN_DEPOSIT);
+  const curve = PROTOCOL_CURVE[domain.protocol];
+  if (curve === 'Secp256k1' && !('Ecdsa' in request.payload)) failWith('InvalidRequest', 'Payload is not Ecdsa');
+  if (curve === 'Secp256k1' && !isEcdsaScalar(request.payload)) failWith('InvalidRequest', 'Ecdsa payload cannot be converted to Scalar');
+  if (curve === 'Edwards25519' && !('Eddsa' in request.payload)) failWith('InvalidRequest', SIGNER_ERRORS.payloadNotEddsa);
+  if (curve === 'Bls12381') failWith('InvalidRequest', 'ConfidentialKeyDerivation is not supported for signature responses');
+
+  const signatureRequest: SignatureRequest = { tweak: [...deriveTweak(caller, request.path)], payload: request.payload, domain_id: domain.id };
+  const key = pendingKey(signatureRequest);
+  const queue = readStored<string[]>(host, key) ?? [];
+  if (queue.length >= MAX_PENDING_REQUEST_FAN_OUT) failWith('PendingRequestQueueFull', SIGNER_ERRORS.pendingRequestQueueFull);
+  // near/mpc passes the request as a one-element tuple (`[request]`); serde reads it as `{request}` too.
+  const parked = host.promiseYieldCreate(SIGNER_METHODS.returnSignature, encodeJson({ request: signatureRequest }), tera(config.return_signature_and_clean_state_on_success_call_tera_gas), 0n);
+  writeStored(host, key, [...queue, bytesToHex(parked.dataId)]);
+  host.log(`sign: predecessor=${caller}, domain_id=${domain.id}, path=${request.path}`);
   host.promiseReturn(parked.promise);
 }
 
-/** The yield callback: hands the response to the caller, or on timeout drops the request, refunds and fails. */
+/** The yield callback: hands the response to the caller, or on timeout drops the oldest queued yield and fails. */
 function returnSignature(host: ContractHost, args: JsonObject): void {
-  requirePrivate(host, RETURN_SIGNATURE_METHOD);
+  requirePrivate(host, SIGNER_METHODS.returnSignature);
   const request = readSignatureRequest(args.request, 'request');
-  const caller = accountId(args.caller, 'caller');
-  const legacy = boolean(args.legacy, 'legacy');
-  const result = singlePromiseResult(host, RETURN_SIGNATURE_METHOD);
+  const result = singlePromiseResult(host, SIGNER_METHODS.returnSignature);
   if (result.status === 'successful') {
-    // `respond` already removed the request; the payload is the verified response in the current form.
-    const response = JSON.parse(new TextDecoder().decode(result.value)) as SignatureResponse;
-    returnJson(host, legacy && response.scheme === 'Secp256k1' ? toLegacyResponse(response) : response);
+    // `respond` verified the response and removed the request; the payload is the response JSON.
+    host.valueReturn(result.value);
     return;
   }
   const key = pendingKey(request);
-  const queue = readStored<PendingQueue>(host, key);
-  if (queue !== null) {
-    // Yields time out oldest first, so the oldest queued entry is the one that expired.
-    const remaining = queue.yields.slice(1);
-    if (remaining.length === 0) removeStored(host, key);
-    else writeStored(host, key, { ...queue, yields: remaining } satisfies PendingQueue);
-  }
-  host.promiseTransfer(caller, SIGN_DEPOSIT);
-  // Failing in a separate receipt keeps the cleanup and refund above; a panic here would undo them.
-  host.promiseReturn(host.promiseCreate(host.currentAccountId(), FAIL_ON_TIMEOUT_METHOD, encodeJson({}), 0n, FAIL_ON_TIMEOUT_GAS));
+  const queue = readStored<string[]>(host, key);
+  if (queue !== null && queue.length > 1) writeStored(host, key, queue.slice(1));
+  else if (queue !== null) removeStored(host, key);
+  // Failing in a separate receipt keeps the cleanup above; a panic here would undo it.
+  host.promiseReturn(host.promiseCreate(host.currentAccountId(), SIGNER_METHODS.failOnTimeout, encodeJson({}), 0n, tera(loadConfig(host).fail_on_timeout_tera_gas)));
 }
 
 function failOnTimeout(host: ContractHost): void {
-  requirePrivate(host, FAIL_ON_TIMEOUT_METHOD);
-  fail('Timeout', `the signature request was not answered before its yield timed out (on NEAR after ${SIGN_REQUEST_TIMEOUT_BLOCKS} blocks); the deposit was refunded`);
+  requirePrivate(host, SIGNER_METHODS.failOnTimeout);
+  failWith('Timeout', SIGNER_ERRORS.requestTimedOut);
 }
 
 function respond(host: ContractHost, args: JsonObject): void {
   onlyKeys(args, ['request', 'response'], 'arguments');
   const request = readSignatureRequest(args.request, 'request');
-  const response = readSignatureResponse(args.response, 'response');
-  const caller = directCaller(host);
+  const response: SignatureResponse = readSignatureResponse(args.response, 'response');
   const state = loadState(host);
-  if (!isParticipant(signingView(state).parameters, caller)) fail('Unauthorized', `${caller} is not a participant that may respond`);
+  attestedParticipant(host, state);
+  // near/mpc asserts the participant first, then refuses any state but Running and Resharing.
+  if ('Initializing' in state) failWith('InvalidState', SIGNER_ERRORS.notRunning);
+  verifyResponse(request, response, domainKey(state, request.domain_id));
   const key = pendingKey(request);
-  const queue = readStored<PendingQueue>(host, key);
-  if (queue === null) fail('RequestNotFound', 'no pending request matches (it was answered, timed out or never made)');
-
-  const { domain, key: rootKey } = domainWithKey(state, request.domain_id);
-  if (response.scheme !== domain.scheme) fail('InvalidSignature', `domain ${domain.id} expects a ${domain.scheme} signature, got ${response.scheme}`);
-  const derived = derivedKey(domain.scheme, rootKey, request.tweak);
-  const message = payloadBytes(request.payload);
-  if (response.scheme === 'Secp256k1' && derived.curve === 'secp256k1') verifyEcdsaResponse(response, message, derived.point);
-  if (response.scheme === 'Ed25519' && derived.curve === 'ed25519') verifyEd25519Response(response, message, derived.point);
-
+  const queue = readStored<string[]>(host, key);
+  if (queue === null) failWith('RequestNotFound', SIGNER_ERRORS.requestNotFound);
   removeStored(host, key);
   const payload = encodeJson(response);
-  let resumed = 0;
-  for (const parked of queue.yields) if (host.promiseYieldResume(hexToBytes(parked.data_id), payload)) resumed += 1;
-  host.log(`responded to ${resumed} of ${queue.yields.length} queued sign calls`);
+  for (const dataId of queue) host.promiseYieldResume(hexToBytes(dataId), payload);
+  host.log(`respond: signer=${host.signerAccountId()}, resumed ${queue.length} queued sign calls`);
 }
 
-// ---- key lifecycle ----
+/** The payload as the scheme that signs it, or near/mpc's `expect` panic for a payload of the other scheme. */
+function payloadOf(payload: Payload, scheme: 'Ecdsa' | 'Eddsa'): Uint8Array {
+  if (!(scheme in payload)) failWith('InvalidRequest', scheme === 'Ecdsa' ? SIGNER_ERRORS.payloadNotEcdsa : SIGNER_ERRORS.payloadNotEddsa);
+  return payloadBytes(payload);
+}
 
-type Transition = (host: ContractHost, state: ProtocolState, caller: AccountId, args: JsonObject) => ProtocolState;
+/**
+ * As near/mpc: the response's scheme must match the domain key's curve (else both are named in Rust's
+ * debug form); only then is the child key derived and the payload read as that scheme's.
+ */
+function verifyResponse(request: SignatureRequest, response: SignatureResponse, root: PublicKeyExtended): void {
+  const key = parsePublicKey(nearPublicKeyOf(root));
+  const tweak = Uint8Array.from(request.tweak);
+  if (response.scheme === 'Secp256k1' && key.curve === 'secp256k1') {
+    const derived = derivedSecp256k1Key(key.point, tweak); // before the payload, as near/mpc
+    verifyEcdsaResponse(response, payloadOf(request.payload, 'Ecdsa'), derived);
+  } else if (response.scheme === 'Ed25519' && key.curve === 'ed25519') {
+    verifyEd25519Response(response, payloadOf(request.payload, 'Eddsa'), deriveEd25519PublicKey(key.point, tweak));
+  } else {
+    failWith('InvalidSignature', SIGNER_ERRORS.signatureSchemeMismatch(signatureResponseDebug(response), publicKeyExtendedDebug(root)));
+  }
+}
+
+// ---- participant methods ----
+
+function submitParticipantInfo(host: ContractHost, args: JsonObject): void {
+  onlyKeys(args, ['proposed_participant_attestation', 'tls_public_key'], 'arguments');
+  const attestation = object(args.proposed_participant_attestation, 'proposed_participant_attestation');
+  const tlsPublicKey = ed25519KeyText(args.tls_public_key, 'tls_public_key');
+  loadState(host); // as near-sdk: after the arguments, before anything else (before init: "Calling default not allowed.")
+  const caller = callerIsSigner(host);
+  const accountKey = host.signerAccountPk();
+  if (!accountKey.startsWith('ed25519:')) failWith('InvalidParameters', SIGNER_ERRORS.invalidTeeAttestation('signer account key must be Ed25519'));
+  // Only mock attestations are verified here; a TEE quote would go to a verifier contract (near/mpc's Dstack path).
+  if ('Dstack' in attestation) failWith('InvalidParameters', 'No TEE verifier is configured yet. Participants must vote one in via vote_tee_verifier_change before Dstack attestations can be submitted.');
+  if (attestation.Mock === 'Invalid') failWith('InvalidParameters', SIGNER_ERRORS.attestationFailedVerification('InvalidMockAttestation'));
+  if (attestation.Mock !== 'Valid') failWith('InvalidParameters', SIGNER_ERRORS.invalidTeeAttestation(`mock attestation ${JSON.stringify(attestation.Mock)} is not valid`));
+  // A valid mock is kept with an expiry, as near/mpc caps every mock's lifetime.
+  const expiry = Number(host.blockTimestampNs() / 1_000_000_000n) + MOCK_ATTESTATION_LIFETIME_SECONDS;
+  const verified: VerifiedAttestation = { Mock: { WithConstraints: { mpc_docker_image_hash: null, launcher_docker_compose_hash: null, expiry_timestamp_seconds: expiry, expected_measurements: null } } };
+  storeAttestation(host, { account_id: caller, tls_public_key: tlsPublicKey, account_public_key: accountKey, verified });
+  host.log(`submit_participant_info: signer=${caller}, tls_public_key=${tlsPublicKey}`);
+  returnJson(host, null);
+}
 
 /** Loads the state, applies one participant action and stores the result. */
-function participantAction(argumentNames: readonly string[], transition: Transition) {
+function participantAction(argumentNames: readonly string[], access: 'signer' | 'attested', transition: (host: ContractHost, state: Exclude<ProtocolContractState, 'NotInitialized'>, caller: AccountId, args: JsonObject) => ProtocolContractState) {
   return (host: ContractHost, args: JsonObject): void => {
     onlyKeys(args, argumentNames, 'arguments');
-    const caller = directCaller(host);
     const state = loadState(host);
+    const caller = access === 'attested' ? attestedParticipant(host, state) : callerIsSigner(host);
     saveState(host, state, transition(host, state, caller, args));
   };
 }
 
-function requireInitializing(state: ProtocolState) {
-  if (!('Initializing' in state)) fail('InvalidState', `key generation needs the Initializing state, not ${Object.keys(state)[0]}`);
-  return state.Initializing;
+const height = (host: ContractHost): number => Number(host.blockHeight());
+
+function keyEventOf(state: ProtocolContractState, update: (event: KeyEvent) => KeyEvent): ProtocolContractState {
+  if (typeof state !== 'string' && 'Initializing' in state) return { Initializing: { ...state.Initializing, generating_key: update(state.Initializing.generating_key) } };
+  if (typeof state !== 'string' && 'Resharing' in state) return { Resharing: { ...state.Resharing, resharing_key: update(state.Resharing.resharing_key) } };
+  return failWith('InvalidState', SIGNER_ERRORS.notRunningNorResharing);
 }
 
-function requireResharing(state: ProtocolState) {
-  if (!('Resharing' in state)) fail('InvalidState', `resharing needs the Resharing state, not ${Object.keys(state)[0]}`);
-  return state.Resharing;
-}
-
-function withKeyEvent(state: ProtocolState, update: (event: KeyEvent) => KeyEvent): ProtocolState {
-  if ('Initializing' in state) return { Initializing: { ...state.Initializing, generating_key: update(state.Initializing.generating_key) } };
-  if ('Resharing' in state) return { Resharing: { ...state.Resharing, resharing_key: update(state.Resharing.resharing_key) } };
-  return fail('InvalidState', 'no key event is in progress (state is Running)');
-}
-
-const height = (host: ContractHost) => Number(host.blockHeight());
-
-const voteAddDomainsMethod = participantAction(['domains'], (_host, state, caller, args) => {
-  if (!('Running' in state)) fail('InvalidState', `domains can only be added while Running, not ${Object.keys(state)[0]}`);
+const voteAddDomainsMethod = participantAction(['domains'], 'signer', (_host, state, caller, args) => {
+  if (!('Running' in state)) failWith('InvalidState', SIGNER_ERRORS.notRunning);
   return voteAddDomains(state.Running, caller, args.domains);
 });
 
-const startKeygenInstance = participantAction(['key_event_id'], (host, state, caller, args) => {
-  const initializing = requireInitializing(state);
+const startKeygenInstance = participantAction(['key_event_id'], 'attested', (host, state, caller, args) => {
+  if (!('Initializing' in state)) failWith('InvalidState', SIGNER_ERRORS.notInitializing);
   const id = readKeyEventId(args.key_event_id, 'key_event_id');
-  return { Initializing: { ...initializing, generating_key: startKeyEventInstance(initializing.generating_key, caller, id, height(host), loadConfig(host)) } };
+  return { Initializing: { ...state.Initializing, generating_key: startKeyEventInstance(state.Initializing.generating_key, caller, id, height(host), loadConfig(host).key_event_timeout_blocks) } };
 });
 
-const votePkMethod = participantAction(['key_event_id', 'public_key'], (host, state, caller, args) => {
+const votePkMethod = participantAction(['key_event_id', 'public_key'], 'attested', (host, state, caller, args) => {
   const id = readKeyEventId(args.key_event_id, 'key_event_id');
-  const result = votePk(requireInitializing(state), caller, id, string(args.public_key, 'public_key', 256), height(host));
-  if (result.aborted) host.log(`key generation attempt ${id.attempt_id} aborted: ${caller} voted for a different public key`);
+  const key = publicKeyExtended(string(args.public_key, 'public_key', 256));
+  if (!('Initializing' in state)) failWith('InvalidState', SIGNER_ERRORS.notInitializing);
+  const result = votePk(state.Initializing, caller, id, key, height(host));
+  if (result.aborted) host.log('Public key disagreement; aborting key event instance.');
   return result.state;
 });
 
-const voteAbortKeyEventInstanceMethod = participantAction(['key_event_id'], (host, state, caller, args) => {
+const voteAbortKeyEventInstanceMethod = participantAction(['key_event_id'], 'attested', (host, state, caller, args) => {
   const id = readKeyEventId(args.key_event_id, 'key_event_id');
-  const next = withKeyEvent(state, (event) => voteAbortKeyEventInstance(event, caller, id, height(host)));
-  host.log(`key event attempt ${id.attempt_id} for domain ${id.domain_id} aborted by ${caller}`);
-  return next;
+  return keyEventOf(state, (event) => voteAbortKeyEventInstance(event, caller, id, height(host)));
 });
 
-const voteCancelKeygenMethod = participantAction(['next_domain_id'], (_host, state, caller, args) =>
-  voteCancelKeygen(requireInitializing(state), caller, integer(args.next_domain_id, 'next_domain_id')),
-);
-
-const voteNewParametersMethod = participantAction(['prospective_epoch_id', 'proposal'], (_host, state, caller, args) =>
-  voteNewParameters(state, caller, integer(args.prospective_epoch_id, 'prospective_epoch_id'), readThresholdParameters(args.proposal, 'proposal')),
-);
-
-const startReshareInstance = participantAction(['key_event_id'], (host, state, caller, args) => {
-  const resharing = requireResharing(state);
-  const id = readKeyEventId(args.key_event_id, 'key_event_id');
-  return { Resharing: { ...resharing, resharing_key: startKeyEventInstance(resharing.resharing_key, caller, id, height(host), loadConfig(host)) } };
+const voteCancelKeygenMethod = participantAction(['next_domain_id'], 'signer', (_host, state, caller, args) => {
+  if (!('Initializing' in state)) failWith('InvalidState', SIGNER_ERRORS.notInitializing);
+  return voteCancelKeygen(state.Initializing, caller, integer(args.next_domain_id, 'next_domain_id'));
 });
 
-const voteResharedMethod = participantAction(['key_event_id'], (host, state, caller, args) =>
-  voteReshared(requireResharing(state), caller, readKeyEventId(args.key_event_id, 'key_event_id'), height(host)),
-);
+const voteNewParametersMethod = participantAction(['prospective_epoch_id', 'proposal'], 'signer', (host, state, caller, args) => {
+  const proposal = readProposal(args.proposal, 'proposal');
+  // near/mpc re-verifies the attestation stored under each proposed participant's mesh key, whichever
+  // account registered it. The model requires only that one is stored: it does not expire mocks.
+  const unregistered = proposal.parameters.participants.participants.filter(([, , info]) => readStored<NodeAttestation>(host, ATTESTATION_PREFIX + info.tls_public_key) === null);
+  if (unregistered.length > 0) failWith('InvalidParameters', SIGNER_ERRORS.invalidTeeStatus(unregistered));
+  return voteNewParameters(state, caller, integer(args.prospective_epoch_id, 'prospective_epoch_id'), proposal);
+});
 
-const voteCancelResharingMethod = participantAction([], (_host, state, caller) => voteCancelResharing(requireResharing(state), caller));
+const startReshareInstance = participantAction(['key_event_id'], 'attested', (host, state, caller, args) => {
+  if (!('Resharing' in state)) failWith('InvalidState', SIGNER_ERRORS.notResharing);
+  const id = readKeyEventId(args.key_event_id, 'key_event_id');
+  return { Resharing: { ...state.Resharing, resharing_key: startKeyEventInstance(state.Resharing.resharing_key, caller, id, height(host), loadConfig(host).key_event_timeout_blocks) } };
+});
+
+const voteResharedMethod = participantAction(['key_event_id'], 'attested', (host, state, caller, args) => {
+  if (!('Resharing' in state)) failWith('InvalidState', SIGNER_ERRORS.notResharing);
+  return voteReshared(state.Resharing, caller, readKeyEventId(args.key_event_id, 'key_event_id'), height(host));
+});
+
+const voteCancelResharingMethod = participantAction([], 'signer', (_host, state, caller) => {
+  if (!('Resharing' in state)) failWith('InvalidState', SIGNER_ERRORS.notResharing);
+  return voteCancelResharing(state.Resharing, caller);
+});
 
 // ---- views ----
 
+const optionalDomainId = (args: JsonObject): number => optional(args.domain_id, (value) => (value === null ? 0 : integer(value, 'domain_id'))) ?? 0;
+
 function publicKeyView(host: ContractHost, args: JsonObject): void {
   onlyKeys(args, ['domain_id'], 'arguments');
-  const state = loadState(host);
-  const domainId = optional(args.domain_id, (value) => integer(value, 'domain_id')) ?? defaultDomainId(state);
-  returnJson(host, domainWithKey(state, domainId).key);
+  returnJson(host, nearPublicKeyOf(domainKey(loadState(host), optionalDomainId(args))));
+}
+
+/** The attestation stored for a mesh key, or null. */
+function getAttestationView(host: ContractHost, args: JsonObject): void {
+  onlyKeys(args, ['tls_public_key'], 'arguments');
+  loadState(host); // near-sdk loads the state for every method: an uninitialized contract panics here too
+  const stored = readStored<NodeAttestation>(host, ATTESTATION_PREFIX + ed25519KeyText(args.tls_public_key, 'tls_public_key'));
+  returnJson(host, stored?.verified ?? null);
 }
 
 function derivedPublicKeyView(host: ContractHost, args: JsonObject): void {
   onlyKeys(args, ['path', 'predecessor', 'domain_id'], 'arguments');
   const path = string(args.path, 'path', MAX_PATH_LENGTH);
   // Without `predecessor` the caller is used, which only exists in a transaction, not in a view query.
-  const predecessor = optional(args.predecessor, (value) => accountId(value, 'predecessor')) ?? host.predecessorAccountId();
-  const state = loadState(host);
-  const domainId = optional(args.domain_id, (value) => integer(value, 'domain_id')) ?? defaultDomainId(state);
-  const { domain, key } = domainWithKey(state, domainId);
-  returnJson(host, formatNearPublicKey(derivedKey(domain.scheme, key, bytesToHex(deriveTweak(predecessor, path)))));
+  const predecessor = optional(args.predecessor, (value) => (value === null ? null : accountId(value, 'predecessor'))) ?? host.predecessorAccountId();
+  const root = domainKey(loadState(host), optionalDomainId(args));
+  returnJson(host, formatNearPublicKey(derivedKey(root, deriveTweak(predecessor, path))));
 }
+
+const CURVES: readonly Curve[] = ['Secp256k1', 'Edwards25519', 'Bls12381'];
 
 function latestKeyVersionView(host: ContractHost, args: JsonObject): void {
   onlyKeys(args, ['signature_scheme'], 'arguments');
-  const scheme = optional(args.signature_scheme, (value) => string(value, 'signature_scheme', 32)) ?? 'Secp256k1';
-  const view = signingView(loadState(host));
-  const keyed = new Set(view.keys.map((key) => key.domain_id));
-  const latest = view.domains.filter((domain) => domain.scheme === scheme && keyed.has(domain.id)).at(-1);
-  if (latest === undefined) fail('InvalidRequest', `there is no ${scheme} domain with a key`);
-  returnJson(host, latest.id);
+  const curve = optional(args.signature_scheme, (value) => (value === null ? null : string(value, 'signature_scheme', 32))) ?? 'Secp256k1';
+  if (!CURVES.includes(curve as Curve)) fail('InvalidArguments', `signature_scheme: unknown variant \`${curve}\`, expected one of \`Secp256k1\`, \`Edwards25519\`, \`Bls12381\``);
+  const state = loadState(host);
+  if ('Initializing' in state) failWith('InvalidState', SIGNER_ERRORS.unwrapped('InvalidState(ProtocolStateNotRunningNorResharing)'));
+  const latest = [...domainRegistry(state).domains].reverse().find((domain) => PROTOCOL_CURVE[domain.protocol] === curve);
+  returnJson(host, latest?.id ?? failWith('InvalidRequest', SIGNER_ERRORS.unwrapped('DomainError(NoSuchDomain)')));
 }
 
 function getPendingRequestView(host: ContractHost, args: JsonObject): void {
   onlyKeys(args, ['request'], 'arguments');
-  const queue = readStored<PendingQueue>(host, pendingKey(readSignatureRequest(args.request, 'request')));
-  const [oldest] = queue?.yields ?? [];
-  returnJson(host, oldest === undefined ? null : { data_id: oldest.data_id });
+  const request = readSignatureRequest(args.request, 'request');
+  loadState(host); // near-sdk loads the state for every method: an uninitialized contract panics here too
+  const [oldest] = readStored<string[]>(host, pendingKey(request)) ?? [];
+  returnJson(host, oldest === undefined ? null : { data_id: [...hexToBytes(oldest)] });
 }
 
 export const mpcSignerContract = defineContract(
   'mpc-signer',
   {
-    init,
-    sign,
-    [RETURN_SIGNATURE_METHOD]: returnSignature,
-    [FAIL_ON_TIMEOUT_METHOD]: failOnTimeout,
-    respond,
-    vote_add_domains: voteAddDomainsMethod,
-    start_keygen_instance: startKeygenInstance,
-    vote_pk: votePkMethod,
-    vote_abort_key_event_instance: voteAbortKeyEventInstanceMethod,
-    vote_cancel_keygen: voteCancelKeygenMethod,
-    vote_new_parameters: voteNewParametersMethod,
-    start_reshare_instance: startReshareInstance,
-    vote_reshared: voteResharedMethod,
-    vote_cancel_resharing: voteCancelResharingMethod,
-    public_key: publicKeyView,
-    derived_public_key: derivedPublicKeyView,
-    latest_key_version: latestKeyVersionView,
-    state: (host) => returnJson(host, loadState(host)),
-    config: (host) => returnJson(host, loadConfig(host)),
-    version: (host) => returnJson(host, MPC_SIGNER_VERSION),
-    get_pending_request: getPendingRequestView,
+    [SIGNER_METHODS.init]: init,
+    [SIGNER_METHODS.sign]: sign,
+    [SIGNER_METHODS.returnSignature]: returnSignature,
+    [SIGNER_METHODS.failOnTimeout]: failOnTimeout,
+    [SIGNER_METHODS.respond]: respond,
+    [SIGNER_METHODS.submitParticipantInfo]: submitParticipantInfo,
+    [SIGNER_METHODS.voteAddDomains]: voteAddDomainsMethod,
+    [SIGNER_METHODS.startKeygenInstance]: startKeygenInstance,
+    [SIGNER_METHODS.votePk]: votePkMethod,
+    [SIGNER_METHODS.voteAbortKeyEventInstance]: voteAbortKeyEventInstanceMethod,
+    [SIGNER_METHODS.voteCancelKeygen]: voteCancelKeygenMethod,
+    [SIGNER_METHODS.voteNewParameters]: voteNewParametersMethod,
+    [SIGNER_METHODS.startReshareInstance]: startReshareInstance,
+    [SIGNER_METHODS.voteReshared]: voteResharedMethod,
+    [SIGNER_METHODS.voteCancelResharing]: voteCancelResharingMethod,
+    [SIGNER_METHODS.publicKey]: publicKeyView,
+    [SIGNER_METHODS.derivedPublicKey]: derivedPublicKeyView,
+    [SIGNER_METHODS.latestKeyVersion]: latestKeyVersionView,
+    [SIGNER_METHODS.state]: (host) => returnJson(host, loadState(host)),
+    [SIGNER_METHODS.config]: (host) => {
+      loadState(host);
+      returnJson(host, loadConfig(host));
+    },
+    [SIGNER_METHODS.version]: (host) => returnJson(host, MPC_SIGNER_VERSION),
+    [SIGNER_METHODS.getPendingRequest]: getPendingRequestView,
+    [SIGNER_METHODS.getAttestation]: getAttestationView,
   },
-  ['public_key', 'derived_public_key', 'latest_key_version', 'state', 'config', 'version', 'get_pending_request'],
+  [SIGNER_METHODS.publicKey, SIGNER_METHODS.derivedPublicKey, SIGNER_METHODS.latestKeyVersion, SIGNER_METHODS.state, SIGNER_METHODS.config, SIGNER_METHODS.version, SIGNER_METHODS.getPendingRequest, SIGNER_METHODS.getAttestation],
 );

@@ -10,20 +10,27 @@ import { sha256, sha512 } from '@noble/hashes/sha2.js';
 import { bytesToHex, concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { deriveTweak, ed25519TweakScalar, secp256k1TweakScalar } from '../../shared/crypto/kdf.js';
 import { formatNearPublicKey } from '../../shared/near/keys.js';
+import { MOCK_VALID_ATTESTATION, type DomainConfig, type EcdsaSignatureResponse, type Ed25519SignatureResponse } from '../../shared/near/signer-abi.js';
 import { mpcSignerContract } from '../mpc-signer/contract.js';
-import type { EcdsaResponse, Ed25519Response } from '../mpc-signer/signature-response.js';
-import type { SignatureScheme } from '../mpc-signer/types.js';
 import { type CallOutcome, ContractTestbed } from './test-host.js';
+
+/** The two signature schemes of the test roots. */
+export type SignatureScheme = 'Secp256k1' | 'Ed25519';
 
 export const SIGNER_ACCOUNT = 'signer.near';
 
+/** A node's participant info: a URL and a mesh identity key derived from the account name. */
 export function participantInfo(account: string) {
   const seed = sha256(utf8ToBytes(`node-key:${account}`));
   return {
     url: `https://${account.replace(/\./g, '-')}.mpc.example`,
-    sign_pk: formatNearPublicKey({ curve: 'ed25519', point: ed25519.Point.fromBytes(ed25519.getPublicKey(seed)) }),
-    cipher_pk: bytesToHex(sha256(utf8ToBytes(`cipher-key:${account}`))),
+    tls_public_key: formatNearPublicKey({ curve: 'ed25519', point: ed25519.Point.fromBytes(ed25519.getPublicKey(seed)) }),
   };
+}
+
+/** The domain config our tests add for a scheme: CaitSith for secp256k1, FROST for Ed25519, reconstruction threshold 2. */
+export function domainConfig(id: number, scheme: SignatureScheme, reconstructionThreshold = 2): DomainConfig {
+  return { id, protocol: scheme === 'Secp256k1' ? 'CaitSith' : 'Frost', reconstruction_threshold: reconstructionThreshold, purpose: 'Sign' };
 }
 
 /** `{participants: {next_id, participants: [[account, id, info]]}, threshold}` with ids in list order from `firstId`. */
@@ -56,6 +63,11 @@ export function expectSuccess(outcome: CallOutcome): CallOutcome {
   return outcome;
 }
 
+/** `submit_participant_info` with a mock attestation, signed by the node's account key: what lets it act. */
+export function registerNode(testbed: ContractTestbed, node: string): void {
+  expectSuccess(testbed.call('submit_participant_info', { proposed_participant_attestation: MOCK_VALID_ATTESTATION, tls_public_key: participantInfo(node).tls_public_key }, { predecessor: node }));
+}
+
 /** Runs one key generation attempt for the domain being generated: the leader starts it, every node votes `key`. */
 export function generateKey(testbed: ContractTestbed, nodes: readonly string[], domainId: number, key: string, epochId = 0, attemptId = 0): void {
   const keyEventId = { epoch_id: epochId, domain_id: domainId, attempt_id: attemptId };
@@ -67,15 +79,16 @@ export function generateKey(testbed: ContractTestbed, nodes: readonly string[], 
 export function runningSigner(schemes: readonly SignatureScheme[] = ['Secp256k1', 'Ed25519']): ContractTestbed {
   const testbed = new ContractTestbed(mpcSignerContract, SIGNER_ACCOUNT);
   expectSuccess(testbed.call('init', { parameters: THREE_NODES }, { predecessor: SIGNER_ACCOUNT }));
+  for (const node of NODES) registerNode(testbed, node);
   if (schemes.length === 0) return testbed;
-  const domains = schemes.map((scheme, id) => ({ id, scheme, purpose: 'Sign' }));
+  const domains = schemes.map((scheme, id) => domainConfig(id, scheme));
   for (const node of NODES) expectSuccess(testbed.call('vote_add_domains', { domains }, { predecessor: node }));
   schemes.forEach((scheme, id) => generateKey(testbed, NODES, id, rootPublicKey(scheme)));
   return testbed;
 }
 
 /** The response the network would give for `payload` signed under (predecessor, path), using the test root. */
-export function ecdsaResponse(predecessor: string, path: string, payload: Uint8Array, rootSecret = SECP_ROOT_SECRET): EcdsaResponse {
+export function ecdsaResponse(predecessor: string, path: string, payload: Uint8Array, rootSecret = SECP_ROOT_SECRET): EcdsaSignatureResponse {
   const child = secp256k1.Point.Fn.create(rootSecret + secp256k1TweakScalar(deriveTweak(predecessor, path)));
   const signature = secp256k1.Signature.fromBytes(secp256k1.sign(payload, secp256k1.Point.Fn.toBytes(child), { prehash: false, format: 'recovered' }), 'recovered');
   const recovery = signature.recovery!;
@@ -84,7 +97,7 @@ export function ecdsaResponse(predecessor: string, path: string, payload: Uint8A
 }
 
 /** RFC 8032 signing with a raw scalar (the derived key has no seed), deterministic nonce from the message. */
-export function ed25519Response(predecessor: string, path: string, message: Uint8Array, rootScalar = ED_ROOT_SCALAR): Ed25519Response {
+export function ed25519Response(predecessor: string, path: string, message: Uint8Array, rootScalar = ED_ROOT_SCALAR): Ed25519SignatureResponse {
   const Fn = ed25519.Point.Fn;
   const secret = Fn.create(rootScalar + ed25519TweakScalar(deriveTweak(predecessor, path)));
   const publicKey = ed25519.Point.BASE.multiply(secret).toBytes();
@@ -95,6 +108,7 @@ export function ed25519Response(predecessor: string, path: string, message: Uint
   return { scheme: 'Ed25519', signature: [...concatBytes(bigR, numberToBytesLE(s, 32))] };
 }
 
-export function tweakHex(predecessor: string, path: string): string {
-  return bytesToHex(deriveTweak(predecessor, path));
+/** The tweak as the contract stores it in a `SignatureRequest`: 32 numbers. */
+export function tweakBytes(predecessor: string, path: string): number[] {
+  return [...deriveTweak(predecessor, path)];
 }

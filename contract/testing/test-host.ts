@@ -40,10 +40,15 @@ export interface CallOutcome {
   readonly resumes: readonly { readonly dataId: string; readonly payload: unknown; readonly accepted: boolean }[];
 }
 
+/** The key `signerAccountPk` reports unless a call names another (32 zero bytes, base58). */
+export const DEFAULT_SIGNER_PUBLIC_KEY = 'ed25519:11111111111111111111111111111111';
+
 export interface CallOptions {
   predecessor?: AccountId;
   /** Defaults to the predecessor. */
   signer?: AccountId;
+  /** The access key (NEAR form) that signed the transaction; defaults to {@link DEFAULT_SIGNER_PUBLIC_KEY}. */
+  signerPublicKey?: string;
   deposit?: Balance;
   gas?: Gas;
   /** The results a callback sees (`promiseResult`). */
@@ -165,7 +170,7 @@ export class ContractTestbed {
       currentAccountId: () => this.accountId,
       predecessorAccountId: () => (prohibitedInView('predecessor_account_id'), predecessor),
       signerAccountId: () => (prohibitedInView('signer_account_id'), options.signer ?? predecessor),
-      signerAccountPk: () => (prohibitedInView('signer_account_pk'), 'ed25519:11111111111111111111111111111111'),
+      signerAccountPk: () => (prohibitedInView('signer_account_pk'), options.signerPublicKey ?? DEFAULT_SIGNER_PUBLIC_KEY),
       attachedDeposit: () => (prohibitedInView('attached_deposit'), deposit),
       prepaidGas: () => (prohibitedInView('prepaid_gas'), options.gas ?? 300n * TGAS),
       usedGas: () => 0n,

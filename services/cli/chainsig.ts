@@ -1,11 +1,22 @@
-/** The `chainsig` command line: `derive` a chain-signatures key offline, `sign` through a NEAR RPC. */
+/**
+ * The `chainsig` command line: `derive` a chain-signatures key offline, `sign` through a NEAR RPC, and
+ * the commands an operator of a signer network runs (`contract`, `participant`, `vote`, `state`).
+ */
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { TweakNotOnCurve } from '../../shared/crypto/kdf.js';
 import { ethereumAddress, formatNearPublicKey, InvalidPublicKey, parsePublicKey, publicKeyHex, type CurveName } from '../../shared/near/keys.js';
+import type { CliIo } from './cli-io.js';
+import { CommandFailed } from './command-failed.js';
+import { CONTRACT_COMMANDS, CONTRACT_USAGE } from './contract-commands.js';
 import { deriveChildKey } from './derived-key.js';
-import { SIGN_USAGE, SignCommandFailed, signCommand } from './sign.js';
-import { UsageError } from './usage-error.js';
 import { readCommandFlags } from './flags.js';
+import { PARTICIPANT_COMMANDS, PARTICIPANT_USAGE } from './participant-command.js';
+import { SIGN_USAGE, signCommand } from './sign.js';
+import { STATE_USAGE, stateCommand } from './state-command.js';
+import { UsageError } from './usage-error.js';
+import { VOTE_COMMANDS, VOTE_USAGE } from './vote-commands.js';
+
+export type { CliIo } from './cli-io.js';
 
 const USAGE = `usage: chainsig <command> [options]
 
@@ -17,13 +28,13 @@ commands:
             --predecessor <account>     the account that calls sign (for FastAuth: the FastAuth contract)
             --path <path>               the derivation path of the request
             --json                      print {"tweak","publicKey","publicKeyHex","ethereumAddress"}
-${SIGN_USAGE}`;
-
-/** Where the command writes; tests pass their own. */
-export interface CliIo {
-  readonly stdout: { write(text: string): unknown };
-  readonly stderr: { write(text: string): unknown };
-}
+${SIGN_USAGE}
+operating a signer network — near/mpc's signer contract (ABI 3.14) or this project's model of it. Commands that
+send a transaction sign it as --account with --secret-key, a full-access key (ed25519:…), through --rpc;
+they print what was sent, the outcome and the protocol phase after it, or with --json one JSON record:
+${CONTRACT_USAGE}${PARTICIPANT_USAGE}${VOTE_USAGE}${STATE_USAGE}
+exit codes: 0 done; 1 the command failed (RPC unreachable, the contract refused: its text is printed); 2 a bad command line
+`;
 
 const DERIVE_VALUE_FLAGS = ['--curve', '--root', '--predecessor', '--path'] as const;
 
@@ -60,6 +71,24 @@ function derive(args: readonly string[], io: CliIo): void {
   io.stdout.write(`${lines.join('\n')}\n`);
 }
 
+type Command = (args: readonly string[], io: CliIo) => void | Promise<void>;
+
+const COMMANDS: Readonly<Record<string, Command>> = { derive, sign: signCommand, state: stateCommand };
+/** Commands with a subcommand: `contract deploy`, `vote add-domains` … */
+const COMMAND_GROUPS: Readonly<Record<string, Readonly<Record<string, Command>>>> = { contract: CONTRACT_COMMANDS, participant: PARTICIPANT_COMMANDS, vote: VOTE_COMMANDS };
+
+function commandOf(command: string, args: readonly string[]): { run: Command; args: readonly string[] } {
+  const single = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (single !== undefined) return { run: single, args };
+  const group = Object.hasOwn(COMMAND_GROUPS, command) ? COMMAND_GROUPS[command] : undefined;
+  if (group === undefined) throw new UsageError(`unknown command "${command}"`);
+  const [name, ...rest] = args;
+  const run = name !== undefined && Object.hasOwn(group, name) ? group[name] : undefined;
+  const known = Object.keys(group).map((each) => `${command} ${each}`).join(', ');
+  if (run === undefined) throw new UsageError(name === undefined ? `${command}: which one? ${known}` : `unknown command "${command} ${name}" (known: ${known})`);
+  return { run, args: rest };
+}
+
 export async function main(argv: readonly string[], io: CliIo = process): Promise<number> {
   const [command, ...args] = argv;
   if (command === undefined || command === 'help' || command === '--help') {
@@ -67,21 +96,15 @@ export async function main(argv: readonly string[], io: CliIo = process): Promis
     return command === undefined ? 2 : 0;
   }
   try {
-    if (command === 'derive') {
-      derive(args, io);
-      return 0;
-    }
-    if (command === 'sign') {
-      await signCommand(args, io);
-      return 0;
-    }
-    throw new UsageError(`unknown command "${command}"`);
+    const selected = commandOf(command, args);
+    await selected.run(selected.args, io);
+    return 0;
   } catch (error) {
     if (error instanceof UsageError || error instanceof InvalidPublicKey) {
       io.stderr.write(`chainsig: ${error.message}\n${error instanceof UsageError ? USAGE : ''}`);
       return 2;
     }
-    if (error instanceof SignCommandFailed) {
+    if (error instanceof CommandFailed) {
       io.stderr.write(`chainsig: ${error.message}\n`);
       return 1;
     }

@@ -3,19 +3,21 @@
  * (services/devnet/demo/sign-client.ts), waiting for the signature and checking it under the derived
  * key — the contract's `derived_public_key` view, itself compared with a local derivation.
  */
-import { KeyPair, type KeyPairString } from '@near-js/crypto';
+import type { KeyPair } from '@near-js/crypto';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { formatNearPublicKey, parsePublicKey } from '../../shared/near/keys.js';
+import { MAX_EDDSA_PAYLOAD_BYTES, SIGNER_ERRORS } from '../../shared/near/signer-abi.js';
 import { SIGN_DEPOSIT, SIGN_GAS, SignatureVerificationFailed, SignClient, type SignRecord, type SignScheme, verifySignRecord } from '../devnet/demo/sign-client.js';
 import { deriveChildKey } from './derived-key.js';
+import { CommandFailed } from './command-failed.js';
+import { rpcUrl, secretKey, wholeNumber } from './flag-values.js';
+import { readCommandFlags, requireFlags } from './flags.js';
+import { rpcFailure } from './rpc-errors.js';
 import { UsageError } from './usage-error.js';
-import { readCommandFlags } from './flags.js';
 
 const TERA_GAS = 10n ** 12n;
 /** NEAR's `max_total_prepaid_gas`. */
 const MAX_GAS_TGAS = 300n;
-/** near/mpc's bound on an EdDSA payload (a Solana transaction). */
-export const MAX_EDDSA_PAYLOAD_BYTES = 1232;
 /** Longer than NEAR's 200-block yield timeout, so the contract's Timeout error normally comes first. */
 const DEFAULT_TIMEOUT_SECONDS = 300;
 /** The domains near/mpc and the devnet create first. */
@@ -38,11 +40,6 @@ export const SIGN_USAGE = `  sign      call sign on the MPC signer, wait for the
             --json                      print the record npm start --json writes, one line
 `;
 
-/** The call could not be made or did not give a verified signature: exit code 1. */
-export class SignCommandFailed extends Error {
-  override name = 'SignCommandFailed';
-}
-
 export interface SignOptions {
   readonly rpcUrl: string;
   readonly contractId: string;
@@ -62,26 +59,6 @@ const VALUE_FLAGS = ['--rpc', '--contract', '--account', '--secret-key', '--doma
 type ValueFlag = (typeof VALUE_FLAGS)[number];
 const REQUIRED: readonly ValueFlag[] = ['--rpc', '--contract', '--account', '--secret-key', '--domain', '--path', '--payload'];
 
-function rpcUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new UsageError(`sign: --rpc "${value}" is not a URL`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`sign: --rpc must be an http(s) URL, not "${value}"`);
-  return value;
-}
-
-function secretKey(value: string): KeyPair {
-  try {
-    return KeyPair.fromString(value as KeyPairString);
-  } catch (error) {
-    // The value is a secret: the message names the expected form, never the value.
-    throw new UsageError(`sign: --secret-key is not a NEAR secret key (ed25519:<base58>): ${error instanceof Error ? error.message : String(error)}`);
-  }
-}
-
 function domain(value: string): { domainId: number; scheme: SignScheme } {
   const scheme = /^\d{1,9}$/.test(value) ? DOMAIN_SCHEMES.get(Number(value)) : undefined;
   if (scheme === undefined) throw new UsageError(`sign: unknown domain "${value}" (0 = secp256k1 ECDSA, 1 = Ed25519)`);
@@ -97,62 +74,38 @@ function payload(value: string, scheme: SignScheme): Uint8Array {
   return bytes;
 }
 
-function wholeNumber(flag: ValueFlag, value: string): bigint {
-  if (!/^\d{1,40}$/.test(value)) throw new UsageError(`sign: ${flag} must be a whole number, got "${value}"`);
-  return BigInt(value);
-}
-
 export function parseSignArgs(args: readonly string[]): SignOptions {
   const { values, json } = readCommandFlags('sign', args, VALUE_FLAGS);
-  for (const flag of REQUIRED) if (!values.has(flag)) throw new UsageError(`sign: ${flag} is required`);
+  requireFlags('sign', values, REQUIRED);
   const get = (flag: ValueFlag): string | undefined => values.get(flag);
   const { domainId, scheme } = domain(get('--domain')!);
-  const gasTgas = get('--gas') === undefined ? SIGN_GAS / TERA_GAS : wholeNumber('--gas', get('--gas')!);
+  const gasTgas = get('--gas') === undefined ? SIGN_GAS / TERA_GAS : wholeNumber('sign', '--gas', get('--gas')!);
   if (gasTgas < 1n || gasTgas > MAX_GAS_TGAS) throw new UsageError(`sign: --gas is in Tgas, from 1 to ${MAX_GAS_TGAS}; got ${gasTgas}`);
   const timeoutSeconds = get('--timeout-seconds') === undefined ? DEFAULT_TIMEOUT_SECONDS : Number(get('--timeout-seconds'));
   if (!(timeoutSeconds > 0 && timeoutSeconds <= 86_400)) throw new UsageError(`sign: --timeout-seconds must be a number of seconds above 0 (at most a day), got "${get('--timeout-seconds')}"`);
   return {
-    rpcUrl: rpcUrl(get('--rpc')!),
+    rpcUrl: rpcUrl('sign', get('--rpc')!),
     contractId: get('--contract')!,
     accountId: get('--account')!,
-    keyPair: secretKey(get('--secret-key')!),
+    keyPair: secretKey('sign', get('--secret-key')!),
     domainId,
     scheme,
     path: get('--path')!,
     payload: payload(get('--payload')!, scheme),
-    deposit: get('--deposit') === undefined ? SIGN_DEPOSIT : wholeNumber('--deposit', get('--deposit')!),
+    deposit: get('--deposit') === undefined ? SIGN_DEPOSIT : wholeNumber('sign', '--deposit', get('--deposit')!),
     gas: gasTgas * TERA_GAS,
     timeoutMs: timeoutSeconds * 1000,
     json,
   };
 }
 
-/** What an error says; read by shape, since Node's fetch errors come from another realm than a test's. */
-const messageOf = (error: unknown): string => (typeof (error as { message?: unknown } | null)?.message === 'string' ? (error as { message: string }).message : String(error));
+/** What near/mpc's terse texts mean for the user, appended to them. */
+const REASON_HINTS: Record<string, string> = {
+  [SIGNER_ERRORS.requestTimedOut]: ' (no MPC node answered before the yield timed out, 200 blocks on NEAR; the signer kept the 1 yoctoNEAR sign deposit, the rest of the deposit came back when the request was accepted)',
+};
 
-/** Node's fetch rejects with "fetch failed" and the socket error as its cause when nothing answers. */
-function unreachableCause(error: unknown): string | null {
-  if (messageOf(error) !== 'fetch failed') return null;
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } }).cause;
-  return String(cause?.code ?? cause?.message ?? 'no answer');
-}
-
-/**
- * near-js reports a failed call as the receipt's error JSON; a contract panic is the string in its
- * `ExecutionError`, and that text (`"<Kind>: <message>"`) is what the user needs to read.
- */
-function contractErrorText(message: string): string {
-  const match = /"ExecutionError":("(?:[^"\\]|\\.)*")/.exec(message);
-  if (match === null) return message;
-  return (JSON.parse(match[1]!) as string).replace(/^Smart contract panicked: /, '');
-}
-
-function failure(options: SignOptions, error: unknown): SignCommandFailed {
-  if (error instanceof SignCommandFailed) return error;
-  const unreachable = unreachableCause(error);
-  if (unreachable !== null) return new SignCommandFailed(`cannot reach the RPC at ${options.rpcUrl} (${unreachable})`, { cause: error });
-  const reason = contractErrorText(messageOf(error));
-  return new SignCommandFailed(`sign on ${options.contractId} as ${options.accountId} failed: ${reason}`, { cause: error });
+function failure(options: SignOptions, error: unknown): CommandFailed {
+  return rpcFailure(options.rpcUrl, `sign on ${options.contractId} as ${options.accountId}`, error, REASON_HINTS);
 }
 
 /** Sends the request and waits for the verified record, at most `timeoutMs`. */
@@ -164,7 +117,7 @@ export async function requestSignature(options: SignOptions): Promise<SignRecord
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(
-      () => reject(new SignCommandFailed(`no result from ${options.contractId} within ${options.timeoutMs / 1000} s; the request may still be answered or time out on chain`)),
+      () => reject(new CommandFailed(`no result from ${options.contractId} within ${options.timeoutMs / 1000} s; the request may still be answered or time out on chain`)),
       options.timeoutMs,
     );
   });
@@ -179,12 +132,12 @@ export async function requestSignature(options: SignOptions): Promise<SignRecord
   try {
     verifySignRecord(record);
   } catch (error) {
-    if (error instanceof SignatureVerificationFailed) throw new SignCommandFailed(error.message, { cause: error });
+    if (error instanceof SignatureVerificationFailed) throw new CommandFailed(error.message, { cause: error });
     throw error;
   }
   const local = formatNearPublicKey(deriveChildKey(parsePublicKey(record.root_public_key), options.accountId, options.path).derived);
   if (local !== record.derived_public_key) {
-    throw new SignCommandFailed(`the contract derives ${record.derived_public_key} for ${options.accountId} / "${options.path}", but the root key ${record.root_public_key} gives ${local}`);
+    throw new CommandFailed(`the contract derives ${record.derived_public_key} for ${options.accountId} / "${options.path}", but the root key ${record.root_public_key} gives ${local}`);
   }
   return record;
 }

@@ -6,13 +6,16 @@
  * then demo requests — direct ECDSA and EdDSA signs and FastAuth signs with a JWT from the local issuer —
  * are sent through a real @near-js client, and every answer is verified independently and printed.
  *
- *   npm start [-- --nodes N] [--threshold T] [--block-time-ms MS] [--requests K] [--json FILE] [--keep-running] [--data-dir DIR]
+ *   npm start [-- --nodes N] [--threshold T] [--block-time-ms MS] [--requests K] [--json FILE] [--keep-running] [--data-dir DIR] [--signer-wasm FILE]
+ *
+ * `--signer-wasm FILE` runs that NEAR wasm as the MPC signer (e.g. near/mpc's published 3.14 signer)
+ * instead of our TypeScript model of it; everything else is the same.
  *
  * Exit code 0 only if every request was answered with a signature that verifies under its derived key.
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { verifySignRecord, type SignAnswer, type SignRecord } from './demo/sign-client.js';
@@ -26,9 +29,12 @@ interface StartArgs {
   readonly json: string | undefined;
   readonly keepRunning: boolean;
   readonly dataDir: string | undefined;
+  readonly signerWasm: string | undefined;
 }
 
-const USAGE = 'usage: npm start [-- --nodes N] [--threshold T] [--block-time-ms MS] [--requests K] [--json FILE] [--keep-running] [--data-dir DIR]';
+const USAGE = 'usage: npm start [-- --nodes N] [--threshold T] [--block-time-ms MS] [--requests K] [--json FILE] [--keep-running] [--data-dir DIR] [--signer-wasm FILE]';
+/** Every wasm module starts with `\0asm`. */
+const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
 const NUMBER_FLAGS = ['--nodes', '--threshold', '--block-time-ms', '--requests'] as const;
 const DEMO_SUB = 'google-oauth2|demo-user';
 /** Presignatures per node before demo requests go out; the stockpile keeps filling while they run. */
@@ -44,6 +50,7 @@ export function parseStartArgs(argv: readonly string[]): StartArgs {
   const numbers = new Map<string, number>();
   let json: string | undefined;
   let dataDir: string | undefined;
+  let signerWasm: string | undefined;
   let keepRunning = false;
   for (let i = 0; i < argv.length; i += 1) {
     const flag = argv[i]!;
@@ -56,6 +63,7 @@ export function parseStartArgs(argv: readonly string[]): StartArgs {
     i += 1;
     if (flag === '--json') json = raw;
     else if (flag === '--data-dir') dataDir = raw;
+    else if (flag === '--signer-wasm') signerWasm = raw;
     else if ((NUMBER_FLAGS as readonly string[]).includes(flag)) {
       const value = Number(raw);
       if (!Number.isInteger(value) || value <= 0) throw new Error(`${flag} needs a positive whole number, got "${raw}"\n${USAGE}`);
@@ -70,7 +78,20 @@ export function parseStartArgs(argv: readonly string[]): StartArgs {
     json,
     keepRunning,
     dataDir,
+    signerWasm,
   };
+}
+
+/** The signer wasm named by `--signer-wasm`, checked to be a wasm module before anything starts. */
+function readSignerWasm(path: string): Uint8Array {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(readFileSync(path));
+  } catch (error) {
+    throw new Error(`--signer-wasm: cannot read ${path} (${error instanceof Error ? error.message : String(error)})`);
+  }
+  if (!WASM_MAGIC.every((byte, index) => bytes[index] === byte)) throw new Error(`--signer-wasm: ${path} is not a wasm module (it does not start with \\0asm)`);
+  return bytes;
 }
 
 type DemoKind = 'ecdsa' | 'eddsa' | 'fastauth-ecdsa' | 'fastauth-eddsa';
@@ -159,6 +180,7 @@ async function main(): Promise<number> {
   process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
   const args = parseStartArgs(process.argv.slice(2));
+  const signerWasm = args.signerWasm === undefined ? undefined : readSignerWasm(args.signerWasm);
   const started = Date.now();
   const clock = () => `[${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s]`;
   const say = (text: string) => process.stdout.write(`${clock()} ${text}\n`);
@@ -172,6 +194,7 @@ async function main(): Promise<number> {
     blockTimeMs: args.blockTimeMs,
     ...(args.dataDir !== undefined ? { dataDir: resolve(args.dataDir) } : {}),
     maxEmulatorLifetimeSeconds: args.keepRunning ? 24 * 3600 : 1800,
+    ...(signerWasm !== undefined ? { signerWasm } : {}),
     logDirectory,
     clientLanes: Math.min(CONCURRENT_REQUESTS, args.requests),
     nodeOverrides: {
@@ -186,7 +209,7 @@ async function main(): Promise<number> {
   process.once('SIGINT', () => void stop().then(() => process.exit(130)));
   try {
     const { network } = signing;
-    say(`network up: RPC ${network.rpcUrl}, signer ${network.contracts.mpcSigner} (threshold ${network.threshold} of ${network.participants.length}), FastAuth ${network.contracts.fastAuth}`);
+    say(`network up: RPC ${network.rpcUrl}, signer ${network.contracts.mpcSigner} version ${network.signerVersion} (threshold ${network.threshold} of ${network.participants.length}), FastAuth ${network.contracts.fastAuth}`);
     const targets: StockpileTargets = { nodes: network.participants.length, ...DEMO_STOCKPILE };
     for (let last = ''; ; ) {
       const levels = await signing.stockpileLevels();

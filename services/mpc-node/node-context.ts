@@ -6,9 +6,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { KeyShare } from '../../shared/crypto/key-share.js';
 import type { ParticipantId } from '../../shared/crypto/protocol.js';
-import type { DomainConfig } from '../../contract/mpc-signer/types.js';
 import type { PresignatureScheme } from './assets.js';
 import type { MpcSignerClient } from './chain/chain.js';
+import type { NodeDomain } from './chain/contract-state.js';
 import type { MetricsRegistry } from './observability/metrics.js';
 import type { PeerNetwork } from './peer-network.js';
 import type { AssetStore } from './storage/asset-store.js';
@@ -16,7 +16,7 @@ import type { DynamoKeyShareStore } from './storage/key-share-store.js';
 
 /** A domain's key as this node holds it in the current epoch. */
 export interface ServingKey {
-  readonly domain: DomainConfig;
+  readonly domain: NodeDomain;
   readonly epochId: number;
   readonly share: KeyShare;
 }

@@ -10,12 +10,13 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import type { ParticipantEntry } from '../../contract/mpc-signer/types.js';
 import { ascending } from '../../shared/crypto/protocol.js';
-import { parsePublicKey } from '../../shared/near/keys.js';
+import { parsePublicKey, tlsPublicKeyOf } from '../../shared/near/keys.js';
+import type { ParticipantEntry } from '../../shared/near/signer-abi.js';
 import { MpcSignerClient, type Chain } from './chain/chain.js';
-import type { ContractView } from './chain/contract-state.js';
+import { participantEntries, type ContractView, type UnservedDomain } from './chain/contract-state.js';
 import type { ReshareJob, ServeJob } from './chain/jobs.js';
+import { ParticipantRegistration } from './chain/participant-registration.js';
 import { StateSync, type StateChange } from './chain/state-sync.js';
 import type { NodeConfig } from './config.js';
 import { KeyLifecycle, loadServingKeys } from './key-lifecycle/index.js';
@@ -66,19 +67,9 @@ const STATE_STALE_MS = 30_000;
 /** Longest wait between two looks at the contract while this account is not a participant yet. */
 const PARTICIPATION_POLL_MAX_MS = 2_000;
 
-/** Every participant entry the state names: the running set and a key event's set. */
-export function participantEntries(view: ContractView): ParticipantEntry[] {
-  const sets = [view.signing.parameters.participants.participants];
-  if (view.phase === 'Initializing') sets.push(view.keygen.parameters.participants.participants);
-  if (view.phase === 'Resharing') sets.push(view.reshare.parameters.participants.participants, view.previous.parameters.participants.participants);
-  const byAccount = new Map<string, ParticipantEntry>();
-  for (const entry of sets.flat()) byAccount.set(entry[0], entry);
-  return [...byAccount.values()];
-}
-
-/** The registered `sign_pk` is the participant's mesh identity key; its `cipher_pk` is not used. */
+/** The registered `tls_public_key` is the participant's mesh identity key (near/mpc authenticates its TLS mesh with it). */
 function meshPeerOf([, id, info]: ParticipantEntry): MeshPeer {
-  return { id, url: info.url, identityPublicKey: parsePublicKey(info.sign_pk, 'ed25519').point.toBytes() };
+  return { id, url: info.url, identityPublicKey: parsePublicKey(info.tls_public_key, 'ed25519').point.toBytes() };
 }
 
 /** A 32-byte secret from the environment's hex (an optional `0x`, as config.ts accepts). */
@@ -92,6 +83,8 @@ export class MpcNode {
   private serving: ServingState | null = null;
   private upcoming: SetParameters | null = null;
   private lastStateAt = 0;
+  /** The unserved domains last logged, as JSON. */
+  private reportedUnserved = '[]';
   private readonly receiveAbort = new AbortController();
   private readonly servingEpoch;
   private receiving: Promise<void> = Promise.resolve();
@@ -101,6 +94,7 @@ export class MpcNode {
     private readonly deps: MpcNodeDependencies,
     readonly context: NodeContext,
     private readonly stateSync: StateSync,
+    private readonly registration: ParticipantRegistration,
     private readonly keyLifecycle: KeyLifecycle,
     private readonly stockpile: Stockpile,
     private readonly signatures: SignatureService,
@@ -117,10 +111,13 @@ export class MpcNode {
   static async start(deps: MpcNodeDependencies): Promise<MpcNode> {
     const { config, logger } = deps;
     const contract = new MpcSignerClient(deps.chain);
-    const view = await MpcNode.waitForParticipation(contract, config, logger);
+    const identitySecretKey = hexSecret(config.MESH_SIGN_SECRET_KEY);
+    const tlsPublicKey = tlsPublicKeyOf(identitySecretKey);
+    const registration = new ParticipantRegistration({ contract, tlsPublicKey, checkIntervalMs: config.REGISTRATION_CHECK_MS, logger });
+    const view = await MpcNode.waitForParticipation(contract, registration, config, logger);
     const entries = participantEntries(view);
     const mine = entries.find(([account]) => account === config.NODE_ACCOUNT_ID)!;
-    const identity = { id: mine[1], identitySecretKey: hexSecret(config.MESH_SIGN_SECRET_KEY) };
+    const identity = { id: mine[1], identitySecretKey };
     MpcNode.checkMeshKeys(mine, identity);
 
     const metrics = new MetricsRegistry();
@@ -185,11 +182,12 @@ export class MpcNode {
       onChange: (change) => void node?.applyState(change),
       onError: (error) => logger.warn('contract state poll failed', { error: error instanceof Error ? error.message : String(error) }),
     });
-    node = new MpcNode(deps, context, stateSync, keyLifecycle, stockpile, signatures, inbox, demand, emf, undefined);
+    node = new MpcNode(deps, context, stateSync, registration, keyLifecycle, stockpile, signatures, inbox, demand, emf, undefined);
 
     const meshUrl = await network.start();
     logger.info('mesh listening', { participant: mine[1], meshUrl, registeredUrl: mine[2].url, peers: entries.length - 1 });
     stateSync.start();
+    registration.start();
     await stateSync.pollNow();
     await stockpile.start();
     node.receiving = node.receiveLoop();
@@ -200,15 +198,28 @@ export class MpcNode {
     return node;
   }
 
-  /** Polls the contract until it names this account with the mesh keys this node holds. */
-  private static async waitForParticipation(contract: MpcSignerClient, config: NodeConfig, logger: Logger): Promise<ContractView> {
+  /**
+   * Registers this node once the contract is initialized (the others can only vote in a registered
+   * node), then polls until the contract names this account.
+   */
+  private static async waitForParticipation(contract: MpcSignerClient, registration: ParticipantRegistration, config: NodeConfig, logger: Logger): Promise<ContractView> {
+    const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
     for (let attempt = 1; ; attempt += 1) {
+      let view: ContractView | undefined;
       try {
-        const view = await contract.state();
-        if (participantEntries(view).some(([account]) => account === config.NODE_ACCOUNT_ID)) return view;
-        if (attempt === 1) logger.warn('this account is not a participant of the contract yet; waiting', { contract: config.MPC_CONTRACT_ID });
+        view = await contract.state();
       } catch (error) {
-        logger.warn('cannot read the contract state yet', { attempt, error: error instanceof Error ? error.message : String(error) });
+        logger.warn('cannot read the contract state yet', { attempt, error: describe(error) });
+      }
+      if (view?.phase === 'NotInitialized' && attempt === 1) logger.warn('the signer contract is not initialized yet; waiting', { contract: config.MPC_CONTRACT_ID });
+      if (view !== undefined && view.phase !== 'NotInitialized') {
+        try {
+          if (!registration.isRegistered) await registration.register();
+          if (participantEntries(view).some(([account]) => account === config.NODE_ACCOUNT_ID)) return view;
+          if (attempt === 1) logger.warn('this account is not a participant of the contract yet; waiting', { contract: config.MPC_CONTRACT_ID });
+        } catch (error) {
+          logger.warn('registering with the signer contract failed; will try again', { attempt, error: describe(error) });
+        }
       }
       // Not much slower than the running node's poll: once voted in, the others reshare to this node, and
       // each attempt it misses is aborted and retried.
@@ -218,8 +229,8 @@ export class MpcNode {
 
   private static checkMeshKeys([account, , info]: ParticipantEntry, identity: MeshIdentity): void {
     const identityPublic = ed25519.getPublicKey(identity.identitySecretKey);
-    if (bytesToHex(parsePublicKey(info.sign_pk, 'ed25519').point.toBytes()) !== bytesToHex(identityPublic)) {
-      throw new NodeRegistrationError(account, 'MESH_SIGN_SECRET_KEY does not match the sign_pk registered in the contract');
+    if (bytesToHex(parsePublicKey(info.tls_public_key, 'ed25519').point.toBytes()) !== bytesToHex(identityPublic)) {
+      throw new NodeRegistrationError(account, 'MESH_SIGN_SECRET_KEY does not match the tls_public_key registered in the contract');
     }
   }
 
@@ -229,6 +240,7 @@ export class MpcNode {
     const { logger } = this.context;
     this.updateMeshPeers(change.view);
     const serve = change.jobs.find((job): job is ServeJob => job.kind === 'serve');
+    this.reportUnserved(serve?.unserved ?? []);
     try {
       this.serving = serve === undefined ? null : await this.servingStateOf(serve);
     } catch (error) {
@@ -240,6 +252,14 @@ export class MpcNode {
     // Levels and planning follow the epoch at once (a new epoch's presignatures start from none).
     this.stockpile.wake();
     this.keyLifecycle.onStateChange(change);
+  }
+
+  /** Logs the domains this node does not sign for whenever that list changes (not on every state change). */
+  private reportUnserved(unserved: readonly UnservedDomain[]): void {
+    const text = JSON.stringify(unserved);
+    if (text === this.reportedUnserved) return;
+    this.reportedUnserved = text;
+    if (unserved.length > 0) this.context.logger.warn('the contract has domains this node does not sign for (docs/decisions/0009-unserved-domains.md)', { unserved });
   }
 
   /** Links to participants a resharing adds (or whose registration changed) once the contract names them. */
@@ -334,6 +354,7 @@ export class MpcNode {
     // stop of the whole network waited for its time limit).
     this.stockpile.pause();
     await this.stateSync.stop();
+    await this.registration.stop();
     // Key-event runs end with the network too: one waiting for peers (a superseded attempt's, or one
     // whose peers stop as well) would otherwise hold the stop to its protocol timeout.
     const keyEventsStopped = this.keyLifecycle.stop();

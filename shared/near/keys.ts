@@ -98,3 +98,11 @@ export function ethereumAddress(point: Secp256k1Point): string {
   }
   return out;
 }
+
+/**
+ * A node's mesh identity as the MPC signer registers it (`tls_public_key`): `ed25519:<base58>` of the
+ * Ed25519 public key of the node's 32-byte mesh secret (`MESH_SIGN_SECRET_KEY`).
+ */
+export function tlsPublicKeyOf(meshSecret: Uint8Array): string {
+  return formatNearPublicKey({ curve: 'ed25519', point: ed25519.Point.fromBytes(ed25519.getPublicKey(meshSecret)) });
+}

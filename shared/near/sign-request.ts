@@ -16,13 +16,12 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import { z } from 'zod';
 import { deriveTweak, secp256k1TweakScalar, TweakNotOnCurve } from '../crypto/kdf.js';
 import type { CryptoHash } from './lake-types.js';
+import { MAX_EDDSA_PAYLOAD_BYTES } from './signer-abi.js';
 import type { ParsedBlock, ParsedReceiptOutcome, ParsedShard } from './lake-parser.js';
 
 export const SIGN_METHOD = 'sign';
 export const RESPOND_METHOD = 'respond';
 export const SIGN_CALLBACK_METHOD = 'return_signature_and_clean_state_on_success';
-/** Largest EdDSA payload the contract accepts (Solana's transaction size limit). */
-export const MAX_EDDSA_PAYLOAD_BYTES = 1232;
 
 /** The message to sign, as the contract stores it: ECDSA a 32-byte hash, EdDSA raw bytes. Lowercase hex. */
 export type SignPayload = { readonly scheme: 'Ecdsa'; readonly hex: string } | { readonly scheme: 'Eddsa'; readonly hex: string };

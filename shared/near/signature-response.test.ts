@@ -4,7 +4,7 @@ import type { EcdsaSignature } from '../crypto/ecdsa/sign.js';
 import { dealKey, presign, sign } from '../crypto/ecdsa/test-fixtures.js';
 import { deriveSecp256k1PublicKey, deriveTweak } from '../crypto/kdf.js';
 import { ethereumAddress } from './keys.js';
-import { ecdsaSignatureResponse, legacyEcdsaSignatureResponse } from './signature-response.js';
+import { ecdsaSignatureResponse } from './signature-response.js';
 
 const signature: EcdsaSignature = {
   bigR: hexToBytes('03' + 'ab'.repeat(32)),
@@ -16,12 +16,6 @@ describe('near/mpc ECDSA signature response', () => {
   it('has near/mpc’s exact JSON, lower-case hex, scheme first', () => {
     expect(JSON.stringify(ecdsaSignatureResponse(signature))).toBe(
       `{"scheme":"Secp256k1","big_r":{"affine_point":"03${'ab'.repeat(32)}"},"s":{"scalar":"${'0f'.repeat(32)}"},"recovery_id":1}`,
-    );
-  });
-
-  it('has a legacy form without scheme', () => {
-    expect(JSON.stringify(legacyEcdsaSignatureResponse(signature))).toBe(
-      `{"big_r":{"affine_point":"03${'ab'.repeat(32)}"},"s":{"scalar":"${'0f'.repeat(32)}"},"recovery_id":1}`,
     );
   });
 

@@ -1,7 +1,7 @@
 /**
  * One `sign` function call on the devnet chain: near/mpc's published signer (3.14.0 wasm, from
  * ../shared/fixtures) beside our TypeScript signer (contract/mpc-signer), both brought to Running with
- * a Secp256k1 domain through their own key-event flow, on one in-process chain.
+ * a Secp256k1 domain through the same calls (the same 3.14 ABI), on one in-process chain.
  *
  * Execution only: a round sends K sign transactions, lets one block include them, then times the
  * block that executes the K sign receipts and subtracts an empty block's time; the difference over K
@@ -14,7 +14,8 @@ import { actionCreators } from '@near-js/transactions';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { mpcSignerContract } from '../../contract/mpc-signer/contract.js';
-import { NODES, THREE_NODES, rootPublicKey } from '../../contract/testing/mpc-fixtures.js';
+import { domainConfig, NODES, rootPublicKey } from '../../contract/testing/mpc-fixtures.js';
+import { MOCK_VALID_ATTESTATION, type GovernanceThresholdParameters } from '../../shared/near/signer-abi.js';
 import { DevnetChain, defaultChainConfig } from '../../services/devnet/chain/chain.js';
 import { settle } from '../../services/devnet/chain/chain-testing.js';
 import { LocalSigner } from '../../services/devnet/chain/local-signer.js';
@@ -38,6 +39,7 @@ interface BenchChain {
 
 function openChain(): BenchChain {
   const keys = [...NODES, USER].map(() => KeyPair.fromRandom('ed25519'));
+  const initArgs = new TextEncoder().encode(JSON.stringify({ parameters: participantsWithKeys(keys.slice(0, NODES.length)) }));
   const chain = DevnetChain.open({
     config: defaultChainConfig(),
     library: [mpcSignerContract],
@@ -48,8 +50,8 @@ function openChain(): BenchChain {
         { accountId: TS_SIGNER, balance: 50n * NEAR, contract: mpcSignerContract.name },
         ...[...NODES, USER].map((accountId, index) => ({ accountId, balance: 1_000n * NEAR, publicKeys: [keys[index]!.getPublicKey().toString()] })),
       ],
-      // Our signer's init is private: it runs as the contract itself in block 1.
-      calls: [{ accountId: TS_SIGNER, methodName: 'init', args: new TextEncoder().encode(JSON.stringify({ parameters: THREE_NODES })) }],
+      // init is private: it runs as each contract itself in block 1.
+      calls: [WASM_SIGNER, TS_SIGNER].map((accountId) => ({ accountId, methodName: 'init', args: initArgs })),
     },
   });
   chain.produceBlock();
@@ -61,20 +63,23 @@ async function call(bench: BenchChain, signer: LocalSigner, contract: string, me
   if (result.status.kind === 'Failure') throw new Error(`${contract}.${method} by ${signer.accountId} failed: ${JSON.stringify(result.status.error)}`);
 }
 
-/** Each participant votes the domain, the leader starts its key event, everyone votes `key` (no nodes run here). */
-async function addSecp256k1Domain(bench: BenchChain, contract: string, domain: object, key: string): Promise<void> {
-  for (const node of bench.nodes) await call(bench, node, contract, 'vote_add_domains', { domains: [domain] });
+/** The three participants, each registered with its account key as its mesh key, t = 2. */
+function participantsWithKeys(keys: readonly KeyPair[]): GovernanceThresholdParameters {
+  const participants = NODES.map((accountId, id) => [accountId, id, { url: `http://127.0.0.1:${9000 + id}`, tls_public_key: keys[id]!.getPublicKey().toString() }] as const);
+  return { threshold: 2, participants: { next_id: NODES.length, participants } };
+}
+
+/** Each node registers, each participant votes the domain, the leader starts its key event, everyone votes `key` (no nodes run here). */
+async function addSecp256k1Domain(bench: BenchChain, contract: string, key: string): Promise<void> {
+  for (const node of bench.nodes) await call(bench, node, contract, 'submit_participant_info', { proposed_participant_attestation: MOCK_VALID_ATTESTATION, tls_public_key: node.publicKey });
+  for (const node of bench.nodes) await call(bench, node, contract, 'vote_add_domains', { domains: [domainConfig(0, 'Secp256k1')] });
   const keyEventId = { epoch_id: 0, domain_id: 0, attempt_id: 0 };
   await call(bench, bench.nodes[0]!, contract, 'start_keygen_instance', { key_event_id: keyEventId });
   for (const node of bench.nodes) await call(bench, node, contract, 'vote_pk', { key_event_id: keyEventId, public_key: key });
 }
 
 async function prepare(bench: BenchChain): Promise<void> {
-  const participants = NODES.map((accountId, id) => [accountId, id, { url: `http://127.0.0.1:${9000 + id}`, tls_public_key: bench.nodes[id]!.publicKey }]);
-  await call(bench, bench.user, WASM_SIGNER, 'init', { parameters: { threshold: 2, participants: { next_id: NODES.length, participants } } });
-  for (const node of bench.nodes) await call(bench, node, WASM_SIGNER, 'submit_participant_info', { proposed_participant_attestation: { Mock: 'Valid' }, tls_public_key: node.publicKey });
-  await addSecp256k1Domain(bench, WASM_SIGNER, { id: 0, protocol: 'CaitSith', purpose: 'Sign', reconstruction_threshold: 2 }, rootPublicKey('Secp256k1'));
-  await addSecp256k1Domain(bench, TS_SIGNER, { id: 0, scheme: 'Secp256k1', purpose: 'Sign' }, rootPublicKey('Secp256k1'));
+  for (const contract of [WASM_SIGNER, TS_SIGNER]) await addSecp256k1Domain(bench, contract, rootPublicKey('Secp256k1'));
 }
 
 const elapsedMs = (body: () => void): number => {

@@ -2,12 +2,13 @@
  * The REAL MPC signer contract (contract/mpc-signer) hosted in process by contract/testing's
  * `ContractTestbed`, behind the node's `Chain` port: one shared contract state, one `Chain` per node
  * account. Every call runs the contract's own state machine (a refused call throws `ChainCallFailed`
- * with the contract's `"<Kind>: <message>"`, as the NEAR RPC adapter does) and lands in its own block,
+ * with the contract's panic text, as the NEAR RPC adapter does) and lands in its own block,
  * so key event attempts expire after `key_event_timeout_blocks` calls, as on a chain.
  */
 import { ContractPanic } from '../../contract/host.js';
 import { mpcSignerContract } from '../../contract/mpc-signer/contract.js';
 import { ContractTestbed } from '../../contract/testing/test-host.js';
+import { MOCK_VALID_ATTESTATION, SIGNER_METHODS } from '../../shared/near/signer-abi.js';
 import type { CallOptions, Chain } from '../../services/mpc-node/chain/chain.js';
 import { ChainCallFailed, ChainUnavailable } from '../../services/mpc-node/chain/errors.js';
 
@@ -23,6 +24,11 @@ export class InProcessSignerContract {
   /** `init` as the contract account (it is private). */
   init(args: Record<string, unknown>): void {
     this.call(this.contractId, 'init', args);
+  }
+
+  /** `submit_participant_info` with a mock attestation from `accountId`, as its node does at start. */
+  register(accountId: string, tlsPublicKey: string): void {
+    this.call(accountId, SIGNER_METHODS.submitParticipantInfo, { proposed_participant_attestation: MOCK_VALID_ATTESTATION, tls_public_key: tlsPublicKey });
   }
 
   view(method: string, args: Record<string, unknown> = {}): unknown {

@@ -13,8 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ParticipantId } from '../../shared/crypto/protocol.js';
 import { runDkg } from '../../shared/crypto/keygen/test-helpers.js';
-import type { DomainConfig } from '../../contract/mpc-signer/types.js';
 import type { MpcSignerClient } from '../../services/mpc-node/chain/chain.js';
+import type { NodeDomain } from '../../services/mpc-node/chain/contract-state.js';
 import { findFreePorts } from '../../services/devnet/emulators/free-port.js';
 import { generateMeshIdentity } from '../../services/mpc-node/mesh/channel.js';
 import type { NodeContext, ServingKey, ServingState, SetParameters } from '../../services/mpc-node/node-context.js';
@@ -27,9 +27,10 @@ import { Sealer } from '../../services/mpc-node/storage/sealer.js';
 import { ensurePartitionSortTable } from '../../services/mpc-node/storage/tables.js';
 import { localAwsFromEnvironment } from './local-aws.js';
 
-export const TEST_DOMAINS: readonly DomainConfig[] = [
-  { id: 0, scheme: 'Secp256k1', purpose: 'Sign' },
-  { id: 1, scheme: 'Ed25519', purpose: 'Sign' },
+/** The cluster's domains; each takes the cluster's threshold as its reconstruction threshold. */
+export const TEST_DOMAINS: readonly Omit<NodeDomain, 'threshold'>[] = [
+  { id: 0, scheme: 'Secp256k1' },
+  { id: 1, scheme: 'Ed25519' },
 ];
 
 export interface TestClusterNode {
@@ -92,7 +93,7 @@ export async function startTestCluster(options: {
       onControlRefused: (error, from, type) => logger.warn('control message refused', { from, type, error: String(error) }),
     });
     networks.push(network);
-    const keys = new Map<number, ServingKey>(TEST_DOMAINS.map((domain) => [domain.id, { domain, epochId: 0, share: shares.get(domain.id)!.get(id)! }]));
+    const keys = new Map<number, ServingKey>(TEST_DOMAINS.map((domain) => [domain.id, { domain: { ...domain, threshold: options.threshold }, epochId: 0, share: shares.get(domain.id)!.get(id)! }]));
     let serving: ServingState | null = { epochId: 0, participants: ids, threshold: options.threshold, keys };
     let upcoming: SetParameters | null = null;
     nodes.push({

@@ -91,6 +91,8 @@ export interface DirectSignRequest {
   readonly payload: Uint8Array;
   readonly deposit?: bigint;
   readonly gas?: bigint;
+  /** Send near/mpc's legacy request form (`payload` bytes, `key_version`) instead of `payload_v2` and `domain_id`. */
+  readonly legacy?: boolean;
 }
 
 export interface FastAuthSignRequest {
@@ -133,7 +135,9 @@ export class SignClient {
   async callSign(request: DirectSignRequest): Promise<SignAnswer> {
     const { domainId, scheme, path, payload } = request;
     const payloadV2 = scheme === 'Secp256k1' ? { Ecdsa: bytesToHex(payload) } : { Eddsa: bytesToHex(payload) };
-    const call = await this.call(this.options.signerContractId, { request: { path, payload_v2: payloadV2, domain_id: domainId } }, request.deposit ?? SIGN_DEPOSIT, request.gas ?? SIGN_GAS);
+    // The legacy form (ECDSA only): the hash as a byte array, the domain as `key_version`.
+    const args = request.legacy === true ? { path, payload: [...payload], key_version: domainId } : { path, payload_v2: payloadV2, domain_id: domainId };
+    const call = await this.call(this.options.signerContractId, { request: args }, request.deposit ?? SIGN_DEPOSIT, request.gas ?? SIGN_GAS);
     return { domainId, scheme, path, predecessor: this.options.accountId, payloadHex: bytesToHex(payload), ...call };
   }
 

@@ -53,10 +53,9 @@ describe('network identities', () => {
     expect(new Set(participants.flatMap((participant) => [participant.meshPort, participant.httpPort])).size).toBe(6);
     for (const info of infos) {
       expect(info.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
-      expect(info.sign_pk).toMatch(/^ed25519:/);
-      expect(info.cipher_pk).toMatch(/^[0-9a-f]{64}$/);
+      expect(info.tls_public_key).toMatch(/^ed25519:[1-9A-HJ-NP-Za-km-z]+$/);
     }
-    expect(new Set(infos.map((info) => info.cipher_pk)).size).toBe(3);
+    expect(new Set(infos.map((info) => info.tls_public_key)).size).toBe(3);
   });
 });
 

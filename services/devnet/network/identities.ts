@@ -4,14 +4,14 @@
  * A persistent network keeps them in `<dataDir>/identities.json` (mode 0600, it holds secrets), since
  * a resumed chain has these accounts and participant keys registered already.
  */
-import { ed25519 } from '@noble/curves/ed25519.js';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { KeyPair, type KeyPairString } from '@near-js/crypto';
 import type { JWK } from 'jose';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { formatNearPublicKey } from '../../../shared/near/keys.js';
+import { tlsPublicKeyOf } from '../../../shared/near/keys.js';
+import type { ParticipantInfo } from '../../../shared/near/signer-abi.js';
 import { generateMeshIdentity, type MeshIdentity } from '../../mpc-node/mesh/channel.js';
 import { findFreePorts, isPortFree } from '../emulators/free-port.js';
 
@@ -24,15 +24,6 @@ export interface ParticipantIdentity {
   readonly meshPort: number;
   /** The node's /health and /metrics port. */
   readonly httpPort: number;
-}
-
-/** `{url, sign_pk, cipher_pk}` as the MPC signer contract registers a participant. */
-export interface ParticipantInfo {
-  readonly url: string;
-  /** The mesh identity key. */
-  readonly sign_pk: string;
-  /** Unused by the nodes; the contract still requires it. Goes with the ABI change to `{url, tls_public_key}`. */
-  readonly cipher_pk: string;
 }
 
 export interface NetworkIdentities {
@@ -51,15 +42,9 @@ const storedIdentities = z.object({
   issuerPrivateJwk: z.record(z.string(), z.unknown()),
 });
 
+/** The participant entry the signer registers: the mesh URL and the mesh identity key as `tls_public_key`. */
 export function participantInfo(participant: ParticipantIdentity): ParticipantInfo {
-  const identityPublicKey = ed25519.getPublicKey(participant.mesh.identitySecretKey);
-  return {
-    url: `http://127.0.0.1:${participant.meshPort}`,
-    sign_pk: formatNearPublicKey({ curve: 'ed25519', point: ed25519.Point.fromBytes(identityPublicKey) }),
-    // A placeholder the nodes never read: 32 bytes the contract accepts, derived from the identity so that
-    // a resumed network registers the same value.
-    cipher_pk: bytesToHex(identityPublicKey),
-  };
+  return { url: `http://127.0.0.1:${participant.meshPort}`, tls_public_key: tlsPublicKeyOf(participant.mesh.identitySecretKey) };
 }
 
 export async function generateIdentities(accountIds: readonly string[], demoUserId: string): Promise<NetworkIdentities> {

@@ -3,4 +3,3 @@ export { startLocalNetwork, defaultThreshold, NETWORK_ACCOUNTS, type LocalNetwor
 export { LocalNetworkError } from './errors.js';
 export type { MintJwtClaims } from './jwt-issuer.js';
 export type { NetworkResources, NetworkResourceNames, OperatorResources, OperatorResourceNames } from './aws-resources.js';
-export type { ParticipantInfo } from './identities.js';

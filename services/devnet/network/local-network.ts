@@ -16,8 +16,8 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ProtocolState, ThresholdParameters } from '../../../contract/mpc-signer/types.js';
 import { auth0GuardContract, fastAuthContract, jwtGuardRouterContract, mpcSignerContract } from '../../../contract/index.js';
+import { SIGNER_METHODS, type GovernanceThresholdParameters, type ParticipantInfo, type ProtocolContractState } from '../../../shared/near/signer-abi.js';
 import { type FastAuthInitArgs, type JwtGuardInitArgs, type JwtPublicKey, ROUTER_ADD_GUARD_DEPOSIT, ROUTER_ERRORS, type RouterAddGuardArgs, type RouterGuardNameArgs } from '../../../shared/near/fast-auth-abi.js';
 import { LocalSigner, ONE_NEAR, startDevnetChain, type RunningDevnetChain } from '../chain/index.js';
 import { localAwsEnvironment, startLocalAws, type LocalAwsEndpoints } from '../emulators/index.js';
@@ -25,7 +25,7 @@ import { startLakeWriter, startS3EventBridge } from '../lake/index.js';
 import { createNetworkResources, deleteNetworkResources, networkResourceNames, type AwsClientSet, type NetworkResources } from './aws-resources.js';
 import { LocalNetworkError } from './errors.js';
 import { startLakeIndexerProcesses } from './node-processes.js';
-import { generateIdentities, participantInfo, readIdentities, requirePortsFree, writeIdentities, type ParticipantIdentity, type ParticipantInfo } from './identities.js';
+import { generateIdentities, participantInfo, readIdentities, requirePortsFree, writeIdentities, type ParticipantIdentity } from './identities.js';
 import { createLocalJwtIssuer, type MintJwtClaims } from './jwt-issuer.js';
 
 export type LocalNetworkStep = 'local-aws' | 'aws-resources' | 'identities' | 'chain' | 'contracts' | 'lake' | 'indexer' | 'stop';
@@ -48,6 +48,11 @@ export interface StartLocalNetworkOptions {
   readonly threshold?: number;
   /** Default 100 ms. */
   readonly blockTimeMs?: number;
+  /**
+   * Run this NEAR wasm as the MPC signer (e.g. near/mpc's published signer) instead of our TypeScript
+   * model; it must speak near/mpc 3.14's ABI. Default: the model.
+   */
+  readonly signerWasm?: Uint8Array;
   /** Keeps the chain, the identities and the nodes' master key files here, and resumes from them. */
   readonly dataDir?: string;
   /** Use these emulators (e.g. jest's global setup); without a `dataDir` the network deletes its resources from them on stop. Default: start our own. */
@@ -79,6 +84,8 @@ export interface LocalNetwork {
   readonly rpcUrl: string;
   readonly devnet: RunningDevnetChain;
   readonly contracts: NetworkContracts;
+  /** The signer's `version()`: ours ends in `-chainsig-model`, near/mpc's wasm answers its release. */
+  readonly signerVersion: string;
   readonly resources: NetworkResources;
   readonly threshold: number;
   /** The signer's initial participants (ids 0 … nodes − 1). */
@@ -205,8 +212,9 @@ async function waitForInitializedContracts(devnet: RunningDevnetChain): Promise<
   }
 }
 
-/** The participant set the signer currently runs with, in any protocol state. */
-function currentParameters(state: ProtocolState): ThresholdParameters {
+/** The participant set the signer currently runs with, in any protocol state (none before init). */
+function currentParameters(state: ProtocolContractState): GovernanceThresholdParameters | null {
+  if (state === 'NotInitialized') return null;
   if ('Running' in state) return state.Running.parameters;
   if ('Initializing' in state) return state.Initializing.generating_key.parameters;
   return state.Resharing.previous_running_state.parameters;
@@ -218,14 +226,11 @@ function currentParameters(state: ProtocolState): ThresholdParameters {
  * (Which of them take part may have changed by resharing since the chain started.)
  */
 function checkRegisteredParticipants(devnet: RunningDevnetChain, operators: readonly LocalParticipant[]): void {
-  const registered = currentParameters(viewJson(devnet, NETWORK_ACCOUNTS.mpcSigner, 'state', {}) as ProtocolState).participants.participants;
+  const registered = currentParameters(viewJson(devnet, NETWORK_ACCOUNTS.mpcSigner, 'state', {}) as ProtocolContractState)?.participants.participants ?? [];
   const matches =
     registered.length > 0 &&
     registered.every(([accountId, id, info]) =>
-      operators.some(
-        (operator) =>
-          accountId === operator.accountId && id === operator.index && info.url === operator.info.url && info.sign_pk === operator.info.sign_pk && info.cipher_pk === operator.info.cipher_pk,
-      ),
+      operators.some((operator) => accountId === operator.accountId && id === operator.index && info.url === operator.info.url && info.tls_public_key === operator.info.tls_public_key),
     );
   if (!matches) {
     throw new Error(`the chain's signer registers other participants or keys than identities.json (${registered.map(([account]) => account).join(', ')}): use an empty data directory`);
@@ -324,7 +329,7 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions = {}):
       contracts: [
         {
           accountId: NETWORK_ACCOUNTS.mpcSigner,
-          definition: mpcSignerContract,
+          ...(options.signerWasm === undefined ? { definition: mpcSignerContract } : { wasm: options.signerWasm }),
           init: {
             methodName: 'init',
             args: {
@@ -424,6 +429,7 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions = {}):
     rpcUrl: devnet.rpcUrl,
     devnet,
     contracts: { mpcSigner: NETWORK_ACCOUNTS.mpcSigner, fastAuth: NETWORK_ACCOUNTS.fastAuth, jwtGuardRouter: NETWORK_ACCOUNTS.jwtGuardRouter, auth0Guard: NETWORK_ACCOUNTS.auth0Guard },
+    signerVersion: String(viewJson(devnet, NETWORK_ACCOUNTS.mpcSigner, SIGNER_METHODS.version, {})),
     resources,
     threshold,
     participants,

@@ -10,15 +10,25 @@ import { JsonRpcProvider } from '@near-js/providers';
 import { KeyPairSigner } from '@near-js/signers';
 import { actionCreators } from '@near-js/transactions';
 import { join } from 'node:path';
-import type { DomainConfig, ProtocolState, ThresholdParameters } from '../../../contract/mpc-signer/types.js';
+import { SIGNER_METHODS, type DomainConfig, type GovernanceThresholdParameters, type ProtocolContractState } from '../../../shared/near/signer-abi.js';
 import { SignClient } from '../demo/sign-client.js';
 import { startLocalNetwork, type LocalNetwork, type LocalParticipant, type StartLocalNetworkOptions } from './local-network.js';
 import { startNodeProcesses, type NodeProcesses } from './node-processes.js';
 
-export const DEMO_DOMAINS: readonly DomainConfig[] = [
-  { id: 0, scheme: 'Secp256k1', purpose: 'Sign' },
-  { id: 1, scheme: 'Ed25519', purpose: 'Sign' },
-];
+/**
+ * The domains the network signs for: 0, secp256k1 ECDSA (CaitSith), and 1, Ed25519 EdDSA (FROST), each
+ * with the network's threshold as its reconstruction threshold (the nodes sign with one threshold per
+ * epoch: docs/decisions/0009-unserved-domains.md).
+ */
+export function demoDomains(threshold: number): DomainConfig[] {
+  return [
+    { id: 0, protocol: 'CaitSith', reconstruction_threshold: threshold, purpose: 'Sign' },
+    { id: 1, protocol: 'Frost', reconstruction_threshold: threshold, purpose: 'Sign' },
+  ];
+}
+const DEMO_DOMAIN_IDS = [0, 1];
+/** How often `admit` looks whether the newcomers' nodes have registered, and for how long. */
+const REGISTRATION_POLL_MS = 250;
 
 const TERA_GAS = 10n ** 12n;
 /** NEAR's `max_actions_per_receipt`. */
@@ -94,22 +104,30 @@ export interface SigningNetwork {
    * `threshold`, as every current participant and every newcomer would, and waits until the nodes have reshared every key to the new
    * set and the contract runs the new epoch. Resolves with the parameters and the epoch now running.
    */
-  admit(newcomers: readonly LocalParticipant[], threshold: number, timeoutMs?: number): Promise<{ readonly parameters: ThresholdParameters; readonly epochId: number }>;
+  admit(newcomers: readonly LocalParticipant[], threshold: number, timeoutMs?: number): Promise<{ readonly parameters: GovernanceThresholdParameters; readonly epochId: number }>;
   stop(): Promise<void>;
 }
 
-function signerState(provider: JsonRpcProvider, contractId: string): Promise<ProtocolState> {
-  return provider.callFunction(contractId, 'state', {}) as Promise<ProtocolState>;
+function signerState(provider: JsonRpcProvider, contractId: string): Promise<ProtocolContractState> {
+  return provider.callFunction(contractId, SIGNER_METHODS.state, {}) as Promise<ProtocolContractState>;
 }
 
-function runningEpoch(state: ProtocolState): number | null {
-  return 'Running' in state ? state.Running.keyset.epoch_id : null;
+function runningEpoch(state: ProtocolContractState): number | null {
+  return state !== 'NotInitialized' && 'Running' in state ? state.Running.keyset.epoch_id : null;
 }
 
-function keyedDomains(state: ProtocolState): number[] {
+function keyedDomains(state: ProtocolContractState): number[] {
+  if (state === 'NotInitialized') return [];
   if ('Running' in state) return state.Running.keyset.domains.map((key) => key.domain_id);
   if ('Initializing' in state) return state.Initializing.generated_keys.map((key) => key.domain_id);
   return state.Resharing.previous_running_state.keyset.domains.map((key) => key.domain_id);
+}
+
+/** The protocol state's name, or what the key generation in progress is doing. */
+function phaseLine(state: ProtocolContractState): string {
+  if (state === 'NotInitialized') return state;
+  if ('Initializing' in state) return `generating the key of domain ${state.Initializing.generating_key.domain.id} by DKG`;
+  return Object.keys(state)[0]!;
 }
 
 /** Sums the samples of `name` in Prometheus text whose labels include `labels`. */
@@ -155,16 +173,16 @@ export async function startSigningNetwork(options: SigningNetworkOptions): Promi
     });
 
     const state = await signerState(provider, network.contracts.mpcSigner);
-    const missing = DEMO_DOMAINS.filter((domain) => !keyedDomains(state).includes(domain.id));
-    if (missing.length > 0 && 'Running' in state && state.Running.domains.domains.length === 0) {
-      progress('domains', `participants vote to add domain 0 (secp256k1) and domain 1 (ed25519)`);
-      await vote(network.participants, 'vote_add_domains', { domains: DEMO_DOMAINS });
+    const missing = DEMO_DOMAIN_IDS.filter((id) => !keyedDomains(state).includes(id));
+    if (missing.length > 0 && state !== 'NotInitialized' && 'Running' in state && state.Running.domains.domains.length === 0) {
+      progress('domains', `participants vote to add domain 0 (secp256k1, CaitSith) and domain 1 (ed25519, FROST), reconstruction threshold ${network.threshold}`);
+      await vote(network.participants, SIGNER_METHODS.voteAddDomains, { domains: demoDomains(network.threshold) });
     }
     /**
      * Polls the signer until `done`, reporting each new state line as `step` progress; throws after
      * `timeoutMs` naming `what` did not finish. Resolves with the seconds it took.
      */
-    const waitForSigner = async (step: string, what: string, timeoutMs: number, done: (state: ProtocolState) => boolean, describe: (state: ProtocolState) => string): Promise<number> => {
+    const waitForSigner = async (step: string, what: string, timeoutMs: number, done: (state: ProtocolContractState) => boolean, describe: (state: ProtocolContractState) => string): Promise<number> => {
       const started = Date.now();
       for (let reported = ''; ; ) {
         const state = await signerState(provider, network.contracts.mpcSigner);
@@ -181,8 +199,8 @@ export async function startSigningNetwork(options: SigningNetworkOptions): Promi
       'keygen',
       'key generation',
       options.keygenTimeoutMs ?? 5 * 60_000,
-      (state) => 'Running' in state && DEMO_DOMAINS.every((domain) => keyedDomains(state).includes(domain.id)),
-      (state) => `${'Initializing' in state ? `generating the key of domain ${state.Initializing.generating_key.domain.id} by DKG` : Object.keys(state)[0]!}; keys so far: [${keyedDomains(state).join(', ')}]`,
+      (state) => runningEpoch(state) !== null && DEMO_DOMAIN_IDS.every((id) => keyedDomains(state).includes(id)),
+      (state) => `${phaseLine(state)}; keys so far: [${keyedDomains(state).join(', ')}]`,
     );
     progress('keygen', `both keys generated in ${keygenSeconds.toFixed(1)} s`);
 
@@ -224,33 +242,56 @@ export async function startSigningNetwork(options: SigningNetworkOptions): Promi
         runsUnderWay: sum('stockpile_runs_started_total', owner) - sum('stockpile_runs_succeeded_total', owner) - sum('stockpile_runs_failed_total', owner),
       };
     };
-    const admit = async (candidates: readonly LocalParticipant[], threshold: number, timeoutMs = 5 * 60_000): Promise<{ parameters: ThresholdParameters; epochId: number }> => {
+    /** Waits until every newcomer's node has registered (the contract refuses to propose a participant without a registration). */
+    const waitForRegistrations = async (newcomers: readonly LocalParticipant[], timeoutMs: number): Promise<void> => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const unregistered: string[] = [];
+        for (const newcomer of newcomers) {
+          const attestation = await provider.callFunction(network.contracts.mpcSigner, SIGNER_METHODS.getAttestation, { tls_public_key: newcomer.info.tls_public_key });
+          if (attestation === null) unregistered.push(newcomer.accountId);
+        }
+        if (unregistered.length === 0) return;
+        if (Date.now() > deadline) throw new Error(`the nodes of ${unregistered.join(', ')} did not register with the signer within ${Math.round(timeoutMs / 1000)} s; node logs: ${options.logDirectory}`);
+        await sleep(REGISTRATION_POLL_MS);
+      }
+    };
+    const admit = async (candidates: readonly LocalParticipant[], threshold: number, timeoutMs = 5 * 60_000): Promise<{ parameters: GovernanceThresholdParameters; epochId: number }> => {
       const before = await signerState(provider, network.contracts.mpcSigner);
-      if (!('Running' in before)) throw new Error(`the signer must be Running to admit participants, it is ${Object.keys(before)[0]}`);
+      if (before === 'NotInitialized' || !('Running' in before)) throw new Error(`the signer must be Running to admit participants, it is ${phaseLine(before)}`);
       const current = before.Running.parameters;
       // A resumed network may have voted some of them in already.
       const newcomers = candidates.filter((newcomer) => !current.participants.participants.some(([accountId]) => accountId === newcomer.accountId));
       if (newcomers.length === 0) return { parameters: current, epochId: before.Running.keyset.epoch_id };
-      const proposal: ThresholdParameters = {
+      const parameters: GovernanceThresholdParameters = {
         participants: {
           next_id: Math.max(current.participants.next_id, ...newcomers.map((newcomer) => newcomer.index + 1)),
           participants: [...current.participants.participants, ...newcomers.map((newcomer) => [newcomer.accountId, newcomer.index, newcomer.info] as const)],
         },
         threshold,
       };
+      // Every domain moves to the new threshold with the set, so the nodes keep signing every domain with one threshold.
+      const perDomainThresholds = Object.fromEntries(before.Running.domains.domains.map((domain) => [domain.id, threshold]));
+      const proposal = { parameters, per_domain_thresholds: perDomainThresholds };
       const epoch = (before.Running.previously_cancelled_resharing_epoch_id ?? before.Running.keyset.epoch_id) + 1;
+      progress('reshare', `waiting for the registrations of ${newcomers.map((newcomer) => newcomer.accountId).join(', ')}`);
+      await waitForRegistrations(newcomers, timeoutMs);
+      // Current participants first: a newcomer may only vote once `threshold` of them did.
       const voters = [...current.participants.participants.map(([accountId]) => operators.find((operator) => operator.accountId === accountId)!), ...newcomers];
       progress('reshare', `${voters.length} operators vote ${newcomers.map((newcomer) => newcomer.accountId).join(', ')} in (threshold ${threshold}, epoch ${epoch})`);
-      await vote(voters, 'vote_new_parameters', { prospective_epoch_id: epoch, proposal });
+      await vote(voters, SIGNER_METHODS.voteNewParameters, { prospective_epoch_id: epoch, proposal });
       const reshareSeconds = await waitForSigner(
         'reshare',
         `resharing to epoch ${epoch}`,
         timeoutMs,
         (state) => runningEpoch(state) === epoch,
-        (state) => ('Resharing' in state ? `resharing the key of domain ${state.Resharing.resharing_key.domain.id}; reshared so far: [${state.Resharing.reshared_keys.map((key) => key.domain_id).join(', ')}]` : Object.keys(state)[0]!),
+        (state) =>
+          state !== 'NotInitialized' && 'Resharing' in state
+            ? `resharing the key of domain ${state.Resharing.resharing_key.domain.id}; reshared so far: [${state.Resharing.reshared_keys.map((key) => key.domain_id).join(', ')}]`
+            : phaseLine(state),
       );
-      progress('reshare', `epoch ${epoch} running with ${proposal.participants.participants.length} participants, threshold ${threshold}, after ${reshareSeconds.toFixed(1)} s`);
-      return { parameters: proposal, epochId: epoch };
+      progress('reshare', `epoch ${epoch} running with ${parameters.participants.participants.length} participants, threshold ${threshold}, after ${reshareSeconds.toFixed(1)} s`);
+      return { parameters, epochId: epoch };
     };
     return { network, nodes, clients, nodeMetrics, sumMetric, stockpileLevels, admit, stop };
   } catch (error) {

@@ -1,7 +1,7 @@
 // The state parser and job derivation on the JSON the contract itself produces: every state below is
 // `state()` of the real MPC signer contract (contract/testing's testbed), driven through the lifecycle.
 import { mpcSignerContract } from '../../../contract/mpc-signer/contract.js';
-import { expectSuccess, NODES, rootPublicKey, runningSigner, SIGNER_ACCOUNT, THREE_NODES, thresholdParameters } from '../../../contract/testing/mpc-fixtures.js';
+import { domainConfig, expectSuccess, NODES, registerNode, rootPublicKey, runningSigner, SIGNER_ACCOUNT, THREE_NODES, thresholdParameters } from '../../../contract/testing/mpc-fixtures.js';
 import { ContractTestbed } from '../../../contract/testing/test-host.js';
 import { parseContractState } from './contract-state.js';
 import { ContractStateMalformed } from './errors.js';
@@ -10,28 +10,52 @@ import { jobsFor } from './jobs.js';
 const [NODE0, NODE1, NODE2] = NODES;
 const NODE3 = 'node3.near';
 const OUTSIDER = 'outsider.near';
-const SECP_DOMAIN = { id: 0, scheme: 'Secp256k1', purpose: 'Sign' } as const;
-const ED_DOMAIN = { id: 1, scheme: 'Ed25519', purpose: 'Sign' } as const;
+/** How the node sees the domains the tests add (CaitSith and Frost, reconstruction threshold 2). */
+const SECP_DOMAIN = { id: 0, scheme: 'Secp256k1', threshold: 2 } as const;
+const ED_DOMAIN = { id: 1, scheme: 'Ed25519', threshold: 2 } as const;
 const FOUR_NODES = thresholdParameters([...NODES.map((account, id) => [account, id] as const), [NODE3, 3]], 3);
 
 function initialized(): ContractTestbed {
   const testbed = new ContractTestbed(mpcSignerContract, SIGNER_ACCOUNT);
   expectSuccess(testbed.call('init', { parameters: THREE_NODES }, { predecessor: SIGNER_ACCOUNT }));
+  for (const node of NODES) registerNode(testbed, node);
   return testbed;
 }
 
-function initializing(): ContractTestbed {
+function initializing(domains = [domainConfig(0, 'Secp256k1'), domainConfig(1, 'Ed25519')]): ContractTestbed {
   const testbed = initialized();
-  for (const node of NODES) expectSuccess(testbed.call('vote_add_domains', { domains: [SECP_DOMAIN, ED_DOMAIN] }, { predecessor: node }));
+  for (const node of NODES) expectSuccess(testbed.call('vote_add_domains', { domains }, { predecessor: node }));
   return testbed;
+}
+
+/** Running with both keys, then every current participant and the newcomer vote `proposal`: Resharing. */
+function resharing(perDomainThresholds: Record<string, number> = {}): ContractTestbed {
+  const testbed = runningSigner();
+  registerNode(testbed, NODE3);
+  const proposal = { parameters: FOUR_NODES, per_domain_thresholds: perDomainThresholds };
+  for (const voter of [NODE0, NODE1, NODE3, NODE2]) expectSuccess(testbed.call('vote_new_parameters', { prospective_epoch_id: 1, proposal }, { predecessor: voter }));
+  return testbed;
+}
+
+/** The view of a phase other than NotInitialized, for its fields. */
+function initializedView(json: unknown) {
+  const view = parseContractState(json);
+  if (view.phase === 'NotInitialized') throw new Error('expected an initialized contract');
+  return view;
 }
 
 const keyEventId = (domainId: number, attemptId = 0, epochId = 0) => ({ epoch_id: epochId, domain_id: domainId, attempt_id: attemptId });
 const stateJson = (testbed: ContractTestbed): unknown => JSON.parse(JSON.stringify(testbed.view('state')));
 
 describe('contract state → jobs', () => {
+  it('before init: NotInitialized, no jobs', () => {
+    const view = parseContractState('NotInitialized');
+    expect(view).toEqual({ phase: 'NotInitialized' });
+    expect(jobsFor(view, NODE0)).toEqual([]);
+  });
+
   it('Running after init, no domains: nothing to serve and nothing to generate', () => {
-    const view = parseContractState(stateJson(initialized()));
+    const view = initializedView(stateJson(initialized()));
     expect(view.phase).toBe('Running');
     expect(view.signing.parameters).toEqual(THREE_NODES);
     expect(view.signing.keys).toEqual([]);
@@ -81,10 +105,10 @@ describe('contract state → jobs', () => {
     const testbed = initializing();
     expectSuccess(testbed.call('start_keygen_instance', { key_event_id: keyEventId(0) }, { predecessor: NODE0 }));
     for (const node of NODES) expectSuccess(testbed.call('vote_pk', { key_event_id: keyEventId(0), public_key: rootPublicKey('Secp256k1') }, { predecessor: node }));
-    const view = parseContractState(stateJson(testbed));
+    const view = initializedView(stateJson(testbed));
     expect(view.signing.domains).toEqual([SECP_DOMAIN]);
     expect(jobsFor(view, NODE2)).toEqual([
-      { kind: 'serve', epochId: 0, keyset: [{ domain_id: 0, key: rootPublicKey('Secp256k1'), attempt: 0 }], domains: [SECP_DOMAIN], participants: THREE_NODES.participants.participants, threshold: 2 },
+      { kind: 'serve', epochId: 0, keyset: [{ domain_id: 0, key: rootPublicKey('Secp256k1'), attempt: 0 }], domains: [SECP_DOMAIN], unserved: [], participants: THREE_NODES.participants.participants, threshold: 2 },
       expect.objectContaining({ kind: 'keygen', domain: ED_DOMAIN, keyEventId: keyEventId(1) }),
     ]);
   });
@@ -100,6 +124,7 @@ describe('contract state → jobs', () => {
           { domain_id: 1, key: rootPublicKey('Ed25519'), attempt: 0 },
         ],
         domains: [SECP_DOMAIN, ED_DOMAIN],
+        unserved: [],
         participants: THREE_NODES.participants.participants,
         threshold: 2,
       },
@@ -108,13 +133,12 @@ describe('contract state → jobs', () => {
   });
 
   it('Resharing: old members serve with the old set and reshare; a newcomer only reshares', () => {
-    const testbed = runningSigner();
-    for (const voter of [NODE0, NODE1, NODE3]) expectSuccess(testbed.call('vote_new_parameters', { prospective_epoch_id: 1, proposal: FOUR_NODES }, { predecessor: voter }));
-    const view = parseContractState(stateJson(testbed));
+    const view = parseContractState(stateJson(resharing({ 0: 3 })));
     expect(view.phase).toBe('Resharing');
     const reshare = {
       kind: 'reshare',
-      domain: SECP_DOMAIN,
+      // The accepted proposal raises domain 0's reconstruction threshold to 3: the reshare makes 3-of-4 shares.
+      domain: { ...SECP_DOMAIN, threshold: 3 },
       keyEventId: keyEventId(0, 0, 1),
       attempt: { status: 'not-started' },
       participants: FOUR_NODES.participants.participants,
@@ -128,14 +152,47 @@ describe('contract state → jobs', () => {
     expect(jobsFor(view, NODE0)).toEqual([expect.objectContaining({ kind: 'serve', epochId: 0, threshold: 2 }), { ...reshare, amLeader: true }]);
     expect(jobsFor(view, NODE3)).toEqual([{ ...reshare, amLeader: false }]);
   });
+
+  it('Resharing without a threshold change: the reshare keeps the domain threshold, not the governance threshold', () => {
+    const view = parseContractState(stateJson(resharing()));
+    expect(jobsFor(view, NODE3)).toEqual([expect.objectContaining({ kind: 'reshare', domain: SECP_DOMAIN, threshold: 2, previousThreshold: 2 })]);
+  });
+
+  it('domains the node does not serve: listed as unserved, the served ones signed for', () => {
+    const testbed = initializing([domainConfig(0, 'Secp256k1'), { id: 1, protocol: 'ConfidentialKeyDerivation', reconstruction_threshold: 2, purpose: 'CKD' }]);
+    expectSuccess(testbed.call('start_keygen_instance', { key_event_id: keyEventId(0) }, { predecessor: NODE0 }));
+    for (const node of NODES) expectSuccess(testbed.call('vote_pk', { key_event_id: keyEventId(0), public_key: rootPublicKey('Secp256k1') }, { predecessor: node }));
+    const view = initializedView(stateJson(testbed));
+    expect(view.signing.unserved).toEqual([{ id: 1, unserved: 'purpose CKD is not served by this node' }]);
+    // The CKD key event is one this node cannot take part in: it votes to cancel it (pinned to next_domain_id 2).
+    expect(jobsFor(view, NODE1)).toEqual([
+      expect.objectContaining({ kind: 'serve', domains: [SECP_DOMAIN], unserved: [{ id: 1, unserved: 'purpose CKD is not served by this node' }] }),
+      { kind: 'unservable-key-event', event: 'keygen', domain: { id: 1, unserved: 'purpose CKD is not served by this node' }, epochId: 0, nextDomainId: 2 },
+    ]);
+  });
+
+  it('served domains with another reconstruction threshold than the first one are reported, not half served', () => {
+    // A resharing to four nodes that raises domain 0's threshold to 3 and keeps domain 1's at 2.
+    const testbed = resharing({ 0: 3 });
+    for (const domainId of [0, 1]) {
+      expectSuccess(testbed.call('start_reshare_instance', { key_event_id: keyEventId(domainId, 0, 1) }, { predecessor: NODE0 }));
+      for (const node of [...NODES, NODE3]) expectSuccess(testbed.call('vote_reshared', { key_event_id: keyEventId(domainId, 0, 1) }, { predecessor: node }));
+    }
+    const view = initializedView(stateJson(testbed));
+    expect(view.phase).toBe('Running');
+    const [serve] = jobsFor(view, NODE3);
+    expect(serve).toMatchObject({ kind: 'serve', threshold: 3, domains: [{ ...SECP_DOMAIN, threshold: 3 }], unserved: [{ id: 1, unserved: 'its reconstruction threshold 2 differs from 3, the one this node serves' }] });
+    expect(serve?.kind === 'serve' && serve.keyset.map((key) => key.domain_id)).toEqual([0]);
+  });
 });
 
 describe('malformed state', () => {
-  const running = () => stateJson(initialized()) as { Running: { parameters: { threshold: unknown; participants: { participants: [string, number, { url: string }][] } } } };
+  const running = () => stateJson(initialized()) as { Running: { parameters: { threshold: unknown; participants: { participants: [string, number, { url: string; tls_public_key: string }][] } } } };
 
   it.each([
     ['a threshold that is not a number', (state: ReturnType<typeof running>) => void (state.Running.parameters.threshold = '2'), 'Running.parameters.threshold'],
-    ['a participant URL that is not http(s)', (state: ReturnType<typeof running>) => void (state.Running.parameters.participants.participants[1]![2].url = 'ftp://x'), 'Running.parameters.participants.participants[1][2].url'],
+    ['a mesh key that is not Ed25519', (state: ReturnType<typeof running>) => void (state.Running.parameters.participants.participants[1]![2].tls_public_key = rootPublicKey('Secp256k1')), 'Running.parameters.participants.participants[1][2].tls_public_key'],
+    ['an empty participant URL', (state: ReturnType<typeof running>) => void (state.Running.parameters.participants.participants[1]![2].url = ''), 'Running.parameters.participants.participants[1][2].url'],
     ['a threshold above the participant count', (state: ReturnType<typeof running>) => void (state.Running.parameters.threshold = 4), 'Running.parameters.threshold'],
   ])('names the path of %s', (_name, corrupt, path) => {
     const state = running();
@@ -146,6 +203,7 @@ describe('malformed state', () => {
   it.each([
     ['null', null],
     ['an unknown protocol state', { NotInitialized: {} }],
+    ['a phase name of another spelling', 'Uninitialized'],
     ['two protocol states at once', { ...(stateJson(initialized()) as object), Resharing: {} }],
   ])('refuses %s at the root', (_name, json) => {
     expect(() => parseContractState(json)).toThrow(ContractStateMalformed);
@@ -153,9 +211,7 @@ describe('malformed state', () => {
   });
 
   it('refuses a resharing of a domain without a key', () => {
-    const testbed = runningSigner();
-    for (const voter of [NODE0, NODE1, NODE3]) expectSuccess(testbed.call('vote_new_parameters', { prospective_epoch_id: 1, proposal: FOUR_NODES }, { predecessor: voter }));
-    const state = stateJson(testbed) as { Resharing: { previous_running_state: { keyset: { domains: unknown[] } } } };
+    const state = stateJson(resharing()) as { Resharing: { previous_running_state: { keyset: { domains: unknown[] } } } };
     state.Resharing.previous_running_state.keyset.domains = [];
     expect(() => parseContractState(state)).toThrow(expect.objectContaining({ path: 'Resharing.resharing_key.domain.id' }));
   });

@@ -13,7 +13,9 @@ import { KeyPairSigner } from '@near-js/signers';
 import { actionCreators, createTransaction, type Action } from '@near-js/transactions';
 import { TypedError, type FinalExecutionOutcome } from '@near-js/types';
 import { baseDecode } from '@near-js/utils';
-import { PARTICIPANT_CALL_GAS, type CallOptions, type Chain } from './chain.js';
+import { viewPanicText } from '../../../shared/near/rpc-errors.js';
+import { PARTICIPANT_CALL_GAS } from '../../../shared/near/signer-abi.js';
+import type { CallOptions, Chain } from './chain.js';
 import { ChainCallFailed, ChainRequestRejected, ChainUnavailable } from './errors.js';
 
 export interface NearRpcChainOptions {
@@ -147,7 +149,7 @@ export class NearRpcChain implements Chain {
   private classify(operation: string, method: string, error: unknown): Error {
     if (isUnavailable(error)) return new ChainUnavailable(operation, this.retryAfterMs, { cause: error });
     if (error instanceof TypedError) {
-      const panic = viewPanicMessage(error.message);
+      const panic = viewPanicText(error.message);
       // A view that panicked is the contract refusing, as a failed call is; anything else is the RPC refusing the request.
       if (panic !== null) return new ChainCallFailed(method, panic, error.message, null);
       return new ChainRequestRejected(operation, error.type, { cause: error });
@@ -167,18 +169,6 @@ function isUnavailable(error: unknown): boolean {
   // undici's `fetch` fails with a TypeError whose cause is the socket error (ECONNREFUSED, ECONNRESET …).
   if (name === 'TypeError' && message === 'fetch failed') return true;
   return typeof cause === 'number' && UNAVAILABLE_STATUSES.has(cause);
-}
-
-/** nearcore reports a view's panic as `…FunctionCallError(HostError(GuestPanic { panic_msg: "<message>" }))`. */
-function viewPanicMessage(text: string): string | null {
-  const quoted = /GuestPanic \{ panic_msg: ("(?:[^"\\]|\\.)*")/.exec(text)?.[1];
-  if (quoted === undefined) return null;
-  try {
-    return JSON.parse(quoted) as string;
-  } catch {
-    // Rust's debug escapes that JSON lacks (`\'`, `\u{…}`): keep the text as it is.
-    return quoted.slice(1, -1);
-  }
 }
 
 function callResult(method: string, outcome: FinalExecutionOutcome): unknown {

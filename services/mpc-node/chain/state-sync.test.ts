@@ -1,10 +1,11 @@
 // The poller on an in-memory chain and hand-driven timers: it reports the first state, stays quiet
 // while nothing changes, reports each change with its jobs, survives failed polls and stops cleanly.
+import { ContractPanic } from '../../../contract/host.js';
 import { mpcSignerContract } from '../../../contract/mpc-signer/contract.js';
-import { expectSuccess, NODES, SIGNER_ACCOUNT, THREE_NODES } from '../../../contract/testing/mpc-fixtures.js';
+import { domainConfig, expectSuccess, NODES, registerNode, SIGNER_ACCOUNT, THREE_NODES } from '../../../contract/testing/mpc-fixtures.js';
 import { ContractTestbed } from '../../../contract/testing/test-host.js';
 import { MpcSignerClient, type Chain } from './chain.js';
-import { ChainUnavailable } from './errors.js';
+import { ChainCallFailed, ChainUnavailable } from './errors.js';
 import { StateSync, type PollTimers, type StateChange } from './state-sync.js';
 
 const [NODE0] = NODES;
@@ -19,7 +20,13 @@ class TestbedChain implements Chain {
   async view(method: string, args: Record<string, unknown> = {}): Promise<unknown> {
     this.views += 1;
     if (this.down) throw new ChainUnavailable(`view ${method}`, 1_000, { cause: new Error('connection refused') });
-    return JSON.parse(JSON.stringify(this.testbed.view(method, args)));
+    try {
+      return JSON.parse(JSON.stringify(this.testbed.view(method, args)));
+    } catch (error) {
+      // A view that panics reaches the node as the RPC adapter reports it.
+      if (error instanceof ContractPanic) throw new ChainCallFailed(method, error.message, null, null);
+      throw error;
+    }
   }
   // The poller only views; the test changes the contract through the testbed directly.
   call(method: string): Promise<unknown> {
@@ -56,9 +63,9 @@ class ManualTimers implements PollTimers {
 }
 
 /** A poller on a freshly initialised contract; `listener` runs after each change was recorded. */
-function setup(listener: (change: StateChange, changes: readonly StateChange[]) => void = () => {}) {
+function setup(listener: (change: StateChange, changes: readonly StateChange[]) => void = () => {}, options: { initialized?: boolean } = {}) {
   const testbed = new ContractTestbed(mpcSignerContract, SIGNER_ACCOUNT);
-  expectSuccess(testbed.call('init', { parameters: THREE_NODES }, { predecessor: SIGNER_ACCOUNT }));
+  if (options.initialized ?? true) initialize(testbed);
   const chain = new TestbedChain(testbed);
   const timers = new ManualTimers();
   const changes: StateChange[] = [];
@@ -76,7 +83,25 @@ function setup(listener: (change: StateChange, changes: readonly StateChange[]) 
   return { testbed, chain, timers, changes, errors, sync };
 }
 
+function initialize(testbed: ContractTestbed): void {
+  expectSuccess(testbed.call('init', { parameters: THREE_NODES }, { predecessor: SIGNER_ACCOUNT }));
+  for (const node of NODES) registerNode(testbed, node);
+}
+
 describe('StateSync', () => {
+  it('reports a contract without state as NotInitialized (its state() panics), then its first state', async () => {
+    const { testbed, timers, changes, errors, sync } = setup(undefined, { initialized: false });
+    sync.start();
+    await timers.fire();
+    expect(changes.map((change) => change.view.phase)).toEqual(['NotInitialized']);
+    expect(changes[0]!.jobs).toEqual([]);
+    initialize(testbed);
+    await timers.fire();
+    expect(changes.map((change) => change.view.phase)).toEqual(['NotInitialized', 'Running']);
+    expect(errors).toEqual([]);
+    await sync.stop();
+  });
+
   it('reports the first state, then only changes, polling every interval after the previous poll', async () => {
     const { testbed, chain, timers, changes, sync } = setup();
     sync.start();
@@ -87,7 +112,7 @@ describe('StateSync', () => {
     expect(chain.views).toBe(3);
     expect(changes).toHaveLength(1);
 
-    for (const node of NODES) expectSuccess(testbed.call('vote_add_domains', { domains: [{ id: 0, scheme: 'Secp256k1', purpose: 'Sign' }] }, { predecessor: node }));
+    for (const node of NODES) expectSuccess(testbed.call('vote_add_domains', { domains: [domainConfig(0, 'Secp256k1')] }, { predecessor: node }));
     await timers.fire();
     expect(changes.map((change) => change.view.phase)).toEqual(['Running', 'Initializing']);
     expect(changes[1]!.jobs).toEqual([expect.objectContaining({ kind: 'keygen', amLeader: true })]);

@@ -1,5 +1,5 @@
 /** Errors of the key lifecycle service. Each names the key event attempt (or domain) it concerns. */
-import type { KeyEventId } from '../../../contract/mpc-signer/types.js';
+import type { KeyEventId } from '../../../shared/near/signer-abi.js';
 
 export type KeyEventKind = 'keygen' | 'reshare';
 

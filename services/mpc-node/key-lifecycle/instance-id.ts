@@ -5,7 +5,7 @@
  */
 import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
-import type { KeyEventId } from '../../../contract/mpc-signer/types.js';
+import type { KeyEventId } from '../../../shared/near/signer-abi.js';
 import type { KeyEventKind } from './errors.js';
 
 const DOMAIN_SEPARATOR = utf8ToBytes('chainsig key event instance v1');

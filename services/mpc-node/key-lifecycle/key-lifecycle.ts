@@ -10,12 +10,15 @@
  *   run) is voted again rather than regenerated; otherwise the protocol runs, the share is stored sealed
  *   under (domain, epoch, attempt) and the success vote is sent.
  * - a failed run → one `vote_abort_key_event_instance`; the leader then starts the next attempt.
+ *
+ * A key event for a domain this node cannot serve (docs/decisions/0009-unserved-domains.md) gets one
+ * cancel vote (`vote_cancel_keygen` / `vote_cancel_resharing`) and an error log; nothing is run for it.
  */
 import { equalBytes } from '@noble/curves/utils.js';
-import type { KeyEventId } from '../../../contract/mpc-signer/types.js';
 import type { KeyShare } from '../../../shared/crypto/key-share.js';
+import { SIGNER_ERRORS, type KeyEventId } from '../../../shared/near/signer-abi.js';
 import { ChainCallFailed, ChainUnavailable } from '../chain/errors.js';
-import type { KeygenJob, ReshareJob, ServeJob } from '../chain/jobs.js';
+import type { KeygenJob, ReshareJob, ServeJob, UnservableKeyEventJob } from '../chain/jobs.js';
 import type { StateChange } from '../chain/state-sync.js';
 import type { NodeContext } from '../node-context.js';
 import type { Counter, MetricsRegistry } from '../observability/metrics.js';
@@ -37,7 +40,7 @@ export interface KeyLifecycleOptions {
 }
 
 /** How an attempt ended for this node, as counted in `key_events_total{kind,outcome}`. */
-export type KeyEventOutcome = 'voted' | 'revoted' | 'aborted' | 'superseded';
+export type KeyEventOutcome = 'voted' | 'revoted' | 'aborted' | 'superseded' | 'cancel-voted';
 
 type KeyEventJob = KeygenJob | ReshareJob;
 
@@ -50,6 +53,11 @@ class AttemptClosed extends Error {
 }
 
 const attemptKey = (kind: KeyEventKind, id: KeyEventId): string => `${kind}/${id.epoch_id}/${id.domain_id}/${id.attempt_id}`;
+
+/** near/mpc's refusals of a vote for an attempt that is no longer open (the contract moved on). */
+const ATTEMPT_CLOSED_ERRORS = [SIGNER_ERRORS.keyEventIdMismatch, SIGNER_ERRORS.noActiveKeyEvent, SIGNER_ERRORS.notInitializing, SIGNER_ERRORS.notResharing];
+const panicOf = (error: unknown): string => (error instanceof ChainCallFailed ? (error.panicMessage ?? '') : '');
+const isAttemptClosed = (panic: string): boolean => ATTEMPT_CLOSED_ERRORS.some((text) => panic.includes(text));
 const sameId = (a: KeyEventId, b: KeyEventId): boolean => a.epoch_id === b.epoch_id && a.domain_id === b.domain_id && a.attempt_id === b.attempt_id;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
@@ -82,6 +90,8 @@ export class KeyLifecycle {
   /** Attempts whose protocol runs here now, and whether the contract has moved on from them. */
   private readonly inProtocol = new Map<string, { readonly kind: KeyEventKind; readonly id: KeyEventId; superseded: boolean }>();
   private readonly abortVotes = new Set<string>();
+  /** Unservable key events this node voted (or is voting) to cancel. */
+  private readonly cancelVotes = new Set<string>();
   private readonly expiryWatches = new Set<string>();
   private readonly tasks = new Set<Promise<void>>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -103,6 +113,7 @@ export class KeyLifecycle {
     this.latestServe = undefined;
     for (const job of change.jobs) {
       if (job.kind === 'serve') this.latestServe = job;
+      else if (job.kind === 'unservable-key-event') this.cancelUnservable(job);
       else {
         kinds.add(job.kind);
         this.latest.set(job.kind, job);
@@ -279,16 +290,36 @@ export class KeyLifecycle {
     }
   }
 
-  /** A success vote; `InvalidVote` means an earlier try of ours landed, `KeyEvent` that the attempt is gone. */
+  /** A success vote; "Vote already casted." means an earlier try of ours landed. */
   private async voteCall(method: string, send: () => Promise<void>): Promise<void> {
     try {
       await this.withChainRetries(send);
     } catch (error) {
-      const panic = error instanceof ChainCallFailed ? error.panicMessage ?? '' : '';
-      if (panic.startsWith('InvalidVote')) return;
-      if (panic.startsWith('KeyEvent') || panic.startsWith('InvalidState')) throw new AttemptClosed(`${method} refused: ${panic}`);
+      const panic = panicOf(error);
+      if (panic.includes(SIGNER_ERRORS.voteAlreadySubmitted)) return;
+      if (isAttemptClosed(panic)) throw new AttemptClosed(`${method} refused: ${panic}`);
       throw error;
     }
+  }
+
+  /** One cancel vote per unservable event: the event needs every participant, so without this it would never end. */
+  private cancelUnservable(job: UnservableKeyEventJob): void {
+    const key = `${job.event}/${job.epochId}/${job.domain.id}`;
+    if (this.cancelVotes.has(key)) return;
+    this.cancelVotes.add(key);
+    const log = { kind: job.event, epochId: job.epochId, domainId: job.domain.id, reason: job.domain.unserved };
+    this.context.logger.error('key event for a domain this node cannot serve; voting to cancel it', log);
+    this.track(
+      (async () => {
+        try {
+          await this.withChainRetries(() => (job.event === 'keygen' ? this.context.contract.voteCancelKeygen(job.nextDomainId) : this.context.contract.voteCancelResharing()));
+          this.count(job.event, 'cancel-voted');
+          this.context.logger.info('voted to cancel the key event', log);
+        } catch (error) {
+          this.context.logger.error('voting to cancel the key event failed', { ...log, error: String(error) });
+        }
+      })(),
+    );
   }
 
   private async voteAbort(kind: KeyEventKind, id: KeyEventId): Promise<void> {
@@ -300,8 +331,8 @@ export class KeyLifecycle {
       this.count(kind, 'aborted');
       this.context.logger.info('voted to abort the key event attempt', { kind, ...id });
     } catch (error) {
-      const panic = error instanceof ChainCallFailed ? error.panicMessage ?? '' : '';
-      if (panic.startsWith('KeyEvent') || panic.startsWith('InvalidState')) {
+      const panic = panicOf(error);
+      if (isAttemptClosed(panic)) {
         // Another participant's abort (or the expiry) closed it first: nothing left to abort.
         this.count(kind, 'superseded');
         this.context.logger.info('the failed attempt is already closed', { kind, ...id, detail: panic });

@@ -5,9 +5,9 @@
  */
 import { ed25519 } from '@noble/curves/ed25519.js';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
-import type { SignatureScheme } from '../../../contract/mpc-signer/types.js';
 import type { CurveId } from '../../../shared/crypto/group.js';
 import { formatNearPublicKey, parsePublicKey } from '../../../shared/near/keys.js';
+import type { SignatureScheme } from '../chain/contract-state.js';
 
 export function curveOfScheme(scheme: SignatureScheme): CurveId {
   return scheme === 'Secp256k1' ? 'secp256k1' : 'ed25519';

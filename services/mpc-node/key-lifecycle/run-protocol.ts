@@ -2,7 +2,7 @@
  * Runs this node's part of one key event attempt over the mesh: DKG for keygen, reshare for resharing.
  * Every failure comes out as a {@link KeyEventAttemptFailed} naming the culprit when one is known.
  */
-import type { KeyEventId } from '../../../contract/mpc-signer/types.js';
+import type { KeyEventId } from '../../../shared/near/signer-abi.js';
 import { ProtocolAbort } from '../../../shared/crypto/errors.js';
 import type { CurveId } from '../../../shared/crypto/group.js';
 import type { KeyShare } from '../../../shared/crypto/key-share.js';

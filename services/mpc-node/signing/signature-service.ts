@@ -19,12 +19,11 @@
 import { baseDecode } from '@near-js/utils';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { randomBytes } from 'node:crypto';
-import type { SignatureRequest } from '../../../contract/mpc-signer/sign-request.js';
-import type { SignatureResponse } from '../../../contract/mpc-signer/signature-response.js';
 import { decodePresignatureShare, EcdsaSign } from '../../../shared/crypto/ecdsa/index.js';
 import { decodeEddsaPresignature, EddsaSignProtocol } from '../../../shared/crypto/eddsa/index.js';
 import { ascending, sameParticipantSet, type ParticipantId, type Protocol } from '../../../shared/crypto/protocol.js';
 import type { SignRequest } from '../../../shared/near/sign-request.js';
+import { SIGNER_ERRORS, type SignatureRequest, type SignatureResponse } from '../../../shared/near/signer-abi.js';
 import { ecdsaSignatureResponse } from '../../../shared/near/signature-response.js';
 import { parsePartition, type PresignatureScheme } from '../assets.js';
 import { ChainCallFailed, ChainUnavailable } from '../chain/errors.js';
@@ -121,7 +120,7 @@ const LATENCY_BUCKETS_MS = [50, 100, 200, 300, 500, 750, 1000, 1500, 2000, 3000,
 
 export function contractRequestOf(request: SignRequest): SignatureRequest {
   return {
-    tweak: request.tweak,
+    tweak: [...hexToBytes(request.tweak)],
     payload: request.payload.scheme === 'Ecdsa' ? { Ecdsa: request.payload.hex } : { Eddsa: request.payload.hex },
     domain_id: request.domainId,
   };
@@ -369,7 +368,7 @@ export class SignatureService {
       try {
         await contract.respond(contractRequest, response);
       } catch (error) {
-        if (error instanceof ChainCallFailed && error.panicMessage?.includes('RequestNotFound') === true) return 'answered-elsewhere';
+        if (error instanceof ChainCallFailed && error.panicMessage?.includes(SIGNER_ERRORS.requestNotFound) === true) return 'answered-elsewhere';
         // No answer from the RPC: the transaction may still land, so this is not a reason to sign again yet.
         if (error instanceof ChainUnavailable) {
           logger.warn('respond unconfirmed', { requestId: request.requestId, error: String(error) });

@@ -1,4 +1,4 @@
-import type { SignatureResponse } from '../../../contract/mpc-signer/signature-response.js';
+import type { SignatureResponse } from '../../../shared/near/signer-abi.js';
 import { SigningCommitments, type ClaimEnd } from './signing-commitments.js';
 
 const REQUEST = 'request-1';

@@ -12,7 +12,7 @@
  * then a signature it made has landed, and the next leader's contract check sees the request answered.
  * The state is in memory: a node that restarts forgets its commitments (see the node README, Known limits).
  */
-import type { SignatureResponse } from '../../../contract/mpc-signer/signature-response.js';
+import type { SignatureResponse } from '../../../shared/near/signer-abi.js';
 import type { ParticipantId } from '../../../shared/crypto/protocol.js';
 import { setBounded } from '../bounded-map.js';
 

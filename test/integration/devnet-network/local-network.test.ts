@@ -13,7 +13,10 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { randomUUID } from 'node:crypto';
 // TEST-ONLY root key: stands in for the DKG the MPC nodes will run; its secret is public in the fixtures.
-import { ecdsaResponse, rootPublicKey, tweakHex } from '../../../contract/testing/mpc-fixtures.js';
+import { domainConfig, ecdsaResponse, rootPublicKey } from '../../../contract/testing/mpc-fixtures.js';
+import { deriveTweak } from '../../../shared/crypto/kdf.js';
+import { contractRequestOf } from '../../../services/mpc-node/signing/signature-service.js';
+import { MOCK_VALID_ATTESTATION, type GovernanceThresholdParameters, type KeyForDomain } from '../../../shared/near/signer-abi.js';
 import { loadNodeConfig } from '../../../services/mpc-node/config.js';
 import { startLocalNetwork, type LocalNetwork } from '../../../services/devnet/network/index.js';
 import { createLocalJwtIssuer } from '../../../services/devnet/network/jwt-issuer.js';
@@ -94,9 +97,9 @@ describe('local network launcher', () => {
     expect(received).toEqual(network.resources.operators.map(() => []));
   }
 
-  /** Plays the leader node: answers `request` with the test root key's signature. */
-  const respond = (request: SignRequest, response: ReturnType<typeof ecdsaResponse>) =>
-    participantCall(0, 'respond', { request: { tweak: request.tweak, payload: { [request.payload.scheme]: request.payload.hex }, domain_id: request.domainId }, response });
+  /** Plays the leader node: answers `request` with the test root key's signature, with the arguments the node sends. */
+  const respond = (request: SignRequest, response: ReturnType<typeof ecdsaResponse>) => participantCall(0, 'respond', { request: contractRequestOf(request), response });
+  const tweakHex = (predecessor: string, path: string): string => bytesToHex(deriveTweak(predecessor, path));
 
   beforeAll(async () => {
     restorePowertools = quietPowertools();
@@ -114,8 +117,11 @@ describe('local network launcher', () => {
     dynamodb = new DynamoDBClient({ region: network.awsEndpoints.region, endpoint: network.awsEndpoints.dynamodb });
     user = accountOf(network.demoUser.accountId, network.demoUser.keyPair);
 
-    // What the nodes' DKG will do through the contract, with the TEST root key in place of a generated one.
-    for (const index of [0, 1, 2]) await participantCall(index, 'vote_add_domains', { domains: [{ id: 0, scheme: 'Secp256k1', purpose: 'Sign' }] });
+    // What the nodes' registration and DKG will do through the contract, with the TEST root key in place of a generated one.
+    for (const [index, participant] of network.participants.entries()) {
+      await participantCall(index, 'submit_participant_info', { proposed_participant_attestation: MOCK_VALID_ATTESTATION, tls_public_key: participant.info.tls_public_key });
+    }
+    for (const index of [0, 1, 2]) await participantCall(index, 'vote_add_domains', { domains: [domainConfig(0, 'Secp256k1')] });
     const keyEventId = { epoch_id: 0, domain_id: 0, attempt_id: 0 };
     await participantCall(0, 'start_keygen_instance', { key_event_id: keyEventId });
     for (const index of [0, 1, 2]) await participantCall(index, 'vote_pk', { key_event_id: keyEventId, public_key: rootPublicKey('Secp256k1') });
@@ -129,8 +135,8 @@ describe('local network launcher', () => {
   });
 
   it('brings the signer to Running with domain 0 and registered participants', async () => {
-    const state = (await provider.callFunction(network.contracts.mpcSigner, 'state', {})) as { Running?: { keyset: { domains: { domain_id: number; key: string }[] }; parameters: { threshold: number; participants: { participants: [string, number, unknown][] } } } };
-    expect(state.Running?.keyset.domains).toEqual([expect.objectContaining({ domain_id: 0, key: rootPublicKey('Secp256k1') })]);
+    const state = (await provider.callFunction(network.contracts.mpcSigner, 'state', {})) as { Running?: { keyset: { domains: KeyForDomain[] }; parameters: GovernanceThresholdParameters } };
+    expect(state.Running?.keyset.domains).toEqual([{ domain_id: 0, key: { Secp256k1: { near_public_key: rootPublicKey('Secp256k1') } }, attempt: 0 }]);
     expect(state.Running?.parameters.threshold).toBe(2);
     expect(state.Running?.parameters.participants.participants).toEqual(network.participants.map((participant) => [participant.accountId, participant.index, participant.info]));
   });

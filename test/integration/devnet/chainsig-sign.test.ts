@@ -3,16 +3,14 @@
 // test-only root key. That stands in for the MPC nodes, whose signing the e2e tests cover; here the
 // point is the CLI — the call, the wait, the verification, the output and the exit codes.
 import { KeyPair } from '@near-js/crypto';
-import { actionCreators } from '@near-js/transactions';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { mpcSignerContract } from '../../../contract/mpc-signer/contract.js';
-import { NODES, SIGNER_ACCOUNT, THREE_NODES, ecdsaResponse, ed25519Response, rootPublicKey, tweakHex } from '../../../contract/testing/mpc-fixtures.js';
-import type { SignatureScheme } from '../../../contract/mpc-signer/types.js';
+import { NODES, SIGNER_ACCOUNT, THREE_NODES, ecdsaResponse, ed25519Response, rootPublicKey, tweakBytes, type SignatureScheme } from '../../../contract/testing/mpc-fixtures.js';
 import { runCli } from '../../../services/cli/run-cli.js';
 import { LocalSigner, startDevnetChain, type RunningDevnetChain } from '../../../services/devnet/chain/index.js';
+import { bringUpSigner, callAsParticipant } from '../../support/devnet-signer.js';
 
-const TGAS = 10n ** 12n;
 const NEAR = 10n ** 24n;
 const WAIT_MS = 30_000;
 /** 50 blocks of 20 ms: an unanswered request fails with the contract's Timeout within about a second. */
@@ -25,21 +23,16 @@ describe('chainsig sign on the devnet chain', () => {
   const nodeKeys = NODES.map(() => KeyPair.fromRandom('ed25519'));
   const userKey = KeyPair.fromRandom('ed25519');
 
-  async function call(signer: LocalSigner, methodName: string, args: object): Promise<void> {
-    const result = await signer.execute(SIGNER_ACCOUNT, [actionCreators.functionCall(methodName, args, 100n * TGAS, 0n)], WAIT_MS);
-    if (result.phase !== 'included' || result.status.kind === 'Failure') throw new Error(`${methodName} failed: ${JSON.stringify(result)}`);
-  }
-
   const chainsig = (...argv: string[]) => runCli('sign', '--rpc', devnet.rpcUrl, '--contract', SIGNER_ACCOUNT, '--account', USER, '--secret-key', userKey.toString(), ...argv);
 
   /** Waits until the request is pending on the contract, then answers it as participant node1. */
   async function respondWhenPending(scheme: SignatureScheme, path: string, payload: Uint8Array): Promise<unknown> {
-    const request = { tweak: tweakHex(USER, path), payload: scheme === 'Secp256k1' ? { Ecdsa: bytesToHex(payload) } : { Eddsa: bytesToHex(payload) }, domain_id: scheme === 'Secp256k1' ? 0 : 1 };
+    const request = { tweak: tweakBytes(USER, path), payload: scheme === 'Secp256k1' ? { Ecdsa: bytesToHex(payload) } : { Eddsa: bytesToHex(payload) }, domain_id: scheme === 'Secp256k1' ? 0 : 1 };
     const args = utf8ToBytes(JSON.stringify({ request }));
     const pending = () => new TextDecoder().decode(devnet.chain.callView(SIGNER_ACCOUNT, 'get_pending_request', args).result) !== 'null';
     if (!(await devnet.chain.waitFor(pending, WAIT_MS))) throw new Error(`the request for "${path}" never became pending`);
     const response = scheme === 'Secp256k1' ? ecdsaResponse(USER, path, payload) : ed25519Response(USER, path, payload);
-    await call(responder, 'respond', { request, response });
+    await callAsParticipant(responder, SIGNER_ACCOUNT, 'respond', { request, response });
     return response;
   }
 
@@ -54,13 +47,7 @@ describe('chainsig sign on the devnet chain', () => {
       ],
     });
     const nodes = NODES.map((accountId, index) => new LocalSigner(devnet.chain, accountId, nodeKeys[index]!));
-    const schemes: SignatureScheme[] = ['Secp256k1', 'Ed25519'];
-    for (const node of nodes) await call(node, 'vote_add_domains', { domains: schemes.map((scheme, id) => ({ id, scheme, purpose: 'Sign' })) });
-    for (const [domainId, scheme] of schemes.entries()) {
-      const keyEventId = { epoch_id: 0, domain_id: domainId, attempt_id: 0 };
-      await call(nodes[0]!, 'start_keygen_instance', { key_event_id: keyEventId });
-      for (const node of nodes) await call(node, 'vote_pk', { key_event_id: keyEventId, public_key: rootPublicKey(scheme) });
-    }
+    await bringUpSigner(nodes, SIGNER_ACCOUNT, ['Secp256k1', 'Ed25519']);
     responder = nodes[1]!;
   });
 
@@ -102,18 +89,21 @@ describe('chainsig sign on the devnet chain', () => {
     const result = await chainsig('--domain', '0', '--path', 'my-path', '--payload', 'ff'.repeat(32));
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toBe('chainsig: sign on signer.near as user.near failed: InvalidRequest: the ECDSA payload is not below the secp256k1 group order\n');
+    // near/mpc's text, word for word: the payload is not below the secp256k1 group order.
+    expect(result.stderr).toBe('chainsig: sign on signer.near as user.near failed: Ecdsa payload cannot be converted to Scalar\n');
   });
 
-  it('exits 1 with the contract Timeout error when nobody answers', async () => {
+  it('exits 1 with the contract timeout error, explained, when nobody answers', async () => {
     const result = await chainsig('--domain', '0', '--path', 'unanswered', '--payload', bytesToHex(sha256(utf8ToBytes('nobody answers'))));
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe('chainsig: sign on signer.near as user.near failed: Timeout: the signature request was not answered before its yield timed out (on NEAR after 200 blocks); the deposit was refunded\n');
+    expect(result.stderr).toBe(
+      'chainsig: sign on signer.near as user.near failed: Request has timed out. (no MPC node answered before the yield timed out, 200 blocks on NEAR; the signer kept the 1 yoctoNEAR sign deposit, the rest of the deposit came back when the request was accepted)\n',
+    );
   });
 
   it('exits 1 when --timeout-seconds passes before the result', async () => {
     const payload = bytesToHex(sha256(utf8ToBytes('too slow for the caller')));
-    const request = { tweak: tweakHex(USER, 'impatient'), payload: { Ecdsa: payload }, domain_id: 0 };
+    const request = { tweak: tweakBytes(USER, 'impatient'), payload: { Ecdsa: payload }, domain_id: 0 };
     const result = await chainsig('--domain', '0', '--path', 'impatient', '--payload', payload, '--timeout-seconds', '0.05');
     expect(result).toEqual({ code: 1, stdout: '', stderr: `chainsig: no result from ${SIGNER_ACCOUNT} within 0.05 s; the request may still be answered or time out on chain\n` });
     // Let the abandoned request time out on chain before the chain stops.

@@ -1,7 +1,8 @@
 // A sign request nobody answers, on the devnet chain with its gas model: after the yield timeout the
-// caller's call fails with near/mpc's timeout error and the 1-yocto sign deposit comes back — directly,
-// and through FastAuth (whose user gets the whole deposit back). Balances are checked to the yoctoNEAR:
-// the signer pays exactly the gas its transaction burnt, and the contracts end where they started.
+// caller's call fails with near/mpc's "Request has timed out." and, as near/mpc, the signer keeps the
+// 1-yocto sign deposit (anything above it came back at once) — directly, and through FastAuth, which
+// pays that yoctoNEAR itself so that its user gets the whole deposit back. Balances are checked to the
+// yoctoNEAR: the signer pays exactly the gas its transaction burnt.
 import { KeyPair } from '@near-js/crypto';
 import { actionCreators } from '@near-js/transactions';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -9,10 +10,12 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import { MIN_SIGN_GAS as FAST_AUTH_MIN_SIGN_GAS, fastAuthContract } from '../../../contract/fast-auth/fast-auth.js';
 import { jwtGuardRouterContract } from '../../../contract/fast-auth/jwt-guard-router.js';
 import { auth0GuardContract } from '../../../contract/fast-auth/jwt-guard.js';
-import { MIN_SIGN_GAS, mpcSignerContract } from '../../../contract/mpc-signer/contract.js';
+import { mpcSignerContract } from '../../../contract/mpc-signer/contract.js';
 import { GUARD_ACCOUNT, ISSUER, issuerKey, mintToken, type TestIssuerKey } from '../../../contract/testing/jwt-fixtures.js';
-import { NODES, SIGNER_ACCOUNT, THREE_NODES, rootPublicKey, tweakHex } from '../../../contract/testing/mpc-fixtures.js';
+import { NODES, SIGNER_ACCOUNT, THREE_NODES, tweakBytes } from '../../../contract/testing/mpc-fixtures.js';
 import { ROUTER_ADD_GUARD_DEPOSIT } from '../../../shared/near/fast-auth-abi.js';
+import { SIGN_DEPOSIT, SIGN_MIN_GAS, SIGNER_ERRORS } from '../../../shared/near/signer-abi.js';
+import { bringUpSigner } from '../../support/devnet-signer.js';
 import { LocalSigner, startDevnetChain, type RunningDevnetChain } from '../../../services/devnet/chain/index.js';
 import type { IncludedResult } from '../../../services/devnet/chain/local-signer.js';
 
@@ -37,11 +40,6 @@ describe('an unanswered sign request on the devnet chain', () => {
   /** Everything the transaction's receipts burnt; the signer prepaid it and got the rest refunded. */
   const tokensBurnt = (result: IncludedResult): bigint => [result.outcome, ...result.receiptOutcomes].reduce((sum, outcome) => sum + outcome.tokensBurnt, 0n);
 
-  async function call(signer: LocalSigner, methodName: string, args: object): Promise<void> {
-    const result = await signer.execute(SIGNER_ACCOUNT, [actionCreators.functionCall(methodName, args, 100n * TGAS, 0n)], WAIT_MS);
-    if (result.phase !== 'included' || result.status.kind === 'Failure') throw new Error(`${methodName} failed: ${JSON.stringify(result)}`);
-  }
-
   /** Sends `sign` and waits until every receipt it spawned (callbacks, refunds) has executed. */
   async function signAndWait(receiverId: string, args: object, deposit: bigint, gas: bigint): Promise<IncludedResult> {
     const result = await user.execute(receiverId, [actionCreators.functionCall('sign', args, gas, deposit)], WAIT_MS);
@@ -65,13 +63,11 @@ describe('an unanswered sign request on the devnet chain', () => {
         { accountId: USER, balance: 100n * NEAR, publicKeys: [userKey.getPublicKey().toString()] },
       ],
     });
-    {
-      const nodes = NODES.map((accountId, index) => new LocalSigner(devnet.chain, accountId, nodeKeys[index]!));
-      for (const node of nodes) await call(node, 'vote_add_domains', { domains: [{ id: 0, scheme: 'Secp256k1', purpose: 'Sign' }] });
-      const keyEventId = { epoch_id: 0, domain_id: 0, attempt_id: 0 };
-      await call(nodes[0]!, 'start_keygen_instance', { key_event_id: keyEventId });
-      for (const node of nodes) await call(node, 'vote_pk', { key_event_id: keyEventId, public_key: rootPublicKey('Secp256k1') });
-    }
+    await bringUpSigner(
+      NODES.map((accountId, index) => new LocalSigner(devnet.chain, accountId, nodeKeys[index]!)),
+      SIGNER_ACCOUNT,
+      ['Secp256k1'],
+    );
     const root = new LocalSigner(devnet.chain, devnet.rootAccount.accountId, KeyPair.fromString(devnet.rootAccount.secretKey));
     const addGuard = await root.execute(ROUTER, [actionCreators.functionCall('add_guard', { guard_name: ISSUER, guard_account: GUARD_ACCOUNT }, 30n * TGAS, ROUTER_ADD_GUARD_DEPOSIT)], WAIT_MS);
     if (addGuard.phase !== 'included' || addGuard.status.kind === 'Failure') throw new Error(`add_guard failed: ${JSON.stringify(addGuard)}`);
@@ -83,18 +79,18 @@ describe('an unanswered sign request on the devnet chain', () => {
   });
 
   it.each([
-    ['the minimum gas', MIN_SIGN_GAS],
+    ['the minimum gas', SIGN_MIN_GAS],
     ['300 Tgas', 300n * TGAS],
-  ])('fails with the Timeout error and refunds the deposit to a direct caller with %s', async (_label, gas) => {
+  ])('fails with near/mpc\'s timeout error for a direct caller with %s; the signer keeps its 1 yoctoNEAR, the rest came back', async (_label, gas) => {
     const [userBefore, signerBefore] = [balance(USER), balance(SIGNER_ACCOUNT)];
     const payload = bytesToHex(sha256(utf8ToBytes(`nobody answers ${gas}`)));
     const result = await signAndWait(SIGNER_ACCOUNT, { request: { path: 'timeout', payload_v2: { Ecdsa: payload }, domain_id: 0 } }, 5n, gas);
 
     expect(result.status).toEqual({ kind: 'Failure', error: expect.anything() });
-    expect(JSON.stringify(result.status)).toContain('Timeout: the signature request was not answered before its yield timed out (on NEAR after 200 blocks); the deposit was refunded');
-    expect(balance(USER)).toBe(userBefore - tokensBurnt(result));
-    expect(balance(SIGNER_ACCOUNT)).toBe(signerBefore);
-    const request = { tweak: tweakHex(USER, 'timeout'), payload: { Ecdsa: payload }, domain_id: 0 };
+    expect(JSON.stringify(result.status)).toContain(SIGNER_ERRORS.requestTimedOut);
+    expect(balance(USER)).toBe(userBefore - tokensBurnt(result) - SIGN_DEPOSIT);
+    expect(balance(SIGNER_ACCOUNT)).toBe(signerBefore + SIGN_DEPOSIT);
+    const request = { tweak: tweakBytes(USER, 'timeout'), payload: { Ecdsa: payload }, domain_id: 0 };
     expect(new TextDecoder().decode(devnet.chain.callView(SIGNER_ACCOUNT, 'get_pending_request', utf8ToBytes(JSON.stringify({ request }))).result)).toBe('null');
   });
 
@@ -106,9 +102,10 @@ describe('an unanswered sign request on the devnet chain', () => {
 
     expect(JSON.stringify(result.status)).toContain('SignFailed: the MPC signer failed or timed out; the attached deposit was refunded');
     // The signer's own timeout path ran (not a callback out of gas) and gave its 1 yocto back to FastAuth.
-    expect(result.receiptOutcomes.map((outcome) => JSON.stringify(outcome.status))).toContainEqual(expect.stringContaining('Timeout: the signature request was not answered'));
+    expect(result.receiptOutcomes.map((outcome) => JSON.stringify(outcome.status))).toContainEqual(expect.stringContaining(SIGNER_ERRORS.requestTimedOut));
+    // The user gets the whole deposit back; FastAuth pays the signer's 1 yoctoNEAR.
     expect(balance(USER)).toBe(userBefore - tokensBurnt(result));
-    expect(balance(FAST_AUTH)).toBe(fastAuthBefore);
-    expect(balance(SIGNER_ACCOUNT)).toBe(signerBefore);
+    expect(balance(FAST_AUTH)).toBe(fastAuthBefore - SIGN_DEPOSIT);
+    expect(balance(SIGNER_ACCOUNT)).toBe(signerBefore + SIGN_DEPOSIT);
   });
 });

@@ -1,9 +1,8 @@
-import { thresholdParameters } from '../../../contract/testing/mpc-fixtures.js';
-import type { DomainConfig } from '../../../contract/mpc-signer/types.js';
+import { domainConfig, participantInfo, thresholdParameters } from '../../../contract/testing/mpc-fixtures.js';
 import type { KeyShare } from '../../../shared/crypto/key-share.js';
 import { interpolateSecret, isSecretOf, subsets } from '../../../shared/crypto/keygen/test-helpers.js';
 import { MpcSignerClient } from '../../../services/mpc-node/chain/chain.js';
-import { parseContractState, type ContractView } from '../../../services/mpc-node/chain/contract-state.js';
+import { parseContractState, type ContractView, type SignatureScheme, type SigningView } from '../../../services/mpc-node/chain/contract-state.js';
 import { jobsFor, type ServeJob } from '../../../services/mpc-node/chain/jobs.js';
 import { StateSync } from '../../../services/mpc-node/chain/state-sync.js';
 import { compressedPublicKey, curveOfScheme, KeyLifecycle, loadServingKeys, nearFormOfPublicKey } from '../../../services/mpc-node/key-lifecycle/index.js';
@@ -16,13 +15,32 @@ import { startTestCluster, type TestCluster } from '../../support/node-cluster.j
 // state through its own StateSync, as in production.
 const ACCOUNTS = ['node0.test', 'node1.test', 'node2.test'] as const;
 const parametersWithThreshold = (threshold: number) => thresholdParameters(ACCOUNTS.map((account, id) => [account, id] as const), threshold);
-const DOMAINS: DomainConfig[] = [
-  { id: 0, scheme: 'Secp256k1', purpose: 'Sign' },
-  { id: 1, scheme: 'Ed25519', purpose: 'Sign' },
+/** A domain as these tests name it; the contract's config adds its protocol, purpose and reconstruction threshold. */
+interface TestDomain {
+  readonly id: number;
+  readonly scheme: SignatureScheme;
+}
+const DOMAINS: readonly TestDomain[] = [
+  { id: 0, scheme: 'Secp256k1' },
+  { id: 1, scheme: 'Ed25519' },
 ];
+const configsOf = (domains: readonly TestDomain[], threshold: number) => domains.map((domain) => domainConfig(domain.id, domain.scheme, threshold));
+
+/** A contract initialized with the three accounts (threshold 2), each registered as its node does at start. */
+function initializedContract(): InProcessSignerContract {
+  const contract = new InProcessSignerContract('signer.test');
+  contract.init({ parameters: parametersWithThreshold(2) });
+  for (const account of ACCOUNTS) contract.register(account, participantInfo(account).tls_public_key);
+  return contract;
+}
+
+function signingOf(state: ContractView): SigningView {
+  if (state.phase === 'NotInitialized') throw new Error('the contract is not initialized');
+  return state.signing;
+}
 
 describe('KeyLifecycle against the real signer contract', () => {
-  const contract = new InProcessSignerContract('signer.test');
+  const contract = initializedContract();
   let cluster: TestCluster;
   const services: KeyLifecycle[] = [];
   const syncs: (StateSync | undefined)[] = [];
@@ -56,7 +74,7 @@ describe('KeyLifecycle against the real signer contract', () => {
     }
   }
 
-  async function storedShares(domain: DomainConfig, epochId: number, key: { key: string; attempt: number }): Promise<KeyShare[]> {
+  async function storedShares(domain: TestDomain, epochId: number, key: { key: string; attempt: number }): Promise<KeyShare[]> {
     const publicKey = compressedPublicKey(key.key, curveOfScheme(domain.scheme));
     const found = await Promise.all(cluster.nodes.map((node) => node.context.stores.keyShares.getForKey(domain.id, epochId, publicKey, key.attempt)));
     return found.map((stored, index) => {
@@ -81,7 +99,6 @@ describe('KeyLifecycle against the real signer contract', () => {
     Number(context(index).metrics.render().match(new RegExp(`key_events_total\\{kind="${kind}",outcome="${outcome}"\\} (\\d+)`))?.[1] ?? 0);
 
   beforeAll(async () => {
-    contract.init({ parameters: parametersWithThreshold(2) });
     cluster = await startTestCluster({ nodes: 3, threshold: 2, protocolTimeoutMs: 3_000, contractFor: (account) => new MpcSignerClient(contract.chainFor(account)) });
     for (const index of [0, 1, 2]) startNode(index);
   });
@@ -92,10 +109,10 @@ describe('KeyLifecycle against the real signer contract', () => {
   });
 
   it('generates a Secp256k1 and an Ed25519 key by DKG, votes them and serves them', async () => {
-    for (const account of ACCOUNTS) contract.call(account, 'vote_add_domains', { domains: DOMAINS });
+    for (const account of ACCOUNTS) contract.call(account, 'vote_add_domains', { domains: configsOf(DOMAINS, 2) });
     const state = await waitFor('both keys', (current) => current.phase === 'Running' && current.signing.keys.length === 2);
     for (const domain of DOMAINS) {
-      const key = state.signing.keys.find((entry) => entry.domain_id === domain.id)!;
+      const key = signingOf(state).keys.find((entry) => entry.domain_id === domain.id)!;
       expect(key.key.startsWith(domain.scheme === 'Secp256k1' ? 'secp256k1:' : 'ed25519:')).toBe(true);
       expectSharesOfKey(await storedShares(domain, 0, key), 2, key.key);
     }
@@ -109,14 +126,15 @@ describe('KeyLifecycle against the real signer contract', () => {
   });
 
   it('reshares both keys to threshold 3 in the next epoch, keeping the public keys', async () => {
-    const before = view().signing.keys;
-    // The old threshold (2) of votes moves the contract to Resharing.
-    for (const account of ACCOUNTS.slice(0, 2)) contract.call(account, 'vote_new_parameters', { prospective_epoch_id: 1, proposal: parametersWithThreshold(3) });
+    const before = signingOf(view()).keys;
+    // Governance threshold 3, and both domains' reconstruction threshold raised to 3; every participant votes.
+    const proposal = { parameters: parametersWithThreshold(3), per_domain_thresholds: { 0: 3, 1: 3 } };
+    for (const account of ACCOUNTS) contract.call(account, 'vote_new_parameters', { prospective_epoch_id: 1, proposal });
     expect(view().phase).toBe('Resharing');
     const state = await waitFor('epoch 1', (current) => current.phase === 'Running' && current.signing.epochId === 1 && current.signing.keys.length === 2);
-    expect(state.signing.keys.map(({ domain_id, key }) => ({ domain_id, key }))).toEqual(before.map(({ domain_id, key }) => ({ domain_id, key })));
+    expect(signingOf(state).keys.map(({ domain_id, key }) => ({ domain_id, key }))).toEqual(before.map(({ domain_id, key }) => ({ domain_id, key })));
     for (const domain of DOMAINS) {
-      const key = state.signing.keys.find((entry) => entry.domain_id === domain.id)!;
+      const key = signingOf(state).keys.find((entry) => entry.domain_id === domain.id)!;
       expectSharesOfKey(await storedShares(domain, 1, key), 3, key.key);
     }
     for (const index of [0, 1, 2]) {
@@ -127,16 +145,16 @@ describe('KeyLifecycle against the real signer contract', () => {
   });
 
   it('aborts an attempt a participant cannot take part in, and the next attempt succeeds once it is back', async () => {
-    const domain: DomainConfig = { id: 2, scheme: 'Secp256k1', purpose: 'Sign' };
+    const domain: TestDomain = { id: 2, scheme: 'Secp256k1' };
     await stopNode(2);
-    for (const account of ACCOUNTS) contract.call(account, 'vote_add_domains', { domains: [domain] });
+    for (const account of ACCOUNTS) contract.call(account, 'vote_add_domains', { domains: configsOf([domain], 3) });
     // Nodes 0 and 1 run attempt 0 without node 2, time out, and vote to abort; the leader starts attempt 1.
     await waitFor('attempt 1', (current) => current.phase === 'Initializing' && (current.keygen.instance?.attempt_id ?? 0) >= 1);
     expect(keyEvents(0, 'keygen', 'aborted') + keyEvents(1, 'keygen', 'aborted')).toBeGreaterThanOrEqual(1);
     // Node 2 restarts with no memory of the event and joins the open attempt.
     startNode(2);
     const state = await waitFor('the third key', (current) => current.phase === 'Running' && current.signing.keys.length === 3);
-    const key = state.signing.keys.find((entry) => entry.domain_id === 2)!;
+    const key = signingOf(state).keys.find((entry) => entry.domain_id === 2)!;
     expect(key.attempt).toBeGreaterThanOrEqual(1);
     expectSharesOfKey(await storedShares(domain, 1, key), 3, key.key);
     // Attempt 0 left no share at node 2 (it never ran) and the failed attempt's shares at nodes 0 and 1 are not the key.
@@ -148,11 +166,11 @@ describe('KeyLifecycle against the real signer contract', () => {
   });
 
   it('a node restarted after storing its share votes that share again instead of running the protocol again', async () => {
-    const domain: DomainConfig = { id: 3, scheme: 'Ed25519', purpose: 'Sign' };
+    const domain: TestDomain = { id: 3, scheme: 'Ed25519' };
     // Node 2's votes never land: it stores its share, then its vote (and its abort) fail.
     contract.makeUnreachable(ACCOUNTS[2], 'vote_pk');
     contract.makeUnreachable(ACCOUNTS[2], 'vote_abort_key_event_instance');
-    for (const account of ACCOUNTS) contract.call(account, 'vote_add_domains', { domains: [domain] });
+    for (const account of ACCOUNTS) contract.call(account, 'vote_add_domains', { domains: configsOf([domain], 3) });
     const open = await waitFor('votes of nodes 0 and 1', (current) => current.phase === 'Initializing' && current.keygen.domain.id === 3 && (current.keygen.instance?.completed.length ?? 0) === 2);
     const attempt = open.phase === 'Initializing' ? open.keygen.instance!.attempt_id : -1;
     const deadline = Date.now() + 10_000;
@@ -161,10 +179,20 @@ describe('KeyLifecycle against the real signer contract', () => {
     contract.reachAgain();
     startNode(2);
     const state = await waitFor('the fourth key', (current) => current.phase === 'Running' && current.signing.keys.length === 4);
-    const key = state.signing.keys.find((entry) => entry.domain_id === 3)!;
+    const key = signingOf(state).keys.find((entry) => entry.domain_id === 3)!;
     expect(key.attempt).toBe(attempt);
     expect(keyEvents(2, 'keygen', 'revoted')).toBe(1);
     expectSharesOfKey(await storedShares(domain, 1, key), 3, key.key);
+  });
+
+  it('votes to cancel a key generation for a domain it cannot serve; the contract keeps the keys it had', async () => {
+    const ckd = { id: 4, protocol: 'ConfidentialKeyDerivation', reconstruction_threshold: 3, purpose: 'CKD' } as const;
+    for (const account of ACCOUNTS) contract.call(account, 'vote_add_domains', { domains: [ckd] });
+    expect(view().phase).toBe('Initializing');
+    const state = await waitFor('the cancelled key generation', (current) => current.phase === 'Running');
+    expect(signingOf(state).keys.map((key) => key.domain_id)).toEqual([0, 1, 2, 3]);
+    expect(signingOf(state).unserved).toEqual([]);
+    for (const index of [0, 1, 2]) expect(keyEvents(index, 'keygen', 'cancel-voted')).toBe(1);
   });
 
   it('serves the domains whose share it holds and reports the others', async () => {
@@ -180,8 +208,7 @@ describe('KeyLifecycle against the real signer contract', () => {
 
 describe('KeyLifecycle when the contract moves on from an attempt whose protocol runs here', () => {
   it('ends that run at once (not at its timeout), counts it superseded, and takes part in the next attempt', async () => {
-    const contract = new InProcessSignerContract('signer.test');
-    contract.init({ parameters: parametersWithThreshold(2) });
+    const contract = initializedContract();
     // A protocol timeout far beyond the test's: only the contract moving on can end attempt 0's runs in time.
     const cluster = await startTestCluster({ nodes: 3, threshold: 2, protocolTimeoutMs: 10 * 60_000, contractFor: (account) => new MpcSignerClient(contract.chainFor(account)) });
     const services: KeyLifecycle[] = [];
@@ -205,7 +232,7 @@ describe('KeyLifecycle when the contract moves on from an attempt whose protocol
       // Nodes 0 and 1 run attempt 0 of domain 0's keygen; node 2 is not up, so the run waits for it.
       start(0);
       start(1);
-      for (const account of ACCOUNTS) contract.call(account, 'vote_add_domains', { domains: [DOMAINS[0]] });
+      for (const account of ACCOUNTS) contract.call(account, 'vote_add_domains', { domains: configsOf([DOMAINS[0]!], 2) });
       await until('attempt 0 running at nodes 0 and 1', () => [0, 1].every((index) => cluster.nodes[index]!.context.network.router.runningCount === 1));
       // Node 2's operator aborts the attempt (as its node would on a failure); the leader starts attempt 1.
       const state = parseContractState(contract.view('state'));

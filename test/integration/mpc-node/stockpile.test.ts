@@ -371,7 +371,7 @@ describe('stockpile across a resharing to a new threshold', () => {
   function startEpochAtThresholdThree(cluster: TestCluster, epochId: number): void {
     const shares = new Map(TEST_DOMAINS.map((domain) => [domain.id, runDkg(domain.scheme === 'Secp256k1' ? 'secp256k1' : 'ed25519', ids, 3)]));
     for (const id of ids) {
-      const keys = new Map<number, ServingKey>(TEST_DOMAINS.map((domain) => [domain.id, { domain, epochId, share: shares.get(domain.id)!.get(id)! }]));
+      const keys = new Map<number, ServingKey>(TEST_DOMAINS.map((domain) => [domain.id, { domain: { ...domain, threshold: 3 }, epochId, share: shares.get(domain.id)!.get(id)! }]));
       cluster.nodes[id]!.setUpcoming(null);
       cluster.nodes[id]!.setServing({ epochId, participants: ids, threshold: 3, keys });
     }
