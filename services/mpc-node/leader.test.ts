@@ -1,5 +1,5 @@
 import { sha256 } from '@noble/hashes/sha2.js';
-import { leaderOrder } from './leader.js';
+import { leadOrder, leaderOrder } from './leader.js';
 
 describe('leaderOrder', () => {
   const requestId = sha256(new TextEncoder().encode('receipt'));
@@ -23,5 +23,22 @@ describe('leaderOrder', () => {
     const leaders = new Set<number>();
     for (let i = 0; i < 64; i += 1) leaders.add(leaderOrder([0, 1, 2], sha256(Uint8Array.of(i)))[0]!);
     expect(leaders).toEqual(new Set([0, 1, 2]));
+  });
+});
+
+describe('leadOrder', () => {
+  const requestId = sha256(new TextEncoder().encode('receipt'));
+
+  it('keeps the leader order of the reachable participants', () => {
+    const order = leaderOrder([0, 1, 2, 3], requestId);
+    expect(leadOrder([0, 1, 2, 3], requestId, new Set([0, 1, 2, 3]))).toEqual(order);
+    expect(leadOrder([0, 1, 2, 3], requestId, new Set([order[0]!, order[2]!]))).toEqual([order[0], order[2]]);
+  });
+
+  it('leaves out participants whose respond the contract refuses during a resharing, keeping the others in order', () => {
+    const order = leaderOrder([0, 1, 2], requestId);
+    const leaving = order[0]!;
+    const responders = [0, 1, 2, 3].filter((id) => id !== leaving);
+    expect(leadOrder([0, 1, 2], requestId, new Set([0, 1, 2]), responders)).toEqual(order.slice(1));
   });
 });

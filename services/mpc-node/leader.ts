@@ -20,3 +20,12 @@ export function leaderOrder(participants: readonly ParticipantId[], requestId: U
     return difference < 0n ? -1 : difference > 0n ? 1 : a - b;
   });
 }
+
+/**
+ * Who may lead a request, in turn: the leader order over the participants this node reaches, less
+ * those whose `respond` the contract would refuse (`responders`, while a resharing is under way: near/mpc
+ * 3.14 accepts responses only from the proposed set, so a leaving participant signs but does not lead).
+ */
+export function leadOrder(participants: readonly ParticipantId[], requestId: Uint8Array, reachable: ReadonlySet<ParticipantId>, responders?: readonly ParticipantId[]): ParticipantId[] {
+  return leaderOrder(participants, requestId).filter((id) => reachable.has(id) && (responders === undefined || responders.includes(id)));
+}

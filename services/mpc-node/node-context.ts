@@ -26,6 +26,8 @@ export interface ServingState extends SetParameters {
   readonly epochId: number;
   /** By domain id: only domains whose share this node holds for `epochId`. */
   readonly keys: ReadonlyMap<number, ServingKey>;
+  /** While a resharing is under way, the participants the contract accepts `respond` from; unset: all. */
+  readonly responders?: readonly ParticipantId[];
 }
 
 /** A participant set and its threshold: what a triple's set must fit (triples do not depend on any key). */

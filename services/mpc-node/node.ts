@@ -280,7 +280,13 @@ export class MpcNode {
 
   private async servingStateOf(job: ServeJob): Promise<ServingState> {
     const keys = await loadServingKeys(this.context, job);
-    return { epochId: job.epochId, participants: ascending(job.participants.map(([, id]) => id)), threshold: job.threshold, keys };
+    return {
+      epochId: job.epochId,
+      participants: ascending(job.participants.map(([, id]) => id)),
+      threshold: job.threshold,
+      keys,
+      ...(job.responders !== undefined ? { responders: ascending(job.responders) } : {}),
+    };
   }
 
   private async receiveLoop(): Promise<void> {

@@ -16,12 +16,9 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import { z } from 'zod';
 import { deriveTweak, secp256k1TweakScalar, TweakNotOnCurve } from '../crypto/kdf.js';
 import type { CryptoHash } from './lake-types.js';
-import { MAX_EDDSA_PAYLOAD_BYTES } from './signer-abi.js';
+import { MAX_EDDSA_PAYLOAD_BYTES, SIGNER_METHODS } from './signer-abi.js';
 import type { ParsedBlock, ParsedReceiptOutcome, ParsedShard } from './lake-parser.js';
 
-export const SIGN_METHOD = 'sign';
-export const RESPOND_METHOD = 'respond';
-export const SIGN_CALLBACK_METHOD = 'return_signature_and_clean_state_on_success';
 
 /** The message to sign, as the contract stores it: ECDSA a 32-byte hash, EdDSA raw bytes. Lowercase hex. */
 export type SignPayload = { readonly scheme: 'Ecdsa'; readonly hex: string } | { readonly scheme: 'Eddsa'; readonly hex: string };
@@ -111,8 +108,8 @@ const domainId = z.int().nonnegative();
 /**
  * `{request: …}` as near/mpc's contract reads it: the payload comes as exactly one of `payload_v2`
  * (`{"Ecdsa": hex32}` / `{"Eddsa": hex}`) or legacy `payload` (32 numbers, always ECDSA); the domain as
- * at most one of `domain_id` or legacy `key_version`, and the legacy ECDSA domain 0 when neither is
- * given (as near/mpc and contract/mpc-signer do).
+ * exactly one of `domain_id` or legacy `key_version` (near/mpc 3.14 refuses a request naming neither,
+ * so an accepted call without one is reported as unreadable, never given a default).
  */
 const signArgsSchema = z.object({
   request: z
@@ -133,6 +130,9 @@ const signArgsSchema = z.object({
     })
     .refine((request) => request.domain_id === undefined || request.key_version === undefined, {
       message: 'domain_id and key_version cannot both be given',
+    })
+    .refine((request) => request.domain_id !== undefined || request.key_version !== undefined, {
+      message: 'one of domain_id and key_version must be given',
     }),
 });
 
@@ -154,7 +154,7 @@ function readSignArgs(base64Args: string): ReadSignArgs | { readonly error: stri
       : 'Ecdsa' in payloadV2
         ? { scheme: 'Ecdsa', hex: payloadV2.Ecdsa.toLowerCase() }
         : { scheme: 'Eddsa', hex: payloadV2.Eddsa.toLowerCase() };
-  return { argsForm: payloadV2 === undefined ? 'legacy' : 'v2', path, domainId: domain ?? keyVersion ?? 0, payload: signPayload };
+  return { argsForm: payloadV2 === undefined ? 'legacy' : 'v2', path, domainId: (domain ?? keyVersion)!, payload: signPayload };
 }
 
 /** The only FunctionCall of a receipt, or undefined when the receipt is not exactly one FunctionCall. */
@@ -195,13 +195,13 @@ export function extractSignActivity(shard: ParsedShard, contractId: string): Sha
     if (outcome.executorId !== contractId || outcome.receipt.body.kind !== 'Action') continue;
     const { status } = outcome;
     const call = singleFunctionCall(outcome);
-    if (call?.methodName === SIGN_METHOD) {
+    if (call?.methodName === SIGNER_METHODS.sign) {
       // Only an accepted call yields; its status then names the callback receipt, i.e. the request id.
       if (status.kind !== 'SuccessReceiptId') continue;
       const observed = observeSignCall(outcome, status.receiptId, outcome.receipt.body.signerId, call.args);
       if ('reason' in observed) unreadable.push(observed);
       else signCalls.push(observed);
-    } else if (call?.methodName === SIGN_CALLBACK_METHOD) {
+    } else if (call?.methodName === SIGNER_METHODS.returnSignature) {
       // The callback is #[private]: only the contract's own yield can run it. Anyone else's call fails
       // and must not close a request (or create one under an unrelated id).
       if (outcome.receipt.predecessorId !== contractId || status.kind === 'Unknown') continue;
@@ -209,9 +209,9 @@ export function extractSignActivity(shard: ParsedShard, contractId: string): Sha
     } else if (status.kind === 'SuccessValue' || status.kind === 'SuccessReceiptId') {
       for (const action of outcome.receipt.body.actions) {
         if (action.kind !== 'FunctionCall') continue;
-        if (action.methodName === RESPOND_METHOD) {
+        if (action.methodName === SIGNER_METHODS.respond) {
           responds.push({ receiptId: outcome.id, responderId: outcome.receipt.predecessorId, blockHash: outcome.blockHash });
-        } else if (action.methodName === SIGN_METHOD && status.kind === 'SuccessReceiptId') {
+        } else if (action.methodName === SIGNER_METHODS.sign && status.kind === 'SuccessReceiptId') {
           // A batch receipt's status is its last action's result, so earlier yields' ids are not in the
           // Lake at all; near/mpc skips these too. Reported so an operator sees requests that will time out.
           unreadable.push({

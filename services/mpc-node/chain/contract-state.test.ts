@@ -149,7 +149,8 @@ describe('contract state → jobs', () => {
       previousParticipants: THREE_NODES.participants.participants,
       previousThreshold: 2,
     };
-    expect(jobsFor(view, NODE0)).toEqual([expect.objectContaining({ kind: 'serve', epochId: 0, threshold: 2 }), { ...reshare, amLeader: true }]);
+    // The old set signs; only the new set's members may respond (near/mpc 3.14), so only they lead.
+    expect(jobsFor(view, NODE0)).toEqual([expect.objectContaining({ kind: 'serve', epochId: 0, threshold: 2, responders: [0, 1, 2, 3] }), { ...reshare, amLeader: true }]);
     expect(jobsFor(view, NODE3)).toEqual([{ ...reshare, amLeader: false }]);
   });
 

@@ -3,8 +3,9 @@
 /**
  * The RPC could not be reached or did not answer in time (connection refused, 5xx, 408, client retries
  * exhausted). A call may or may not have landed: re-read the state after `retryAfterMs`, then resend if it
- * did not. Resending cannot apply a call twice (the contract refuses a second vote with `InvalidVote` and a
- * second `respond` with `RequestNotFound`), but such a refusal then means the first one landed.
+ * did not. Resending cannot apply a call twice (the contract refuses a second vote with "Vote already
+ * casted." and a second `respond` with `SIGNER_ERRORS.requestNotFound`), but such a refusal then means the
+ * first one landed.
  */
 export class ChainUnavailable extends Error {
   constructor(
@@ -19,7 +20,7 @@ export class ChainUnavailable extends Error {
 
 /**
  * The contract refused: a call's receipt failed, or a view panicked. `panicMessage` is the contract's own
- * `"<Kind>: <message>"` (see docs/contracts.md) when it panicked; `failure` is the raw failure for anything else.
+ * panic text (near/mpc's texts: `SIGNER_ERRORS`) when it panicked; `failure` is the raw failure for anything else.
  */
 export class ChainCallFailed extends Error {
   constructor(

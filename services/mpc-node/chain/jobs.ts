@@ -58,6 +58,8 @@ export interface ServeJob {
   readonly participants: readonly ParticipantEntry[];
   /** The reconstruction threshold every served domain has. */
   readonly threshold: number;
+  /** While Resharing: the new set's participant ids, the only ones whose `respond` near/mpc 3.14 accepts. */
+  readonly responders?: readonly number[];
 }
 
 export type NodeJob = KeygenJob | ReshareJob | ServeJob | UnservableKeyEventJob;
@@ -81,6 +83,7 @@ export function jobsFor(view: ContractView, accountId: string): NodeJob[] {
       unserved: [...signing.unserved, ...otherThreshold],
       participants: signing.parameters.participants.participants,
       threshold: first.threshold,
+      ...(view.phase === 'Resharing' ? { responders: view.reshare.parameters.participants.participants.map(([, id]) => id) } : {}),
     });
   }
   if (view.phase === 'Initializing' && isMember(view.keygen.parameters.participants.participants, accountId)) {

@@ -29,7 +29,7 @@ import { parsePartition, type PresignatureScheme } from '../assets.js';
 import { ChainCallFailed, ChainUnavailable } from '../chain/errors.js';
 import type { ControlMessage, ControlMessageOf } from '../control.js';
 import { setBounded } from '../bounded-map.js';
-import { leaderOrder } from '../leader.js';
+import { leadOrder, leaderOrder } from '../leader.js';
 import type { NodeContext, ServingKey, ServingState } from '../node-context.js';
 import type { Asset } from '../storage/asset-store.js';
 import type { InboxMessage } from './request-inbox.js';
@@ -236,11 +236,11 @@ export class SignatureService {
     return place < 0 ? this.options.takeoverMs * serving.participants.length : place * this.options.takeoverMs;
   }
 
-  /** The request's leader order (./leader.ts) over this node, the peers it reaches, and `alsoCounted`. */
+  /** The request's lead order (./leader.ts) over this node, the peers it reaches, and `alsoCounted`. */
   private reachableOrder(serving: ServingState, request: SignRequest, alsoCounted: readonly ParticipantId[] = []): ParticipantId[] {
     const { me, network } = this.options.context;
     const reachable = new Set([me, ...alsoCounted, ...network.reachablePeers()]);
-    return leaderOrder(serving.participants, baseDecode(request.requestId)).filter((id) => reachable.has(id));
+    return leadOrder(serving.participants, baseDecode(request.requestId), reachable, serving.responders);
   }
 
   /** Milliseconds until this node's turn, counted from the end of a peer's live claim if there is one. */

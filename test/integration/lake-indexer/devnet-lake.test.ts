@@ -2,12 +2,14 @@ import { actionCreators } from '@near-js/transactions';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { mpcSignerContract } from '../../../contract/index.js';
-import { NODES, THREE_NODES, ecdsaResponse, ed25519Response, rootPublicKey } from '../../../contract/testing/mpc-fixtures.js';
+import { NODES, THREE_NODES, ecdsaResponse, ed25519Response } from '../../../contract/testing/mpc-fixtures.js';
 import { startDevnetChain, type CreatedAccount, type RunningDevnetChain } from '../../../services/devnet/chain/index.js';
 import { LocalSigner, waitForExecution } from '../../../services/devnet/chain/local-signer.js';
 import { startLakeWriter, startS3EventBridge, type RunningLakeWriter, type RunningS3EventBridge } from '../../../services/devnet/lake/index.js';
 import type { SignRequest } from '../../../shared/near/sign-request.js';
 import { IndexerMetric } from '../../../lambdas/lake-indexer/indexer.js';
+import { contractRequestOf } from '../../../services/mpc-node/signing/signature-service.js';
+import { bringUpSigner } from '../../support/devnet-signer.js';
 import { createIndexerHarness, type IndexerHarness } from './harness.js';
 
 // Blocks made by the devnet chain running the real MPC signer contract, written to S3 by the devnet
@@ -60,16 +62,7 @@ describe('lake indexer on blocks written by the devnet Lake writer', () => {
     nodes = [];
     for (const accountId of NODES) nodes.push(await devnet.createAccount(accountId));
     alice = signerFor(await devnet.createAccount('alice.near'));
-    const domains = [
-      { id: 0, scheme: 'Secp256k1', purpose: 'Sign' },
-      { id: 1, scheme: 'Ed25519', purpose: 'Sign' },
-    ] as const;
-    for (const node of nodes) await call(node, 'vote_add_domains', { domains });
-    for (const domain of domains) {
-      const keyEventId = { epoch_id: 0, domain_id: domain.id, attempt_id: 0 };
-      await call(nodes[0]!, 'start_keygen_instance', { key_event_id: keyEventId });
-      for (const node of nodes) await call(node, 'vote_pk', { key_event_id: keyEventId, public_key: rootPublicKey(domain.scheme) });
-    }
+    await bringUpSigner(nodes.map(signerFor), SIGNER, ['Secp256k1', 'Ed25519']);
     writer = await startLakeWriter({ chain: devnet.chain, s3: harness.s3, bucket: harness.bucket, createBucket: false, fromHeight: devnet.chain.head().header.height });
     bridges.push(await startS3EventBridge({ s3: harness.s3, sqs: harness.sqs, bucket: harness.bucket, queueUrl: harness.lakeEventsUrl, region: 'us-east-1', pollIntervalMs: 50 }));
   }, TIMEOUT_MS);
@@ -120,9 +113,10 @@ describe('lake indexer on blocks written by the devnet Lake writer', () => {
     for (const request of [byPath.get('ethereum-1')!, byPath.get('solana-1')!]) {
       const payload = hexToBytes(request.payload.hex);
       const response = request.payload.scheme === 'Ecdsa' ? ecdsaResponse(request.predecessorId, request.path, payload) : ed25519Response(request.predecessorId, request.path, payload);
-      const logs = await call(nodes[0]!, 'respond', { request: { tweak: request.tweak, payload: { [request.payload.scheme]: request.payload.hex }, domain_id: request.domainId }, response });
+      // The arguments the node sends, built from the queue message.
+      const logs = await call(nodes[0]!, 'respond', { request: contractRequestOf(request), response });
       // Resumed before the runtime timed the yield out (else the test machine was too slow, not the indexer wrong).
-      expect(logs).toContain('responded to 1 of 1 queued sign calls');
+      expect(logs).toContain(`respond: signer=${nodes[0]!.accountId}, resumed 1 queued sign calls`);
     }
     for (const transaction of Object.values(transactions)) await waitForExecution(devnet.chain, transaction.hash, TIMEOUT_MS);
 
