@@ -62,7 +62,7 @@ export class NodeRegistrationError extends Error {
 const EMF_FLUSH_MS = 60_000;
 const RECEIVE_BATCH = 10;
 const RECEIVE_RETRY_MS = 1_000;
-/** The node is healthy while its last successful state poll is at most this old. */
+/** The node is healthy while its last successful state read (changed or not) is at most this old. */
 const STATE_STALE_MS = 30_000;
 /** Longest wait between two looks at the contract while this account is not a participant yet. */
 const PARTICIPATION_POLL_MAX_MS = 2_000;
@@ -82,7 +82,6 @@ export class MpcNode {
   private stopped: Promise<void> | undefined;
   private serving: ServingState | null = null;
   private upcoming: SetParameters | null = null;
-  private lastStateAt = 0;
   /** The unserved domains last logged, as JSON. */
   private reportedUnserved = '[]';
   private readonly receiveAbort = new AbortController();
@@ -236,7 +235,6 @@ export class MpcNode {
 
   /** A new contract state: refresh what this node serves and hand key events to the lifecycle. */
   private async applyState(change: StateChange): Promise<void> {
-    this.lastStateAt = Date.now();
     const { logger } = this.context;
     this.updateMeshPeers(change.view);
     const serve = change.jobs.find((job): job is ServeJob => job.kind === 'serve');
@@ -326,8 +324,8 @@ export class MpcNode {
       {
         name: 'contract-state',
         check: () => {
-          const age = Date.now() - this.lastStateAt;
-          return age <= STATE_STALE_MS ? { ok: true } : { ok: false, detail: `last contract state ${Math.round(age / 1000)} s ago` };
+          const age = Date.now() - (this.stateSync.lastReadAt ?? 0);
+          return age <= STATE_STALE_MS ? { ok: true } : { ok: false, detail: `contract state last read ${Math.round(age / 1000)} s ago` };
         },
       },
       {

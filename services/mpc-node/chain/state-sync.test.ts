@@ -63,7 +63,7 @@ class ManualTimers implements PollTimers {
 }
 
 /** A poller on a freshly initialised contract; `listener` runs after each change was recorded. */
-function setup(listener: (change: StateChange, changes: readonly StateChange[]) => void = () => {}, options: { initialized?: boolean } = {}) {
+function setup(listener: (change: StateChange, changes: readonly StateChange[]) => void = () => {}, options: { initialized?: boolean; now?: () => number } = {}) {
   const testbed = new ContractTestbed(mpcSignerContract, SIGNER_ACCOUNT);
   if (options.initialized ?? true) initialize(testbed);
   const chain = new TestbedChain(testbed);
@@ -74,6 +74,7 @@ function setup(listener: (change: StateChange, changes: readonly StateChange[]) 
     contract: new MpcSignerClient(chain),
     intervalMs: 250,
     timers,
+    ...(options.now !== undefined ? { now: options.now } : {}),
     onChange: (change) => {
       changes.push(change);
       listener(change, changes);
@@ -118,6 +119,25 @@ describe('StateSync', () => {
     expect(changes[1]!.jobs).toEqual([expect.objectContaining({ kind: 'keygen', amLeader: true })]);
     expect(sync.latest).toBe(changes[1]);
     expect(timers.delays).toEqual([0, 250, 250, 250, 250]);
+    await sync.stop();
+  });
+
+  it('records every successful read, changed or not, and not a failed one (a steady contract is a fresh view)', async () => {
+    let clock = 1_000;
+    const { chain, timers, changes, sync } = setup(undefined, { now: () => clock });
+    expect(sync.lastReadAt).toBeNull();
+    sync.start();
+    await timers.fire();
+    expect(sync.lastReadAt).toBe(1_000);
+    clock = 61_000;
+    await timers.fire();
+    // Nothing changed, so nothing was reported, but the view is a minute fresher.
+    expect(changes).toHaveLength(1);
+    expect(sync.lastReadAt).toBe(61_000);
+    chain.down = true;
+    clock = 90_000;
+    await timers.fire();
+    expect(sync.lastReadAt).toBe(61_000);
     await sync.stop();
   });
 

@@ -24,6 +24,8 @@ export interface StateSyncOptions {
   readonly accountId?: string;
   readonly intervalMs?: number;
   readonly timers?: PollTimers;
+  /** Wall-clock milliseconds, for {@link StateSync.lastReadAt}. Default `Date.now`. */
+  readonly now?: () => number;
   readonly onChange: (change: StateChange) => void;
   /** A poll failed (`ChainUnavailable`, `ContractStateMalformed` …) or `onChange` threw; polling goes on. */
   readonly onError: (error: unknown) => void;
@@ -42,6 +44,7 @@ export class StateSync {
   private readonly timers: PollTimers;
   private lastStateText: string | null = null;
   private latestChange: StateChange | null = null;
+  private lastRead: number | null = null;
   private timer: unknown = null;
   private inFlight: Promise<void> | null = null;
   private running = false;
@@ -51,6 +54,14 @@ export class StateSync {
     this.accountId = options.accountId ?? options.contract.chain.accountId;
     this.intervalMs = options.intervalMs ?? DEFAULT_STATE_POLL_MS;
     this.timers = options.timers ?? realTimers;
+  }
+
+  /**
+   * When a poll last read the state, changed or not (null before the first): how fresh the node's view is.
+   * A steady contract changes for days, so the time of the last change says nothing about the node.
+   */
+  get lastReadAt(): number | null {
+    return this.lastRead;
   }
 
   /** The last state seen, or null before the first successful poll. */
@@ -103,6 +114,7 @@ export class StateSync {
       return;
     }
     if (this.stopped) return;
+    this.lastRead = (this.options.now ?? Date.now)();
     // The parsed state has the contract's field order, so equal states give equal text.
     const text = JSON.stringify(view);
     if (text === this.lastStateText) return;
