@@ -8,6 +8,7 @@
  * docs/contracts.md compares every method with Peersyst's.
  */
 import { base64urlnopad } from '@scure/base';
+import type { SignArgs } from './signer-abi.js';
 
 type AccountId = string;
 /** A yoctoNEAR amount as near-sdk's `NearToken` / `U128` serialise it: a decimal string. */
@@ -92,21 +93,12 @@ export type OnSignCallbackArgs = {
 
 // ---- what FastAuth sends to the MPC signer (near/mpc's `sign`) ----
 
-/** `secp256k1`: the legacy request; near/mpc reads `key_version` as the domain id. */
-export type LegacySignRequest = {
-  readonly payload: ByteArray;
-  readonly path: string;
-  readonly key_version: number;
-};
-/** `ecdsa` / `eddsa`: the current request; `payload_v2` holds lower-case hex of SHA-256(sign_payload) in both. */
-export type SignRequestV2 = {
-  readonly path: string;
-  readonly payload_v2: { readonly Ecdsa: string } | { readonly Eddsa: string };
-  readonly domain_id: number;
-};
-export type MpcSignArgs = {
-  readonly request: LegacySignRequest | SignRequestV2;
-};
+/**
+ * near/mpc's `sign` arguments (shared/near/signer-abi.ts): for `secp256k1` the legacy request (near/mpc
+ * reads `key_version` as the domain id); for `ecdsa` / `eddsa` the current one, whose `payload_v2` holds
+ * lower-case hex of SHA-256(sign_payload) in both.
+ */
+export type MpcSignArgs = SignArgs;
 
 /** The signer's answer, which `sign` returns unchanged (Peersyst's untagged `SignResponseAny`). */
 export type SignResponseAny =

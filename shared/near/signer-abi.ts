@@ -195,19 +195,25 @@ export const protocolStateName = (state: ProtocolContractState): ProtocolStateNa
 /** Lower-case hex, tagged with the scheme that signs it: ECDSA a 32-byte hash, EdDSA up to 1232 bytes. */
 export type Payload = { readonly Ecdsa: string } | { readonly Eddsa: string };
 
+// Type aliases, not interfaces, so that they pass as near-api-js call arguments.
 /** `sign`'s argument in its current form (`domain_id` is required). */
-export interface SignRequestArgs {
+export type SignRequestArgs = {
   readonly path: string;
   readonly payload_v2: Payload;
   readonly domain_id: DomainId;
-}
+};
 
 /** `sign`'s legacy argument: an ECDSA hash as 32 numbers, the domain as `key_version`. */
-export interface LegacySignRequestArgs {
+export type LegacySignRequestArgs = {
   readonly path: string;
   readonly payload: readonly number[];
   readonly key_version: DomainId;
-}
+};
+
+/** `sign({request})`. */
+export type SignArgs = {
+  readonly request: SignRequestArgs | LegacySignRequestArgs;
+};
 
 /** A request as the contract stores it and `respond` / `get_pending_request` name it. */
 export interface SignatureRequest {

@@ -16,6 +16,7 @@ import { bytesToHex, concatBytes, hexToBytes } from '@noble/hashes/utils.js';
 import { verifyEd25519Native } from '../../../shared/crypto/ed25519-native.js';
 import type { FastAuthSignArgs } from '../../../shared/near/fast-auth-abi.js';
 import { parsePublicKey, secp256k1RawXY } from '../../../shared/near/keys.js';
+import type { SignArgs } from '../../../shared/near/signer-abi.js';
 import { setBounded } from '../../mpc-node/bounded-map.js';
 
 const TERA_GAS = 10n ** 12n;
@@ -136,7 +137,7 @@ export class SignClient {
     const { domainId, scheme, path, payload } = request;
     const payloadV2 = scheme === 'Secp256k1' ? { Ecdsa: bytesToHex(payload) } : { Eddsa: bytesToHex(payload) };
     // The legacy form (ECDSA only): the hash as a byte array, the domain as `key_version`.
-    const args = request.legacy === true ? { path, payload: [...payload], key_version: domainId } : { path, payload_v2: payloadV2, domain_id: domainId };
+    const args: SignArgs['request'] = request.legacy === true ? { path, payload: [...payload], key_version: domainId } : { path, payload_v2: payloadV2, domain_id: domainId };
     const call = await this.call(this.options.signerContractId, { request: args }, request.deposit ?? SIGN_DEPOSIT, request.gas ?? SIGN_GAS);
     return { domainId, scheme, path, predecessor: this.options.accountId, payloadHex: bytesToHex(payload), ...call };
   }

@@ -53,8 +53,8 @@ export function ed25519Verify(signature: Uint8Array, message: Uint8Array, public
 const { G1, G2, fields } = bls12_381;
 const { Fp, Fp2, Fp12 } = fields;
 const FP_BYTES = 48;
-const P1_COMPRESSED_BYTES = 48;
-const P2_COMPRESSED_BYTES = 96;
+export const P1_COMPRESSED_BYTES = 48;
+export const P2_COMPRESSED_BYTES = 96;
 const P1_BYTES = 96;
 const P2_BYTES = 192;
 const PAIRING_ITEM_BYTES = P1_BYTES + P2_BYTES;

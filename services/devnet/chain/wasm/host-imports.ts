@@ -16,7 +16,7 @@ import type { FunctionCallHost } from '../function-call-host.js';
 import { GAS_COSTS, HostFailure } from '../gas.js';
 import { formatPublicKey, normalisePublicKey, type KeyCurve } from '../keys.js';
 import type { Action } from '../types.js';
-import { bls12381P1Decompress, bls12381P2Decompress, bls12381PairingCheck, ecrecover, ed25519Verify } from './crypto-functions.js';
+import { bls12381P1Decompress, bls12381P2Decompress, bls12381PairingCheck, ecrecover, ed25519Verify, P1_COMPRESSED_BYTES, P2_COMPRESSED_BYTES } from './crypto-functions.js';
 import { UnsupportedHostFunctionError } from './errors.js';
 import { GuestMemory, U64_MAX } from './guest-memory.js';
 import { Registers } from './registers.js';
@@ -184,6 +184,27 @@ function hashInto(context: WasmCallContext, base: bigint, perByte: bigint, hash:
   context.setRegister(registerId, hash(value));
 }
 
+/** A BLS12-381 point decompression host function: its group's compressed size, its costs and its decoder. */
+interface Bls12381Decompression {
+  readonly elementBytes: number;
+  readonly base: bigint;
+  readonly perElement: bigint;
+  readonly decompress: (value: Uint8Array) => Uint8Array | null;
+}
+const BLS12381_P1_DECOMPRESS: Bls12381Decompression = { elementBytes: P1_COMPRESSED_BYTES, base: GAS_COSTS.bls12381P1Decompress, perElement: GAS_COSTS.bls12381P1DecompressPerElement, decompress: bls12381P1Decompress };
+const BLS12381_P2_DECOMPRESS: Bls12381Decompression = { elementBytes: P2_COMPRESSED_BYTES, base: GAS_COSTS.bls12381P2Decompress, perElement: GAS_COSTS.bls12381P2DecompressPerElement, decompress: bls12381P2Decompress };
+
+/** NEAR's convention for these two: 0 and the points in the register, or 1 for an input that is not points of the group. */
+function decompressInto(context: WasmCallContext, decompression: Bls12381Decompression, valueLen: bigint, valuePtr: bigint, registerId: bigint): bigint {
+  context.charge();
+  const value = context.bytes(valuePtr, valueLen);
+  context.host.burnGas(decompression.base + decompression.perElement * BigInt(Math.floor(value.length / decompression.elementBytes)));
+  const points = decompression.decompress(value);
+  if (points === null) return 1n;
+  context.setRegister(registerId, points);
+  return 0n;
+}
+
 /** Result codes of `promise_result`. */
 const PROMISE_RESULT = { successful: 1n, failed: 2n } as const;
 
@@ -310,22 +331,10 @@ const HOST_FUNCTIONS = {
     return boolU64(ed25519Verify(signature, message, c.bytes(publicKeyPtr, publicKeyLen)));
   },
   bls12381_p1_decompress(c: WasmCallContext, valueLen: bigint, valuePtr: bigint, registerId: bigint): bigint {
-    c.charge();
-    const value = c.bytes(valuePtr, valueLen);
-    c.host.burnGas(GAS_COSTS.bls12381P1Decompress + GAS_COSTS.bls12381P1DecompressPerElement * BigInt(Math.floor(value.length / 48)));
-    const points = bls12381P1Decompress(value);
-    if (points === null) return 1n;
-    c.setRegister(registerId, points);
-    return 0n;
+    return decompressInto(c, BLS12381_P1_DECOMPRESS, valueLen, valuePtr, registerId);
   },
   bls12381_p2_decompress(c: WasmCallContext, valueLen: bigint, valuePtr: bigint, registerId: bigint): bigint {
-    c.charge();
-    const value = c.bytes(valuePtr, valueLen);
-    c.host.burnGas(GAS_COSTS.bls12381P2Decompress + GAS_COSTS.bls12381P2DecompressPerElement * BigInt(Math.floor(value.length / 96)));
-    const points = bls12381P2Decompress(value);
-    if (points === null) return 1n;
-    c.setRegister(registerId, points);
-    return 0n;
+    return decompressInto(c, BLS12381_P2_DECOMPRESS, valueLen, valuePtr, registerId);
   },
   bls12381_pairing_check(c: WasmCallContext, valueLen: bigint, valuePtr: bigint): bigint {
     c.charge();
