@@ -97,8 +97,12 @@ const nodeSchema = z
     containerPort: count(1024).max(65535).default(8443),
     /** The node's own HTTP port (health, /metrics), probed by the NLB and the container health check. */
     healthPort: count(1024).max(65535).default(8080),
-    /** HTTP path on `healthPort` that answers 200 when the node is ready. */
-    healthCheckPath: z.string().regex(/^\/[\w./-]*$/, 'must be an absolute URL path').default('/healthz'),
+    /**
+     * HTTP path on `healthPort` that the container check and the NLB probe: the node's liveness (`/livez`,
+     * 200 while its loops turn), not its readiness (`/readyz`), so a node waiting to be voted in, or cut off
+     * from the RPC or its peers, is not restarted (docs/decisions/0010-liveness-and-readiness.md).
+     */
+    healthCheckPath: z.string().regex(/^\/[\w./-]*$/, 'must be an absolute URL path').default('/livez'),
     /** 1 in operation; 0 for the first deployment, before the key secrets hold real values (docs/deploy.md). */
     desiredCount: z.coerce.number().int().min(0).max(1).default(1),
     /** Peers allowed to reach the mesh port. Peers authenticate every message, so 0.0.0.0/0 is workable. */

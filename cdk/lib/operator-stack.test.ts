@@ -291,7 +291,8 @@ describe('node service', () => {
     expect(container).toMatchObject({
       ReadonlyRootFilesystem: true,
       PortMappings: [{ ContainerPort: CONFIG.node.containerPort, Protocol: 'tcp' }],
-      HealthCheck: { Command: ['CMD', 'node', '-e', expect.stringContaining(`http://127.0.0.1:${CONFIG.node.healthPort}${CONFIG.node.healthCheckPath}`)] },
+      // Liveness, not readiness: a node waiting to be voted in or cut off from the RPC stays up (decision 0010).
+      HealthCheck: { Command: ['CMD', 'node', '-e', expect.stringContaining(`http://127.0.0.1:${CONFIG.node.healthPort}/livez`)] },
     });
     const environment = Object.fromEntries(
       (container.Environment as { Name: string; Value: unknown }[]).map(({ Name, Value }) => [Name, Value]),
@@ -381,7 +382,7 @@ describe('node service', () => {
       TargetType: 'ip',
       HealthCheckProtocol: 'HTTP',
       HealthCheckPort: String(CONFIG.node.healthPort),
-      HealthCheckPath: CONFIG.node.healthCheckPath,
+      HealthCheckPath: '/livez',
     });
   });
 

@@ -12,7 +12,7 @@ import { KeyPair, type KeyPairString } from '@near-js/crypto';
 import { describeCurveBackends } from '../../shared/crypto/native/index.js';
 import { NearRpcChain } from './chain/near-rpc-chain.js';
 import { ConfigError, loadNodeConfig, type NodeConfig } from './config.js';
-import { MpcNode } from './node.js';
+import { MpcNode, NodeStartAborted } from './node.js';
 import { SsmStockpilePolicySource, StaticStockpilePolicy, type StockpilePolicySource } from './stockpile-policy.js';
 import { LocalKeyFileProvider, type DataKeyProvider } from './storage/data-keys.js';
 import { KmsDataKeyProvider } from './storage/kms-data-keys.js';
@@ -68,7 +68,7 @@ async function main(): Promise<number> {
     contractId: config.MPC_CONTRACT_ID,
   });
   // Until the node has started (it may wait long to be voted in as a participant) it holds no work to hand
-  // back: a stop request ends the process at once.
+  // back: a stop request ends the wait, and the process, at once.
   const stopSignals = (onStop: () => void, subscribe: boolean) => {
     const method = subscribe ? 'once' : 'off';
     process[method]('SIGTERM', onStop);
@@ -76,12 +76,22 @@ async function main(): Promise<number> {
     // A launcher (the devnet) that started this node over an IPC channel: when it goes, so does the node.
     if (process.env.MPC_NODE_EXIT_WITH_PARENT === '1' && (process.connected || !subscribe)) process[method]('disconnect', onStop);
   };
-  const exitBeforeStart = () => process.exit(0);
-  stopSignals(exitBeforeStart, true);
-  const node = await MpcNode.start({ config, chain, dynamodb, sqs, dataKeys: dataKeyProvider(config), stockpilePolicy: policy.source, logger });
-  stopSignals(exitBeforeStart, false);
+  const beforeStart = new AbortController();
+  const abortStart = () => beforeStart.abort();
+  stopSignals(abortStart, true);
+  let node: MpcNode;
+  try {
+    node = await MpcNode.start({ config, chain, dynamodb, sqs, dataKeys: dataKeyProvider(config), stockpilePolicy: policy.source, logger, signal: beforeStart.signal });
+  } catch (error) {
+    if (!(error instanceof NodeStartAborted)) throw error;
+    logger.info('stopped before becoming a participant');
+    return 0;
+  } finally {
+    stopSignals(abortStart, false);
+  }
 
-  await new Promise<void>((resolve) => stopSignals(resolve, true));
+  // A stop asked for after the wait ended, while the node was still starting, stops it now.
+  if (!beforeStart.signal.aborted) await new Promise<void>((resolve) => stopSignals(resolve, true));
   // ECS sends SIGKILL after the task's stop timeout (30 s): stop well before it.
   const limit = setTimeout(() => {
     logger.error('graceful stop took too long; exiting');

@@ -21,11 +21,13 @@ import { StateSync, type StateChange } from './chain/state-sync.js';
 import type { NodeConfig } from './config.js';
 import { KeyLifecycle, loadServingKeys } from './key-lifecycle/index.js';
 import type { MeshIdentity } from './mesh/channel.js';
-import type { MeshPeer } from './mesh/transport.js';
 import type { NodeContext, ServingState, SetParameters } from './node-context.js';
 import { EmfMetricsPublisher, type EmfOutput } from './observability/emf.js';
+import { EventLoopLag } from './observability/event-loop-lag.js';
+import { LoopWatch, type HealthCheck } from './observability/health.js';
 import { startNodeHttpServer, type NodeHttpServer } from './observability/http-server.js';
 import { MetricsRegistry } from './observability/metrics.js';
+import { meshPeersOf, type UnusableParticipant } from './mesh-peers.js';
 import { PeerNetwork } from './peer-network.js';
 import { SqsSignRequestInbox } from './signing/request-inbox.js';
 import { SignatureService } from './signing/signature-service.js';
@@ -46,6 +48,32 @@ export interface MpcNodeDependencies {
   readonly logger: Logger;
   /** Where CloudWatch EMF lines go (stdout in the node). */
   readonly emfOutput?: EmfOutput;
+  /** Aborting it before the node started ends the start with {@link NodeStartAborted} (a stop while waiting to be voted in). */
+  readonly signal?: AbortSignal;
+  /** Health limits (observability/health.ts); tests shorten them. */
+  readonly health?: Partial<HealthLimits>;
+}
+
+export interface HealthLimits {
+  /** Liveness fails once a watched loop (the contract poll, the queue receive) has not turned for this long. */
+  readonly loopSilenceMs: number;
+  /** Readiness fails once the last successful contract-state read is older than this. */
+  readonly stateStaleMs: number;
+}
+
+const DEFAULT_HEALTH_LIMITS: HealthLimits = {
+  // Far beyond a poll (1 s) or a long-poll receive (20 s), and beyond the RPC client's retries: only a
+  // loop stuck for minutes is worth a restart.
+  loopSilenceMs: 180_000,
+  stateStaleMs: 30_000,
+};
+
+/** The node was told to stop before it had started (while it waited to become a participant). */
+export class NodeStartAborted extends Error {
+  constructor(readonly accountId: string) {
+    super(`node ${accountId}: stopped before it became a participant`);
+    this.name = 'NodeStartAborted';
+  }
 }
 
 /** This node's account is not (or no longer) a participant, or its registered mesh keys are not its own. */
@@ -62,20 +90,33 @@ export class NodeRegistrationError extends Error {
 const EMF_FLUSH_MS = 60_000;
 const RECEIVE_BATCH = 10;
 const RECEIVE_RETRY_MS = 1_000;
-/** The node is healthy while its last successful state read (changed or not) is at most this old. */
-const STATE_STALE_MS = 30_000;
 /** Longest wait between two looks at the contract while this account is not a participant yet. */
 const PARTICIPATION_POLL_MAX_MS = 2_000;
+/** The loops liveness watches (observability/health.ts). */
+const CONTRACT_POLL_LOOP = 'contract-poll';
+/** How often the event-loop lag gauge is published. */
+const EVENT_LOOP_WINDOW_MS = 10_000;
+const RECEIVE_LOOP = 'sign-request-receive';
 
-/** The registered `tls_public_key` is the participant's mesh identity key (near/mpc authenticates its TLS mesh with it). */
-function meshPeerOf([, id, info]: ParticipantEntry): MeshPeer {
-  return { id, url: info.url, identityPublicKey: parsePublicKey(info.tls_public_key, 'ed25519').point.toBytes() };
-}
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
 
 /** A 32-byte secret from the environment's hex (an optional `0x`, as config.ts accepts). */
 const hexSecret = (hex: string): Uint8Array => hexToBytes(hex.replace(/^0x/, ''));
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** MESH_LISTEN's `host:port` (config.ts checked the form). */
+function parseListen(listen: string): { host: string; port: number } {
+  const colon = listen.lastIndexOf(':');
+  return { host: listen.slice(0, colon), port: Number(listen.slice(colon + 1)) };
+}
 
 export class MpcNode {
   private stopping = false;
@@ -84,8 +125,13 @@ export class MpcNode {
   private upcoming: SetParameters | null = null;
   /** The unserved domains last logged, as JSON. */
   private reportedUnserved = '[]';
+  /** The participant entries the mesh cannot use, last logged, as JSON. */
+  private reportedUnusable = '[]';
   private readonly receiveAbort = new AbortController();
   private readonly servingEpoch;
+  private readonly domainsGauge;
+  private readonly unusableGauge;
+  private readonly stateChangesFailed;
   private receiving: Promise<void> = Promise.resolve();
   private emfTimer: NodeJS.Timeout | undefined;
 
@@ -100,37 +146,76 @@ export class MpcNode {
     private readonly inbox: SqsSignRequestInbox,
     private readonly demand: DemandTracker,
     private readonly emf: EmfMetricsPublisher,
-    private http: NodeHttpServer | undefined,
+    private readonly operations: { readonly http: NodeHttpServer; readonly loops: LoopWatch; readonly eventLoopLag: EventLoopLag },
   ) {
-    this.servingEpoch = context.metrics.gauge('node_serving_epoch', 'The key epoch this node signs with (-1 while it serves none)');
+    const { metrics } = context;
+    this.servingEpoch = metrics.gauge('node_serving_epoch', 'The key epoch this node signs with (-1 while it serves none)');
     this.servingEpoch.set(-1);
+    this.domainsGauge = metrics.gauge('node_domains', 'Domains of the contract, by whether this node signs for them (served) or not (unserved)');
+    this.unusableGauge = metrics.gauge('node_participants_unusable', 'Participant entries whose mesh URL or key this node cannot use (left out of the mesh)');
+    this.stateChangesFailed = metrics.counter('node_state_changes_failed_total', 'Contract state changes whose handling threw (logged; the next change is handled as usual)');
   }
 
-  /** Starts everything; resolves once the node is polling the contract, on the mesh and consuming its queue. */
+  /**
+   * Starts everything; resolves once the node is polling the contract, on the mesh and consuming its
+   * queue. The operations endpoint comes up first: a node waiting to be voted in is live (not ready), so
+   * its orchestrator leaves it running.
+   */
   static async start(deps: MpcNodeDependencies): Promise<MpcNode> {
     const { config, logger } = deps;
+    const limits = { ...DEFAULT_HEALTH_LIMITS, ...deps.health };
+    const metrics = new MetricsRegistry();
+    const loops = new LoopWatch();
+    loops.watch(CONTRACT_POLL_LOOP, limits.loopSilenceMs);
+    const eventLoopLag = new EventLoopLag(metrics);
+    eventLoopLag.start(EVENT_LOOP_WINDOW_MS);
+    let node: MpcNode | undefined;
+    const http = await startNodeHttpServer({
+      host: parseListen(config.MESH_LISTEN).host === '127.0.0.1' ? '127.0.0.1' : '0.0.0.0',
+      port: config.HTTP_PORT,
+      metrics,
+      liveness: () => [loops.asCheck()],
+      readiness: () =>
+        node?.readinessChecks(limits) ?? [{ name: 'participant', check: () => ({ ok: false, detail: `waiting to be a participant of ${config.MPC_CONTRACT_ID}` }) }],
+    });
+    logger.info('operations endpoint listening', { http: http.url });
+    try {
+      return await MpcNode.startParticipant(deps, { metrics, loops, limits, http, eventLoopLag, constructed: (started) => (node = started) });
+    } catch (error) {
+      eventLoopLag.stop();
+      await http.stop();
+      throw error;
+    }
+  }
+
+  private static async startParticipant(
+    deps: MpcNodeDependencies,
+    setup: { metrics: MetricsRegistry; loops: LoopWatch; limits: HealthLimits; http: NodeHttpServer; eventLoopLag: EventLoopLag; constructed: (node: MpcNode) => void },
+  ): Promise<MpcNode> {
+    const { config, logger } = deps;
+    const { metrics, loops, limits, http } = setup;
+    let node: MpcNode | undefined;
     const contract = new MpcSignerClient(deps.chain);
     const identitySecretKey = hexSecret(config.MESH_SIGN_SECRET_KEY);
     const tlsPublicKey = tlsPublicKeyOf(identitySecretKey);
     const registration = new ParticipantRegistration({ contract, tlsPublicKey, checkIntervalMs: config.REGISTRATION_CHECK_MS, logger });
-    const view = await MpcNode.waitForParticipation(contract, registration, config, logger);
+    const view = await MpcNode.waitForParticipation(contract, registration, deps, () => loops.beat(CONTRACT_POLL_LOOP));
     const entries = participantEntries(view);
     const mine = entries.find(([account]) => account === config.NODE_ACCOUNT_ID)!;
     const identity = { id: mine[1], identitySecretKey };
     MpcNode.checkMeshKeys(mine, identity);
 
-    const metrics = new MetricsRegistry();
     const sealer = new Sealer(deps.dataKeys);
-    const [listenHost, listenPort] = [config.MESH_LISTEN.slice(0, config.MESH_LISTEN.lastIndexOf(':')), Number(config.MESH_LISTEN.slice(config.MESH_LISTEN.lastIndexOf(':') + 1))];
+    const { peers, unusable } = meshPeersOf(entries);
+    const listen = parseListen(config.MESH_LISTEN);
     const network = new PeerNetwork({
       identity,
-      peers: entries.map(meshPeerOf),
-      listenHost,
-      listenPort,
+      peers,
+      listenHost: listen.host,
+      listenPort: listen.port,
       metrics,
       onControlRefused: (error, from, type) => logger.warn('control message refused', { from, type, error: error instanceof Error ? error.message : String(error) }),
     });
-    let node: MpcNode | undefined;
     const context: NodeContext = {
       me: mine[1],
       accountId: config.NODE_ACCOUNT_ID,
@@ -174,36 +259,46 @@ export class MpcNode {
       onAnswered: (latencyMs) => emf.recordSignLatency(latencyMs),
     });
     const keyLifecycle = new KeyLifecycle({ context });
-    const stateSync = new StateSync({
+    const stateAge = metrics.gauge('node_contract_state_age_seconds', 'Seconds since the last successful contract-state read, as of the last poll (grows through an RPC outage)');
+    const stateSync: StateSync = new StateSync({
       contract,
       accountId: config.NODE_ACCOUNT_ID,
       intervalMs: config.STATE_POLL_MS,
-      onChange: (change) => void node?.applyState(change),
+      onChange: (change) => node?.applyState(change),
       onError: (error) => logger.warn('contract state poll failed', { error: error instanceof Error ? error.message : String(error) }),
+      onPollEnded: () => {
+        loops.beat(CONTRACT_POLL_LOOP);
+        if (stateSync.lastReadAt !== null) stateAge.set(Math.round((Date.now() - stateSync.lastReadAt) / 1000));
+      },
     });
-    node = new MpcNode(deps, context, stateSync, registration, keyLifecycle, stockpile, signatures, inbox, demand, emf, undefined);
+    const started = new MpcNode(deps, context, stateSync, registration, keyLifecycle, stockpile, signatures, inbox, demand, emf, { http, loops, eventLoopLag: setup.eventLoopLag });
+    node = started;
+    setup.constructed(started);
+    started.reportUnusable(unusable);
 
     const meshUrl = await network.start();
-    logger.info('mesh listening', { participant: mine[1], meshUrl, registeredUrl: mine[2].url, peers: entries.length - 1 });
+    logger.info('mesh listening', { participant: mine[1], meshUrl, registeredUrl: mine[2].url, peers: peers.length - 1 });
     stateSync.start();
     registration.start();
     await stateSync.pollNow();
     await stockpile.start();
-    node.receiving = node.receiveLoop();
-    node.emfTimer = setInterval(() => node?.flushEmf(), EMF_FLUSH_MS);
-    node.emfTimer.unref();
-    node.http = await startNodeHttpServer({ host: listenHost === '127.0.0.1' ? '127.0.0.1' : '0.0.0.0', port: config.HTTP_PORT, metrics, checks: node.healthChecks() });
-    logger.info('node started', { participant: mine[1], http: node.http.url });
-    return node;
+    loops.watch(RECEIVE_LOOP, limits.loopSilenceMs);
+    started.receiving = started.receiveLoop();
+    started.emfTimer = setInterval(() => started.flushEmf(), EMF_FLUSH_MS);
+    started.emfTimer.unref();
+    logger.info('node started', { participant: mine[1], http: http.url });
+    return started;
   }
 
   /**
    * Registers this node once the contract is initialized (the others can only vote in a registered
-   * node), then polls until the contract names this account.
+   * node), then polls until the contract names this account. `turned` is called after every look.
    */
-  private static async waitForParticipation(contract: MpcSignerClient, registration: ParticipantRegistration, config: NodeConfig, logger: Logger): Promise<ContractView> {
+  private static async waitForParticipation(contract: MpcSignerClient, registration: ParticipantRegistration, deps: MpcNodeDependencies, turned: () => void): Promise<ContractView> {
+    const { config, logger, signal } = deps;
     const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
     for (let attempt = 1; ; attempt += 1) {
+      if (signal?.aborted === true) throw new NodeStartAborted(config.NODE_ACCOUNT_ID);
       let view: ContractView | undefined;
       try {
         view = await contract.state();
@@ -220,9 +315,10 @@ export class MpcNode {
           logger.warn('registering with the signer contract failed; will try again', { attempt, error: describe(error) });
         }
       }
+      turned();
       // Not much slower than the running node's poll: once voted in, the others reshare to this node, and
       // each attempt it misses is aborted and retried.
-      await sleep(Math.min(PARTICIPATION_POLL_MAX_MS, config.STATE_POLL_MS * attempt));
+      await sleep(Math.min(PARTICIPATION_POLL_MAX_MS, config.STATE_POLL_MS * attempt), signal);
     }
   }
 
@@ -233,12 +329,22 @@ export class MpcNode {
     }
   }
 
-  /** A new contract state: refresh what this node serves and hand key events to the lifecycle. */
-  private async applyState(change: StateChange): Promise<void> {
+  /** A new contract state (StateSync's listener): never throws, so one bad state cannot end the process. */
+  private applyState(change: StateChange): void {
+    this.applyStateChange(change).catch((error: unknown) => {
+      this.stateChangesFailed.inc();
+      this.context.logger.error('handling a contract state change failed', { error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    });
+  }
+
+  /** Refreshes what this node serves and hands key events to the lifecycle. */
+  private async applyStateChange(change: StateChange): Promise<void> {
     const { logger } = this.context;
     this.updateMeshPeers(change.view);
     const serve = change.jobs.find((job): job is ServeJob => job.kind === 'serve');
     this.reportUnserved(serve?.unserved ?? []);
+    this.domainsGauge.set(serve?.domains.length ?? 0, { state: 'served' });
+    this.domainsGauge.set(serve?.unserved.length ?? 0, { state: 'unserved' });
     try {
       this.serving = serve === undefined ? null : await this.servingStateOf(serve);
     } catch (error) {
@@ -260,16 +366,20 @@ export class MpcNode {
     if (unserved.length > 0) this.context.logger.warn('the contract has domains this node does not sign for (docs/decisions/0009-unserved-domains.md)', { unserved });
   }
 
+  /** Logs the participant entries the mesh cannot use whenever that list changes. */
+  private reportUnusable(unusable: readonly UnusableParticipant[]): void {
+    this.unusableGauge.set(unusable.length);
+    const text = JSON.stringify(unusable);
+    if (text === this.reportedUnusable) return;
+    this.reportedUnusable = text;
+    if (unusable.length > 0) this.context.logger.error('the contract names participants this node cannot reach on the mesh; serving the others', { unusable });
+  }
+
   /** Links to participants a resharing adds (or whose registration changed) once the contract names them. */
   private updateMeshPeers(view: ContractView): void {
     const entries = participantEntries(view);
-    let peers: MeshPeer[];
-    try {
-      peers = entries.map(meshPeerOf);
-    } catch (error) {
-      this.context.logger.error('the contract names a participant whose mesh keys cannot be read', { error: error instanceof Error ? error.message : String(error) });
-      return;
-    }
+    const { peers, unusable } = meshPeersOf(entries);
+    this.reportUnusable(unusable);
     const changed = this.context.network.setPeers(peers);
     if (changed.length === 0) return;
     const accounts = entries.filter(([, id]) => changed.includes(id)).map(([account, id, info]) => ({ account, participant: id, url: info.url }));
@@ -291,6 +401,7 @@ export class MpcNode {
     const { logger } = this.context;
     const unreadable = this.context.metrics.counter('sign_requests_unreadable_total', 'Queue messages that are not sign requests (left for the dead-letter queue)');
     while (!this.stopping) {
+      this.operations.loops.beat(RECEIVE_LOOP);
       if (this.signatures.pendingCount >= this.deps.config.MAX_CONCURRENT_SIGNATURES * 4) {
         await sleep(50);
         continue;
@@ -319,13 +430,23 @@ export class MpcNode {
     this.emf.flush();
   }
 
-  private healthChecks() {
+  /** Whether this node can sign now (observability/health.ts): each check names what is missing. */
+  private readinessChecks(limits: HealthLimits): HealthCheck[] {
     return [
       {
         name: 'contract-state',
         check: () => {
           const age = Date.now() - (this.stateSync.lastReadAt ?? 0);
-          return age <= STATE_STALE_MS ? { ok: true } : { ok: false, detail: `contract state last read ${Math.round(age / 1000)} s ago` };
+          return age <= limits.stateStaleMs ? { ok: true } : { ok: false, detail: `contract state last read ${Math.round(age / 1000)} s ago` };
+        },
+      },
+      {
+        name: 'keys',
+        check: () => {
+          const serve = this.stateSync.latest?.jobs.find((job): job is ServeJob => job.kind === 'serve');
+          if (serve === undefined) return { ok: false, detail: `no epoch to sign in yet (contract ${this.stateSync.latest?.view.phase ?? 'not read yet'})` };
+          if (this.serving?.epochId !== serve.epochId) return { ok: false, detail: `the key shares of epoch ${serve.epochId} are not loaded` };
+          return { ok: true };
         },
       },
       {
@@ -349,6 +470,9 @@ export class MpcNode {
   private async shutdown(): Promise<void> {
     const { logger } = this.context;
     this.stopping = true;
+    // A stop ends the loops on purpose: the node stays live while it drains.
+    this.operations.loops.unwatch(RECEIVE_LOOP);
+    this.operations.loops.unwatch(CONTRACT_POLL_LOOP);
     logger.info('stopping: no new requests; handing back queued ones');
     this.receiveAbort.abort();
     await this.receiving;
@@ -367,7 +491,8 @@ export class MpcNode {
     await this.stockpile.stop();
     clearInterval(this.emfTimer);
     this.flushEmf();
-    await this.http?.stop();
+    this.operations.eventLoopLag.stop();
+    await this.operations.http.stop();
     logger.info('stopped');
   }
 }

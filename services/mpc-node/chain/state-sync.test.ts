@@ -63,7 +63,7 @@ class ManualTimers implements PollTimers {
 }
 
 /** A poller on a freshly initialised contract; `listener` runs after each change was recorded. */
-function setup(listener: (change: StateChange, changes: readonly StateChange[]) => void = () => {}, options: { initialized?: boolean; now?: () => number } = {}) {
+function setup(listener: (change: StateChange, changes: readonly StateChange[]) => void = () => {}, options: { initialized?: boolean; now?: () => number; onPollEnded?: () => void } = {}) {
   const testbed = new ContractTestbed(mpcSignerContract, SIGNER_ACCOUNT);
   if (options.initialized ?? true) initialize(testbed);
   const chain = new TestbedChain(testbed);
@@ -75,6 +75,7 @@ function setup(listener: (change: StateChange, changes: readonly StateChange[]) 
     intervalMs: 250,
     timers,
     ...(options.now !== undefined ? { now: options.now } : {}),
+    ...(options.onPollEnded !== undefined ? { onPollEnded: options.onPollEnded } : {}),
     onChange: (change) => {
       changes.push(change);
       listener(change, changes);
@@ -122,9 +123,10 @@ describe('StateSync', () => {
     await sync.stop();
   });
 
-  it('records every successful read, changed or not, and not a failed one (a steady contract is a fresh view)', async () => {
+  it('records every successful read, changed or not, and not a failed one (a steady contract is a fresh view); every poll is a turn', async () => {
     let clock = 1_000;
-    const { chain, timers, changes, sync } = setup(undefined, { now: () => clock });
+    let turns = 0;
+    const { chain, timers, changes, sync } = setup(undefined, { now: () => clock, onPollEnded: () => (turns += 1) });
     expect(sync.lastReadAt).toBeNull();
     sync.start();
     await timers.fire();
@@ -138,6 +140,8 @@ describe('StateSync', () => {
     clock = 90_000;
     await timers.fire();
     expect(sync.lastReadAt).toBe(61_000);
+    // The failed poll was a turn all the same: the loop is alive, only the view is getting old.
+    expect(turns).toBe(3);
     await sync.stop();
   });
 

@@ -29,6 +29,8 @@ export interface StateSyncOptions {
   readonly onChange: (change: StateChange) => void;
   /** A poll failed (`ChainUnavailable`, `ContractStateMalformed` …) or `onChange` threw; polling goes on. */
   readonly onError: (error: unknown) => void;
+  /** Every poll that ended, read or failed: the loop turns (the node's liveness, observability/health.ts). */
+  readonly onPollEnded?: () => void;
 }
 
 export const DEFAULT_STATE_POLL_MS = 1_000;
@@ -90,6 +92,7 @@ export class StateSync {
   pollNow(): Promise<void> {
     this.inFlight ??= this.poll().finally(() => {
       this.inFlight = null;
+      this.options.onPollEnded?.();
     });
     return this.inFlight;
   }

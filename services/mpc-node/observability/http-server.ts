@@ -1,17 +1,16 @@
 /**
- * The node's operations endpoint on HTTP_PORT: `GET /healthz` (also `/health`) for the load balancer and
- * container health checks — 200 when every check passes, 503 with the failing checks otherwise — and
+ * The node's operations endpoint on HTTP_PORT (./health.ts says what the two questions mean):
+ * `GET /livez` (also `/healthz`, `/health`) for the container and load-balancer checks and `GET /readyz`
+ * for dashboards — each 200 when every check passes, 503 with the failing checks otherwise — and
  * `GET /metrics` in the Prometheus text format. Nothing secret is ever rendered here.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { evaluateHealth, type HealthCheck } from './health.js';
 import type { MetricsRegistry } from './metrics.js';
 
-/** One named readiness check; `detail` says what is wrong when `ok` is false. */
-export interface HealthCheck {
-  readonly name: string;
-  check(): { readonly ok: boolean; readonly detail?: string };
-}
+const LIVENESS_PATHS = new Set(['/livez', '/healthz', '/health']);
+const READINESS_PATH = '/readyz';
 
 export interface NodeHttpServer {
   readonly url: string;
@@ -22,7 +21,9 @@ export async function startNodeHttpServer(options: {
   readonly host: string;
   readonly port: number;
   readonly metrics: MetricsRegistry;
-  readonly checks: readonly HealthCheck[];
+  /** The checks of each question, asked again on every request (what a node checks changes once it is a participant). */
+  readonly liveness: () => readonly HealthCheck[];
+  readonly readiness: () => readonly HealthCheck[];
 }): Promise<NodeHttpServer> {
   const server: Server = createServer((request, response) => {
     const path = (request.url ?? '/').split('?')[0];
@@ -30,16 +31,10 @@ export async function startNodeHttpServer(options: {
       response.writeHead(405, { allow: 'GET' }).end();
       return;
     }
-    if (path === '/healthz' || path === '/health') {
-      const results = options.checks.map((health) => {
-        try {
-          return { name: health.name, ...health.check() };
-        } catch (error) {
-          return { name: health.name, ok: false, detail: `check threw: ${(error as Error).message}` };
-        }
-      });
-      const healthy = results.every((result) => result.ok);
-      response.writeHead(healthy ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ healthy, checks: results }));
+    const checks = LIVENESS_PATHS.has(path!) ? options.liveness : path === READINESS_PATH ? options.readiness : undefined;
+    if (checks !== undefined) {
+      const report = evaluateHealth(checks());
+      response.writeHead(report.healthy ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(report));
       return;
     }
     if (path === '/metrics') {
