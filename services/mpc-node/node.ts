@@ -276,6 +276,8 @@ export class MpcNode {
     setup.constructed(started);
     started.reportUnusable(unusable);
 
+    // The contract no longer names it, so the id is all there is to log.
+    network.onPeerRemoved((participant) => logger.info('mesh peer removed: it left the participant set', { participant }));
     const meshUrl = await network.start();
     logger.info('mesh listening', { participant: mine[1], meshUrl, registeredUrl: mine[2].url, peers: peers.length - 1 });
     stateSync.start();

@@ -6,7 +6,7 @@
 import type { ParticipantId, Protocol } from '../../shared/crypto/protocol.js';
 import { ControlChannel, MESH_PAYLOAD_KIND, meshPayload, RunRefused, type ControlMessage } from './control.js';
 import type { MeshIdentity } from './mesh/channel.js';
-import { MeshSendError, MeshTransport, type MeshPeer } from './mesh/transport.js';
+import { MeshSendError, MeshTransport, type MeshPeer, type MeshTransportOptions } from './mesh/transport.js';
 import type { MetricsRegistry } from './observability/metrics.js';
 import { ProtocolRouter, type InstanceId } from './protocol-router.js';
 
@@ -20,6 +20,9 @@ export interface PeerNetworkOptions {
   /** A peer's control message was refused or its handler failed (log it; it is counted already). */
   readonly onControlRefused: (error: unknown, from: ParticipantId, type: string) => void;
   readonly pingIntervalMs?: number;
+  /** Waits before each retry of a request that got no answer; see {@link MeshTransportOptions.retryDelaysMs}. */
+  readonly retryDelaysMs?: readonly number[];
+  readonly requestTimeoutMs?: number;
 }
 
 const SWEEP_INTERVAL_MS = 5_000;
@@ -32,6 +35,14 @@ export class ParticipantUnreachable extends Error {
   }
 }
 
+/** A run ended because one of its participants left the participant set (the contract no longer names it). */
+export class ParticipantRemoved extends Error {
+  constructor(readonly participant: ParticipantId) {
+    super(`participant ${participant} left the participant set`);
+    this.name = 'ParticipantRemoved';
+  }
+}
+
 export class PeerNetwork {
   readonly me: ParticipantId;
   readonly transport: MeshTransport;
@@ -40,6 +51,7 @@ export class PeerNetwork {
   private sweepTimer: NodeJS.Timeout | undefined;
   private stopping = false;
   private readonly peerLostListeners: Array<(peer: ParticipantId) => void> = [];
+  private readonly peerRemovedListeners: Array<(peer: ParticipantId) => void> = [];
 
   constructor(options: PeerNetworkOptions) {
     this.me = options.identity.id;
@@ -51,6 +63,8 @@ export class PeerNetwork {
       listenPort: options.listenPort,
       metrics: options.metrics,
       ...(options.pingIntervalMs !== undefined ? { pingIntervalMs: options.pingIntervalMs } : {}),
+      ...(options.retryDelaysMs !== undefined ? { retryDelaysMs: options.retryDelaysMs } : {}),
+      ...(options.requestTimeoutMs !== undefined ? { requestTimeoutMs: options.requestTimeoutMs } : {}),
       onPeerLost: (peer) => this.peerLost(peer),
       onMessage: (from, payload) => {
         const body = payload.subarray(1);
@@ -111,9 +125,24 @@ export class PeerNetwork {
     for (const listener of this.peerLostListeners) listener(peer);
   }
 
-  /** Registers participants added (or re-registered) after the start; returns the ids that were new or changed. */
+  /** Calls `listener` with each peer {@link setPeers} removed, after the runs it took part in were ended. */
+  onPeerRemoved(listener: (peer: ParticipantId) => void): void {
+    this.peerRemovedListeners.push(listener);
+  }
+
+  /**
+   * Makes `peers` (every participant of the current and proposed sets) the node's peers: participants
+   * added or re-registered after the start are linked, and a peer not listed any more is removed — its
+   * runs end ({@link ParticipantRemoved}), its pending sends fail and its frames are refused (counted as
+   * `removed-sender`). Returns the ids that were new or changed; removed ones go to {@link onPeerRemoved}.
+   */
   setPeers(peers: readonly MeshPeer[]): ParticipantId[] {
-    return this.transport.setPeers(peers);
+    const { changed, removed } = this.transport.setPeers(peers);
+    for (const peer of removed) {
+      this.router.abortRunsWith(peer, new ParticipantRemoved(peer));
+      for (const listener of this.peerRemovedListeners) listener(peer);
+    }
+    return changed;
   }
 
   /** Peers that answered the last ping or the last frame sent to them. */

@@ -11,6 +11,7 @@ import { ascending, type ParticipantId, type Protocol } from '../../../shared/cr
 import type { KeygenJob, ReshareJob, ServeJob } from '../chain/jobs.js';
 import { MeshSendError } from '../mesh/transport.js';
 import type { NodeContext } from '../node-context.js';
+import { ParticipantRemoved, ParticipantUnreachable } from '../peer-network.js';
 import { ProtocolTimeout } from '../protocol-router.js';
 import { KeyEventAttemptFailed, ReshareInputMissing, type KeyEventKind } from './errors.js';
 import { keyEventInstanceId } from './instance-id.js';
@@ -96,5 +97,6 @@ function asAttemptFailure(kind: KeyEventKind, id: KeyEventId, error: unknown): K
   if (error instanceof ProtocolAbort) return new KeyEventAttemptFailed(kind, id, `protocol aborted at ${error.step}`, error.culprit, { cause: error });
   if (error instanceof ProtocolTimeout) return new KeyEventAttemptFailed(kind, id, `no result within ${error.timeoutMs} ms`, undefined, { cause: error });
   if (error instanceof MeshSendError) return new KeyEventAttemptFailed(kind, id, `peer unreachable (${error.reason})`, error.to, { cause: error });
+  if (error instanceof ParticipantUnreachable || error instanceof ParticipantRemoved) return new KeyEventAttemptFailed(kind, id, error.message, error.participant, { cause: error });
   return new KeyEventAttemptFailed(kind, id, (error as Error)?.message ?? String(error), undefined, { cause: error });
 }

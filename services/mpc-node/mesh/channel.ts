@@ -27,8 +27,11 @@ import { createSessionPrekey, identitySigned, MeshPrekeyRejected, type PeerPreke
 /** 3: sessions are opened to the receiver's signed prekey (2 encrypted to static X25519 keys). */
 const FRAME_VERSION = 3;
 const SESSION_ID_BYTES = 16;
-/** Version, sender, recipient, recipient's prekey, session id, ephemeral X25519 key, Ed25519 signature. */
-const SESSION_HEADER_BYTES = 1 + 4 + 4 + 32 + SESSION_ID_BYTES + 32 + 64;
+/**
+ * Version, sender, recipient, recipient's prekey, session id, ephemeral X25519 key, Ed25519 signature: the
+ * bytes a receiver needs before it can decide on a frame without buffering its body ({@link InboundChannels.admit}).
+ */
+export const SESSION_HEADER_BYTES = 1 + 4 + 4 + 32 + SESSION_ID_BYTES + 32 + 64;
 const MAX_FRAME_PAYLOAD = 100 * 1024 * 1024;
 /** Payloads one frame may carry: bounds the batch decoder and what a sender puts in one frame. */
 export const MAX_PAYLOADS_PER_FRAME = 4096;
@@ -67,7 +70,8 @@ export interface MeshIdentity {
   readonly identitySecretKey: Uint8Array;
 }
 
-export type MeshRejectReason = 'malformed' | 'unknown-sender' | 'wrong-recipient' | 'stale-prekey' | 'bad-signature' | 'decrypt-failed' | 'replay';
+/** `removed-sender`: the sender was a peer of this node, and left its participant set. */
+export type MeshRejectReason = 'malformed' | 'unknown-sender' | 'removed-sender' | 'wrong-recipient' | 'stale-prekey' | 'bad-signature' | 'decrypt-failed' | 'replay';
 
 /** A frame was refused; the receiver drops and counts it, it never crashes on one. */
 export class MeshFrameRejected extends Error {
@@ -194,6 +198,8 @@ export class InboundChannels {
   private prekey: SessionPrekey;
   /** Every session opened under the current prekey, by peer and session id (hex). */
   private readonly sessions = new Map<ParticipantId, Map<string, InboundSession>>();
+  /** Peers removed from the set (and not set again), to tell their frames from strangers'. */
+  private readonly removed = new Set<ParticipantId>();
 
   constructor(
     private readonly identity: MeshIdentity,
@@ -213,7 +219,39 @@ export class InboundChannels {
    * new key (then its sessions' headers must verify under the new key before another frame is opened).
    */
   setPeer(peer: PeerKeys): void {
-    if (peer.id !== this.identity.id) this.peers.set(peer.id, peer);
+    if (peer.id === this.identity.id) return;
+    this.peers.set(peer.id, peer);
+    this.removed.delete(peer.id);
+  }
+
+  /**
+   * Stops accepting frames from `peer` (it left the participant set): its sessions end with it, and its
+   * frames are refused as `removed-sender` until it is set again.
+   */
+  removePeer(peer: ParticipantId): void {
+    if (!this.peers.delete(peer)) return;
+    this.sessions.delete(peer);
+    this.removed.add(peer);
+  }
+
+  /**
+   * Decides on a frame from its session header alone (the first {@link SESSION_HEADER_BYTES} bytes), so
+   * that a receiver buffers no body it would refuse: the cheap checks first (version, sender, recipient,
+   * prekey), then the header's signature, only for a session not seen yet. Returns the sender; throws
+   * {@link MeshFrameRejected}.
+   */
+  admit(headerBytes: Uint8Array): ParticipantId {
+    let header: SessionHeader;
+    let signature: Uint8Array;
+    try {
+      const reader = new ByteReader(headerBytes.subarray(0, SESSION_HEADER_BYTES), 'mesh frame');
+      ({ header, signature } = readSessionHeader(reader));
+    } catch (error) {
+      throw new MeshFrameRejected('malformed', undefined, (error as Error).message);
+    }
+    const peer = this.checkHeader(header);
+    this.session(peer, header, signature);
+    return peer.id;
   }
 
   /** Returns the authenticated sender and the frame's payloads in order, or throws {@link MeshFrameRejected}. */
@@ -224,10 +262,7 @@ export class InboundChannels {
     let prefixLength: number;
     try {
       const reader = new ByteReader(frame, 'mesh frame');
-      const version = reader.u8();
-      if (version !== FRAME_VERSION) reader.fail(`version ${version}, expected ${FRAME_VERSION}`);
-      header = { from: reader.u32(), to: reader.u32(), prekey: reader.fixed(32), sessionId: reader.fixed(SESSION_ID_BYTES), ephemeralPublic: reader.fixed(32) };
-      signature = reader.fixed(64);
+      ({ header, signature } = readSessionHeader(reader));
       const sequenceBytes = reader.fixed(8);
       sequence = new DataView(sequenceBytes.buffer, sequenceBytes.byteOffset, 8).getBigUint64(0, true);
       prefixLength = reader.position;
@@ -236,11 +271,8 @@ export class InboundChannels {
     } catch (error) {
       throw new MeshFrameRejected('malformed', undefined, (error as Error).message);
     }
-    const { from, to } = header;
-    const peer = this.peers.get(from);
-    if (peer === undefined || from === this.identity.id) throw new MeshFrameRejected('unknown-sender', from, 'not a participant of this node\'s set');
-    if (to !== this.identity.id) throw new MeshFrameRejected('wrong-recipient', from, `addressed to ${to}`);
-    if (!equalBytes(header.prekey, this.prekey.publicKey)) throw new MeshFrameRejected('stale-prekey', from, 'sealed to a prekey this node no longer holds (it restarted or renewed it)');
+    const peer = this.checkHeader(header);
+    const { id: from } = peer;
     const session = this.session(peer, header, signature);
 
     const prefix = frame.subarray(0, prefixLength);
@@ -257,10 +289,23 @@ export class InboundChannels {
     return { from, payloads: decodeBatch(plaintext, from) };
   }
 
+  /** The checks that cost no signature: a registered sender, this node as recipient, its current prekey. */
+  private checkHeader(header: SessionHeader): PeerKeys {
+    const { from, to } = header;
+    const peer = this.peers.get(from);
+    if (peer === undefined || from === this.identity.id) {
+      if (this.removed.has(from)) throw new MeshFrameRejected('removed-sender', from, 'left this node\'s participant set');
+      throw new MeshFrameRejected('unknown-sender', from, 'not a participant of this node\'s set');
+    }
+    if (to !== this.identity.id) throw new MeshFrameRejected('wrong-recipient', from, `addressed to ${to}`);
+    if (!equalBytes(header.prekey, this.prekey.publicKey)) throw new MeshFrameRejected('stale-prekey', from, 'sealed to a prekey this node no longer holds (it restarted or renewed it)');
+    return peer;
+  }
+
   private session(peer: PeerKeys, header: SessionHeader, signature: Uint8Array): InboundSession {
     const known = this.sessions.get(peer.id) ?? new Map<string, InboundSession>();
-    const sessionIdHex = Buffer.from(header.sessionId).toString('hex');
-    const cached = known.get(sessionIdHex);
+    const sessionId = sessionIdHex(header);
+    const cached = known.get(sessionId);
     if (cached !== undefined && equalBytes(cached.verifiedWith, peer.identityPublicKey)) return cached;
     if (!identitySigned(signature, signedSessionBytes(header), peer)) throw new MeshFrameRejected('bad-signature', peer.id, 'session header not signed by the registered identity key');
     if (cached !== undefined) {
@@ -280,7 +325,7 @@ export class InboundChannels {
       throw new MeshFrameRejected('stale-prekey', peer.id, `a ${MAX_SESSIONS_PER_PEER + 1}th session under one prekey: this node renewed its prekey`);
     }
     const session: InboundSession = { key: sessionKey(shared, header), verifiedWith: peer.identityPublicKey, highest: -1n, seen: 0n };
-    known.set(sessionIdHex, session);
+    known.set(sessionId, session);
     this.sessions.set(peer.id, known);
     return session;
   }
@@ -290,6 +335,18 @@ export class InboundChannels {
     this.prekey = createSessionPrekey(this.identity);
     this.sessions.clear();
   }
+}
+
+/** Version check and the session header's fields, from a reader at the frame's start. */
+function readSessionHeader(reader: ByteReader): { header: SessionHeader; signature: Uint8Array } {
+  const version = reader.u8();
+  if (version !== FRAME_VERSION) reader.fail(`version ${version}, expected ${FRAME_VERSION}`);
+  const header = { from: reader.u32(), to: reader.u32(), prekey: reader.fixed(32), sessionId: reader.fixed(SESSION_ID_BYTES), ephemeralPublic: reader.fixed(32) };
+  return { header, signature: reader.fixed(64) };
+}
+
+function sessionIdHex(header: SessionHeader): string {
+  return Buffer.from(header.sessionId).toString('hex');
 }
 
 function acceptSequence(session: InboundSession, sequence: bigint, from: ParticipantId): void {

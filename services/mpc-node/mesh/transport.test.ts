@@ -1,7 +1,8 @@
 import { hexToBytes } from '@noble/hashes/utils.js';
+import { request as httpRequest, type ClientRequest } from 'node:http';
 import { ByteWriter } from '../../../shared/codec/binary.js';
 import { MetricsRegistry } from '../observability/metrics.js';
-import { generateMeshIdentity, OutboundChannel } from './channel.js';
+import { generateMeshIdentity, OutboundChannel, SESSION_HEADER_BYTES } from './channel.js';
 import { verifySessionPrekey } from './prekey.js';
 import { MeshSendError, MeshTransport, type MeshPeer, type MeshTransportOptions } from './transport.js';
 
@@ -44,7 +45,7 @@ describe('mesh transport batching (HTTP on 127.0.0.1)', () => {
   });
 
   /** Node 1, listening (knowing `peers`, by default node 0); its handler schedules a `tick` macrotask after each payload. */
-  async function startReceiver(peers: readonly MeshPeer[] = [{ ...node0!.keys, url: UNUSED_URL }], listenPort = 0): Promise<Receiver> {
+  async function startReceiver(peers: readonly MeshPeer[] = [{ ...node0!.keys, url: UNUSED_URL }], listenPort = 0, options: Partial<MeshTransportOptions> = {}): Promise<Receiver> {
     const metrics = new MetricsRegistry();
     const log: Receiver['log'] = [];
     const transport = new MeshTransport({
@@ -58,6 +59,7 @@ describe('mesh transport batching (HTTP on 127.0.0.1)', () => {
         log.push({ from, payload });
         setImmediate(() => log.push('tick'));
       },
+      ...options,
     });
     started.push(transport);
     const url = await transport.start();
@@ -277,7 +279,7 @@ describe('mesh transport batching (HTTP on 127.0.0.1)', () => {
       await expect(transport.send(1, encode('too early'))).rejects.toMatchObject({ name: 'MeshSendError', reason: 'refused' });
       expect(metric(receiver.metrics, 'mesh_frames_rejected_total{reason="unknown-sender"}')).toBe(1);
 
-      expect(receiver.transport.setPeers([{ ...node0!.keys, url: UNUSED_URL }])).toEqual([0]);
+      expect(receiver.transport.setPeers([{ ...node0!.keys, url: UNUSED_URL }])).toEqual({ changed: [0], removed: [] });
       await transport.send(1, encode('welcome'));
       await until(() => receiver.texts().length === 1);
       expect(receiver.texts()).toEqual(['welcome']);
@@ -292,9 +294,9 @@ describe('mesh transport batching (HTTP on 127.0.0.1)', () => {
       const { transport } = sender(UNUSED_URL, { peers: [], pingIntervalMs: 60_000 });
       expect(transport.reachablePeers()).toEqual([]);
       const registration: MeshPeer = { ...node1!.keys, url: receiver.url };
-      expect(transport.setPeers([{ ...node0!.keys, url: UNUSED_URL }, registration])).toEqual([1]);
+      expect(transport.setPeers([{ ...node0!.keys, url: UNUSED_URL }, registration])).toEqual({ changed: [1], removed: [] });
       await until(() => transport.reachablePeers().includes(1));
-      expect(transport.setPeers([{ ...registration }])).toEqual([]);
+      expect(transport.setPeers([{ ...registration }])).toEqual({ changed: [], removed: [] });
     });
 
     it('replaces a peer whose URL or keys changed; what waited for it goes out under the new registration', async () => {
@@ -302,13 +304,108 @@ describe('mesh transport batching (HTTP on 127.0.0.1)', () => {
       const { transport } = sender(UNUSED_URL, { requestTimeoutMs: 2_000 });
       // Queued for node 1 at its old (dead) address, then node 1 re-registers at the receiver's URL.
       const queued = transport.send(1, encode('rerouted'));
-      expect(transport.setPeers([{ ...node1!.keys, url: receiver.url }])).toEqual([1]);
+      expect(transport.setPeers([{ ...node1!.keys, url: receiver.url }])).toEqual({ changed: [1], removed: [] });
       await queued;
       await until(() => receiver.texts().length === 1);
       expect(receiver.texts()).toEqual(['rerouted']);
       // A new key for node 1: the receiver still signs its prekey with node 1's old key, so no session opens.
-      expect(transport.setPeers([{ ...node2!.keys, id: 1, url: receiver.url }])).toEqual([1]);
+      expect(transport.setPeers([{ ...node2!.keys, id: 1, url: receiver.url }])).toEqual({ changed: [1], removed: [] });
       await expect(transport.send(1, encode('to new keys'))).rejects.toMatchObject({ reason: 'refused' });
+    });
+  });
+
+  describe('peers removed from the set (a participant voted out)', () => {
+    it('fails the sends queued for it, refuses and counts its frames, and takes it back once it is set again', async () => {
+      const receiver = await startReceiver();
+      const { transport, metrics } = sender(receiver.url, { pingIntervalMs: 60_000 });
+      const channel = await sessionTo(receiver.url);
+      expect((await postFrame(receiver.url, channel.seal(encode('member')))).status).toBe(204);
+
+      // The sender drops node 1 while a send to it waits in the outbox.
+      const queued = transport.send(1, encode('never'));
+      expect(transport.setPeers([])).toEqual({ changed: [], removed: [1] });
+      await expect(queued).rejects.toMatchObject({ name: 'MeshSendError', to: 1, reason: 'removed' });
+      expect(metric(metrics, 'mesh_send_failures_total{reason="removed",to="1"}')).toBe(1);
+      expect(transport.reachablePeers()).toEqual([]);
+
+      // The receiver drops node 0: its frames, in a session it had accepted or a new one, are refused.
+      expect(receiver.transport.setPeers([])).toEqual({ changed: [], removed: [0] });
+      for (const frame of [channel.seal(encode('old session')), (await sessionTo(receiver.url)).seal(encode('new session'))]) {
+        const refused = await postFrame(receiver.url, frame);
+        expect({ status: refused.status, body: await refused.text() }).toEqual({ status: 400, body: 'removed-sender' });
+      }
+      expect(metric(receiver.metrics, 'mesh_frames_rejected_total{reason="removed-sender"}')).toBe(2);
+
+      // Voted in again: a new session is accepted (the old one ended with the removal).
+      expect(receiver.transport.setPeers([{ ...node0!.keys, url: UNUSED_URL }])).toEqual({ changed: [0], removed: [] });
+      expect((await postFrame(receiver.url, (await sessionTo(receiver.url)).seal(encode('welcome back')))).status).toBe(204);
+      await until(() => receiver.texts().length === 2);
+      expect(receiver.texts()).toEqual(['member', 'welcome back']);
+    });
+  });
+
+  describe('unauthenticated requests are cheap to refuse', () => {
+    /** A frame POST declaring `declaredBytes`, of which only `first` is sent until `finish` is called. */
+    function partialPost(url: string, declaredBytes: number, first: Uint8Array): { answer: Promise<{ status: number; body: string }>; request: ClientRequest } {
+      let request!: ClientRequest;
+      const answer = new Promise<{ status: number; body: string }>((resolve, reject) => {
+        request = httpRequest(new URL('/mesh/v1/frame', url), { method: 'POST', headers: { 'content-length': String(declaredBytes) } }, (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        });
+        request.on('error', reject);
+        request.write(first);
+      });
+      return { answer, request };
+    }
+
+    it('answers from the session header, before the body is sent: an unknown sender, a wrong recipient, a stale prekey', async () => {
+      const receiver = await startReceiver();
+      const stranger = generateMeshIdentity(9);
+      const served = verifySessionPrekey(hexToBytes(await (await fetch(new URL('/mesh/v1/prekey', receiver.url))).text()), node1!.keys);
+      const headerOf = (frame: Uint8Array) => frame.subarray(0, SESSION_HEADER_BYTES);
+      const cases: Array<[Uint8Array, number, string]> = [
+        [headerOf(new OutboundChannel(stranger.identity, served).seal(encode('x'))), 400, 'unknown-sender'],
+        [headerOf(new OutboundChannel(node0!.identity, { ...served, id: 2 }).seal(encode('x'))), 400, 'wrong-recipient'],
+        [headerOf(new OutboundChannel(node0!.identity, { id: 1, publicKey: new Uint8Array(32).fill(9) }).seal(encode('x'))), 409, 'stale-prekey'],
+      ];
+      for (const [header, status, reason] of cases) {
+        // 8 MiB declared (under the frame limit), only the header sent: the answer comes anyway.
+        const { answer, request } = partialPost(receiver.url, 8 * 1024 * 1024, header);
+        expect(await answer).toEqual({ status, body: reason });
+        request.destroy();
+      }
+      expect(metric(receiver.metrics, 'mesh_frames_rejected_total{reason="unknown-sender"}')).toBe(1);
+    });
+
+    it('refuses a declared size over the frame limit before reading it', async () => {
+      const receiver = await startReceiver(undefined, 0, { maxFrameBytes: 64 * 1024 });
+      const { answer, request } = partialPost(receiver.url, 65 * 1024, new Uint8Array(10));
+      expect(await answer).toEqual({ status: 413, body: 'oversize' });
+      request.destroy();
+      expect(metric(receiver.metrics, 'mesh_frames_rejected_total{reason="oversize"}')).toBe(1);
+    });
+
+    it('answers 503 beyond the cap on requests whose header has not come yet; a sender retries and gets through once one ends', async () => {
+      const receiver = await startReceiver(undefined, 0, { maxUnadmittedRequests: 2 });
+      // Two requests that send 10 bytes of their header and stall hold both slots.
+      const stalled = [0, 1].map(() => partialPost(receiver.url, 1024, new Uint8Array(10)));
+      const stalledEnded = Promise.all(stalled.map(({ answer }) => answer.catch(() => undefined)));
+      await settle();
+      const { answer, request } = partialPost(receiver.url, 1024, new Uint8Array(10));
+      expect(await answer).toEqual({ status: 503, body: 'busy' });
+      request.destroy();
+      expect(metric(receiver.metrics, 'mesh_frames_rejected_total{reason="busy"}')).toBe(1);
+
+      const { transport, metrics } = sender(receiver.url, { retryDelaysMs: [50, 50, 50, 50, 50, 50], pingIntervalMs: 60_000 });
+      const send = transport.send(1, encode('patient'));
+      await until(() => metric(metrics, 'mesh_request_retries_total{kind="frame",to="1"}') > 0);
+      for (const { request: held } of stalled) held.destroy();
+      await stalledEnded;
+      await send;
+      await until(() => receiver.texts().length === 1);
+      expect(receiver.texts()).toEqual(['patient']);
     });
   });
 });

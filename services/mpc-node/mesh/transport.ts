@@ -8,8 +8,13 @@
  * (HTTP request and parsing, AES-GCM setup, replay window) is paid per batch, not per message; requests
  * go over pooled keep-alive sockets (./peer-http-client.ts). Bad frames are
  * dropped and counted by reason, never crash the node; frames in flight and payloads queued are limited
- * per peer (backpressure) and time-bounded; a ping loop reads every peer's prekey, which tracks which
- * peers are reachable and finds a restarted peer's new prekey before a frame has to be refused.
+ * per peer (backpressure) and time-bounded; a request that cannot reach the peer (or that it answers
+ * 429/503) is retried a few times with backoff before the peer counts as unreachable, so that one lost
+ * request does not end the runs with it. A ping loop reads every peer's prekey, which tracks which
+ * peers are reachable and finds a restarted peer's new prekey before a frame has to be refused. The
+ * server does little for a request it has not authenticated: the body is read only once the session
+ * header passed the cheap checks and, for a session it has not seen, its signature (channel.ts
+ * `admit`), and requests still at that stage are few at a time.
  */
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -18,6 +23,7 @@ import type { ParticipantId } from '../../../shared/crypto/protocol.js';
 import type { MetricsRegistry } from '../observability/metrics.js';
 import {
   FRAME_OVERHEAD_BYTES,
+  SESSION_HEADER_BYTES,
   InboundChannels,
   MAX_PAYLOADS_PER_FRAME,
   MeshFrameRejected,
@@ -50,18 +56,31 @@ export interface MeshTransportOptions {
   readonly maxQueuedPerPeer?: number;
   readonly requestTimeoutMs?: number;
   readonly pingIntervalMs?: number;
+  /**
+   * The waits before each retry of a request that could not reach the peer or that it answered 429/503
+   * (one retry per entry); only once they are spent does the peer count as unreachable.
+   */
+  readonly retryDelaysMs?: readonly number[];
+  /** Frame requests whose session header has not been admitted yet, at most; more are answered 503 at once. */
+  readonly maxUnadmittedRequests?: number;
   /** Called when a peer that answered stops answering: a ping or a frame could not reach it, or its prekey does not verify. */
   readonly onPeerLost?: (peer: ParticipantId) => void;
 }
 
+/** What {@link MeshTransport.setPeers} changed: peers added or re-registered, and peers no longer listed. */
+export interface MeshPeerChanges {
+  readonly changed: ParticipantId[];
+  readonly removed: ParticipantId[];
+}
+
 /**
  * A send failed. `refused`: the peer answered, but the two could not agree on a session: it refused the
- * frame, or this node refused the prekey it serves.
+ * frame, or this node refused the prekey it serves. `removed`: the peer left the participant set.
  */
 export class MeshSendError extends Error {
   constructor(
     readonly to: ParticipantId,
-    readonly reason: 'unknown-peer' | 'backpressure' | 'unreachable' | 'refused' | 'stopped',
+    readonly reason: 'unknown-peer' | 'backpressure' | 'unreachable' | 'refused' | 'removed' | 'stopped',
     detail: string,
     options?: { cause?: unknown },
   ) {
@@ -74,6 +93,15 @@ const FRAME_PATH = '/mesh/v1/frame';
 const PREKEY_PATH = '/mesh/v1/prekey';
 /** The answer to a frame sealed to a prekey the receiver no longer holds: the sender reads the new one. */
 const STALE_PREKEY_STATUS = 409;
+/** Answers that say "not now" (the peer is busy), not "no": the request is retried like one that got no answer. */
+const RETRIED_STATUSES: ReadonlySet<number> = new Set([429, 503]);
+/** 1.5 s in all: a dropped request or a peer's short stall costs this much, a dead peer is declared soon after. */
+const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [100, 200, 400, 800];
+/**
+ * Requests at the unauthenticated stage at once, by default. An honest peer's request passes it within
+ * its first bytes, so this only limits requests that hold back their header, or a flood of new sessions.
+ */
+const DEFAULT_MAX_UNADMITTED_REQUESTS = 32;
 /**
  * Size a sender fills a frame up to (a larger payload still goes, alone). Large enough to carry a whole
  * turn's protocol and control messages; small enough that a frame uploads well within the request timeout
@@ -106,6 +134,8 @@ class PeerLink {
   flushScheduled = false;
   inFlight = 0;
   reachable = false;
+  /** The peer left the participant set: nothing more is sent or retried on this link. */
+  removed = false;
 
   constructor(readonly peer: MeshPeer) {
     this.frameUrl = new URL(FRAME_PATH, peer.url);
@@ -124,6 +154,10 @@ export class MeshTransport {
   private readonly maxInFlight: number;
   private readonly maxQueued: number;
   private readonly timeoutMs: number;
+  private readonly retryDelaysMs: readonly number[];
+  private readonly maxUnadmitted: number;
+  /** Frame requests whose session header is not admitted yet. */
+  private unadmitted = 0;
   private readonly client: PeerHttpClient;
   private readonly framesReceived;
   private readonly framesRejected;
@@ -131,6 +165,7 @@ export class MeshTransport {
   private readonly framesSent;
   private readonly payloadsSent;
   private readonly sendFailures;
+  private readonly requestRetries;
   private readonly handlerFailures;
   private readonly peersConnected;
   /** Authenticated payloads not handled yet, in arrival order; non-empty exactly while a delivery is scheduled. */
@@ -145,6 +180,8 @@ export class MeshTransport {
     this.maxInFlight = options.maxInFlightPerPeer ?? DEFAULT_IN_FLIGHT_PER_PEER;
     this.maxQueued = options.maxQueuedPerPeer ?? 10_000;
     this.timeoutMs = options.requestTimeoutMs ?? 10_000;
+    this.retryDelaysMs = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+    this.maxUnadmitted = options.maxUnadmittedRequests ?? DEFAULT_MAX_UNADMITTED_REQUESTS;
     // One socket per frame in flight, and one for the ping.
     this.client = new PeerHttpClient(this.maxInFlight + 1);
     const metrics = options.metrics;
@@ -154,6 +191,7 @@ export class MeshTransport {
     this.framesSent = metrics.counter('mesh_frames_sent_total', 'Frames delivered to a peer, by recipient');
     this.payloadsSent = metrics.counter('mesh_payloads_sent_total', 'Payloads delivered to a peer (several share a frame under load), by recipient');
     this.sendFailures = metrics.counter('mesh_send_failures_total', 'Sends that failed, by recipient and reason');
+    this.requestRetries = metrics.counter('mesh_request_retries_total', 'Requests to a peer sent again after no answer or a 429/503, by recipient and kind (frame, prekey)');
     this.handlerFailures = metrics.counter('mesh_handler_failures_total', 'Authenticated payloads the node could not handle');
     this.peersConnected = metrics.gauge('mesh_peers_connected', 'Peers that answered the last ping');
   }
@@ -205,12 +243,17 @@ export class MeshTransport {
   }
 
   /**
-   * Adds peers the transport does not know yet, and replaces the registration of a known one whose URL or
-   * keys changed (payloads still waiting for it go out under the new one): the contract's participant set
-   * can grow by resharing after the node started. New and replaced peers are pinged at once. Returns
-   * their ids; the node itself and unchanged peers are skipped.
+   * Makes `peers` (every participant of the contract's current and proposed sets) the transport's peers.
+   * It adds peers it does not know yet, and replaces the registration of a known one whose URL or keys
+   * changed (payloads still waiting for it go out under the new one): the set can grow by resharing
+   * after the node started. New and replaced peers are pinged at once. A peer not listed left the set:
+   * its link goes, its queued sends fail (`removed`) and its frames are refused from now on. Returns the
+   * ids added or replaced and the ids removed; the node itself and unchanged peers are in neither.
    */
-  setPeers(peers: readonly MeshPeer[]): ParticipantId[] {
+  setPeers(peers: readonly MeshPeer[]): MeshPeerChanges {
+    const listed = new Set(peers.map((peer) => peer.id));
+    const removed = [...this.links.values()].filter((link) => !listed.has(link.peer.id));
+    for (const link of removed) this.removeLink(link);
     const changed: PeerLink[] = [];
     for (const peer of peers) {
       if (peer.id === this.options.identity.id) continue;
@@ -223,8 +266,18 @@ export class MeshTransport {
       changed.push(link);
       if (link.outbox.length > 0) this.scheduleFlush(link);
     }
-    if (changed.length > 0 && !this.stopped) void this.ping(changed);
-    return changed.map((link) => link.peer.id);
+    if ((changed.length > 0 || removed.length > 0) && !this.stopped) void this.ping(changed);
+    return { changed: changed.map((link) => link.peer.id), removed: removed.map((link) => link.peer.id) };
+  }
+
+  private removeLink(link: PeerLink): void {
+    const id = link.peer.id;
+    link.removed = true;
+    this.links.delete(id);
+    this.inbound.removePeer(id);
+    const pending = link.outbox.splice(0);
+    if (pending.length > 0) this.sendFailures.inc({ to: String(id), reason: 'removed' }, pending.length);
+    for (const send of pending) send.reject(new MeshSendError(id, 'removed', 'left this node\'s participant set'));
   }
 
   /** Peers that answered the most recent ping. */
@@ -335,20 +388,40 @@ export class MeshTransport {
   private async post(link: PeerLink, frame: Uint8Array): Promise<'accepted' | 'stale-prekey'> {
     const response = await this.request(link, link.frameUrl, frame);
     if (response.status === STALE_PREKEY_STATUS) return 'stale-prekey';
-    if (response.status < 200 || response.status > 299) {
+    // The same bytes went again after an attempt whose answer was lost; a replay then means that attempt arrived.
+    const arrivedBefore = response.retried && response.status === 400 && response.body === 'replay';
+    if (!arrivedBefore && (response.status < 200 || response.status > 299)) {
       throw new MeshSendError(link.peer.id, 'refused', `HTTP ${response.status}: ${response.body.slice(0, 200)}`);
     }
     this.setReachable(link, true);
     return 'accepted';
   }
 
-  /** A GET, or a POST of `body`, to the peer; one that cannot reach it marks the peer unreachable. */
-  private async request(link: PeerLink, url: URL, body?: Uint8Array): Promise<PeerHttpResponse> {
-    try {
-      return await this.client.request(url, body === undefined ? 'GET' : 'POST', body, this.timeoutMs);
-    } catch (error) {
-      this.setReachable(link, false);
-      throw new MeshSendError(link.peer.id, 'unreachable', (error as Error).message, { cause: error });
+  /**
+   * A GET, or a POST of `body`, to the peer, retried after each of the retry delays while it gets no
+   * answer or a 429/503; one that never reaches it marks the peer unreachable. `retried`: the answer came
+   * to a later attempt (an earlier one may have arrived).
+   */
+  private async request(link: PeerLink, url: URL, body?: Uint8Array): Promise<PeerHttpResponse & { readonly retried: boolean }> {
+    const method = body === undefined ? 'GET' : 'POST';
+    for (let attempt = 0; ; attempt += 1) {
+      let failure: MeshSendError;
+      try {
+        const response = await this.client.request(url, method, body, this.timeoutMs);
+        if (!RETRIED_STATUSES.has(response.status)) return { ...response, retried: attempt > 0 };
+        failure = new MeshSendError(link.peer.id, 'unreachable', `HTTP ${response.status}: ${response.body.slice(0, 200)}`);
+      } catch (error) {
+        failure = new MeshSendError(link.peer.id, 'unreachable', (error as Error).message, { cause: error });
+      }
+      const delay = this.retryDelaysMs[attempt];
+      if (delay === undefined) {
+        this.setReachable(link, false);
+        throw failure;
+      }
+      this.requestRetries.inc({ to: String(link.peer.id), kind: body === undefined ? 'prekey' : 'frame' });
+      await new Promise((resolve) => setTimeout(resolve, delay));
+      if (this.stopped) throw new MeshSendError(link.peer.id, 'stopped', 'transport stopped');
+      if (link.removed) throw new MeshSendError(link.peer.id, 'removed', 'left this node\'s participant set');
     }
   }
 
@@ -369,29 +442,68 @@ export class MeshTransport {
       response.writeHead(404).end();
       return;
     }
+    this.receiveFrame(request, response);
+  }
+
+  /**
+   * Reads a frame in two stages. Until its session header is admitted (cheap checks, then the signature
+   * for a session not seen yet), at most the header is buffered, the request holds one of the few
+   * unadmitted slots, and it has the request timeout to send it. Then the body is read, up to the frame limit.
+   */
+  private receiveFrame(request: IncomingMessage, response: ServerResponse): void {
+    if (Number(request.headers['content-length'] ?? 0) > this.maxFrameBytes) {
+      this.refuse(request, response, 'oversize', 413);
+      return;
+    }
+    if (this.unadmitted >= this.maxUnadmitted) {
+      this.refuse(request, response, 'busy', 503);
+      return;
+    }
+    this.unadmitted += 1;
+    let unadmitted = true;
+    const admitted = (): void => {
+      if (!unadmitted) return;
+      unadmitted = false;
+      this.unadmitted -= 1;
+      clearTimeout(deadline);
+    };
+    const deadline = setTimeout(() => {
+      admitted();
+      this.framesRejected.inc({ reason: 'header-timeout' });
+      request.destroy();
+    }, this.timeoutMs);
+    deadline.unref();
     const chunks: Buffer[] = [];
     let size = 0;
     let refused = false;
     request.on('data', (chunk: Buffer) => {
+      if (refused) return;
       size += chunk.length;
-      if (size > this.maxFrameBytes && !refused) {
+      if (size > this.maxFrameBytes) {
         refused = true;
-        this.framesRejected.inc({ reason: 'oversize' });
-        response.writeHead(413, { connection: 'close' }).end('frame too large');
-        request.destroy();
+        admitted();
+        this.refuse(request, response, 'oversize', 413);
         return;
       }
-      if (!refused) chunks.push(chunk);
+      chunks.push(chunk);
+      if (!unadmitted || size < SESSION_HEADER_BYTES) return;
+      admitted();
+      try {
+        this.inbound.admit(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks));
+      } catch (error) {
+        refused = true;
+        chunks.length = 0;
+        this.rejectFrame(response, error);
+      }
     });
     request.on('end', () => {
+      admitted();
       if (refused) return;
       let opened: { from: ParticipantId; payloads: Uint8Array[] };
       try {
         opened = this.inbound.open(new Uint8Array(Buffer.concat(chunks)));
       } catch (error) {
-        const reason = error instanceof MeshFrameRejected ? error.reason : 'malformed';
-        this.framesRejected.inc({ reason });
-        response.writeHead(reason === 'stale-prekey' ? STALE_PREKEY_STATUS : 400).end(reason);
+        this.rejectFrame(response, error);
         return;
       }
       this.framesReceived.inc({ from: String(opened.from) });
@@ -402,9 +514,29 @@ export class MeshTransport {
       response.writeHead(204).end();
       this.deliverInOrder(opened.from, opened.payloads);
     });
+    request.on('close', admitted);
     request.on('error', () => {
+      admitted();
       this.framesRejected.inc({ reason: 'aborted' });
     });
+  }
+
+  /**
+   * Answers a frame the channel refused, by reason. A refusal other than `stale-prekey` (which an honest
+   * peer that missed a restart gets, and resends after) closes the connection, so the rest of the body is not read.
+   */
+  private rejectFrame(response: ServerResponse, error: unknown): void {
+    const reason = error instanceof MeshFrameRejected ? error.reason : 'malformed';
+    this.framesRejected.inc({ reason });
+    if (reason === 'stale-prekey') response.writeHead(STALE_PREKEY_STATUS).end(reason);
+    else response.writeHead(400, { connection: 'close' }).end(reason);
+  }
+
+  /** Refuses a request before reading its body: counted by reason, answered, and the connection closed. */
+  private refuse(request: IncomingMessage, response: ServerResponse, reason: 'oversize' | 'busy', status: number): void {
+    this.framesRejected.inc({ reason });
+    response.writeHead(status, { connection: 'close' }).end(reason);
+    if (reason === 'oversize') request.destroy();
   }
 
   /**
