@@ -19,9 +19,9 @@ import type { ReshareJob, ServeJob } from './chain/jobs.js';
 import { ParticipantRegistration } from './chain/participant-registration.js';
 import { StateSync, type StateChange } from './chain/state-sync.js';
 import type { NodeConfig } from './config.js';
-import { KeyLifecycle, loadServingKeys } from './key-lifecycle/index.js';
+import { KeyLifecycle, ServingKeyLoader } from './key-lifecycle/index.js';
 import type { MeshIdentity } from './mesh/channel.js';
-import type { NodeContext, ServingState, SetParameters } from './node-context.js';
+import type { NodeContext, ServingKey, ServingState, SetParameters } from './node-context.js';
 import { EmfMetricsPublisher, type EmfOutput } from './observability/emf.js';
 import { EventLoopLag } from './observability/event-loop-lag.js';
 import { LoopWatch, type HealthCheck } from './observability/health.js';
@@ -37,6 +37,7 @@ import { DynamoAssetStore } from './storage/asset-store.js';
 import type { DataKeyProvider } from './storage/data-keys.js';
 import { DynamoKeyShareStore } from './storage/key-share-store.js';
 import { Sealer } from './storage/sealer.js';
+import { StorageMetrics } from './storage/storage-metrics.js';
 
 export interface MpcNodeDependencies {
   readonly config: NodeConfig;
@@ -141,6 +142,7 @@ export class MpcNode {
     private readonly stateSync: StateSync,
     private readonly registration: ParticipantRegistration,
     private readonly keyLifecycle: KeyLifecycle,
+    private readonly servingKeys: ServingKeyLoader,
     private readonly stockpile: Stockpile,
     private readonly signatures: SignatureService,
     private readonly inbox: SqsSignRequestInbox,
@@ -205,7 +207,9 @@ export class MpcNode {
     const identity = { id: mine[1], identitySecretKey };
     MpcNode.checkMeshKeys(mine, identity);
 
-    const sealer = new Sealer(deps.dataKeys);
+    const storageMetrics = new StorageMetrics(metrics);
+    storageMetrics.observeDynamoDb(deps.dynamodb);
+    const sealer = new Sealer(deps.dataKeys, { metrics: storageMetrics });
     const { peers, unusable } = meshPeersOf(entries);
     const listen = parseListen(config.MESH_LISTEN);
     const network = new PeerNetwork({
@@ -221,9 +225,9 @@ export class MpcNode {
       accountId: config.NODE_ACCOUNT_ID,
       network,
       stores: {
-        keyShares: new DynamoKeyShareStore(deps.dynamodb, config.KEY_SHARES_TABLE, sealer),
-        triples: new DynamoAssetStore(deps.dynamodb, config.TRIPLES_TABLE, sealer),
-        presignatures: new DynamoAssetStore(deps.dynamodb, config.PRESIGNATURES_TABLE, sealer),
+        keyShares: new DynamoKeyShareStore(deps.dynamodb, config.KEY_SHARES_TABLE, sealer, storageMetrics),
+        triples: new DynamoAssetStore(deps.dynamodb, config.TRIPLES_TABLE, sealer, { metrics: storageMetrics }),
+        presignatures: new DynamoAssetStore(deps.dynamodb, config.PRESIGNATURES_TABLE, sealer, { metrics: storageMetrics }),
       },
       contract,
       metrics,
@@ -232,6 +236,8 @@ export class MpcNode {
       serving: () => node?.serving ?? null,
       upcoming: () => node?.upcoming ?? null,
     };
+    // A domain whose share could not be read (DynamoDB or KMS error) is read again with backoff.
+    const servingKeys = new ServingKeyLoader({ context, onReloaded: (job, keys) => node?.servingKeysReloaded(job, keys) });
     const demand = new DemandTracker();
     const emf = new EmfMetricsPublisher({ namespace: config.METRICS_NAMESPACE, ...(deps.emfOutput !== undefined ? { output: deps.emfOutput } : {}) });
     const inbox = new SqsSignRequestInbox({ sqs: deps.sqs, queueUrl: config.SIGN_REQUESTS_QUEUE_URL, contractId: config.MPC_CONTRACT_ID });
@@ -271,7 +277,11 @@ export class MpcNode {
         if (stateSync.lastReadAt !== null) stateAge.set(Math.round((Date.now() - stateSync.lastReadAt) / 1000));
       },
     });
-    const started = new MpcNode(deps, context, stateSync, registration, keyLifecycle, stockpile, signatures, inbox, demand, emf, { http, loops, eventLoopLag: setup.eventLoopLag });
+    const started = new MpcNode(deps, context, stateSync, registration, keyLifecycle, servingKeys, stockpile, signatures, inbox, demand, emf, {
+      http,
+      loops,
+      eventLoopLag: setup.eventLoopLag,
+    });
     node = started;
     setup.constructed(started);
     started.reportUnusable(unusable);
@@ -389,7 +399,7 @@ export class MpcNode {
   }
 
   private async servingStateOf(job: ServeJob): Promise<ServingState> {
-    const keys = await loadServingKeys(this.context, job);
+    const keys = await this.servingKeys.load(job);
     return {
       epochId: job.epochId,
       participants: ascending(job.participants.map(([, id]) => id)),
@@ -397,6 +407,13 @@ export class MpcNode {
       keys,
       ...(job.responders !== undefined ? { responders: ascending(job.responders) } : {}),
     };
+  }
+
+  /** A retry loaded shares that failed before: serve with them if the epoch is still the one served. */
+  private servingKeysReloaded(job: ServeJob, keys: ReadonlyMap<number, ServingKey>): void {
+    if (this.serving === null || this.serving.epochId !== job.epochId) return;
+    this.serving = { ...this.serving, keys };
+    this.stockpile.wake();
   }
 
   private async receiveLoop(): Promise<void> {
@@ -484,6 +501,7 @@ export class MpcNode {
     // stop of the whole network waited for its time limit).
     this.stockpile.pause();
     await this.stateSync.stop();
+    this.servingKeys.stop();
     await this.registration.stop();
     // Key-event runs end with the network too: one waiting for peers (a superseded attempt's, or one
     // whose peers stop as well) would otherwise hold the stop to its protocol timeout.

@@ -17,7 +17,7 @@ import type { Asset, AssetStore } from '../storage/asset-store.js';
 import { StockpileRunFailed } from './errors.js';
 import { ShareAudit, type FollowedPartition, type ShareAuditOptions, type ShareAuditReport } from './share-audit.js';
 import { StockpileFollower } from './follower.js';
-import { StockpileMetrics, type RunKind } from './metrics.js';
+import { failureReason, StockpileMetrics, type RunKind } from './metrics.js';
 import { OwnAssets } from './own-assets.js';
 import { combinations, SetRotation } from './participant-sets.js';
 import { StoredConfirmations } from './stored-confirmations.js';
@@ -74,6 +74,8 @@ export interface OwnerRunReport {
   /** ECDSA presign: the triples it took (consumed whatever the outcome). */
   readonly consumedTriples?: { readonly partition: string; readonly ids: readonly string[] };
   readonly error?: string;
+  /** Why a failed run failed, as the `stockpile_runs_failed_total` reason label ({@link failureReason}). */
+  readonly reason?: string;
 }
 
 /** A presignature handed to the signing service: it is out of the store, and the caller must use it or drop it. */
@@ -114,6 +116,10 @@ export class Stockpile {
   private planScheduled = false;
   /** The serving state the last planning pass saw, to notice an epoch change. */
   private lastServing: ServingState | null = null;
+  /** What own counts were last read from the store for ({@link countingBasis}); undefined: never. */
+  private countedBasis: string | undefined;
+  /** The read of own counts under way for `countedBasis`; planning waits for it. */
+  private counting: Promise<void> | undefined;
   private readonly retirements = new Set<NodeJS.Timeout>();
 
   constructor(private readonly options: StockpileOptions) {
@@ -140,13 +146,16 @@ export class Stockpile {
       this.follower.register();
       this.shareAudit.register();
       this.context.network.control.on('shares-stored', async (from, message) => this.confirmations.confirm(from, message.instance));
+      // A peer that stopped answering, or left the participant set, will not confirm what it stored.
       this.context.network.onPeerLost((peer) => this.confirmations.abandonFrom(peer));
+      this.context.network.onPeerRemoved((peer) => this.confirmations.abandonFrom(peer));
       this.registered = true;
     }
     if (this.running) return;
     // Whatever epoch this process saw before, the served one is learned afresh (and what earlier ones left retired).
     this.lastServing = null;
-    await this.resync(true);
+    this.countedBasis = undefined;
+    await this.recount();
     this.running = true;
     this.planTimer = setInterval(() => this.wake(), this.options.planIntervalMs ?? 1_000);
     this.planTimer.unref();
@@ -253,6 +262,8 @@ export class Stockpile {
 
   private plan(): void {
     if (!this.running) return;
+    // Counts not read for this serving state yet would show stored stock as missing and start runs for it.
+    if (this.recount() !== undefined) return;
     const serving = this.context.serving();
     this.noticeEpochChange(serving);
     const upcoming = this.upcomingParameters(serving);
@@ -425,7 +436,7 @@ export class Stockpile {
         const backoffMs = this.rotation.recordFailure(job.set);
         this.metrics.failed(job.kind, 'owner', error);
         this.context.logger.warn('stockpile run failed', { ...log, backoffMs, error: error instanceof Error ? error.message : String(error) });
-        this.report({ kind: job.kind, instance: instanceHex, participants: job.set, partition, startedAt, outcome: 'failed', ...(consumed ? { consumedTriples: consumed } : {}), error: String(error) });
+        this.report({ kind: job.kind, instance: instanceHex, participants: job.set, partition, startedAt, outcome: 'failed', ...(consumed ? { consumedTriples: consumed } : {}), error: String(error), reason: failureReason(error) });
         this.dropFollowerShares(job.set, instanceHex);
       })
       .finally(() => {
@@ -506,11 +517,10 @@ export class Stockpile {
     const { network, stores, protocolTimeoutMs } = this.context;
     if (job.kind === 'ecdsa-presign') {
       // Invariant 2: both triples leave the store before anything derived from them leaves the node.
-      this.own.release(job.triplePartition, 2);
-      const nonce = await stores.triples.takeAny(job.triplePartition);
-      if (nonce !== undefined) this.own.removed(job.triplePartition);
-      const multiplication = nonce === undefined ? undefined : await stores.triples.takeAny(job.triplePartition);
-      if (multiplication !== undefined) this.own.removed(job.triplePartition);
+      const nonce = await this.takeReservedTriple(job.triplePartition);
+      const multiplication = nonce === undefined ? undefined : await this.takeReservedTriple(job.triplePartition);
+      // The second triple's reservation, when it was never tried.
+      if (nonce === undefined) this.own.release(job.triplePartition, 1);
       if (nonce === undefined || multiplication === undefined) {
         if (nonce !== undefined) {
           // Nothing derived from it left the node and no peer was told of it, so it is still unused: put it back.
@@ -541,17 +551,57 @@ export class Stockpile {
     return encodeEddsaPresignature(presignature);
   }
 
+  /**
+   * Takes one triple reserved for a presign run ({@link OwnAssets.reserve}). The reservation is given
+   * back only as the triple leaves the count (or the take fails): released before the take, the
+   * triple would look free while the delete is under way, and a planning pass in between would
+   * reserve it again for a second run, which then found too few (issue 21).
+   */
+  private async takeReservedTriple(partition: string): Promise<Asset | undefined> {
+    try {
+      const triple = await this.context.stores.triples.takeAny(partition);
+      if (triple !== undefined) this.own.removed(partition);
+      return triple;
+    } finally {
+      this.own.release(partition, 1);
+    }
+  }
+
   // ——— counts ———
 
   /**
-   * Re-reads own counts from the store. At start, every partition this node could own under the
-   * current serving state is enumerated (DynamoDB cannot list partitions without a scan); later, the
-   * partitions known to this process. A count that changed locally during the read is not applied.
+   * Reads own counts from the store for the partitions of the current serving state and upcoming
+   * parameters, once per change of them ({@link countingBasis}): at start, and whenever the node serves
+   * another epoch, set or key. Whatever the order in which a node learns its serving state and starts
+   * the stockpile (the node loads its key shares after the first state poll, while the stockpile may
+   * already run), stock stored by an earlier process is counted before planning, not made again.
+   * Returns the read under way, or undefined when the counts are current.
+   */
+  private recount(): Promise<void> | undefined {
+    const basis = countingBasis(this.context.serving(), this.context.upcoming());
+    if (basis !== this.countedBasis) {
+      this.countedBasis = basis;
+      const counting = this.resync(true).finally(() => {
+        if (this.counting === counting) this.counting = undefined;
+        this.wake();
+      });
+      this.counting = counting;
+    }
+    return this.counting;
+  }
+
+  /**
+   * Re-reads own counts from the store. With `enumerate`, every partition this node could own under the
+   * current serving state and upcoming parameters is counted first (DynamoDB cannot list partitions
+   * without a scan); otherwise the partitions known to this process. A count that changed locally during
+   * the read is not applied.
    */
   private async resync(enumerate: boolean): Promise<void> {
     const serving = this.context.serving();
-    if (enumerate && serving !== null) {
-      for (const { owner, partition } of this.partitionsOfSets(serving, serving.keys.values())) if (owner === this.context.me) this.own.track(partition);
+    if (enumerate) {
+      const upcoming = this.upcomingParameters(serving);
+      const partitions = [...(serving === null ? [] : this.partitionsOfSets(serving, serving.keys.values())), ...(upcoming === null ? [] : this.partitionsOfSets(upcoming, []))];
+      for (const { owner, partition } of partitions) if (owner === this.context.me) this.own.track(partition);
     }
     await Promise.all(
       this.own.partitions().map(async ({ partition, parsed }) => {
@@ -659,6 +709,12 @@ export class Stockpile {
   private allReachable(set: readonly ParticipantId[], reachable: ReadonlySet<ParticipantId>): boolean {
     return set.every((id) => reachable.has(id));
   }
+}
+
+/** What own counts depend on: the epoch, set and keys served, and the parameters a resharing moves to. */
+function countingBasis(serving: ServingState | null, upcoming: SetParameters | null): string {
+  const keys = serving === null ? [] : [...serving.keys.values()].map((key) => `${key.domain.id}@${key.epochId}`).sort();
+  return JSON.stringify([serving === null ? null : [serving.epochId, parametersKey(serving), keys], upcoming === null ? null : parametersKey(upcoming)]);
 }
 
 /** Identifies a participant set's parameters (the triples made for them are interchangeable). */

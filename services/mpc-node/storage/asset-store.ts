@@ -3,13 +3,21 @@
  * invariant 2: an asset is taken by a conditional delete that only one caller can win, before any share
  * derived from it leaves the node. A crash after the take loses the asset (safe) and never reuses it.
  * Payloads are sealed with the item's id as AAD (invariant 3); this store never writes plaintext.
+ *
+ * A take whose answer is lost (the delete applied, then the connection dropped or a 5xx came back) is
+ * retried by the SDK and finds the item gone: the asset, and the only copy of its payload, are gone with
+ * the answer. That cannot break single use (nobody holds the payload), so the take reports the asset as
+ * not here and counts it in `storage_assets_lost_total`. A put retried after a lost answer recognises
+ * its own item (./sealed-table.ts).
  */
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, paginateQuery, paginateScan, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { setBounded } from '../bounded-map.js';
+import { watchAttempts } from './aws-calls.js';
 import { StoreError } from './errors.js';
 import { SealedTable } from './sealed-table.js';
 import type { Sealer } from './sealer.js';
+import type { StorageMetrics } from './storage-metrics.js';
 import { PARTITION_KEY, SORT_KEY } from './tables.js';
 
 export interface Asset {
@@ -66,6 +74,8 @@ const STORED_AT = 'storedAt';
 export interface DynamoAssetStoreOptions {
   /** Milliseconds since the epoch (tests move it). */
   readonly now?: () => number;
+  /** Counts assets lost with an answer, and puts recognised as this store's own. */
+  readonly metrics?: StorageMetrics;
 }
 
 export class DynamoAssetStore implements AssetStore {
@@ -84,7 +94,7 @@ export class DynamoAssetStore implements AssetStore {
   private readonly now: () => number;
 
   constructor(client: DynamoDBClient, tableName: string, sealer: Sealer, options: DynamoAssetStoreOptions = {}) {
-    this.table = new SealedTable(client, tableName, sealer);
+    this.table = new SealedTable(client, tableName, sealer, options.metrics);
     this.now = options.now ?? Date.now;
   }
 
@@ -101,22 +111,28 @@ export class DynamoAssetStore implements AssetStore {
     return { partition, id, participants: (removed.participants as number[]).map(Number), payload };
   }
 
-  /** The conditional delete only one caller can win: the item's attributes, or undefined if it was not there. */
+  /**
+   * The conditional delete only one caller can win: the item's attributes, or undefined if it is not
+   * there (never was, another caller took it, or this call took it and the answer was lost).
+   */
   private async deleteExisting(operation: string, partition: string, id: string): Promise<Record<string, unknown> | undefined> {
+    const command = new DeleteCommand({
+      TableName: this.table.tableName,
+      Key: { [PARTITION_KEY]: partition, [SORT_KEY]: id },
+      ConditionExpression: 'attribute_exists(#pk)',
+      ExpressionAttributeNames: { '#pk': PARTITION_KEY },
+      ReturnValues: 'ALL_OLD',
+    });
+    const attempts = watchAttempts(command);
     try {
-      const result = await this.table.documents.send(
-        new DeleteCommand({
-          TableName: this.table.tableName,
-          Key: { [PARTITION_KEY]: partition, [SORT_KEY]: id },
-          ConditionExpression: 'attribute_exists(#pk)',
-          ExpressionAttributeNames: { '#pk': PARTITION_KEY },
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
-      return result.Attributes;
+      return (await this.table.documents.send(command)).Attributes;
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) return undefined;
-      throw new StoreError(`${operation} ${this.table.itemId(partition, id)}`, 'DynamoDB delete failed', { cause: error });
+      const gone = error instanceof ConditionalCheckFailedException || (attempts.uncertain && (await this.table.storedSealed(partition, id).catch(() => undefined)) === null);
+      if (!gone) throw new StoreError(`${operation} ${this.table.itemId(partition, id)}`, 'DynamoDB delete failed', { cause: error });
+      // After an attempt that may have applied unseen, the item is most likely gone by this call's own
+      // delete (another process of the node taking the same id at that moment is the exception).
+      if (attempts.uncertain) this.table.metrics?.assetsLost.inc({ table: this.table.tableName, operation });
+      return undefined;
     }
   }
 

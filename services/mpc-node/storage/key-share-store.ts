@@ -15,6 +15,7 @@ import type { KeyShare } from '../../../shared/crypto/key-share.js';
 import { decodeKeyShare, encodeKeyShare } from '../../../shared/crypto/keygen/index.js';
 import { SealedTable } from './sealed-table.js';
 import type { Sealer } from './sealer.js';
+import type { StorageMetrics } from './storage-metrics.js';
 import { PARTITION_KEY, SORT_KEY } from './tables.js';
 
 export class KeyShareAlreadyStored extends Error {
@@ -45,8 +46,9 @@ const SORT_KEY_PATTERN = /^epoch#(\d{10})#attempt#(\d{10})$/;
 export class DynamoKeyShareStore {
   private readonly table: SealedTable;
 
-  constructor(client: DynamoDBClient, tableName: string, sealer: Sealer) {
-    this.table = new SealedTable(client, tableName, sealer);
+  /** @param metrics counts puts recognised as this store's own after a lost answer */
+  constructor(client: DynamoDBClient, tableName: string, sealer: Sealer, metrics?: StorageMetrics) {
+    this.table = new SealedTable(client, tableName, sealer, metrics);
   }
 
   /** Stores the share produced by attempt `attemptId` of the domain's key event in `epochId`; refuses a second write. */

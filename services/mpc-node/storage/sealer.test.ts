@@ -71,4 +71,23 @@ describe('Sealer (AES-256-GCM envelope, item id as AAD)', () => {
     expect(opened).toEqual(sealed.map(() => secret));
     expect(provider.opened).toBe(3);
   });
+
+  it('keeps a bounded number of opened data keys, forgetting the least recently used first', async () => {
+    const provider = counting(new LocalKeyFileProvider(keyFile()));
+    // One data key per item: three items, three data keys.
+    const writer = new Sealer(provider, { itemsPerDataKey: 1 });
+    const [first, second, third] = await Promise.all(['a', 'b', 'c'].map((id) => writer.seal(id, secret)));
+    const reader = new Sealer(provider, { openedDataKeys: 2 });
+    const openedAfter = async (id: string, blob: Uint8Array) => {
+      expect(await reader.open(id, blob)).toEqual(secret);
+      return provider.opened;
+    };
+    expect(await openedAfter('a', first!)).toBe(1);
+    expect(await openedAfter('b', second!)).toBe(2);
+    // Read again, a's key becomes the most recent; c's key then pushes out b's.
+    expect(await openedAfter('a', first!)).toBe(2);
+    expect(await openedAfter('c', third!)).toBe(3);
+    expect(await openedAfter('a', first!)).toBe(3);
+    expect(await openedAfter('b', second!)).toBe(4);
+  });
 });

@@ -13,33 +13,47 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { randomBytes } from 'node:crypto';
 import { ByteReader, ByteWriter } from '../../../shared/codec/binary.js';
 import { aesGcmOpen, aesGcmSeal } from '../aes-gcm.js';
+import { setBounded } from '../bounded-map.js';
+import { awsErrorKind, rootCause } from './aws-calls.js';
 import type { DataKey, DataKeyProvider } from './data-keys.js';
 import { SealError } from './errors.js';
+import type { StorageMetrics } from './storage-metrics.js';
 
 const SEALED_ITEM_VERSION = 1;
 const SALT_BYTES = 16;
 const DATA_KEY_CONTEXT = 'chainsig/sealer/v1';
 const MAX_SEALED_DATA_KEY_BYTES = 4096;
 const MAX_CIPHERTEXT_BYTES = 16 * 1024 * 1024;
+/** Unsealed data keys kept by default: 1024 of them cover a million items at the default reuse. */
+const DEFAULT_OPENED_DATA_KEYS = 1024;
 
 export interface SealerOptions {
   /** Items sealed under one data key before a new one is generated (default 1024). */
   readonly itemsPerDataKey?: number;
+  /** Unsealed data keys kept in memory, least recently used forgotten first (default 1024). */
+  readonly openedDataKeys?: number;
+  /** Counts failed master-key calls (`kms_errors_total`). */
+  readonly metrics?: StorageMetrics;
 }
 
 export class Sealer {
   /** The data key in use; a promise so that concurrent seals share one generation call. */
   private currentKey: Promise<DataKey> | undefined;
   private remainingUses = 0;
-  /** Unsealed data keys by their sealed bytes (hex), so opening a batch costs one master-key call. */
+  /**
+   * Unsealed data keys by their sealed bytes (hex), so opening a batch costs one master-key call; least
+   * recently used first, bounded (a node reads items sealed under ever more data keys over its life).
+   */
   private readonly openedKeys = new Map<string, Promise<Uint8Array>>();
   private readonly itemsPerDataKey: number;
+  private readonly openedDataKeys: number;
 
   constructor(
     private readonly provider: DataKeyProvider,
-    options: SealerOptions = {},
+    private readonly options: SealerOptions = {},
   ) {
     this.itemsPerDataKey = options.itemsPerDataKey ?? 1024;
+    this.openedDataKeys = options.openedDataKeys ?? DEFAULT_OPENED_DATA_KEYS;
   }
 
   async seal(itemId: string, plaintext: Uint8Array): Promise<Uint8Array> {
@@ -48,7 +62,8 @@ export class Sealer {
       this.currentKey = generating;
       this.remainingUses = this.itemsPerDataKey;
       // A failed generation must not poison later seals.
-      generating.catch(() => {
+      generating.catch((error: unknown) => {
+        this.countMasterKeyError('GenerateDataKey', error);
         if (this.currentKey === generating) this.currentKey = undefined;
       });
     }
@@ -89,17 +104,27 @@ export class Sealer {
 
   private async openDataKey(itemId: string, sealedKey: Uint8Array): Promise<Uint8Array> {
     const cacheKey = Buffer.from(sealedKey).toString('hex');
-    let opening = this.openedKeys.get(cacheKey);
-    if (opening === undefined) {
-      opening = this.provider.openDataKey(sealedKey, DATA_KEY_CONTEXT);
-      this.openedKeys.set(cacheKey, opening);
-    }
+    const opening =
+      this.openedKeys.get(cacheKey) ??
+      this.provider.openDataKey(sealedKey, DATA_KEY_CONTEXT).catch((error: unknown) => {
+        this.countMasterKeyError('Decrypt', error);
+        throw error;
+      });
+    // (Re)inserted as the newest: the keys of items read lately stay, the oldest go beyond the bound.
+    setBounded(this.openedKeys, cacheKey, opening, this.openedDataKeys);
     try {
       return await opening;
     } catch (error) {
-      this.openedKeys.delete(cacheKey);
+      if (this.openedKeys.get(cacheKey) === opening) this.openedKeys.delete(cacheKey);
       throw new SealError(itemId, 'the data key does not open under this master key', { cause: error });
     }
+  }
+
+  /** An SDK error (it has `$metadata`) by its kind; the devnet's key-file provider fails locally. */
+  private countMasterKeyError(operation: 'GenerateDataKey' | 'Decrypt', error: unknown): void {
+    const cause = rootCause(error);
+    const kind = typeof cause === 'object' && cause !== null && '$metadata' in cause ? awsErrorKind(cause) : 'local';
+    this.options.metrics?.kmsErrors.inc({ operation, kind });
   }
 }
 

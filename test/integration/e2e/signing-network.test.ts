@@ -203,14 +203,18 @@ describe('the local signing network, end to end', () => {
     for (const record of whileDown) verifySignRecord(record);
 
     signing.nodes.startNode(2);
-    // Back with its shares: it generates presignatures as owner again, which needs its stored key shares.
-    const ownerPresigns = async () => {
+    // Back with its shares: it serves epoch 0 with every domain's key share loaded from its store, and it
+    // counts the presignatures it stored before it was killed (issue 21: before, a restarted node did not
+    // see them and made new ones) — an owned presignature is only usable with the node's key share.
+    const rejoined = async () => {
       const text = await signing.nodeMetrics(2);
-      return text === null ? 0 : sumSamples(text, 'stockpile_runs_succeeded_total', { role: 'owner', kind: 'ecdsa-presign' }) + sumSamples(text, 'stockpile_runs_succeeded_total', { role: 'owner', kind: 'eddsa-presign' });
+      if (text === null) return false;
+      const ownedPresignatures = sumSamples(text, 'stockpile_owned_assets', { kind: 'ecdsa' }) + sumSamples(text, 'stockpile_owned_assets', { kind: 'eddsa' });
+      return sumSamples(text, 'node_serving_epoch', {}) === 0 && sumSamples(text, 'serving_keys_missing', {}) === 0 && sumSamples(text, 'node_domains', { state: 'served' }) === 2 && ownedPresignatures > 0;
     };
     const deadline = Date.now() + 120_000;
-    while ((await ownerPresigns()) === 0 && Date.now() < deadline) await sleep(500);
-    expect(await ownerPresigns()).toBeGreaterThan(0);
+    while (!(await rejoined()) && Date.now() < deadline) await sleep(500);
+    expect(await rejoined()).toBe(true);
     const answeredBefore = async () => signing.sumMetric('sign_runs_total', { outcome: 'ok' });
     const runsBefore = await answeredBefore();
     const afterRestart = await Promise.all([0, 1, 2, 3, 4, 5].map((lane) => (lane % 2 === 0 ? ecdsa(lane) : eddsa(lane))));

@@ -5,8 +5,12 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { AssetAlreadyStored, DynamoAssetStore, type Asset } from '../../../services/mpc-node/storage/asset-store.js';
 import { LocalKeyFileProvider } from '../../../services/mpc-node/storage/data-keys.js';
+import { MetricsRegistry } from '../../../services/mpc-node/observability/metrics.js';
 import { Sealer } from '../../../services/mpc-node/storage/sealer.js';
+import { StorageMetrics } from '../../../services/mpc-node/storage/storage-metrics.js';
 import { ensurePartitionSortTable } from '../../../services/mpc-node/storage/tables.js';
+import { AwsFaults } from '../../support/faults/aws-faults.js';
+import { withFaultSeed } from '../../support/faults/seed.js';
 import { localAwsFromEnvironment } from '../../support/local-aws.js';
 
 // Against DynamoDB Local (global setup). Security invariants 2 (single use) and 3 (sealed at rest).
@@ -125,5 +129,83 @@ describe('DynamoAssetStore', () => {
     const scan = await client.send(new ScanCommand({ TableName: tableName }));
     const raw = JSON.stringify(scan.Items, (_k, v: unknown) => (v instanceof Uint8Array ? Buffer.from(v).toString('latin1') : v));
     expect(raw).not.toContain('secret share for');
+  });
+
+  describe('when DynamoDB answers are lost (the SDK retries a request that was applied)', () => {
+    /** A store on a client of its own whose attempts pass through `faults`, with its metrics. */
+    const faultyStore = (random: () => number) => {
+      const faultyClient = new DynamoDBClient({ region: local.region, endpoint: local.dynamodb });
+      const faults = new AwsFaults(random);
+      faults.attach(faultyClient, 'DynamoDB');
+      const registry = new MetricsRegistry();
+      const metrics = new StorageMetrics(registry);
+      metrics.observeDynamoDb(faultyClient);
+      const store = new DynamoAssetStore(faultyClient, tableName, new Sealer(new LocalKeyFileProvider(keyFile)), { metrics });
+      return { store, faults, metrics, registry, close: () => faultyClient.destroy() };
+    };
+
+    it('a put whose answer was lost is stored once and reported stored, not as already stored', () =>
+      withFaultSeed('asset put, first answer lost', async (random) => {
+        const { store, faults, metrics, close } = faultyStore(random);
+        try {
+          faults.setRules([{ fault: 'lose-response', rate: 1, times: 1, operations: ['PutItem'] }]);
+          await store.put(asset('lost-put#1', 'a'));
+          expect(faults.injected('lose-response', 'PutItem')).toBe(1);
+          expect(metrics.writesRecovered.get({ table: tableName })).toBe(1);
+          // Every attempt's answer lost: the read-back finds this write.
+          faults.setRules([{ fault: 'lose-response', rate: 1, operations: ['PutItem'] }]);
+          await store.put(asset('lost-put#1', 'b'));
+          expect(metrics.writesRecovered.get({ table: tableName })).toBe(2);
+          faults.setRules([]);
+          expect(await store.count('lost-put#1')).toBe(2);
+          expect((await store.take('lost-put#1', 'a'))?.payload).toEqual(payloadOf('a'));
+          // Somebody else's item in the way is still refused.
+          await openStore().put(asset('lost-put#1', 'c'));
+          faults.setRules([{ fault: 'lose-response', rate: 1, times: 1, operations: ['PutItem'] }]);
+          await expect(store.put({ ...asset('lost-put#1', 'c'), payload: new Uint8Array([9]) })).rejects.toBeInstanceOf(AssetAlreadyStored);
+        } finally {
+          close();
+        }
+      }));
+
+    it('a take whose answer was lost never hands the asset out, and counts it lost', () =>
+      withFaultSeed('asset take, first answer lost', async (random) => {
+        const { store, faults, metrics, close } = faultyStore(random);
+        try {
+          await Promise.all(['a', 'b', 'c', 'd'].map((id) => openStore().put(asset('lost-take#1', id))));
+          faults.setRules([{ fault: 'lose-response', rate: 1, times: 1, operations: ['DeleteItem'] }]);
+          // The delete of `a` applied; its answer, and the payload in it, are gone.
+          expect(await store.take('lost-take#1', 'a')).toBeUndefined();
+          expect(metrics.assetsLost.get({ table: tableName, operation: 'take' })).toBe(1);
+          expect(await openStore().take('lost-take#1', 'a')).toBeUndefined();
+          // takeAny loses one and hands out the next; every answer of the last take lost: read back, gone, counted.
+          faults.setRules([{ fault: 'lose-response', rate: 1, times: 1, operations: ['DeleteItem'] }]);
+          const next = await store.takeAny('lost-take#1');
+          expect(next).toBeDefined();
+          faults.setRules([{ fault: 'lose-response', rate: 1, operations: ['DeleteItem'] }]);
+          expect(await store.takeAny('lost-take#1')).toBeUndefined();
+          expect(metrics.assetsLost.get({ table: tableName, operation: 'take' })).toBe(3);
+          faults.setRules([]);
+          expect(await store.count('lost-take#1')).toBe(0);
+        } finally {
+          close();
+        }
+      }));
+
+    it('counts DynamoDB errors by table, operation and kind: every failed attempt, and the calls that failed after the retries', () =>
+      withFaultSeed('asset count, server errors', async (random) => {
+        const { store, faults, registry, close } = faultyStore(random);
+        try {
+          faults.setRules([{ fault: 'fail', rate: 1, times: 4, operations: ['Query'] }]);
+          await expect(store.count('errors#1')).rejects.toMatchObject({ name: 'InternalServerError' });
+          // The second call's first attempt fails, its retry succeeds.
+          expect(await store.count('errors#1')).toBe(0);
+          const text = registry.render();
+          expect(text).toContain(`storage_errors_total{kind="server",operation="Query",table="${tableName}"} 1`);
+          expect(text).toContain(`storage_attempt_errors_total{kind="server",operation="Query",table="${tableName}"} 4`);
+        } finally {
+          close();
+        }
+      }));
   });
 });

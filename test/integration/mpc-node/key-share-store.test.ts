@@ -6,8 +6,12 @@ import { randomUUID } from 'node:crypto';
 import { runDkg } from '../../../shared/crypto/keygen/test-helpers.js';
 import { LocalKeyFileProvider } from '../../../services/mpc-node/storage/data-keys.js';
 import { DynamoKeyShareStore, KeyShareAlreadyStored } from '../../../services/mpc-node/storage/key-share-store.js';
+import { MetricsRegistry } from '../../../services/mpc-node/observability/metrics.js';
 import { Sealer } from '../../../services/mpc-node/storage/sealer.js';
+import { StorageMetrics } from '../../../services/mpc-node/storage/storage-metrics.js';
 import { ensurePartitionSortTable } from '../../../services/mpc-node/storage/tables.js';
+import { AwsFaults } from '../../support/faults/aws-faults.js';
+import { withFaultSeed } from '../../support/faults/seed.js';
 import { localAwsFromEnvironment } from '../../support/local-aws.js';
 
 // Against DynamoDB Local (global setup): key shares from a real DKG, sealed at rest, write-once per
@@ -69,4 +73,23 @@ describe('DynamoKeyShareStore', () => {
     const stranger = new DynamoKeyShareStore(client, tableName, new Sealer(new LocalKeyFileProvider(join(mkdtempSync(join(tmpdir(), 'other-')), 'k'))));
     await expect(stranger.get(6, 1, 0)).rejects.toMatchObject({ name: 'SealError' });
   });
+
+  it('a put whose answer was lost (the SDK retried it) is the stored share, not a second write', () =>
+    withFaultSeed('key share put, first answer lost', async (random) => {
+      const faultyClient = new DynamoDBClient({ region: local.region, endpoint: local.dynamodb });
+      const faults = new AwsFaults(random);
+      faults.attach(faultyClient, 'DynamoDB');
+      const metrics = new StorageMetrics(new MetricsRegistry());
+      try {
+        faults.setRules([{ fault: 'lose-response', rate: 1, times: 1, operations: ['PutItem'] }]);
+        await new DynamoKeyShareStore(faultyClient, tableName, new Sealer(new LocalKeyFileProvider(keyFile)), metrics).put(7, 1, 0, secp.get(1)!);
+        expect(faults.injected('lose-response')).toBe(1);
+        expect(metrics.writesRecovered.get({ table: tableName })).toBe(1);
+        expect(await openStore().get(7, 1, 0)).toEqual(secp.get(1));
+        // A second write to the slot is still refused.
+        await expect(openStore().put(7, 1, 0, secp.get(0)!)).rejects.toBeInstanceOf(KeyShareAlreadyStored);
+      } finally {
+        faultyClient.destroy();
+      }
+    }));
 });

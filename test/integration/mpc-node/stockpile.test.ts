@@ -8,12 +8,18 @@ import { parsePartition, presignaturePartition, tripleId, triplePartition } from
 import { Stockpile, type OwnerRunReport } from '../../../services/mpc-node/stockpile/index.js';
 import type { Asset } from '../../../services/mpc-node/storage/asset-store.js';
 import { runDkg } from '../../../shared/crypto/keygen/test-helpers.js';
-import type { ServingKey } from '../../../services/mpc-node/node-context.js';
+import type { NodeContext, ServingKey, ServingState } from '../../../services/mpc-node/node-context.js';
+import { MetricsRegistry } from '../../../services/mpc-node/observability/metrics.js';
 import { startTestCluster, TEST_DOMAINS, type TestCluster } from '../../support/node-cluster.js';
 
 const TARGET = 4;
 const BATCH = 4;
 const PAIRS = [[0, 1], [0, 2], [1, 2]] as const;
+/**
+ * Why a run among reachable, healthy nodes may fail in these tests (`OwnerRunReport.reason`): none. A
+ * timeout, an abort or a refusal between them is a bug to find, not noise to allow.
+ */
+const ALLOWED_FAILURE_REASONS: ReadonlySet<string> = new Set();
 
 async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -261,12 +267,95 @@ describe('stockpile', () => {
     const later = reports.filter((r) => r.startedAt > seenDownAt && [0, 1].includes(parsePartition(r.partition)!.owner));
     expect(later.length).toBeGreaterThan(0);
     expect(later.filter((r) => r.participants.includes(2))).toEqual([]);
-    // Whether a run of {0, 1} fails is not this test's question (the quiet fill above allows no failure):
-    // on a loaded CI host one did, once, and its error was not shown. Shown now, for the record.
-    const failed = later.filter((r) => r.outcome !== 'succeeded');
-    if (failed.length > 0) process.stderr.write(`runs of nodes 0 and 1 that failed after node 2 went down: ${JSON.stringify(failed.map((r) => ({ kind: r.kind, participants: r.participants, error: r.error })))}\n`);
+    // Runs among the two reachable nodes have no reason to fail. They used to (issue 21: "fewer than two
+    // triples in triples#o1#p0.1"): with node 2 down every presign of an owner goes to its one set with
+    // the other node, and a run gave its two triples' reservation back before taking them, so the next
+    // run planned in the same pass reserved the same two and found them gone.
+    expect(later.filter((r) => r.outcome !== 'succeeded' && !ALLOWED_FAILURE_REASONS.has(r.reason!)).map((r) => ({ kind: r.kind, participants: r.participants, error: r.error }))).toEqual([]);
     expect(later.some((r) => r.outcome === 'succeeded')).toBe(true);
     await Promise.all([0, 1].map((n) => stockpiles[n]!.stop()));
+  });
+});
+
+describe('stockpile with one set and two generation slots', () => {
+  it('starts no second presign run on triples the first one is taking', async () => {
+    // Two nodes at threshold 2: each owner has a single set, so every presign of node 0 draws from one partition.
+    const cluster = await startTestCluster({ nodes: 2, threshold: 2, protocolTimeoutMs: 15_000, pingIntervalMs: 200 });
+    const reports: OwnerRunReport[] = [];
+    let ecdsaTarget = 0;
+    const stockpiles = cluster.nodes.map(
+      ({ context }) =>
+        new Stockpile({
+          context,
+          presignatureTarget: (domainId) => (domainId === 0 && context.me === 0 ? ecdsaTarget : 0),
+          // One batch of two fills the triple stock ahead of need: exactly the triples of one presignature.
+          tripleTarget: 2,
+          tripleBatchSize: 2,
+          maxConcurrentGenerations: 2,
+          planIntervalMs: 100,
+          backoff: { baseMs: 100, maxMs: 1_000 },
+          onOwnerRun: (report) => reports.push(report),
+        }),
+    );
+    const ownedTriples = () => Number(/stockpile_owned_assets\{domain="",kind="triples"\} (\d+)/.exec(cluster.nodes[0]!.context.metrics.render())?.[1] ?? 0);
+    try {
+      await Promise.all(stockpiles.map((stockpile) => stockpile.start()));
+      await until(() => ownedTriples() === 2 && stockpiles[0]!.ownerRunsInFlight === 0, 20_000, 'two triples at node 0, and both slots free');
+      // Requests come: the next planning pass has two free slots and two triples for the one set.
+      ecdsaTarget = 4;
+      await until(() => stockpiles[0]!.presignaturesAvailable(0) >= 4, 40_000, 'four presignatures at node 0');
+      expect(reports.filter((r) => r.outcome !== 'succeeded').map((r) => r.error)).toEqual([]);
+    } finally {
+      await Promise.all(stockpiles.map((stockpile) => stockpile.stop()));
+      await cluster.stop();
+    }
+  });
+});
+
+describe('stockpile after a restart', () => {
+  /**
+   * The node's context as the stockpile of a restarted process sees it: the same stores and mesh
+   * identity, metrics of its own. The first stockpile's handlers stay registered on the mesh (they would
+   * have died with its process), so this one registers none: it must not need them, as it must start no run.
+   */
+  function restartedContext(context: NodeContext, serving: () => ServingState | null): NodeContext {
+    const control = Object.create(context.network.control, { on: { value: () => undefined } }) as typeof context.network.control;
+    const network = Object.create(context.network, { control: { value: control } }) as typeof context.network;
+    return { ...context, network, metrics: new MetricsRegistry(), serving };
+  }
+
+  it('counts the stock an earlier process stored, also when it learns its serving state after start, and makes none of it again', async () => {
+    const cluster = await startTestCluster({ nodes: 3, threshold: 2, protocolTimeoutMs: 15_000, pingIntervalMs: 200 });
+    const options = { presignatureTarget: () => 2, tripleTarget: BATCH, tripleBatchSize: BATCH, maxConcurrentGenerations: 2, planIntervalMs: 100 };
+    const stockpiles = cluster.nodes.map(({ context }) => new Stockpile({ context, ...options }));
+    const ownedTriples = (node: number) => Number(/stockpile_owned_assets\{domain="",kind="triples"\} (\d+)/.exec(cluster.nodes[node]!.context.metrics.render())?.[1] ?? 0);
+    let restarted: Stockpile | undefined;
+    try {
+      await Promise.all(stockpiles.map((stockpile) => stockpile.start()));
+      await until(() => [0, 1, 2].every((n) => ownedTriples(n) >= BATCH && stockpiles[n]!.presignaturesAvailable(0) >= 2 && stockpiles[n]!.presignaturesAvailable(1) >= 2), 40_000, 'every stock at its target');
+      await Promise.all(stockpiles.map((stockpile) => stockpile.stop()));
+      const node = cluster.nodes[0]!.context;
+      const stored = { ecdsa: stockpiles[0]!.presignaturesAvailable(0), eddsa: stockpiles[0]!.presignaturesAvailable(1), triples: ownedTriples(0) };
+
+      // The node starts its stockpile before its key shares are loaded (node.ts: the first state poll's
+      // change is applied asynchronously), and serves a moment later.
+      let serving: ServingState | null = null;
+      const reports: OwnerRunReport[] = [];
+      const context = restartedContext(node, () => serving);
+      restarted = new Stockpile({ context, ...options, onOwnerRun: (report) => reports.push(report) });
+      await restarted.start();
+      serving = node.serving();
+      await until(() => restarted!.presignaturesAvailable(0) >= 2 && restarted!.presignaturesAvailable(1) >= 2, 10_000, 'the stored presignatures to be counted');
+      // Ten planning passes later: the counts are the stored ones, and no run was started.
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      expect([restarted.presignaturesAvailable(0), restarted.presignaturesAvailable(1)]).toEqual([stored.ecdsa, stored.eddsa]);
+      expect(context.metrics.render()).toContain(`stockpile_owned_assets{domain="",kind="triples"} ${stored.triples}`);
+      expect(reports).toEqual([]);
+    } finally {
+      await restarted?.stop();
+      await Promise.all(stockpiles.map((stockpile) => stockpile.stop()));
+      await cluster.stop();
+    }
   });
 });
 
