@@ -15,9 +15,8 @@
  * window a second copy can reach the nodes; they key their work by request id and check the
  * contract for the pending request before signing, so a copy costs a lookup, never a signature.
  *
- * A Powertools idempotency layer would add nothing: it keys on the message, while the same request
- * also arrives through different messages (a re-uploaded shard, a replayed block); step 1 keys on the
- * request itself.
+ * Not Powertools Idempotency (decision 0013): step 1 must also see a completion indexed before its
+ * request, which a cache of one function's results cannot express.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';

@@ -3,7 +3,13 @@
  * wrapped in an SNS envelope when the bucket notifies a topic the queue subscribes to, or the
  * `s3:TestEvent` S3 sends when notifications are configured. And the NEAR Lake key layout:
  * `<height12>/block.json`, `<height12>/shard_<i>.json`.
+ *
+ * The notification and envelope shapes are Powertools Parser's schemas (decision 0013), with one
+ * field widened (see {@link lakeNotificationSchema}); Parser has none for the test event.
  */
+// The per-service entry points keep the Lambda bundle to the two schemas used (the index pulls in all of them).
+import { S3Schema } from '@aws-lambda-powertools/parser/schemas/s3';
+import { SnsSqsNotificationSchema } from '@aws-lambda-powertools/parser/schemas/sns';
 import { z } from 'zod';
 import { lakeBlockFolder } from '../../shared/near/lake-types.js';
 
@@ -23,39 +29,60 @@ export interface LakeObjectRef {
 
 export type LakeEventsMessage = { readonly kind: 'test-event' } | { readonly kind: 'objects-created'; readonly objects: readonly LakeObjectRef[] };
 
-const snsEnvelope = z.object({ Type: z.literal('Notification'), Message: z.string() });
-const testEvent = z.object({ Event: z.literal('s3:TestEvent') });
-const notification = z.object({
-  Records: z.array(
-    z.object({
-      eventName: z.string(),
-      s3: z.object({ bucket: z.object({ name: z.string().min(1) }), object: z.object({ key: z.string().min(1) }) }),
-    }),
-  ),
+const s3Record = S3Schema.shape.Records.element;
+/**
+ * Parser's S3Schema, except that `sourceIPAddress` may be any string: Parser accepts only IPv4 (or
+ * `s3.amazonaws.com`), so a Lake writer reaching S3 over IPv6 (dual-stack endpoint) would turn every
+ * notification into a dead letter, and the indexer never reads the field.
+ */
+const lakeNotificationSchema = S3Schema.extend({
+  Records: z.array(s3Record.extend({ requestParameters: z.object({ sourceIPAddress: z.string() }) })).min(1),
 });
+const testEventSchema = z.object({ Event: z.literal('s3:TestEvent') });
 
-function parseJson(text: string): unknown {
+function parseJson(text: string, what: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new S3NotificationError(`not JSON (${(error as Error).message})`, { cause: error });
+    throw new S3NotificationError(`${what} is not JSON (${(error as Error).message})`, { cause: error });
   }
 }
 
+function describeIssues(error: z.ZodError): string {
+  return z.prettifyError(error).replaceAll('\n', '; ');
+}
+
+/** S3 notifications carry no top-level `Type`; SNS envelopes always do. */
+function isSnsEnvelope(json: unknown): boolean {
+  return typeof json === 'object' && json !== null && 'Type' in json;
+}
+
 export function parseLakeEventsMessage(body: string): LakeEventsMessage {
-  let json = parseJson(body);
-  const sns = snsEnvelope.safeParse(json);
-  if (sns.success) json = parseJson(sns.data.Message);
-  if (testEvent.safeParse(json).success) return { kind: 'test-event' };
-  const parsed = notification.safeParse(json);
-  if (!parsed.success) throw new S3NotificationError(z.prettifyError(parsed.error).replaceAll('\n', '; '));
+  let json = parseJson(body, 'the message body');
+  if (isSnsEnvelope(json)) {
+    const envelope = SnsSqsNotificationSchema.safeParse(json);
+    if (!envelope.success) throw new S3NotificationError(`bad SNS envelope: ${describeIssues(envelope.error)}`);
+    json = parseJson(envelope.data.Message, 'the SNS Message');
+  }
+  if (testEventSchema.safeParse(json).success) return { kind: 'test-event' };
+  const parsed = lakeNotificationSchema.safeParse(json);
+  if (!parsed.success) throw new S3NotificationError(describeIssues(parsed.error));
   return {
     kind: 'objects-created',
     objects: parsed.data.Records.filter((record) => record.eventName.startsWith('ObjectCreated:')).map((record) => ({
       bucket: record.s3.bucket.name,
-      key: decodeURIComponent(record.s3.object.key.replaceAll('+', ' ')),
+      key: decodeObjectKey(record.s3.object.key),
     })),
   };
+}
+
+/** S3 notifications URL-encode keys, with `+` for spaces; a key that does not decode is not a notification S3 sent. */
+function decodeObjectKey(encoded: string): string {
+  try {
+    return decodeURIComponent(encoded.replaceAll('+', ' '));
+  } catch (error) {
+    throw new S3NotificationError(`object key ${JSON.stringify(encoded)} is not URL-encoded (${(error as Error).message})`, { cause: error });
+  }
 }
 
 export type LakeKey =

@@ -219,6 +219,8 @@ export interface SsmStockpilePolicySourceOptions {
 /**
  * The policy from the SSM parameter, re-read every `refreshIntervalMs` so an operator can raise it ahead
  * of a known launch without a deployment. A failed or invalid read keeps the last good policy.
+ * Not Powertools Parameters (decision 0013): its cache refreshes on an awaited read, while `policy()` is
+ * synchronous, and its `get()` takes no abort signal for the read deadline.
  */
 export class SsmStockpilePolicySource implements StockpilePolicySource {
   private current: StockpilePolicy;

@@ -6,7 +6,8 @@
  * cdk/lib/observability.ts alarms on these by namespace and metric name with NO dimensions, so every
  * line declares one empty dimension set (`Dimensions: [[]]`): a metric published with any dimension would
  * be a different CloudWatch metric and the alarms would see nothing (and treat that as an empty stockpile).
- * SignLatency's unit must be Milliseconds, the unit the alarm's query names.
+ * SignLatency's unit must be Milliseconds, the unit the alarm's query names. Powertools Metrics cannot
+ * write that empty dimension set (it always adds `service`, or writes no set at all): decision 0013.
  */
 
 /** Names as cdk/lib/observability.ts NODE_METRICS queries them (the test pins the two together). */

@@ -36,6 +36,7 @@ import { DynamoDbRequestLedger, requestsTableDefinition, type RequestLedger } fr
 import { SqsSignRequestQueue, type SignRequestQueue } from '../../../lambdas/lake-indexer/sign-request-queue.js';
 import { DEFAULT_MAX_OBJECT_BYTES } from '../../../lambdas/lake-indexer/config.js';
 import { localAwsFromEnvironment } from '../../support/local-aws.js';
+import { objectCreatedRecord } from '../../../services/devnet/lake/s3-event-bridge.js';
 import { MPC_CONTRACT } from './lake-fixtures.js';
 
 /** Totals per metric name, summed over everything the indexer reported. */
@@ -123,18 +124,9 @@ async function putMultipart(s3: S3Client, bucket: string, key: string, body: Buf
 }
 
 export function s3Notification(bucket: string, key: string): string {
-  return JSON.stringify({
-    Records: [
-      {
-        eventVersion: '2.1',
-        eventSource: 'aws:s3',
-        awsRegion: 'us-east-1',
-        eventTime: '2026-11-21T06:00:00.000Z',
-        eventName: 'ObjectCreated:Put',
-        s3: { s3SchemaVersion: '1.0', bucket: { name: bucket, arn: `arn:aws:s3:::${bucket}` }, object: { key: encodeURIComponent(key).replaceAll('%2F', '/'), size: 1, sequencer: '0' } },
-      },
-    ],
-  });
+  // The whole record S3 sends (Powertools Parser's S3 schema checks every field), as the devnet's bridge builds it.
+  const eventTime = new Date('2026-11-21T06:00:00.000Z');
+  return JSON.stringify({ Records: [objectCreatedRecord({ region: 'us-east-1', bucket, configurationId: 'lake-events', key, size: 1, eTag: '0', eventTime, sequencer: '0' })] });
 }
 
 export async function createIndexerHarness(name: string, options: HarnessOptions = {}): Promise<IndexerHarness> {
