@@ -34,7 +34,7 @@ describe('operator configuration', () => {
       region: 'us-east-1',
       near: { network: 'testnet', contractId: 'v1.signer-prod.testnet' },
       lake: { shards: 'all', retentionDays: 7 },
-      node: { cpu: 1024, memoryMiB: 2048, meshPort: 443, containerPort: 8443, healthPort: 8080, desiredCount: 1, logLevel: 'info' },
+      node: { cpu: 1024, memoryMiB: 2048, meshPort: 443, containerPort: 8443, healthPort: 8080, logLevel: 'info' },
       network: { natGateways: 1 },
     });
   });
@@ -88,10 +88,14 @@ describe('operator configuration', () => {
     );
   });
 
-  it('keeps the mesh and health ports apart and allows at most one task', () => {
+  it('keeps the mesh and health ports apart', () => {
     expect(problemsOf(withChanges({ node: { healthPort: 8443 } }))).toContain('chainsig.node.healthPort: must differ from containerPort');
-    expect(problemsOf(withChanges({ node: { desiredCount: 2 } }))).toContain('chainsig.node.desiredCount');
-    expect(parseOperatorConfig(rawConfigFromContext({ ...CDK_CONTEXT, 'chainsig.node.desiredCount': '0' })).node.desiredCount).toBe(0);
+  });
+
+  it('refuses the removed options instead of ignoring them: a fixed lake bucket name, a desired count in the context', () => {
+    // A retained bucket with a fixed name blocks the next deployment; the task count is the NodeDesiredCount parameter.
+    expect(problemsOf(withChanges({ lake: { bucketName: 'my-lake-bucket' } }))).toContain('chainsig.lake: unknown key bucketName');
+    expect(problemsOf(rawConfigFromContext({ ...CDK_CONTEXT, 'chainsig.node.desiredCount': '0' }))).toContain('chainsig.node: unknown key desiredCount');
   });
 
   it('rejects duplicate shard ids, open-ended peers lists and a zero stockpile floor', () => {

@@ -46,13 +46,14 @@ const FARGATE_MEMORY_BY_CPU: Record<number, { min: number; max: number; step: nu
   16384: { min: 32768, max: 122880, step: 8192 },
 };
 
-const lakeSchema = z.object({
-  /** Name for the operator's lake bucket; omit to let CloudFormation generate a unique one. */
-  bucketName: z
-    .string()
-    .regex(/^[a-z\d][a-z\d.-]{1,61}[a-z\d]$/, 'must be a valid S3 bucket name')
-    .optional(),
-  /** IAM principal (role ARN) the operator's NEAR Lake writer uses to put objects into the bucket. */
+/**
+ * Sections refuse keys they do not know, so an option that no longer exists fails the synth instead of
+ * being ignored: `lake.bucketName` (a fixed name blocks redeploying next to the bucket a deleted stack
+ * kept) and `node.desiredCount` (now the NodeDesiredCount stack parameter, docs/decisions/0011-first-deploy.md).
+ */
+const unknownKeys = { error: (issue: { code?: string; keys?: string[] }) => (issue.code === 'unrecognized_keys' ? `unknown key ${issue.keys?.join(', ')} (docs/deploy.md lists the keys)` : undefined) };
+
+const lakeSchema = z.strictObject({  /** IAM principal (role ARN) the operator's NEAR Lake writer uses to put objects into the bucket. */
   writerPrincipalArn: z
     .string()
     .regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/, 'must be an IAM role or user ARN')
@@ -76,10 +77,10 @@ const lakeSchema = z.object({
   retentionDays: count(1).default(7),
   /** Reserved concurrency of the indexer Lambda (also its SQS poller's maximum concurrency). */
   indexerConcurrency: count(2).default(2),
-});
+}, unknownKeys);
 
 const nodeSchema = z
-  .object({
+  .strictObject({
     cpu: z.coerce
       .number()
       .int()
@@ -103,12 +104,10 @@ const nodeSchema = z
      * from the RPC or its peers, is not restarted (docs/decisions/0010-liveness-and-readiness.md).
      */
     healthCheckPath: z.string().regex(/^\/[\w./-]*$/, 'must be an absolute URL path').default('/livez'),
-    /** 1 in operation; 0 for the first deployment, before the key secrets hold real values (docs/deploy.md). */
-    desiredCount: z.coerce.number().int().min(0).max(1).default(1),
     /** Peers allowed to reach the mesh port. Peers authenticate every message, so 0.0.0.0/0 is workable. */
     allowedPeerCidrs: z.preprocess(commaList, z.array(cidr).min(1)),
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-  })
+  }, unknownKeys)
   .superRefine((node, ctx) => {
     if (node.healthPort === node.containerPort) {
       ctx.addIssue({ code: 'custom', path: ['healthPort'], message: 'must differ from containerPort (the node serves them separately)' });

@@ -1,6 +1,5 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -68,7 +67,6 @@ export interface LakeIngestProps {
   readonly accessLogs: s3.IBucket;
   readonly requestsTable: dynamodb.ITableV2;
   readonly signRequestsQueue: sqs.IQueue;
-  readonly dataKey: kms.IKey;
 }
 
 /**
@@ -80,15 +78,16 @@ export class LakeIngest extends Construct {
   readonly queue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
   readonly indexer: NodejsFunction;
+  readonly logGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: LakeIngestProps) {
     super(scope, id);
     const { lake } = props;
 
     // SSE-S3 rather than KMS: the lake holds public chain data, and at ~10 objects per block a KMS call
-    // per PUT and GET would cost more than the rest of the stack.
+    // per PUT and GET would cost more than the rest of the stack. No fixed name: a kept bucket would block
+    // the next deployment of the stack; the writer takes the name from the LakeBucketName output.
     this.bucket = new s3.Bucket(this, 'LakeBucket', {
-      ...(lake.bucketName !== undefined && { bucketName: lake.bucketName }),
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
@@ -96,7 +95,9 @@ export class LakeIngest extends Construct {
       serverAccessLogsBucket: props.accessLogs,
       serverAccessLogsPrefix: 'lake-bucket/',
       lifecycleRules: [{ expiration: Duration.days(lake.retentionDays) }],
-      removalPolicy: RemovalPolicy.RETAIN,
+      // CloudFormation cannot delete a bucket with objects, so a stack deletion leaves it (its lifecycle
+      // empties it); the rollback of a failed creation deletes it while it is still empty.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
     if (lake.writerPrincipalArn !== undefined) {
       this.bucket.addToResourcePolicy(
@@ -128,7 +129,7 @@ export class LakeIngest extends Construct {
     }
     acknowledgeNotificationsHandler(Stack.of(this));
 
-    const logGroup = new logs.LogGroup(this, 'IndexerLogs', {
+    this.logGroup = new logs.LogGroup(this, 'IndexerLogs', {
       retention: logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
@@ -137,7 +138,7 @@ export class LakeIngest extends Construct {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Lake indexer: reads lake objects, records sign requests, enqueues them',
     });
-    logGroup.grantWrite(role);
+    this.logGroup.grantWrite(role);
     role.addToPolicy(
       new iam.PolicyStatement({
         sid: 'ReadLakeObjects',
@@ -161,13 +162,6 @@ export class LakeIngest extends Construct {
         resources: [props.signRequestsQueue.queueArn],
       }),
     );
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        sid: 'UseTableKey',
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        resources: [props.dataKey.keyArn],
-      }),
-    );
 
     assertLocalEsbuild();
     this.indexer = new NodejsFunction(this, 'Indexer', {
@@ -180,7 +174,7 @@ export class LakeIngest extends Construct {
       timeout: Duration.seconds(INDEXER_TIMEOUT_SECONDS),
       reservedConcurrentExecutions: lake.indexerConcurrency,
       role,
-      logGroup,
+      logGroup: this.logGroup,
       projectRoot: PROJECT_ROOT,
       depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
       environment: {

@@ -1,4 +1,4 @@
-import { Duration, IgnoreMode, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, IgnoreMode, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -13,7 +13,7 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 import type { OperatorConfig } from './config.js';
 import { PROJECT_ROOT } from './paths.js';
-import type { StorageTableName } from './request-storage.js';
+import { sealerEncryptionContextCondition, type StorageTableName } from './request-storage.js';
 
 /**
  * Environment variables of the mpc-node container, named as services/mpc-node/config.ts reads them.
@@ -72,7 +72,12 @@ export interface NodeServiceProps {
   readonly dataKey: kms.IKey;
   readonly tables: Record<StorageTableName, dynamodb.ITableV2>;
   readonly signRequestsQueue: sqs.IQueue;
+  /** 0 or 1; a token of the stack's `NodeDesiredCount` parameter (docs/decisions/0011-first-deploy.md). */
+  readonly desiredCount: number;
 }
+
+/** The tables the node reads and writes. The requests table is the indexer's: the node gets its name only. */
+const NODE_TABLES = ['keyShares', 'triples', 'presignatures'] as const satisfies readonly StorageTableName[];
 
 /**
  * The operator's MPC participant: one Fargate task behind a TLS NLB (the mesh endpoint registered in the
@@ -95,10 +100,16 @@ export class NodeService extends Construct {
     this.meshUrl = `https://${node.domainName}${node.meshPort === 443 ? '' : `:${node.meshPort}`}`;
 
     // The operator stores the real values after the first deployment (docs/deploy.md): the NEAR access key
-    // in NEAR's own string form, the mesh identity as {"sign": hex32}. Until then the
-    // secrets hold a random placeholder the node rejects, which is why the first deployment runs no task.
+    // in NEAR's own string form, the mesh identity as {"sign": hex32}. Until then the secrets hold a random
+    // placeholder the node rejects, which is why the stack is created with no task (NodeDesiredCount 0).
+    // Kept when the stack is deleted (the mesh identity is the registered participant), but removed by the
+    // rollback of a failed creation, which never held a real key.
     const keySecret = (secretId: string, description: string) =>
-      new secretsmanager.Secret(this, secretId, { description, encryptionKey: props.dataKey, removalPolicy: RemovalPolicy.RETAIN });
+      new secretsmanager.Secret(this, secretId, {
+        description,
+        encryptionKey: props.dataKey,
+        removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+      });
     this.accountKeySecret = keySecret('NearAccountKey', `NEAR access key (ed25519:<base58>) of ${near.operatorAccountId} for respond/vote transactions`);
     this.meshIdentityKeySecret = keySecret('MeshIdentityKey', 'Mesh identity: {"sign": Ed25519 secret hex}');
 
@@ -108,16 +119,34 @@ export class NodeService extends Construct {
     });
     // Explicit actions rather than grant*() helpers: those add wildcard actions (kms:GenerateDataKey*,
     // dynamodb:Batch*), and the node needs an exact, reviewable set.
+    const nodeTables = NODE_TABLES.map((name) => props.tables[name]);
+    // Direct use of the data key, only with the sealer's encryption context (the key policy says the same
+    // for this role and no one else).
+    const sealing = {
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      conditions: sealerEncryptionContextCondition(),
+    };
+    this.taskRole.addToPolicy(new iam.PolicyStatement({ sid: 'SealWithDataKey', resources: [props.dataKey.keyArn], ...sealing }));
+    props.dataKey.addToResourcePolicy(
+      new iam.PolicyStatement({ sid: 'NodeSealsWithDataKey', principals: [this.taskRole], resources: ['*'], ...sealing }),
+    );
+    // The tables' own encryption: DynamoDB uses the key on the node's behalf, for these tables only.
     this.taskRole.addToPolicy(
       new iam.PolicyStatement({
-        sid: 'EnvelopeEncryptionWithDataKey',
-        actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey'],
+        sid: 'TableEncryptionThroughDynamoDb',
+        actions: ['kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey'],
         resources: [props.dataKey.keyArn],
+        conditions: {
+          StringEquals: {
+            'kms:ViaService': `dynamodb.${Stack.of(this).region}.amazonaws.com`,
+            'kms:EncryptionContext:aws:dynamodb:tableName': nodeTables.map((table) => table.tableName),
+          },
+        },
       }),
     );
     this.taskRole.addToPolicy(
       new iam.PolicyStatement({
-        sid: 'StockpileAndRequestTables',
+        sid: 'KeySharesAndStockpileTables',
         actions: [
           'dynamodb:BatchGetItem',
           'dynamodb:BatchWriteItem',
@@ -128,7 +157,7 @@ export class NodeService extends Construct {
           'dynamodb:Query',
           'dynamodb:UpdateItem',
         ],
-        resources: Object.values(props.tables).map((table) => table.tableArn),
+        resources: nodeTables.map((table) => table.tableArn),
       }),
     );
     // The stockpile lists its asset partitions at epoch changes and starts, to delete what no epoch can use.
@@ -188,6 +217,7 @@ export class NodeService extends Construct {
         [NODE_ENVIRONMENT.kmsKeyId]: props.dataKey.keyArn,
         [NODE_ENVIRONMENT.logLevel]: node.logLevel,
         [NODE_ENVIRONMENT.metricsNamespace]: props.metricsNamespace,
+        // All four names: services/mpc-node/config.ts requires REQUESTS_TABLE, though the node never opens it.
         ...Object.fromEntries(
           (Object.keys(props.tables) as StorageTableName[]).map((name) => [NODE_ENVIRONMENT.tables[name], props.tables[name].tableName]),
         ),
@@ -211,7 +241,7 @@ export class NodeService extends Construct {
     this.service = new ecs.FargateService(this, 'Service', {
       cluster,
       taskDefinition,
-      desiredCount: node.desiredCount,
+      desiredCount: props.desiredCount,
       // One participant = one mesh identity = one task. Stopping the old task before starting the new one
       // costs a minute of absence (the threshold covers it) but never runs two nodes with one identity.
       minHealthyPercent: 0,

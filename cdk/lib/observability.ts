@@ -1,6 +1,7 @@
 import { Duration, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -21,19 +22,39 @@ export const NODE_METRICS = {
   signLatency: 'SignLatency',
 } as const;
 
-/** Metrics the lake indexer publishes (Powertools, dimension service=lake-indexer). */
+/** Metrics the lake indexer publishes (Powertools, dimension service=lake-indexer; names from lambdas/lake-indexer/indexer.ts). */
 export const INDEXER_METRICS = {
   /** Seconds between a block's timestamp and its block.json being indexed. */
   blockLag: 'BlockLagSeconds',
+  /** Sign calls found in shards, once per indexing attempt (a retried message counts again). */
+  signRequestsFound: 'SignRequestsFound',
+  signRequestsEnqueued: 'SignRequestsEnqueued',
+  /** Found again after an earlier attempt enqueued or closed it. */
+  signRequestsAlreadyHandled: 'SignRequestsAlreadyHandled',
+  /** Accepted sign calls the indexer cannot read: each is a request no node will answer. */
+  unreadableSignCalls: 'UnreadableSignCalls',
 } as const;
 const INDEXER_SERVICE_DIMENSION = { service: 'lake-indexer' };
+
+/**
+ * ERROR lines in the indexer's log, counted by a metric filter. The handler reports a failed record in
+ * `batchItemFailures` and returns normally, so the Lambda `Errors` metric only sees timeouts and crashes;
+ * every failed record is logged at ERROR (a duplicate delivery racing its twin only at WARN).
+ */
+export const INDEXER_ERROR_LOG_METRIC = 'LakeIndexerErrorLogs';
+
+/**
+ * A live chain makes a block about every second, and the Lake writer puts several objects per block: this
+ * many minutes without one lake event means the writer (or the bucket notification) has stopped.
+ */
+export const LAKE_SOURCE_SILENCE_MINUTES = 5;
 
 /** A request times out on chain after ~200 blocks; an indexer this far behind is already losing requests. */
 const LAKE_EVENTS_MAX_AGE_SECONDS = 60;
 const INDEXER_MAX_BLOCK_LAG_SECONDS = 60;
 const SIGN_REQUESTS_MAX_AGE_SECONDS = 30;
 const SIGN_LATENCY_P90_MAX_MS = 30_000;
-/** A message in a dead-letter queue is a lost block or request: page at once. */
+/** A message in a dead-letter queue is a lost block or request, and so is an unreadable sign call: page at once. */
 const ON_FIRST_DATAPOINT = { datapointsToAlarm: 1, evaluationPeriods: 1 } as const;
 
 export interface ObservabilityProps {
@@ -44,6 +65,7 @@ export interface ObservabilityProps {
   readonly lakeEventsQueue: sqs.IQueue;
   readonly lakeEventsDeadLetterQueue: sqs.IQueue;
   readonly indexer: lambda.IFunction;
+  readonly indexerLogGroup: logs.ILogGroup;
   readonly signRequestsQueue: sqs.IQueue;
   readonly signRequestsDeadLetterQueue: sqs.IQueue;
   readonly node: NodeService;
@@ -63,6 +85,17 @@ export class Observability extends Construct {
       id: 'AwsSolutions::AwsSolutions-SNS2',
       reason: 'Alarm notifications carry only alarm names and metric values; CloudWatch cannot publish to a topic encrypted with the AWS-managed SNS key, and a key just for alarms is cost without a secret to protect.',
     });
+
+    new logs.MetricFilter(this, 'IndexerErrorLogs', {
+      logGroup: props.indexerLogGroup,
+      metricNamespace: props.metricsNamespace,
+      metricName: INDEXER_ERROR_LOG_METRIC,
+      filterPattern: logs.FilterPattern.stringValue('$.level', '=', 'ERROR'),
+      metricValue: '1',
+    });
+    const minute = Duration.minutes(1);
+    const indexerMetric = (metricName: string, statistic: string = MetricStatistic.SUM) =>
+      new cloudwatch.Metric({ namespace: props.metricsNamespace, metricName, dimensionsMap: INDEXER_SERVICE_DIMENSION, statistic, period: minute });
 
     new MonitoringFacade(this, 'Monitoring', {
       alarmFactoryDefaults: {
@@ -94,8 +127,108 @@ export class Observability extends Construct {
         lambdaFunction: props.indexer,
         humanReadableName: 'Lake indexer',
         alarmFriendlyName: 'LakeIndexer',
-        addFaultCountAlarm: { Critical: { maxErrorCount: 0 } },
+        // Faults are alarmed below from failed records; this library's fault alarm only sees failed invocations.
         addThrottlesCountAlarm: { Warning: { maxErrorCount: 0 } },
+      })
+      .monitorCustom({
+        humanReadableName: 'Lake source and indexer faults',
+        alarmFriendlyName: 'LakeIndexerHealth',
+        metricGroups: [
+          {
+            title: 'Lake events arriving',
+            metrics: [
+              {
+                metric: props.lakeEventsQueue.metricNumberOfMessagesSent({ period: minute, statistic: MetricStatistic.SUM }),
+                alarmFriendlyName: 'LakeSourceStopped',
+                addAlarm: {
+                  Critical: {
+                    threshold: 1,
+                    comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+                    // An idle queue reports no datapoints at all: silence is the failure.
+                    treatMissingDataOverride: cloudwatch.TreatMissingData.BREACHING,
+                    evaluationPeriods: LAKE_SOURCE_SILENCE_MINUTES,
+                    datapointsToAlarm: LAKE_SOURCE_SILENCE_MINUTES,
+                  },
+                },
+              },
+            ],
+          },
+          {
+            title: 'Indexer faults (failed records and failed invocations)',
+            metrics: [
+              {
+                metric: new cloudwatch.MathExpression({
+                  label: 'Faults',
+                  expression: 'FILL(records, 0) + FILL(invocations, 0)',
+                  usingMetrics: {
+                    records: new cloudwatch.Metric({ namespace: props.metricsNamespace, metricName: INDEXER_ERROR_LOG_METRIC, statistic: MetricStatistic.SUM, period: minute }),
+                    invocations: props.indexer.metricErrors({ period: minute, statistic: MetricStatistic.SUM }),
+                  },
+                  period: minute,
+                }),
+                alarmFriendlyName: 'Fault',
+                addAlarm: {
+                  Critical: {
+                    // Three minutes in a row: a live chain brings objects every second, so an indexer that
+                    // cannot process them fails every minute; one poison message is retried only every
+                    // visibility timeout and ends in the dead-letter queue, which has its own alarm.
+                    threshold: 0,
+                    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                    treatMissingDataOverride: cloudwatch.TreatMissingData.NOT_BREACHING,
+                  },
+                },
+              },
+            ],
+          },
+          {
+            title: 'Sign requests found but not handed to the nodes',
+            metrics: [
+              {
+                // Every indexing attempt counts what it found and then either enqueued it or saw it handled
+                // before; the difference is attempts that failed to hand a found request over.
+                metric: new cloudwatch.MathExpression({
+                  label: 'Found, not handed over',
+                  expression: 'FILL(found, 0) - FILL(enqueued, 0) - FILL(handled, 0)',
+                  usingMetrics: {
+                    found: indexerMetric(INDEXER_METRICS.signRequestsFound),
+                    enqueued: indexerMetric(INDEXER_METRICS.signRequestsEnqueued),
+                    handled: indexerMetric(INDEXER_METRICS.signRequestsAlreadyHandled),
+                  },
+                  period: minute,
+                }),
+                alarmFriendlyName: 'SignRequestsNotHandedOver',
+                addAlarm: {
+                  Critical: {
+                    threshold: 0,
+                    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                    treatMissingDataOverride: cloudwatch.TreatMissingData.NOT_BREACHING,
+                    // Two failing minutes within five: a request that keeps failing is retried every 3 minutes
+                    // (the visibility timeout) and shows twice; a duplicate delivery racing its twin, once.
+                    evaluationPeriods: 5,
+                    datapointsToAlarm: 2,
+                  },
+                },
+              },
+            ],
+          },
+          {
+            title: 'Unreadable accepted sign calls',
+            metrics: [
+              {
+                metric: indexerMetric(INDEXER_METRICS.unreadableSignCalls),
+                alarmFriendlyName: 'UnreadableSignCalls',
+                addAlarm: {
+                  Critical: {
+                    threshold: 0,
+                    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                    treatMissingDataOverride: cloudwatch.TreatMissingData.NOT_BREACHING,
+                    ...ON_FIRST_DATAPOINT,
+                  },
+                },
+              },
+            ],
+          },
+        ],
       })
       .monitorCustom({
         humanReadableName: 'Lake indexer lag',
@@ -105,13 +238,8 @@ export class Observability extends Construct {
             title: 'Block lag (seconds behind the chain)',
             metrics: [
               {
-                metric: new cloudwatch.Metric({
-                  namespace: props.metricsNamespace,
-                  metricName: INDEXER_METRICS.blockLag,
-                  dimensionsMap: INDEXER_SERVICE_DIMENSION,
-                  statistic: MetricStatistic.MAX,
-                  unit: cloudwatch.Unit.SECONDS,
-                }),
+                // One-minute datapoints (a Metric's own default is five minutes, which made this a 15-minute alarm).
+                metric: indexerMetric(INDEXER_METRICS.blockLag, MetricStatistic.MAX).with({ unit: cloudwatch.Unit.SECONDS }),
                 alarmFriendlyName: 'BlockLag',
                 addAlarm: {
                   Critical: {

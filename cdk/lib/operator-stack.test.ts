@@ -10,10 +10,14 @@ import path from 'node:path';
 import { parseOperatorConfig, rawConfigFromContext } from './config.js';
 import { INDEXER_ENVIRONMENT } from './lake-ingest.js';
 import { MESH_IDENTITY_FIELDS, NODE_ENVIRONMENT, NODE_IMAGE_DOCKERFILE, NODE_SECRET_ENVIRONMENT } from './node-service.js';
-import { INDEXER_METRICS, NODE_METRICS } from './observability.js';
+import { INDEXER_ERROR_LOG_METRIC, INDEXER_METRICS, LAKE_SOURCE_SILENCE_MINUTES, NODE_METRICS } from './observability.js';
 import { createOperatorApp } from './operator-app.js';
-import { METRICS_NAMESPACE, type OperatorStack } from './operator-stack.js';
+import { METRICS_NAMESPACE, NODE_DESIRED_COUNT_PARAMETER, type OperatorStack } from './operator-stack.js';
 import { METRICS_NAMESPACE as INDEXER_METRICS_NAMESPACE } from '../../lambdas/lake-indexer/create-handler.js';
+import { IndexerMetric } from '../../lambdas/lake-indexer/indexer.js';
+import { DecryptCommand, GenerateDataKeyCommand } from '@aws-sdk/client-kms';
+import { KmsDataKeyProvider, type KmsDataKeyClient } from '../../services/mpc-node/storage/kms-data-keys.js';
+import { Sealer } from '../../services/mpc-node/storage/sealer.js';
 import { LAKE_INDEXER_ENTRY, PROJECT_ROOT } from './paths.js';
 import { STOCKPILE_ENVIRONMENT, stockpilePolicy } from './stockpile-scaling.js';
 
@@ -62,6 +66,8 @@ function statementsOfRole(role: IConstruct): PolicyStatement[] {
   });
   return Object.values(policies).flatMap((policy) => policy.Properties.PolicyDocument.Statement as PolicyStatement[]);
 }
+/** Order-free comparison: the minimizePolicies feature flag sorts and merges statement resources. */
+const sortedJson = (values: unknown[]): string[] => values.map((value) => JSON.stringify(value)).sort();
 const actionsOf = (statement: PolicyStatement): string[] => [statement.Action].flat();
 const resourcesOf = (statement: PolicyStatement): unknown[] => [statement.Resource].flat();
 const statementWithSid = (statements: PolicyStatement[], sid: string): PolicyStatement => {
@@ -87,9 +93,15 @@ describe('cdk-nag AwsSolutions', () => {
       .filter(([id]) => id.startsWith('AwsSolutions::'))
       .map(([id, reason]) => [id.slice('AwsSolutions::'.length), reason] as const);
     expect(acknowledgements.map(([id]) => id).sort()).toEqual([
+      // Point-in-time recovery is off where it would keep used single-use shares (or public data) restorable.
+      'AwsSolutions-DDB3',
+      'AwsSolutions-DDB3',
+      'AwsSolutions-DDB3',
       'AwsSolutions-EC23',
       'AwsSolutions-ECS2',
       'AwsSolutions-ECS4',
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]',
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores]',
       'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
       'AwsSolutions-IAM5[Resource::*]',
       `AwsSolutions-IAM5[Resource::<${logicalId(stack.lakeIngest.bucket)}.Arn>/*]`,
@@ -111,7 +123,7 @@ describe('lake ingest', () => {
         LoggingConfiguration: { DestinationBucketName: ref(stack.accessLogs.bucket), LogFilePrefix: 'lake-bucket/' },
         LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: CONFIG.lake.retentionDays, Status: 'Enabled' })] },
       },
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
     });
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
       Bucket: ref(stack.lakeIngest.bucket),
@@ -194,16 +206,14 @@ describe('lake ingest', () => {
       'EnqueueSignRequests',
       'ReadLakeObjects',
       'RecordSignRequests',
-      'UseTableKey',
       'logs:CreateLogStream,logs:PutLogEvents',
-      'sqs:ReceiveMessage,sqs:ChangeMessageVisibility,sqs:GetQueueUrl,sqs:DeleteMessage,sqs:GetQueueAttributes',
+      'sqs:ChangeMessageVisibility,sqs:DeleteMessage,sqs:GetQueueAttributes,sqs:GetQueueUrl,sqs:ReceiveMessage',
     ]);
     expect(resourcesOf(grants.ReadLakeObjects!)).toEqual([{ 'Fn::Join': ['', [arnOf(stack.lakeIngest.bucket), '/*']] }]);
     expect(resourcesOf(grants.RecordSignRequests!)).toEqual([arnOf(stack.storage.tables.requests)]);
     expect(actionsOf(grants.RecordSignRequests!)).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
     expect(actionsOf(grants.EnqueueSignRequests!)).toEqual(['sqs:SendMessage']);
     expect(resourcesOf(grants.EnqueueSignRequests!)).toEqual([arnOf(stack.storage.signRequestsQueue)]);
-    expect(resourcesOf(grants.UseTableKey!)).toEqual([arnOf(stack.storage.dataKey)]);
   });
 });
 
@@ -233,29 +243,18 @@ describe('requests and storage', () => {
   });
 
   it('rotates the customer-managed data key and keeps it on stack deletion', () => {
-    template.hasResource('AWS::KMS::Key', { Properties: { EnableKeyRotation: true }, DeletionPolicy: 'Retain' });
+    template.hasResource('AWS::KMS::Key', { Properties: { EnableKeyRotation: true }, DeletionPolicy: 'RetainExceptOnCreate' });
   });
 
-  it.each(['requests', 'keyShares', 'triples', 'presignatures'] as const)(
-    'encrypts the %s table with the data key, on demand, with PITR and deletion protection',
-    (tableName) => {
-      const table = template.toJSON().Resources[logicalId(stack.storage.tables[tableName])];
-      expect(table.Type).toBe('AWS::DynamoDB::GlobalTable');
-      expect(table.DeletionPolicy).toBe('Retain');
-      expect(table.Properties).toMatchObject({
-        BillingMode: 'PAY_PER_REQUEST',
-        SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
-        Replicas: [
-          {
-            Region: CONFIG.region,
-            DeletionProtectionEnabled: true,
-            PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
-            SSESpecification: { KMSMasterKeyId: arnOf(stack.storage.dataKey) },
-          },
-        ],
-      });
-    },
-  );
+  it.each(['keyShares', 'triples', 'presignatures'] as const)('encrypts the %s table with the data key, on demand', (tableName) => {
+    const table = template.toJSON().Resources[logicalId(stack.storage.tables[tableName])];
+    expect(table.Type).toBe('AWS::DynamoDB::GlobalTable');
+    expect(table.Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+      Replicas: [{ Region: CONFIG.region, SSESpecification: { KMSMasterKeyId: arnOf(stack.storage.dataKey) } }],
+    });
+  });
 
   it('expires request records by TTL', () => {
     template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
@@ -275,7 +274,7 @@ describe('node service', () => {
     });
     template.hasResourceProperties('AWS::ECS::Service', {
       LaunchType: 'FARGATE',
-      DesiredCount: 1,
+      DesiredCount: { Ref: NODE_DESIRED_COUNT_PARAMETER },
       DeploymentConfiguration: {
         MinimumHealthyPercent: 0,
         MaximumPercent: 100,
@@ -333,8 +332,8 @@ describe('node service', () => {
   it('lets only the execution role read the two secrets, and nothing but them', () => {
     const executionRole = stack.mpcNode.service.taskDefinition.executionRole!;
     const secretStatements = statementsOfRole(executionRole).filter((statement) => actionsOf(statement).some((action) => action.startsWith('secretsmanager:')));
-    expect(secretStatements.flatMap(actionsOf).sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:GetSecretValue']);
-    expect(secretStatements.flatMap(resourcesOf)).toEqual([ref(stack.mpcNode.accountKeySecret), ref(stack.mpcNode.meshIdentityKeySecret)]);
+    expect([...new Set(secretStatements.flatMap(actionsOf))].sort()).toEqual(['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue']);
+    expect(sortedJson(secretStatements.flatMap(resourcesOf))).toEqual(sortedJson([ref(stack.mpcNode.accountKeySecret), ref(stack.mpcNode.meshIdentityKeySecret)]));
     const taskRoleActions = statementsOfRole(stack.mpcNode.taskRole).flatMap(actionsOf);
     expect(taskRoleActions.filter((action) => action.startsWith('secretsmanager:'))).toEqual([]);
   });
@@ -356,7 +355,7 @@ describe('node service', () => {
     template.resourceCountIs('AWS::SecretsManager::Secret', 2);
     for (const secret of [stack.mpcNode.accountKeySecret, stack.mpcNode.meshIdentityKeySecret]) {
       const resource = template.toJSON().Resources[logicalId(secret)];
-      expect(resource.DeletionPolicy).toBe('Retain');
+      expect(resource.DeletionPolicy).toBe('RetainExceptOnCreate');
       expect(resource.Properties.KmsKeyId).toEqual(arnOf(stack.storage.dataKey));
     }
   });
@@ -404,22 +403,27 @@ describe('node service', () => {
     const statements = statementsOfRole(stack.mpcNode.taskRole);
     expect(statements.map((statement) => statement.Sid).sort()).toEqual([
       'ConsumeSignRequests',
-      'EnvelopeEncryptionWithDataKey',
+      'KeySharesAndStockpileTables',
       'ReadStockpilePolicy',
-      'StockpileAndRequestTables',
+      'SealWithDataKey',
       'SweepAssetTables',
+      'TableEncryptionThroughDynamoDb',
     ]);
-    expect(statementWithSid(statements, 'EnvelopeEncryptionWithDataKey')).toMatchObject({
-      Action: ['kms:Decrypt', 'kms:DescribeKey', 'kms:GenerateDataKey'],
+    const nodeTables = [stack.storage.tables.keyShares, stack.storage.tables.triples, stack.storage.tables.presignatures];
+    expect(sortedJson(resourcesOf(statementWithSid(statements, 'KeySharesAndStockpileTables')))).toEqual(sortedJson(nodeTables.map(arnOf)));
+    expect(statementWithSid(statements, 'TableEncryptionThroughDynamoDb')).toMatchObject({
       Resource: arnOf(stack.storage.dataKey),
+      Condition: {
+        StringEquals: {
+          'kms:ViaService': `dynamodb.${CONFIG.region}.amazonaws.com`,
+          'kms:EncryptionContext:aws:dynamodb:tableName': nodeTables.map(ref),
+        },
+      },
     });
-    expect(resourcesOf(statementWithSid(statements, 'StockpileAndRequestTables'))).toEqual(
-      Object.values(stack.storage.tables).map(arnOf),
+    expect(statementWithSid(statements, 'SweepAssetTables').Action).toBe('dynamodb:Scan');
+    expect(sortedJson(resourcesOf(statementWithSid(statements, 'SweepAssetTables')))).toEqual(
+      sortedJson([arnOf(stack.storage.tables.triples), arnOf(stack.storage.tables.presignatures)]),
     );
-    expect(statementWithSid(statements, 'SweepAssetTables')).toMatchObject({
-      Action: 'dynamodb:Scan',
-      Resource: [arnOf(stack.storage.tables.triples), arnOf(stack.storage.tables.presignatures)],
-    });
     expect(resourcesOf(statementWithSid(statements, 'ConsumeSignRequests'))).toEqual([arnOf(stack.storage.signRequestsQueue)]);
     expect(actionsOf(statementWithSid(statements, 'ReadStockpilePolicy'))).toEqual(['ssm:GetParameter']);
   });
@@ -542,5 +546,220 @@ describe('stockpile scaling', () => {
       demandWindowSeconds: CONFIG.stockpile.demandWindowMinutes * 60,
       coverSeconds: CONFIG.stockpile.coverMinutes * 60,
     });
+  });
+});
+
+describe('first deployment and teardown', () => {
+  it('starts no task when the stack is created: the desired count is a parameter defaulting to 0 that later deploys keep', () => {
+    expect(template.toJSON().Parameters[NODE_DESIRED_COUNT_PARAMETER]).toMatchObject({ Type: 'Number', Default: 0, AllowedValues: ['0', '1'] });
+    template.hasResourceProperties('AWS::ECS::Service', { DesiredCount: { Ref: NODE_DESIRED_COUNT_PARAMETER } });
+  });
+
+  it('retains on deletion only what must outlive the stack, and lets a failed first deployment delete what it created', () => {
+    const deletionPolicy = (construct: IConstruct) => template.toJSON().Resources[logicalId(construct)].DeletionPolicy as string | undefined;
+    expect({
+      dataKey: deletionPolicy(stack.storage.dataKey),
+      keyShares: deletionPolicy(stack.storage.tables.keyShares),
+      triples: deletionPolicy(stack.storage.tables.triples),
+      presignatures: deletionPolicy(stack.storage.tables.presignatures),
+      requests: deletionPolicy(stack.storage.tables.requests),
+      nearAccountKey: deletionPolicy(stack.mpcNode.accountKeySecret),
+      meshIdentityKey: deletionPolicy(stack.mpcNode.meshIdentityKeySecret),
+      lakeBucket: deletionPolicy(stack.lakeIngest.bucket),
+      accessLogs: deletionPolicy(stack.accessLogs.bucket),
+      backupVault: deletionPolicy(stack.keyShareBackup.vault),
+    }).toEqual({
+      dataKey: 'RetainExceptOnCreate',
+      // Retain (not ...ExceptOnCreate): deletion protection would make a rollback's delete fail.
+      keyShares: 'Retain',
+      triples: 'Delete',
+      presignatures: 'Delete',
+      requests: 'Delete',
+      nearAccountKey: 'RetainExceptOnCreate',
+      meshIdentityKey: 'RetainExceptOnCreate',
+      lakeBucket: 'RetainExceptOnCreate',
+      accessLogs: 'Retain',
+      backupVault: 'RetainExceptOnCreate',
+    });
+    const resources = template.toJSON().Resources as Record<string, { DeletionPolicy?: string; Properties?: Record<string, unknown> }>;
+    const protectedTables = Object.entries(resources)
+      .filter(([, resource]) => JSON.stringify(resource.Properties ?? {}).includes('"DeletionProtectionEnabled":true'))
+      .map(([id]) => id);
+    expect(protectedTables).toEqual([logicalId(stack.storage.tables.keyShares)]);
+  });
+
+  it('gives no retained resource a physical name a redeploy could collide with', () => {
+    const namingProperties = ['BucketName', 'TableName', 'Name', 'BackupVaultName', 'AliasName', 'LogGroupName'];
+    const resources = Object.entries(template.toJSON().Resources as Record<string, { DeletionPolicy?: string; Properties?: Record<string, unknown> }>);
+    const retained = resources.filter(([, resource]) => resource.DeletionPolicy?.startsWith('Retain'));
+    expect(retained.length).toBeGreaterThanOrEqual(7);
+    for (const [id, resource] of retained) {
+      for (const property of namingProperties) {
+        const name = resource.Properties?.[property];
+        // Absent (CloudFormation generates a unique name) or made unique per stack by the stack id.
+        if (name !== undefined) expect([id, JSON.stringify(name)]).toEqual([id, expect.stringContaining('"Ref":"AWS::StackId"')]);
+      }
+    }
+  });
+});
+
+describe('data lifetime', () => {
+  it.each([
+    ['keyShares', true],
+    ['triples', false],
+    ['presignatures', false],
+    ['requests', false],
+  ] as const)('keeps point-in-time recovery of the %s table %s (single-use shares must not stay recoverable)', (tableName, enabled) => {
+    const table = template.toJSON().Resources[logicalId(stack.storage.tables[tableName])];
+    expect(table.Properties.Replicas[0].PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: enabled });
+  });
+
+  it('backs the key-shares table, and only it, up with AWS Backup into a vault of this stack', () => {
+    template.resourceCountIs('AWS::Backup::BackupSelection', 1);
+    template.hasResourceProperties('AWS::Backup::BackupSelection', {
+      BackupSelection: { Resources: [arnOf(stack.storage.tables.keyShares)] },
+    });
+    const [plan] = Object.values(template.findResources('AWS::Backup::BackupPlan'));
+    const rules = plan!.Properties.BackupPlan.BackupPlanRule as { TargetBackupVault: unknown; Lifecycle: { DeleteAfterDays: number } }[];
+    expect(rules.length).toBeGreaterThan(0);
+    for (const rule of rules) {
+      expect(rule.TargetBackupVault).toEqual({ 'Fn::GetAtt': [logicalId(stack.keyShareBackup.vault), 'BackupVaultName'] });
+      expect(rule.Lifecycle.DeleteAfterDays).toBeGreaterThanOrEqual(35);
+    }
+  });
+});
+
+/** The encryption contexts the node's own sealing code sends to KMS (a fake client records them). */
+async function encryptionContextsOfTheNode(): Promise<Record<string, string>[]> {
+  const contexts: Record<string, string>[] = [];
+  const client = {
+    send: async (command: GenerateDataKeyCommand | DecryptCommand) => {
+      contexts.push(command.input.EncryptionContext ?? {});
+      return { Plaintext: new Uint8Array(32).fill(7), CiphertextBlob: new Uint8Array([1, 2, 3]), $metadata: {} };
+    },
+  } as unknown as KmsDataKeyClient;
+  const keyId = 'arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000';
+  const sealed = await new Sealer(new KmsDataKeyProvider(client, keyId)).seal('item', new Uint8Array([1]));
+  await new Sealer(new KmsDataKeyProvider(client, keyId)).open('item', sealed);
+  return contexts;
+}
+
+interface KeyPolicyStatement extends PolicyStatement {
+  Principal: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+const CRYPTOGRAPHIC_KMS_ACTIONS = /^kms:(\*|Decrypt|Encrypt|ReEncrypt.*|GenerateDataKey.*|CreateGrant)$/;
+
+describe('least privilege', () => {
+  it('lets the node use the data key directly only with the encryption context its sealer sends', async () => {
+    const contexts = await encryptionContextsOfTheNode();
+    expect(contexts).toHaveLength(2);
+    const [context] = contexts;
+    expect(contexts[1]).toEqual(context);
+    const sealing = statementWithSid(statementsOfRole(stack.mpcNode.taskRole), 'SealWithDataKey') as KeyPolicyStatement;
+    expect(sealing).toMatchObject({ Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: arnOf(stack.storage.dataKey) });
+    expect(sealing.Condition).toEqual({
+      StringEquals: Object.fromEntries(Object.entries(context!).map(([key, value]) => [`kms:EncryptionContext:${key}`, value])),
+    });
+  });
+
+  it('gives the node no access to the requests table it never uses', () => {
+    const statements = statementsOfRole(stack.mpcNode.taskRole);
+    expect(JSON.stringify(statements)).not.toContain(logicalId(stack.storage.tables.requests));
+  });
+
+  it('gives the indexer no use of the key that seals key shares', () => {
+    const statements = statementsOfRole(stack.lakeIngest.indexer.role!);
+    expect(statements.flatMap(actionsOf).filter((action) => action.startsWith('kms:'))).toEqual([]);
+    const requests = template.toJSON().Resources[logicalId(stack.storage.tables.requests)];
+    expect(JSON.stringify(requests.Properties)).not.toContain(logicalId(stack.storage.dataKey));
+  });
+
+  it('lets no account principal use the data key except through DynamoDB or Secrets Manager, and only the node directly', async () => {
+    const [context] = await encryptionContextsOfTheNode();
+    const key = template.toJSON().Resources[logicalId(stack.storage.dataKey)];
+    const statements = key.Properties.KeyPolicy.Statement as KeyPolicyStatement[];
+    const usage = statements.filter((statement) => statement.Effect === 'Allow' && actionsOf(statement).some((action) => CRYPTOGRAPHIC_KMS_ACTIONS.test(action)));
+    expect(usage.length).toBeGreaterThan(0);
+    for (const statement of usage) {
+      const viaService = JSON.stringify(statement.Condition?.StringEquals?.['kms:ViaService'] ?? '');
+      const direct = viaService === '""';
+      if (direct) {
+        // Only the node's task role, and only for the sealer's context.
+        expect(statement.Principal).toEqual({ AWS: arnOf(stack.mpcNode.taskRole) });
+        expect(statement.Condition).toEqual({ StringEquals: { [`kms:EncryptionContext:${Object.keys(context!)[0]}`]: Object.values(context!)[0] } });
+      } else {
+        expect(viaService).toMatch(/(dynamodb|secretsmanager)\./);
+      }
+    }
+    // The account (its administrators) still manages the key, so the stack stays deployable and deletable.
+    const administration = statements.find((statement) => JSON.stringify(statement.Principal).includes(':root') && actionsOf(statement).includes('kms:PutKeyPolicy'));
+    expect(administration).toBeDefined();
+    expect(actionsOf(administration!)).toEqual(expect.arrayContaining(['kms:ScheduleKeyDeletion', 'kms:DescribeKey', 'kms:EnableKeyRotation']));
+    expect(administration!.Condition).toBeUndefined();
+  });
+});
+
+describe('alarms for a silent indexer', () => {
+  const alarmsOn = (metricName: string) =>
+    Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((alarm) =>
+      JSON.stringify(alarm.Properties).includes(`"MetricName":"${metricName}"`),
+    );
+
+  it('names the indexer metrics exactly as the indexer publishes them', () => {
+    for (const [name, value] of Object.entries(INDEXER_METRICS)) expect([name, value]).toEqual([name, IndexerMetric[value as keyof typeof IndexerMetric]]);
+  });
+
+  it('alarms when the lake source stops delivering objects (missing data counts as stopped)', () => {
+    const [alarm] = alarmsOn('NumberOfMessagesSent');
+    expect(alarmsOn('NumberOfMessagesSent')).toHaveLength(1);
+    expect(JSON.stringify(alarm!.Properties)).toContain(logicalId(stack.lakeIngest.queue));
+    expect(alarm!.Properties).toMatchObject({ ComparisonOperator: 'LessThanThreshold', Threshold: 1, TreatMissingData: 'breaching' });
+    const periods = alarm!.Properties.EvaluationPeriods * (alarm!.Properties.Metrics?.[0]?.MetricStat?.Period ?? alarm!.Properties.Period);
+    expect(periods).toBe(LAKE_SOURCE_SILENCE_MINUTES * 60);
+  });
+
+  it('pages on the first unreadable accepted sign call', () => {
+    expect(alarmsOn(INDEXER_METRICS.unreadableSignCalls).map((alarm) => alarm.Properties)).toEqual([
+      expect.objectContaining({ ComparisonOperator: 'GreaterThanThreshold', Threshold: 0, DatapointsToAlarm: 1 }),
+    ]);
+  });
+
+  it('alarms when sign requests are found but not handed to the nodes', () => {
+    const [alarm] = alarmsOn(INDEXER_METRICS.signRequestsFound);
+    expect(alarmsOn(INDEXER_METRICS.signRequestsFound)).toHaveLength(1);
+    const json = JSON.stringify(alarm!.Properties);
+    expect(json).toContain(`"MetricName":"${INDEXER_METRICS.signRequestsEnqueued}"`);
+    expect(json).toContain(`"MetricName":"${INDEXER_METRICS.signRequestsAlreadyHandled}"`);
+    expect(alarm!.Properties).toMatchObject({ ComparisonOperator: 'GreaterThanThreshold', Threshold: 0 });
+  });
+
+  it('counts failed records, not only failed invocations, as indexer faults (the handler reports records, it does not throw)', () => {
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      LogGroupName: ref(stack.lakeIngest.logGroup),
+      FilterPattern: '{ $.level = "ERROR" }',
+      MetricTransformations: [Match.objectLike({ MetricNamespace: METRICS_NAMESPACE, MetricName: INDEXER_ERROR_LOG_METRIC, MetricValue: '1' })],
+    });
+    const faultAlarms = alarmsOn(INDEXER_ERROR_LOG_METRIC);
+    expect(faultAlarms).toHaveLength(1);
+    expect(JSON.stringify(faultAlarms[0]!.Properties)).toContain('"MetricName":"Errors"');
+  });
+
+  it('evaluates block lag in one-minute periods, three of them', () => {
+    expect(alarmsOn(INDEXER_METRICS.blockLag).map((alarm) => alarm.Properties)).toEqual([
+      expect.objectContaining({ Period: 60, EvaluationPeriods: 3, DatapointsToAlarm: 3 }),
+    ]);
+  });
+});
+
+describe('CDK feature flags', () => {
+  it("sets every flag the pinned aws-cdk-lib recommends, at the recommended value", () => {
+    const recommended = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'node_modules/aws-cdk-lib/recommended-feature-flags.json'), 'utf8')) as Record<string, unknown>;
+    const missing = Object.entries(recommended).filter(([flag, value]) => JSON.stringify(CDK_CONTEXT[flag]) !== JSON.stringify(value));
+    expect(missing).toEqual([]);
+  });
+
+  it('closes the default security group of the VPC', () => {
+    template.resourceCountIs('Custom::VpcRestrictDefaultSG', 1);
   });
 });

@@ -1,6 +1,7 @@
-import { CfnOutput, Stack, Tags, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, CfnParameter, Stack, Tags, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { AccessLogs } from './access-logs.js';
+import { KeyShareBackup } from './key-share-backup.js';
 import type { OperatorConfig } from './config.js';
 import { LakeIngest } from './lake-ingest.js';
 import { NodeNetwork } from './node-network.js';
@@ -12,6 +13,13 @@ import { StockpileScaling } from './stockpile-scaling.js';
 /** CloudWatch namespace of the indexer's and the node's metrics; the indexer's code fixes it (create-handler.ts). */
 export const METRICS_NAMESPACE = 'ChainSignatures';
 
+/**
+ * CloudFormation parameter holding the node's task count. It defaults to 0, so the deployment that
+ * creates the stack never starts a task before the key secrets hold real values, and `cdk deploy` keeps
+ * its previous value on every later deployment (docs/decisions/0011-first-deploy.md).
+ */
+export const NODE_DESIRED_COUNT_PARAMETER = 'NodeDesiredCount';
+
 export interface OperatorStackProps extends StackProps {
   readonly config: OperatorConfig;
   /** TypeScript entry of the lake indexer Lambda (exports `handler`). */
@@ -22,6 +30,7 @@ export interface OperatorStackProps extends StackProps {
 export class OperatorStack extends Stack {
   readonly accessLogs: AccessLogs;
   readonly storage: RequestStorage;
+  readonly keyShareBackup: KeyShareBackup;
   readonly lakeIngest: LakeIngest;
   readonly network: NodeNetwork;
   readonly mpcNode: NodeService;
@@ -36,6 +45,13 @@ export class OperatorStack extends Stack {
 
     this.accessLogs = new AccessLogs(this, 'AccessLogs');
     this.storage = new RequestStorage(this, 'Storage');
+    this.keyShareBackup = new KeyShareBackup(this, 'Backup', { keySharesTable: this.storage.tables.keyShares });
+    const desiredCount = new CfnParameter(this, NODE_DESIRED_COUNT_PARAMETER, {
+      type: 'Number',
+      default: 0,
+      allowedValues: ['0', '1'],
+      description: '1 runs the node. Set it to 1 once the key secrets hold real values (docs/deploy.md, step 6); later deployments keep it.',
+    });
     this.lakeIngest = new LakeIngest(this, 'LakeIngest', {
       lake: config.lake,
       near: config.near,
@@ -44,7 +60,6 @@ export class OperatorStack extends Stack {
       accessLogs: this.accessLogs.bucket,
       requestsTable: this.storage.tables.requests,
       signRequestsQueue: this.storage.signRequestsQueue,
-      dataKey: this.storage.dataKey,
     });
     this.network = new NodeNetwork(this, 'Network', {
       natGateways: config.network.natGateways,
@@ -59,6 +74,7 @@ export class OperatorStack extends Stack {
       dataKey: this.storage.dataKey,
       tables: this.storage.tables,
       signRequestsQueue: this.storage.signRequestsQueue,
+      desiredCount: desiredCount.valueAsNumber,
     });
     this.scaling = new StockpileScaling(this, 'Scaling', { stockpile: config.stockpile, node: this.mpcNode });
     this.observability = new Observability(this, 'Observability', {
@@ -69,6 +85,7 @@ export class OperatorStack extends Stack {
       lakeEventsQueue: this.lakeIngest.queue,
       lakeEventsDeadLetterQueue: this.lakeIngest.deadLetterQueue,
       indexer: this.lakeIngest.indexer,
+      indexerLogGroup: this.lakeIngest.logGroup,
       signRequestsQueue: this.storage.signRequestsQueue,
       signRequestsDeadLetterQueue: this.storage.signRequestsDeadLetterQueue,
       node: this.mpcNode,
@@ -91,6 +108,10 @@ export class OperatorStack extends Stack {
       NodeClusterName: { value: this.mpcNode.service.cluster.clusterName, description: 'ECS cluster of the node service' },
       NodeServiceName: { value: this.mpcNode.service.serviceName, description: 'ECS service of the node (force a new deployment after a key change)' },
       StockpilePolicyParameterName: { value: this.scaling.policyParameter.parameterName, description: 'JSON stockpile policy the node follows' },
+      KeySharesTableName: { value: this.storage.tables.keyShares.tableName, description: 'DynamoDB table of the key shares (PITR and AWS Backup)' },
+      DataKeyArn: { value: this.storage.dataKey.keyArn, description: 'KMS key of the key shares, triples, presignatures and node secrets' },
+      KeySharesBackupVaultName: { value: this.keyShareBackup.vault.backupVaultName, description: 'AWS Backup vault of the key-shares recovery points' },
+      KeySharesBackupRoleArn: { value: this.keyShareBackup.role.roleArn, description: 'Role AWS Backup backs up and restores the key-shares table with' },
       AlarmTopicArn: { value: this.observability.alarmTopic.topicArn, description: 'Subscribe on-call here' },
     };
     for (const [id, output] of Object.entries(outputs)) new CfnOutput(this, id, output);

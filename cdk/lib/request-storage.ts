@@ -1,4 +1,5 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -21,11 +22,97 @@ export const REQUEST_TTL_ATTRIBUTE = 'expiresAt';
 export type StorageTableName = keyof typeof TABLE_KEYS;
 
 /**
+ * What the node's sealer binds as the KMS encryption context of every data key it generates or opens
+ * (services/mpc-node/storage/sealer.ts, kms-data-keys.ts). The key policy lets the node use the key
+ * directly only with this context; operator-stack.test.ts checks it against the node's own calls.
+ */
+export const SEALER_ENCRYPTION_CONTEXT = { purpose: 'chainsig/sealer/v1' } as const;
+
+/** IAM condition that a direct KMS call carries the sealer's encryption context. */
+export function sealerEncryptionContextCondition(): Record<string, Record<string, string>> {
+  return {
+    StringEquals: Object.fromEntries(Object.entries(SEALER_ENCRYPTION_CONTEXT).map(([key, value]) => [`kms:EncryptionContext:${key}`, value])),
+  };
+}
+
+/**
+ * Key administration without use: the account (and so its administrators, and the CloudFormation role
+ * that deploys this stack) may describe, update, rotate, disable and schedule deletion, but none of these
+ * opens a sealed data key. CreateGrant is left out: a grant is a way to use the key.
+ */
+const KEY_ADMINISTRATION_ACTIONS = [
+  'kms:CancelKeyDeletion',
+  'kms:CreateAlias',
+  'kms:DeleteAlias',
+  'kms:DescribeKey',
+  'kms:DisableKey',
+  'kms:DisableKeyRotation',
+  'kms:EnableKey',
+  'kms:EnableKeyRotation',
+  'kms:GetKeyPolicy',
+  'kms:GetKeyRotationStatus',
+  'kms:ListGrants',
+  'kms:ListKeyPolicies',
+  'kms:ListKeyRotations',
+  'kms:ListResourceTags',
+  'kms:PutKeyPolicy',
+  'kms:RevokeGrant',
+  'kms:RotateKeyOnDemand',
+  'kms:ScheduleKeyDeletion',
+  'kms:TagResource',
+  'kms:UntagResource',
+  'kms:UpdateAlias',
+  'kms:UpdateKeyDescription',
+];
+
+/** What DynamoDB does with a table's customer-managed key on behalf of a caller (AWS's DynamoDB key policy). */
+const DYNAMODB_TABLE_KEY_ACTIONS = ['kms:CreateGrant', 'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'];
+
+/**
+ * The key policy of the data key. The default one gives the account root `kms:*`, which lets any IAM
+ * administrator decrypt the node's data keys and so open key shares. Here the account keeps
+ * administration, DynamoDB and Secrets Manager may use the key for the callers IAM allows (the tables'
+ * and secrets' own encryption), and direct use is added by the node service for its task role only,
+ * bound to the sealer's encryption context.
+ */
+function dataKeyPolicy(scope: Construct): iam.PolicyDocument {
+  const { account, region } = Stack.of(scope);
+  return new iam.PolicyDocument({
+    statements: [
+      new iam.PolicyStatement({
+        sid: 'AccountAdministersWithoutUse',
+        principals: [new iam.AccountRootPrincipal()],
+        actions: KEY_ADMINISTRATION_ACTIONS,
+        resources: ['*'],
+      }),
+      new iam.PolicyStatement({
+        sid: 'TableEncryptionThroughDynamoDb',
+        principals: [new iam.AccountRootPrincipal()],
+        actions: DYNAMODB_TABLE_KEY_ACTIONS,
+        resources: ['*'],
+        conditions: { StringEquals: { 'kms:ViaService': `dynamodb.${region}.amazonaws.com`, 'kms:CallerAccount': account } },
+      }),
+      new iam.PolicyStatement({
+        sid: 'DynamoDbReadsKeyMetadata',
+        principals: [new iam.ServicePrincipal('dynamodb.amazonaws.com')],
+        actions: ['kms:DescribeKey', 'kms:GetKeyPolicy', 'kms:ListGrants'],
+        resources: ['*'],
+      }),
+    ],
+  });
+}
+
+/**
  * Sign requests and everything secret at rest: the customer-managed key, the sign-requests FIFO queue and the
  * four DynamoDB tables (requests, key shares, triples, presignatures).
+ *
+ * Deletion (docs/decisions/0011-first-deploy.md): the key shares and the key that seals them outlive the
+ * stack; triples, presignatures and requests are regenerable or public and go with it. The key is
+ * RetainExceptOnCreate so a failed first deployment removes it; the key-shares table is plain Retain,
+ * because its deletion protection would make that rollback's delete fail.
  */
 export class RequestStorage extends Construct {
-  /** Encrypts the tables and the node's secrets; the node also uses it for per-item envelope encryption. */
+  /** Seals key shares, triples and presignatures (tables and per-item envelope) and the node's secrets. */
   readonly dataKey: kms.Key;
   readonly signRequestsQueue: sqs.Queue;
   readonly signRequestsDeadLetterQueue: sqs.Queue;
@@ -35,9 +122,10 @@ export class RequestStorage extends Construct {
     super(scope, id);
 
     this.dataKey = new kms.Key(this, 'DataKey', {
-      description: 'Chain-signatures operator data: key shares, triples, presignatures, requests, node secrets',
+      description: 'Chain-signatures operator secrets: key shares, triples, presignatures, node secrets',
       enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.RETAIN,
+      policy: dataKeyPolicy(this),
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       pendingWindow: Duration.days(30),
     });
 
@@ -62,22 +150,51 @@ export class RequestStorage extends Construct {
       deadLetterQueue: { queue: this.signRequestsDeadLetterQueue, maxReceiveCount: 5 },
     });
 
-    const table = (id: string, keys: { partitionKey: string; sortKey?: string }, ttl?: string) =>
-      new dynamodb.TableV2(this, id, {
-        partitionKey: { name: keys.partitionKey, type: dynamodb.AttributeType.STRING },
-        ...(keys.sortKey !== undefined && { sortKey: { name: keys.sortKey, type: dynamodb.AttributeType.STRING } }),
+    const sealedTable = (id: string, keys: { partitionKey: string; sortKey: string }, lifetime: 'kept' | 'single-use') => {
+      const table = new dynamodb.TableV2(this, id, {
+        ...tableKeys(keys),
         billing: dynamodb.Billing.onDemand(),
         encryption: dynamodb.TableEncryptionV2.customerManagedKey(this.dataKey),
-        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
-        deletionProtection: true,
-        removalPolicy: RemovalPolicy.RETAIN,
-        ...(ttl !== undefined && { timeToLiveAttribute: ttl }),
+        // PITR keeps every deleted item restorable for 35 days: right for key shares, wrong for triples and
+        // presignatures, whose deletion on use is what makes them single-use.
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: lifetime === 'kept' },
+        deletionProtection: lifetime === 'kept',
+        removalPolicy: lifetime === 'kept' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       });
-    this.tables = {
-      requests: table('RequestsTable', TABLE_KEYS.requests, REQUEST_TTL_ATTRIBUTE),
-      keyShares: table('KeySharesTable', TABLE_KEYS.keyShares),
-      triples: table('TriplesTable', TABLE_KEYS.triples),
-      presignatures: table('PresignaturesTable', TABLE_KEYS.presignatures),
+      if (lifetime === 'single-use') {
+        acknowledgeNoPointInTimeRecovery(table, 'Triples and presignatures are single-use: PITR would keep every used (deleted) share restorable for 35 days, and a lost stockpile is regenerated.');
+      }
+      return table;
     };
+    this.tables = {
+      // Public chain data (the sign calls as the Lake shows them) that only the indexer touches: DynamoDB's
+      // own key, so the indexer needs no permission on the key that seals key shares.
+      requests: new dynamodb.TableV2(this, 'RequestsTable', {
+        ...tableKeys(TABLE_KEYS.requests),
+        billing: dynamodb.Billing.onDemand(),
+        encryption: dynamodb.TableEncryptionV2.dynamoOwnedKey(),
+        pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: false },
+        timeToLiveAttribute: REQUEST_TTL_ATTRIBUTE,
+        removalPolicy: RemovalPolicy.DESTROY,
+      }),
+      keyShares: sealedTable('KeySharesTable', TABLE_KEYS.keyShares, 'kept'),
+      triples: sealedTable('TriplesTable', TABLE_KEYS.triples, 'single-use'),
+      presignatures: sealedTable('PresignaturesTable', TABLE_KEYS.presignatures, 'single-use'),
+    };
+    acknowledgeNoPointInTimeRecovery(
+      this.tables.requests,
+      'Request records are public chain data kept for diagnosis (TTL 14 days); the Lake can replay them, so point-in-time recovery would be cost without a use.',
+    );
   }
+}
+
+function acknowledgeNoPointInTimeRecovery(table: dynamodb.TableV2, reason: string): void {
+  Validations.of(table).acknowledge({ id: 'AwsSolutions::AwsSolutions-DDB3', reason });
+}
+
+function tableKeys(keys: { partitionKey: string; sortKey?: string }): Pick<dynamodb.TablePropsV2, 'partitionKey' | 'sortKey'> {
+  return {
+    partitionKey: { name: keys.partitionKey, type: dynamodb.AttributeType.STRING },
+    ...(keys.sortKey !== undefined && { sortKey: { name: keys.sortKey, type: dynamodb.AttributeType.STRING } }),
+  };
 }
