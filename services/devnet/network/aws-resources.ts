@@ -136,19 +136,20 @@ export async function createNetworkResources(clients: AwsClientSet, names: Netwo
   return { bucket: names.bucket, operators };
 }
 
-async function emptyBucket(s3: S3Client, bucket: string): Promise<void> {
+/** Empties and deletes one bucket (e.g. the stand-in public lake of a network whose writer fills a second bucket). */
+export async function deleteBucket(s3: S3Client, bucket: string): Promise<void> {
   for (;;) {
     const { Contents = [] } = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
-    if (Contents.length === 0) return;
+    if (Contents.length === 0) break;
     await s3.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: Contents.map((object) => ({ Key: object.Key! })) } }));
   }
+  await s3.send(new DeleteBucketCommand({ Bucket: bucket }));
 }
 
 /** Deletes everything {@link createNetworkResources} made (used when the emulators outlive the network). */
 export async function deleteNetworkResources(clients: AwsClientSet, resources: NetworkResources): Promise<void> {
   const { s3, sqs, dynamodb } = clients;
-  await emptyBucket(s3, resources.bucket);
-  await s3.send(new DeleteBucketCommand({ Bucket: resources.bucket }));
+  await deleteBucket(s3, resources.bucket);
   const queueUrls = resources.operators.flatMap((operator) => [
     operator.lakeEventsQueueUrl,
     operator.lakeEventsDeadLetterQueueUrl,

@@ -22,7 +22,7 @@ import { type FastAuthInitArgs, type JwtGuardInitArgs, type JwtPublicKey, ROUTER
 import { LocalSigner, ONE_NEAR, startDevnetChain, type RunningDevnetChain } from '../chain/index.js';
 import { localAwsEnvironment, startLocalAws, type LocalAwsEndpoints } from '../emulators/index.js';
 import { startLakeWriter, startS3EventBridge } from '../lake/index.js';
-import { createNetworkResources, deleteNetworkResources, networkResourceNames, type AwsClientSet, type NetworkResources } from './aws-resources.js';
+import { createNetworkResources, deleteBucket, deleteNetworkResources, networkResourceNames, type AwsClientSet, type NetworkResources } from './aws-resources.js';
 import { LocalNetworkError } from './errors.js';
 import { startLakeIndexerProcesses } from './node-processes.js';
 import { generateIdentities, participantInfo, readIdentities, requirePortsFree, writeIdentities, type ParticipantIdentity } from './identities.js';
@@ -61,6 +61,13 @@ export interface StartLocalNetworkOptions {
   readonly resourcePrefix?: string;
   /** Blocks a `sign` waits for its response; default the chain's (200, as NEAR). */
   readonly yieldTimeoutBlocks?: number;
+  /**
+   * Write the chain's Lake into this bucket — a stand-in for NEAR's public Lake — instead of the operators'
+   * lake bucket (`resources.bucket`), which the S3-event bridge still watches: something else, the
+   * public-lake follower (services/lake-follower), must then copy what the indexers need into it.
+   * Default: the writer fills `resources.bucket` itself, as an operator's own NEAR Lake writer does.
+   */
+  readonly publicLakeBucket?: string;
   /** Where the lake indexer processes log (`indexer<i>.log`). Default `<dataDir>/logs`. */
   readonly logDirectory?: string;
   /** Lifetime bound of a DynamoDB Local the network starts itself, in case this process dies without stopping it. */
@@ -125,6 +132,8 @@ const SETUP_TRANSACTION_TIMEOUT_MS = 30_000;
 const DEFAULT_BLOCK_TIME_MS = 100;
 /** The S3-event bridge looks at the listing by itself this rarely; the Lake writer nudges it after every block. */
 const BRIDGE_FALLBACK_POLL_MS = 1_000;
+/** With the writer on a stand-in public lake nothing nudges the bridge: it looks this often. */
+const BRIDGE_POLL_WITHOUT_NUDGES_MS = 100;
 const TERA_GAS = 10n ** 12n;
 /** Genesis init calls execute within the first blocks; more than this means one failed. */
 const GENESIS_INIT_BLOCKS = 5;
@@ -370,13 +379,25 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions = {}):
     if (result.status.kind === 'Failure') throw new Error(`add_guard failed: ${JSON.stringify(result.status.error)}`);
   });
 
-  await run('lake', `Lake writer on ${resources.bucket} and S3-event bridge to the ${operatorCount} operators' lake-events queues`, async () => {
+  const writerBucket = options.publicLakeBucket ?? resources.bucket;
+  await run('lake', `Lake writer on ${writerBucket} and S3-event bridge from ${resources.bucket} to the ${operatorCount} operators' lake-events queues`, async () => {
     // One bridge fanning out (as SNS would between the bucket and the queues): one listing poll for all operators.
-    // The writer nudges it after every block, as S3 notifies on every put; its own timer is only a fallback.
+    // The writer nudges it after every block, as S3 notifies on every put; its own timer is only a fallback —
+    // unless the writer fills a stand-in public lake, and the bridge must find the follower's copies itself.
     const queueUrls = resources.operators.map((operator) => operator.lakeEventsQueueUrl);
-    const bridge = await startS3EventBridge({ s3: clients.s3, sqs: clients.sqs, bucket: resources.bucket, queueUrl: queueUrls, region: endpoints.region, pollIntervalMs: BRIDGE_FALLBACK_POLL_MS });
+    const pollIntervalMs = options.publicLakeBucket === undefined ? BRIDGE_FALLBACK_POLL_MS : BRIDGE_POLL_WITHOUT_NUDGES_MS;
+    const bridge = await startS3EventBridge({ s3: clients.s3, sqs: clients.sqs, bucket: resources.bucket, queueUrl: queueUrls, region: endpoints.region, pollIntervalMs });
     teardown.push('S3-event bridge', () => bridge.stop());
-    const writer = await startLakeWriter({ chain: devnet.chain, s3: clients.s3, bucket: resources.bucket, createBucket: false, onBlockWritten: () => bridge.nudge() });
+    if (options.publicLakeBucket !== undefined && options.awsEndpoints !== undefined && options.dataDir === undefined) {
+      teardown.push('stand-in public lake bucket', () => deleteBucket(clients.s3, writerBucket));
+    }
+    const writer = await startLakeWriter({
+      chain: devnet.chain,
+      s3: clients.s3,
+      bucket: writerBucket,
+      createBucket: options.publicLakeBucket !== undefined,
+      ...(options.publicLakeBucket === undefined && { onBlockWritten: () => bridge.nudge() }),
+    });
     teardown.push('Lake writer', () => writer.stop());
   });
 

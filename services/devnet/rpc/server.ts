@@ -179,6 +179,8 @@ class RpcHandler {
       min_gas_price: GAS_PRICE.toString(),
       max_gas_price: GAS_PRICE.toString(),
       gas_limit: 1_000_000_000_000_000,
+      // One shard holding every account, in the V2 form mainnet's layout has (readers such as the public-lake follower locate accounts with it).
+      shard_layout: { V2: { boundary_accounts: [], shard_ids: [0], id_to_index_map: { '0': 0 }, index_to_id_map: { '0': 0 }, shards_split_map: null, shards_parent_map: null, version: 3 } },
       transaction_validity_period: this.chain.config.transactionValidityBlocks,
       runtime_config: {
         storage_amount_per_byte: STORAGE_PRICE_PER_BYTE.toString(),

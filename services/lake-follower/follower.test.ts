@@ -1,0 +1,381 @@
+import { jest } from '@jest/globals';
+import type { LakeBlock } from '../../shared/near/lake-types.js';
+import { acceptedSign, blockFile, blockHashAt, ecdsaArgs, executedReceipt, functionCall, hashOf, MPC_CONTRACT, shardFile, signCallback } from '../../test/integration/lake-indexer/lake-fixtures.js';
+import type { Checkpoint } from './checkpoint.js';
+import { ChainDiscontinuity, LakeFollower, runFollower, ShardFileMissing, type FollowerLogger, type LakeFollowerOptions } from './follower.js';
+import { FollowerMetric, FollowerMetrics } from './metrics.js';
+import type { ChainInfo, OperatorLake, PublicLake } from './ports.js';
+import { parseShardLayout, type ShardLayout } from './shard-layout.js';
+
+// MPC_CONTRACT (v1.signer.test.near) sorts after "m": shard 7 in this layout, alice.near on shard 3.
+const LAYOUT = parseShardLayout({ V2: { boundary_accounts: ['m'], shard_ids: [3, 7] } });
+// A resharding splits shard 7 at "u": the contract moves to shard 9.
+const SPLIT_LAYOUT = parseShardLayout({ V2: { boundary_accounts: ['m', 'u'], shard_ids: [3, 8, 9] } });
+const folder = (height: number) => String(height).padStart(12, '0');
+const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
+
+type Outcomes = Parameters<typeof shardFile>[2];
+
+class FakePublicLake implements PublicLake {
+  readonly objects = new Map<string, Uint8Array>();
+  readonly gets: string[] = [];
+  readonly lists: (number | null)[] = [];
+
+  /** Writes a block as a Lake writer does: every shard file, then block.json. */
+  write(height: number, options: { shards?: Record<number, Outcomes>; parent?: number; epoch?: string; writeBlockJson?: boolean } = {}): void {
+    const shards = options.shards ?? { 3: [], 7: [] };
+    const parent = options.parent ?? height - 1;
+    for (const [shardId, outcomes] of Object.entries(shards)) this.objects.set(`${folder(height)}/shard_${shardId}.json`, encode(shardFile(height, Number(shardId), outcomes)));
+    const base = blockFile(height);
+    const block: LakeBlock = {
+      ...base,
+      header: { ...base.header, prev_height: parent, prev_hash: blockHashAt(parent), epoch_id: options.epoch ?? 'epoch-1' },
+      chunks: Object.keys(shards).map((shardId) => ({ ...base.chunks[0]!, shard_id: Number(shardId) })),
+    };
+    if (options.writeBlockJson ?? true) this.objects.set(`${folder(height)}/block.json`, encode(block));
+  }
+
+  async get(key: string): Promise<Uint8Array | null> {
+    this.gets.push(key);
+    return this.objects.get(key) ?? null;
+  }
+
+  async listHeightsAfter(afterHeight: number | null, limit: number): Promise<number[]> {
+    this.lists.push(afterHeight);
+    const heights = new Set([...this.objects.keys()].map((key) => Number(key.slice(0, 12))));
+    return [...heights].filter((height) => afterHeight === null || height > afterHeight).sort((a, b) => a - b).slice(0, limit);
+  }
+}
+
+class FakeOperatorLake implements OperatorLake {
+  readonly objects = new Map<string, Uint8Array>();
+  readonly puts: string[] = [];
+  checkpointValue: Checkpoint | null = null;
+  checkpointWrites = 0;
+  failPutOf: string | null = null;
+
+  async put(key: string, body: Uint8Array): Promise<void> {
+    if (key === this.failPutOf) throw new Error(`S3 is down for ${key}`);
+    this.puts.push(key);
+    this.objects.set(key, body);
+  }
+  async blockKeysAbove(height: number): Promise<Set<string>> {
+    return new Set([...this.objects.keys()].filter((key) => Number(key.slice(0, 12)) > height));
+  }
+  async readCheckpoint(): Promise<Checkpoint | null> {
+    return this.checkpointValue;
+  }
+  async writeCheckpoint(checkpoint: Checkpoint): Promise<void> {
+    this.checkpointWrites += 1;
+    this.checkpointValue = checkpoint;
+  }
+}
+
+class FakeChain implements ChainInfo {
+  readonly layoutCalls: number[] = [];
+  constructor(
+    private readonly layoutAt: (height: number) => ShardLayout = () => LAYOUT,
+    private readonly final = 100,
+  ) {}
+  async shardLayoutAt(height: number): Promise<ShardLayout> {
+    this.layoutCalls.push(height);
+    return this.layoutAt(height);
+  }
+  async finalHeight(): Promise<number> {
+    return this.final;
+  }
+}
+
+const silent: FollowerLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
+const sign = (height: number, label: string) => acceptedSign(height, label, 'alice.near', ecdsaArgs(label, '22'.repeat(32)));
+const otherContractCall = (height: number) =>
+  executedReceipt(height, { receiptId: hashOf(`other ${height}`), predecessorId: 'alice.near', receiverId: 'token.near', actions: [functionCall('ft_transfer', {})], status: { SuccessValue: '' } });
+
+interface World {
+  readonly publicLake: FakePublicLake;
+  readonly operatorLake: FakeOperatorLake;
+  readonly chain: FakeChain;
+  readonly clock: { now: number };
+}
+
+function world(chain = new FakeChain()): World {
+  return { publicLake: new FakePublicLake(), operatorLake: new FakeOperatorLake(), chain, clock: { now: 1_000_000 } };
+}
+
+function follower(w: World, overrides: Partial<LakeFollowerOptions> = {}) {
+  const metrics = new FollowerMetrics();
+  const instance = new LakeFollower({
+    contractId: MPC_CONTRACT,
+    publicLake: w.publicLake,
+    operatorLake: w.operatorLake,
+    chain: w.chain,
+    metrics,
+    logger: silent,
+    startHeight: 10,
+    listAfterMs: 1_000,
+    maxListIntervalMs: 8_000,
+    checkpointIntervalMs: 5_000,
+    maxObjectBytes: 1 << 20,
+    now: () => w.clock.now,
+    ...overrides,
+  });
+  return { follower: instance, metrics };
+}
+
+/** Steps until the follower waits; returns the heights handled. */
+async function drain(instance: LakeFollower): Promise<number[]> {
+  const handled: number[] = [];
+  for (let step = 0; step < 1000; step += 1) {
+    const result = await instance.step();
+    if (result.kind === 'waiting') return handled;
+    handled.push(result.height);
+  }
+  throw new Error('never waited');
+}
+
+describe('LakeFollower copies only what the indexer needs', () => {
+  it('puts the signer shard and block.json of blocks with contract activity, nothing else, shard first', async () => {
+    const w = world();
+    w.publicLake.write(10);
+    w.publicLake.write(11, { shards: { 3: [otherContractCall(11)], 7: [sign(11, 'a')] } });
+    // Activity on another shard only: not the signer's.
+    w.publicLake.write(12, { shards: { 3: [otherContractCall(12)], 7: [] } });
+    w.publicLake.write(13);
+    w.publicLake.write(14, { shards: { 3: [], 7: [signCallback(14, 'a', 'answered')] } });
+    w.publicLake.write(15);
+    const { follower: instance, metrics } = follower(w);
+    await instance.start();
+    expect(await drain(instance)).toEqual([10, 11, 12, 13, 14, 15]);
+
+    expect(w.operatorLake.puts).toEqual([`${folder(11)}/shard_7.json`, `${folder(11)}/block.json`, `${folder(14)}/shard_7.json`, `${folder(14)}/block.json`]);
+    // Byte for byte what the public lake holds.
+    for (const key of w.operatorLake.puts) expect(w.operatorLake.objects.get(key)).toEqual(w.publicLake.objects.get(key));
+    // Two GETs per block (block.json, the signer's shard) and the miss of height 16 that ended the drain; no listing.
+    const handledGets = w.publicLake.gets.filter((key) => key < folder(16));
+    expect(handledGets).toHaveLength(2 * 6);
+    expect(new Set(handledGets.filter((key) => key.includes('shard_')).map((key) => key.slice(13)))).toEqual(new Set(['shard_7.json']));
+    expect(w.publicLake.lists).toEqual([]);
+    expect(w.chain.layoutCalls).toEqual([10]);
+    expect(metrics.drain(w.clock.now).counters).toEqual({ BlocksRead: 6, ActiveBlocks: 2, ObjectsCopied: 4, PublicLakeGets: 2 * 6 + 1 });
+  });
+
+  it('begins at the final block when no start height is configured', async () => {
+    const w = world(new FakeChain(() => LAYOUT, 42));
+    w.publicLake.write(42, { shards: { 3: [], 7: [sign(42, 'x')] } });
+    const { follower: instance } = follower(w, { startHeight: undefined });
+    await instance.start();
+    expect(await drain(instance)).toEqual([42]);
+    expect(w.operatorLake.puts).toEqual([`${folder(42)}/shard_7.json`, `${folder(42)}/block.json`]);
+  });
+});
+
+describe('LakeFollower never skips a block', () => {
+  it('passes over a height the chain never produced only once the next block names the one before as parent', async () => {
+    const w = world();
+    w.publicLake.write(10);
+    w.publicLake.write(11);
+    // 12 was never produced: 13's parent is 11.
+    w.publicLake.write(13, { parent: 11, shards: { 3: [], 7: [sign(13, 'b')] } });
+    const { follower: instance, metrics } = follower(w);
+    await instance.start();
+    expect(await drain(instance)).toEqual([10, 11]);
+    // Absent for less than listAfterMs: no listing yet (it costs 12.5 GETs).
+    w.clock.now += 999;
+    expect(await drain(instance)).toEqual([]);
+    expect(w.publicLake.lists).toEqual([]);
+    w.clock.now += 1;
+    expect(await drain(instance)).toEqual([13]);
+    expect(w.publicLake.lists).toEqual([11]);
+    expect(w.operatorLake.puts).toEqual([`${folder(13)}/shard_7.json`, `${folder(13)}/block.json`]);
+    expect(metrics.drain(w.clock.now).counters).toMatchObject({ BlocksRead: 3, SkippedHeights: 1, PublicLakeLists: 1 });
+  });
+
+  it('refuses a block whose parent it has not handled, and takes both once the missing one appears', async () => {
+    const w = world();
+    w.publicLake.write(10);
+    // The writer finished 12 before it wrote anything of 11.
+    w.publicLake.write(12, { shards: { 3: [], 7: [sign(12, 'd')] } });
+    const { follower: instance } = follower(w);
+    await instance.start();
+    expect(await drain(instance)).toEqual([10]);
+    w.clock.now += 1_000;
+    await expect(instance.step()).rejects.toMatchObject({ name: ChainDiscontinuity.name, lastHeight: 10, height: 12 });
+    expect(instance.lastHandled()?.height).toBe(10);
+    w.publicLake.write(11, { shards: { 3: [], 7: [sign(11, 'c')] } });
+    expect(await drain(instance)).toEqual([11, 12]);
+    expect(w.operatorLake.puts.map((key) => key.slice(0, 12))).toEqual([folder(11), folder(11), folder(12), folder(12)]);
+  });
+
+  it('waits for a listed folder until its block.json, written last, is there', async () => {
+    const w = world();
+    w.publicLake.write(10);
+    w.publicLake.write(11, { shards: { 3: [], 7: [sign(11, 'e')] }, writeBlockJson: false });
+    const { follower: instance } = follower(w);
+    await instance.start();
+    expect(await drain(instance)).toEqual([10]);
+    w.clock.now += 1_000;
+    expect(await drain(instance)).toEqual([]);
+    expect(w.publicLake.lists).toEqual([10]);
+    w.publicLake.write(11, { shards: { 3: [], 7: [sign(11, 'e')] } });
+    expect(await drain(instance)).toEqual([11]);
+    expect(w.operatorLake.puts).toEqual([`${folder(11)}/shard_7.json`, `${folder(11)}/block.json`]);
+  });
+
+  it('fails the step when the signer shard is missing beside an existing block.json', async () => {
+    const w = world();
+    w.publicLake.write(10);
+    w.publicLake.objects.delete(`${folder(10)}/shard_7.json`);
+    const { follower: instance } = follower(w);
+    await instance.start();
+    await expect(instance.step()).rejects.toMatchObject({ name: ShardFileMissing.name, key: `${folder(10)}/shard_7.json` });
+    expect(instance.lastHandled()).toBeNull();
+  });
+
+  it('lists less often while the source stays silent, and from the last handled block', async () => {
+    const w = world();
+    w.publicLake.write(10);
+    const { follower: instance } = follower(w);
+    await instance.start();
+    await drain(instance);
+    const listTimes: number[] = [];
+    for (let tick = 0; tick < 300; tick += 1) {
+      w.clock.now += 100;
+      const before = w.publicLake.lists.length;
+      await instance.step();
+      if (w.publicLake.lists.length > before) listTimes.push(w.clock.now);
+    }
+    const gaps = listTimes.slice(1).map((time, index) => time - listTimes[index]!);
+    expect(gaps).toEqual([1_000, 2_000, 4_000, 8_000, 8_000]);
+    expect(new Set(w.publicLake.lists)).toEqual(new Set([10]));
+  });
+});
+
+describe('LakeFollower resumes after a crash from its checkpoint, with no gap and no duplicate', () => {
+  it('replays from the checkpoint and puts only the objects the bucket does not have', async () => {
+    const w = world();
+    for (let height = 10; height <= 30; height += 1) w.publicLake.write(height, height % 4 === 0 ? { shards: { 3: [], 7: [sign(height, `r${height}`)] } } : {});
+    const first = follower(w);
+    await first.follower.start();
+    for (let height = 10; height <= 17; height += 1) await first.follower.step();
+    w.clock.now += 5_000;
+    await first.follower.checkpoint();
+    expect(w.operatorLake.checkpointValue).toMatchObject({ height: 17, hash: blockHashAt(17), shardId: 7 });
+    for (let height = 18; height <= 25; height += 1) await first.follower.step();
+    // Crash in the middle of block 28: its shard is put, its block.json is not.
+    w.operatorLake.failPutOf = `${folder(28)}/block.json`;
+    await first.follower.step(); // 26
+    await first.follower.step(); // 27
+    await expect(first.follower.step()).rejects.toThrow(/S3 is down/);
+    w.operatorLake.failPutOf = null;
+    const putsBeforeCrash = [...w.operatorLake.puts];
+
+    const second = follower(w);
+    await second.follower.start();
+    expect(await drain(second.follower)).toEqual(Array.from({ length: 13 }, (_, index) => 18 + index));
+    const putsAfterRestart = w.operatorLake.puts.slice(putsBeforeCrash.length);
+    expect(putsAfterRestart).toEqual([`${folder(28)}/block.json`]);
+    const expected = [12, 16, 20, 24, 28].flatMap((height) => [`${folder(height)}/shard_7.json`, `${folder(height)}/block.json`]);
+    expect(w.operatorLake.puts).toEqual(expected);
+    expect(second.metrics.drain(w.clock.now).counters).toMatchObject({ BlocksRead: 13, ObjectsAlreadyPresent: 5, ObjectsCopied: 1 });
+    // The replay checks continuity against the checkpointed hash: a checkpoint from another chain is refused.
+    expect(second.follower.lastHandled()).toMatchObject({ height: 30, hash: blockHashAt(30) });
+  });
+
+  it('writes the checkpoint on the interval, only when it moved, and at shutdown', async () => {
+    const w = world();
+    w.publicLake.write(10);
+    w.publicLake.write(11);
+    const { follower: instance } = follower(w);
+    await instance.start();
+    await instance.step();
+    await instance.checkpoint();
+    expect(w.operatorLake.checkpointWrites).toBe(0);
+    w.clock.now += 5_000;
+    await instance.checkpoint();
+    expect(w.operatorLake.checkpointValue?.height).toBe(10);
+    w.clock.now += 5_000;
+    await instance.checkpoint();
+    expect(w.operatorLake.checkpointWrites).toBe(1);
+    await instance.step();
+    await instance.checkpoint(true);
+    expect(w.operatorLake.checkpointValue?.height).toBe(11);
+  });
+
+  it('refuses to resume from a checkpoint the next block does not continue', async () => {
+    const w = world();
+    w.publicLake.write(18);
+    w.operatorLake.checkpointValue = { height: 17, hash: 'not-block-17', epochId: 'epoch-1', shardId: 7 };
+    const { follower: instance } = follower(w);
+    await instance.start();
+    await expect(instance.step()).rejects.toBeInstanceOf(ChainDiscontinuity);
+  });
+});
+
+describe('LakeFollower follows the signer across a resharding', () => {
+  it('reads the layout once per epoch, and counts a layout change and the signer moving to shard 9', async () => {
+    const chain = new FakeChain((height) => (height >= 12 ? SPLIT_LAYOUT : LAYOUT));
+    const w = world(chain);
+    w.publicLake.write(10, { shards: { 3: [], 7: [sign(10, 'old')] } });
+    w.publicLake.write(11);
+    w.publicLake.write(12, { epoch: 'epoch-2', shards: { 3: [], 8: [], 9: [sign(12, 'new')] } });
+    w.publicLake.write(13, { epoch: 'epoch-2', shards: { 3: [], 8: [], 9: [] } });
+    const warnings: string[] = [];
+    const { follower: instance, metrics } = follower(w, { logger: { ...silent, warn: (message: string) => void warnings.push(message) } });
+    await instance.start();
+    expect(await drain(instance)).toEqual([10, 11, 12, 13]);
+    expect(chain.layoutCalls).toEqual([10, 12]);
+    expect(w.operatorLake.puts).toEqual([`${folder(10)}/shard_7.json`, `${folder(10)}/block.json`, `${folder(12)}/shard_9.json`, `${folder(12)}/block.json`]);
+    expect(metrics.drain(w.clock.now).counters).toMatchObject({ ShardLayoutChanges: 1, SignerShardMoves: 1 });
+    expect(warnings).toEqual(['no checkpoint: following from a start height; earlier blocks are not read', 'NEAR shard layout changed', 'signer contract moved to another shard']);
+    expect(instance.lastHandled()).toMatchObject({ epochId: 'epoch-2', shardId: 9 });
+  });
+
+  it('fails the step when the layout names a shard the block has no chunk for', async () => {
+    const w = world(new FakeChain(() => SPLIT_LAYOUT));
+    w.publicLake.write(10);
+    const { follower: instance } = follower(w);
+    await instance.start();
+    await expect(instance.step()).rejects.toMatchObject({ name: 'ShardNotInBlock', shardId: 9, blockShardIds: [3, 7] });
+  });
+});
+
+describe('runFollower', () => {
+  it('backs off on failures, doubling up to the bound, retries the same block and checkpoints at the end', async () => {
+    const w = world();
+    w.publicLake.write(10, { shards: { 3: [], 7: [sign(10, 'z')] } });
+    const { follower: instance, metrics } = follower(w);
+    await instance.start();
+    const failing = jest.spyOn(instance, 'step');
+    for (let failure = 0; failure < 4; failure += 1) failing.mockRejectedValueOnce(new Error('S3 throttled'));
+    const stop = new AbortController();
+    const sleeps: number[] = [];
+    const errors: string[] = [];
+    await runFollower(instance, stop.signal, {
+      pollIntervalMs: 50,
+      retryBaseMs: 100,
+      retryMaxMs: 500,
+      metrics,
+      logger: { ...silent, error: (message: string) => void errors.push(message) },
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        if (ms === 50) stop.abort();
+      },
+    });
+    expect(sleeps).toEqual([100, 200, 400, 500, 50]);
+    expect(errors).toHaveLength(4);
+    expect(w.operatorLake.puts).toEqual([`${folder(10)}/shard_7.json`, `${folder(10)}/block.json`]);
+    expect(w.operatorLake.checkpointValue?.height).toBe(10);
+    expect(metrics.drain(w.clock.now).counters).toMatchObject({ StepFailures: 4, BlocksRead: 1 });
+  });
+});
+
+describe('FollowerMetrics', () => {
+  it('reports the lag from the last handled block, growing while nothing arrives', () => {
+    const metrics = new FollowerMetrics();
+    expect(metrics.drain(0)).toEqual({ counters: {}, lagSeconds: undefined });
+    metrics.count(FollowerMetric.BlocksRead);
+    metrics.blockHandled(5_000_000_000n);
+    expect(metrics.drain(7_500)).toEqual({ counters: { BlocksRead: 1 }, lagSeconds: 2.5 });
+    expect(metrics.drain(65_000)).toEqual({ counters: {}, lagSeconds: 60 });
+  });
+});

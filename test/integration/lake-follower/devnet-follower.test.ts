@@ -1,0 +1,234 @@
+// The public-lake follower end to end on the devnet: the chain's Lake writer fills a stand-in "public" bucket,
+// the follower (services/lake-follower/main.ts, its own process) copies the signer's shard and block.json of
+// active blocks into the operators' lake bucket, the S3-event bridge notifies, the indexers enqueue and three
+// MPC node processes answer real sign requests. The follower is killed (SIGKILL) mid-stream and restarted:
+// the operators' bucket must then hold exactly the active blocks' objects, each put once.
+import { jest } from '@jest/globals';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { utf8ToBytes } from '@noble/hashes/utils.js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { verifySignRecord, type SignRecord } from '../../../services/devnet/demo/sign-client.js';
+import { localAwsEnvironment } from '../../../services/devnet/emulators/index.js';
+import { startSigningNetwork, type SigningNetwork } from '../../../services/devnet/network/signing-network.js';
+import { decodeCheckpoint, type Checkpoint } from '../../../services/lake-follower/checkpoint.js';
+import { FollowerMetric } from '../../../services/lake-follower/metrics.js';
+import { localAwsFromEnvironment } from '../../support/local-aws.js';
+import { quietPowertools } from '../devnet-network/support.js';
+
+const PROJECT_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const FOLLOWER_ENTRY = join(PROJECT_ROOT, 'services/lake-follower/main.ts');
+const CHECKPOINT_KEY = 'lake-follower/checkpoint';
+/** 200 blocks of yield are 40 s: room for a follower restart in the middle of a request's life. */
+const BLOCK_TIME_MS = 200;
+const BLOCK_FOLDER = /^(\d{12})\//;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+jest.setTimeout(5 * 60_000);
+
+interface FollowerRun {
+  readonly child: ChildProcess;
+  readonly logFile: string;
+  readonly exited: Promise<number | null>;
+}
+
+/** The follower's JSON log lines: Powertools log records and EMF metric documents. */
+function logRecords(run: FollowerRun): Record<string, unknown>[] {
+  return readFileSync(run.logFile, 'utf8')
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+const copiedKeys = (run: FollowerRun): string[] => logRecords(run).filter((record) => record.message === 'object copied').map((record) => record.key as string);
+const metricTotal = (run: FollowerRun, name: string): number =>
+  logRecords(run)
+    .filter((record) => record._aws !== undefined && typeof record[name] === 'number')
+    .reduce((total, record) => total + (record[name] as number), 0);
+
+describe('public-lake follower on the devnet', () => {
+  let signing: SigningNetwork;
+  let restorePowertools: () => void;
+  let s3: S3Client;
+  const logDirectory = mkdtempSync(join(tmpdir(), 'lake-follower-'));
+  const prefix = `lf-${randomUUID().slice(0, 8)}`;
+  const publicLakeBucket = `${prefix}-public-lake`;
+  const runs: FollowerRun[] = [];
+  let counter = 0;
+
+  function startFollower(): FollowerRun {
+    const network = signing.network;
+    const logFile = join(logDirectory, `follower${runs.length}.log`);
+    const log = openSync(logFile, 'a');
+    let child: ChildProcess;
+    try {
+      child = spawn(process.execPath, ['--import', 'tsx', FOLLOWER_ENTRY], {
+        cwd: PROJECT_ROOT,
+        env: {
+          ...process.env,
+          ...localAwsEnvironment(network.awsEndpoints),
+          PUBLIC_LAKE_BUCKET: publicLakeBucket,
+          LAKE_BUCKET: network.resources.bucket,
+          MPC_CONTRACT_ID: network.contracts.mpcSigner,
+          NEAR_RPC_URL: network.rpcUrl,
+          // Without a checkpoint: from genesis, so the key set below covers the whole chain.
+          START_HEIGHT: '0',
+          CHECKPOINT_KEY,
+          POLL_INTERVAL_MS: '50',
+          LIST_AFTER_MS: '1000',
+          CHECKPOINT_INTERVAL_MS: '2000',
+          METRICS_INTERVAL_MS: '1000',
+          RETRY_BASE_MS: '100',
+          RETRY_MAX_MS: '2000',
+          POWERTOOLS_LOG_LEVEL: 'INFO',
+          POWERTOOLS_METRICS_DISABLED: 'false',
+          LAKE_FOLLOWER_EXIT_WITH_PARENT: '1',
+        },
+        stdio: ['ignore', log, log, 'ipc'],
+      });
+    } finally {
+      closeSync(log);
+    }
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const run = { child, logFile, exited };
+    runs.push(run);
+    return run;
+  }
+
+  async function readCheckpoint(): Promise<Checkpoint | null> {
+    try {
+      const object = await s3.send(new GetObjectCommand({ Bucket: signing.network.resources.bucket, Key: CHECKPOINT_KEY }));
+      return decodeCheckpoint(await object.Body!.transformToString());
+    } catch (error) {
+      if ((error as Error).name === 'NoSuchKey') return null;
+      throw error;
+    }
+  }
+
+  async function operatorKeys(): Promise<string[]> {
+    const keys: string[] = [];
+    let continuationToken: string | undefined;
+    do {
+      const page = await s3.send(new ListObjectsV2Command({ Bucket: signing.network.resources.bucket, ContinuationToken: continuationToken }));
+      keys.push(...(page.Contents ?? []).map((object) => object.Key!));
+      continuationToken = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (continuationToken !== undefined);
+    return keys;
+  }
+
+  /** Polls `probe` until it returns a value; bounded. */
+  async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await probe();
+      if (value !== undefined) return value;
+      if (Date.now() > deadline) throw new Error(`gave up waiting for ${what} (logs in ${logDirectory})`);
+      await sleep(100);
+    }
+  }
+
+  const sign = (lane: number, scheme: 'Secp256k1' | 'Ed25519'): Promise<SignRecord> => {
+    const index = counter++;
+    const client = signing.clients[lane % signing.clients.length]!;
+    return scheme === 'Secp256k1'
+      ? client.sign({ domainId: 0, scheme, path: `eth-${index}`, payload: sha256(utf8ToBytes(`tx ${index}`)) })
+      : client.sign({ domainId: 1, scheme, path: `sol-${index}`, payload: utf8ToBytes(`solana tx ${index}`) });
+  };
+
+  beforeAll(async () => {
+    restorePowertools = quietPowertools();
+    const aws = localAwsFromEnvironment();
+    s3 = new S3Client({ region: aws.region, endpoint: aws.s3, forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    signing = await startSigningNetwork({
+      nodes: 3,
+      blockTimeMs: BLOCK_TIME_MS,
+      awsEndpoints: aws,
+      resourcePrefix: prefix,
+      publicLakeBucket,
+      logDirectory,
+      clientLanes: 4,
+      nodeOverrides: { PRESIGNATURE_TARGET: '4', TRIPLE_TARGET: '8', TRIPLE_BATCH_SIZE: '8', SIGN_TAKEOVER_MS: '3000', LOG_LEVEL: 'info' },
+    });
+    startFollower();
+  });
+
+  afterAll(async () => {
+    for (const run of runs) if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
+    await Promise.all(runs.map((run) => run.exited));
+    await signing?.stop();
+    s3?.destroy();
+    restorePowertools?.();
+    if (process.env.E2E_KEEP_LOGS === undefined) rmSync(logDirectory, { recursive: true, force: true });
+    else process.stderr.write(`logs kept in ${logDirectory}\n`);
+  });
+
+  it('answers sign requests through the follower, survives a kill mid-stream, and copies each active block once', async () => {
+    const chain = signing.network.devnet.chain;
+    const signer = signing.network.contracts.mpcSigner;
+    const [first] = runs as [FollowerRun];
+    const signingFrom = chain.head().header.height;
+
+    // Requests answered: the blocks that carry them reach the indexers only through the follower.
+    for (const record of await Promise.all([sign(0, 'Secp256k1'), sign(1, 'Ed25519')])) verifySignRecord(record);
+
+    // Mid-stream: requests in flight, the follower has copied objects above its last checkpoint — then it dies.
+    const inFlight = Promise.all([sign(2, 'Secp256k1'), sign(3, 'Ed25519')]);
+    const killedAfter = await waitFor('an object copied above the checkpoint', async () => {
+      const checkpoint = await readCheckpoint();
+      if (checkpoint === null) return undefined;
+      const above = copiedKeys(first).filter((key) => Number(BLOCK_FOLDER.exec(key)![1]) > checkpoint.height);
+      return above.length > 0 ? checkpoint : undefined;
+    });
+    first.child.kill('SIGKILL');
+    expect(await first.exited).toBeNull();
+    // Blocks keep coming while no follower runs.
+    await sleep(1_500);
+    const second = startFollower();
+    for (const record of await inFlight) verifySignRecord(record);
+    verifySignRecord(await sign(0, 'Secp256k1'));
+
+    // Resumed from the checkpoint the first run left (not from START_HEIGHT), finding its later objects in the bucket.
+    const resumed = await waitFor('the restart to resume', () => logRecords(second).find((record) => record.message === 'resuming after the checkpointed block'));
+    expect(resumed).toMatchObject({ height: killedAfter.height, hash: killedAfter.hash });
+
+    // Stop gracefully: the last checkpoint names the last block handled.
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+    const final = (await readCheckpoint())!;
+    expect(final.height).toBeGreaterThan(killedAfter.height);
+    expect(final.hash).toBe(chain.blockAt(final.height)!.header.hash);
+
+    // Exactly the blocks where the signer executed receipts, from genesis to the last block handled.
+    const activeHeights: number[] = [];
+    for (let height = 0; height <= final.height; height += 1) {
+      const block = chain.blockAt(height);
+      if (block === undefined) throw new Error(`the devnet chain no longer has block ${height}`);
+      if (block.receiptOutcomes.some(({ outcome }) => outcome.executorId === signer)) activeHeights.push(height);
+    }
+    const folderOf = (height: number) => String(height).padStart(12, '0');
+    const expectedKeys = activeHeights.flatMap((height) => [`${folderOf(height)}/block.json`, `${folderOf(height)}/shard_0.json`]).sort();
+    const lakeKeys = (await operatorKeys()).filter((key) => BLOCK_FOLDER.test(key) && Number(BLOCK_FOLDER.exec(key)![1]) <= final.height).sort();
+    expect(lakeKeys).toEqual(expectedKeys);
+
+    // No duplicate: across both runs each object was put once, and together they put every one of them.
+    const copied = [...copiedKeys(first), ...copiedKeys(second)].filter((key) => Number(BLOCK_FOLDER.exec(key)![1]) <= final.height);
+    expect(copied.length).toBe(new Set(copied).size);
+    expect([...copied].sort()).toEqual(expectedKeys);
+    // The replay covered objects the first run had put after its checkpoint, and put none of them again.
+    expect(resumed.objectsAbove as number).toBeGreaterThan(0);
+    expect(metricTotal(second, FollowerMetric.ObjectsAlreadyPresent)).toBe(resumed.objectsAbove);
+
+    const total = (name: string) => runs.reduce((sum, run) => sum + metricTotal(run, name), 0);
+    const blocksRead = total(FollowerMetric.BlocksRead);
+    process.stderr.write(
+      `lake follower measurements: blocks 0..${final.height} (${final.height + 1}), active ${activeHeights.length} ` +
+        `(${activeHeights.filter((height) => height > signingFrom).length} of them in the ${final.height - signingFrom} blocks of the signing phase), objects put ${copied.length}, ` +
+        `blocks read ${blocksRead} (replayed ${blocksRead - (final.height + 1)}), public GETs ${total(FollowerMetric.PublicLakeGets)}, LISTs ${total(FollowerMetric.PublicLakeLists)}, ` +
+        `already present ${total(FollowerMetric.ObjectsAlreadyPresent)}, requests signed ${counter}\n`,
+    );
+  });
+});
