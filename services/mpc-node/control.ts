@@ -62,7 +62,8 @@ const startSignature = z.object({
  * The sender's lead of a request. `started` (repeated while the lead lasts) holds back every other
  * node's takeover for a lease; `done` (answered, or found answered or expired) and `released` (gave up
  * for now) end the sender's claim at once. A receiver only ever delays or re-checks on these: whether a
- * request is over is always asked of the contract.
+ * request is over is always asked of the contract. It counts them only from participants, and one
+ * sender's claims to one request only for a bounded time (signing/lead-claims.ts).
  */
 const leadingRequest = z.object({
   type: z.literal('leading'),

@@ -9,10 +9,13 @@
  * holds back for the lease of that claim — under load a signing round plus a `respond` waiting for
  * FINAL can take longer than a takeover step, and taking over then would sign the request twice. The
  * claim ends with `done` or `released` (the others re-check at once), with its lease, or when the
- * leader drops off the mesh. Two nodes that claim at the same moment settle it by the leader order.
- * Beyond the claims, a node takes part in at most one run of a request at a time and a leader that
- * signed answers with that signature again (./signing-commitments.ts): a request never gets two
- * different signatures.
+ * leader drops off the mesh. Only participants' claims count, and one peer's claims to one request
+ * hold for a bounded time (./lead-claims.ts): a peer that claims and never finishes delays a request,
+ * it cannot hold it. Two nodes that claim at the same moment settle it by the leader order. A leader
+ * whose `respond` is refused releases the request to the next. Beyond the claims, a node takes part
+ * in at most one run of a request at a time and a leader that signed answers with that signature again
+ * unless the contract refused it (./signing-commitments.ts); the contract accepts at most one signature
+ * per request.
  * Followers sign only requests their own indexer delivered (invariant 5) with a presignature share they
  * take atomically first (invariant 2). A request's message leaves the queue only when the request is over.
  */
@@ -26,12 +29,12 @@ import type { SignRequest } from '../../../shared/near/sign-request.js';
 import { SIGNER_ERRORS, type SignatureRequest, type SignatureResponse } from '../../../shared/near/signer-abi.js';
 import { ecdsaSignatureResponse } from '../../../shared/near/signature-response.js';
 import { parsePartition, type PresignatureScheme } from '../assets.js';
-import { ChainCallFailed, ChainUnavailable } from '../chain/errors.js';
-import type { ControlMessage, ControlMessageOf } from '../control.js';
-import { setBounded } from '../bounded-map.js';
+import { ChainCallFailed, ChainRequestRejected, ChainUnavailable } from '../chain/errors.js';
+import { RunRefused, type ControlMessage, type ControlMessageOf } from '../control.js';
 import { leadOrder, leaderOrder } from '../leader.js';
 import type { NodeContext, ServingKey, ServingState } from '../node-context.js';
 import type { Asset } from '../storage/asset-store.js';
+import { LeadClaims } from './lead-claims.js';
 import type { InboxMessage } from './request-inbox.js';
 import { SigningCommitments, type ClaimEnd } from './signing-commitments.js';
 
@@ -85,6 +88,15 @@ export interface SignatureServiceOptions {
   readonly yieldTimeoutBlocks?: number;
   /** How long another node's claim to lead a request holds back this node's takeover. Default 3 × `takeoverMs`; the leader renews it every third of that. */
   readonly leaderLeaseMs?: number;
+  /**
+   * How long one peer's claims to one request hold back this node at most, from its first claim, however
+   * often renewed (./lead-claims.ts): what a peer that claims and never finishes costs. Default the
+   * protocol timeout plus 3 leases. An honest lead must stay within it even when it waits for a lead slot
+   * in a burst and its `respond` goes unanswered and is looked at again: past the bound the others lead
+   * too, and the commitments to its run lapse, so a second signature can be made (the contract accepts
+   * one). With 3 leases alone, a 200-request burst on the devnet made 75 second signatures.
+   */
+  readonly leadClaimMaxMs?: number;
   /** How long a follower waits for a request its leader names to arrive from its own queue. Default 30 s. */
   readonly followerRequestWaitMs?: number;
   /**
@@ -129,9 +141,20 @@ export function contractRequestOf(request: SignRequest): SignatureRequest {
 /**
  * How a lead ended: the request is over (`answered`, `answered-elsewhere`, `expired`); an earlier node in
  * the order claimed it meanwhile (`yielded`); the respond got no answer and may still land
- * (`unconfirmed`); or signing failed and the request stays pending (`retry`).
+ * (`unconfirmed`); the contract or the RPC refused the respond, which will not land (`refused`); or
+ * signing failed and the request stays pending (`retry`).
  */
-type LeadOutcome = 'answered' | 'answered-elsewhere' | 'expired' | 'yielded' | 'unconfirmed' | 'retry';
+type LeadOutcome = 'answered' | 'answered-elsewhere' | 'expired' | 'yielded' | 'unconfirmed' | 'refused' | 'retry';
+
+/** Why a `respond` failed, as counted: no answer (may still land), the contract refused it, the RPC refused it, anything else. */
+type RespondFailure = 'unavailable' | 'contract-refused' | 'rpc-rejected' | 'error';
+
+function respondFailureOf(error: unknown): RespondFailure {
+  if (error instanceof ChainUnavailable) return 'unavailable';
+  if (error instanceof ChainCallFailed) return 'contract-refused';
+  if (error instanceof ChainRequestRejected) return 'rpc-rejected';
+  return 'error';
+}
 
 const schemeOf = (key: ServingKey): PresignatureScheme => (key.domain.scheme === 'Secp256k1' ? 'ecdsa' : 'eddsa');
 
@@ -139,8 +162,8 @@ export class SignatureService {
   private readonly pending = new Map<string, PendingRequest>();
   private readonly finished = new Set<string>();
   private readonly arrivals = new Map<string, Array<() => void>>();
-  /** Peers' live claims to lead a request: request id → claimant → lease end (ms). Also for requests not delivered here yet. */
-  private readonly claims = new Map<string, Map<ParticipantId, number>>();
+  /** Participants' claims to lead a request, also for requests not delivered here yet. */
+  private readonly claims: LeadClaims;
   private readonly leaseMs: number;
   /** The one run of each request this node takes part in, and the signatures it made as leader. */
   private readonly commitments: SigningCommitments;
@@ -152,6 +175,7 @@ export class SignatureService {
 
   constructor(private readonly options: SignatureServiceOptions) {
     this.leaseMs = options.leaderLeaseMs ?? 3 * options.takeoverMs;
+    this.claims = new LeadClaims({ leaseMs: this.leaseMs, maxHoldMs: options.leadClaimMaxMs ?? options.context.protocolTimeoutMs + 3 * this.leaseMs, capacityPerPeer: FINISHED_MEMORY });
     this.commitments = new SigningCommitments({ holdMs: options.takeoverMs, capacity: FINISHED_MEMORY });
     const registry = options.context.metrics;
     this.metrics = {
@@ -161,6 +185,8 @@ export class SignatureService {
       latency: registry.histogram('sign_latency_ms', 'Block of the request to its respond landing, for requests this node answered', LATENCY_BUCKETS_MS),
       pending: registry.gauge('sign_requests_pending', 'Requests this node holds in flight'),
       secondRunsRefused: registry.counter('sign_second_runs_refused_total', 'Runs of a request refused because this node takes part in another run of it or signed it already'),
+      noticesIgnored: registry.counter('sign_lead_notices_ignored_total', 'Lead notices ignored, by reason: the sender is not a participant, or its claim to the request held too long'),
+      respondFailures: registry.counter('sign_respond_failures_total', 'respond calls of this node that failed, by reason (unavailable: may still land; the others released the request)'),
     };
     options.context.network.control.on('sign', (from, message) => this.follow(from, message));
     options.context.network.control.on('leading', async (from, message) => this.onLeadNotice(from, message.requestId, message.phase));
@@ -228,6 +254,13 @@ export class SignatureService {
     await Promise.all(releases);
   }
 
+  /** Milliseconds until every reachable participant had its turn. */
+  private lastTurnDelayMs(): number {
+    const { context } = this.options;
+    const peers = new Set(context.network.reachablePeers());
+    return (context.serving()?.participants ?? []).filter((id) => peers.has(id)).length * this.options.takeoverMs + this.options.takeoverMs;
+  }
+
   /** Milliseconds until this node's turn: its place among the reachable participants times `takeoverMs`. */
   private myTurnDelayMs(request: SignRequest): number {
     const serving = this.options.context.serving();
@@ -249,34 +282,31 @@ export class SignatureService {
     return this.myTurnDelayMs(request) + (claimEnd === undefined ? 0 : claimEnd - Date.now());
   }
 
+  /** The reachable peers with a live claim to lead the request. */
+  private liveClaimants(requestId: string): ParticipantId[] {
+    const reachable = new Set(this.options.context.network.reachablePeers());
+    return this.claims.claimants(requestId).filter((leader) => reachable.has(leader));
+  }
+
   /** The latest lease end among live claims of reachable peers, or undefined when no peer holds one. */
   private liveClaimEnd(requestId: string): number | undefined {
-    const claimants = this.claims.get(requestId);
-    if (claimants === undefined) return undefined;
-    const now = Date.now();
-    const reachable = new Set(this.options.context.network.reachablePeers());
-    let end: number | undefined;
-    for (const [leader, until] of claimants) {
-      if (until <= now) claimants.delete(leader);
-      else if (reachable.has(leader)) end = Math.max(end ?? 0, until);
-    }
-    if (claimants.size === 0) this.claims.delete(requestId);
-    return end;
+    const ends = this.liveClaimants(requestId).map((leader) => this.claims.endOf(requestId, leader)!);
+    return ends.length === 0 ? undefined : Math.max(...ends);
   }
 
   /** The end of a reachable peer's live claim to lead the request, for the commitments (./signing-commitments.ts). */
   private claimEndOf(requestId: string): ClaimEnd {
-    return (leader) => (this.options.context.network.reachablePeers().includes(leader) ? this.claims.get(requestId)?.get(leader) : undefined);
+    return (leader) => (this.options.context.network.reachablePeers().includes(leader) ? this.claims.endOf(requestId, leader) : undefined);
   }
 
   /** Whether a reachable peer that comes before this node in the request's leader order claims it. */
   private claimedByEarlierLeader(request: SignRequest): boolean {
     const serving = this.options.context.serving();
-    // liveClaimEnd also drops expired claims, so what is left in `claims` is live.
-    if (serving === null || this.liveClaimEnd(request.requestId) === undefined) return false;
+    const claimants = this.liveClaimants(request.requestId);
+    if (serving === null || claimants.length === 0) return false;
     const order = this.reachableOrder(serving, request);
     const myPlace = order.indexOf(this.options.context.me);
-    return [...this.claims.get(request.requestId)!.keys()].some((leader) => {
+    return claimants.some((leader) => {
       const place = order.indexOf(leader);
       return place >= 0 && place < myPlace;
     });
@@ -308,7 +338,9 @@ export class SignatureService {
         this.releaseLeadSlot();
       }
     } catch (error) {
-      this.options.context.logger.error('sign request failed', { requestId, error: String(error) });
+      // An RPC outage fails every turn until it ends: expected, and said once per turn at warn.
+      if (error instanceof ChainUnavailable) this.options.context.logger.warn('contract unreachable; will look again', { requestId, error: String(error) });
+      else this.options.context.logger.error('sign request failed', { requestId, error: String(error) });
       // A signature made here must be the one that answers: keep the claim and send it again later.
       outcome = this.commitments.signatureOf(requestId) === undefined ? 'retry' : 'unconfirmed';
     } finally {
@@ -331,9 +363,15 @@ export class SignatureService {
     } else if (outcome === 'unconfirmed') {
       // Our respond may still land: keep the claim (its last renewal runs for one lease) and look again halfway through it.
       this.schedule(entry, this.leaseMs / 2);
+    } else if (outcome === 'refused') {
+      // The others take their turns from now; this node comes back after all of them (or when one says `done`).
+      this.announceLead(request, 'released');
+      this.schedule(entry, this.lastTurnDelayMs());
     } else {
       this.announceLead(request, 'released');
-      this.schedule(entry, this.options.takeoverMs);
+      // Two nodes whose turns came before either's claim reached the other refuse each other's runs (each
+      // leads the request itself) and both release: a random part of a step keeps them from meeting again.
+      this.schedule(entry, this.options.takeoverMs * (1 + Math.random()));
     }
   }
 
@@ -349,12 +387,16 @@ export class SignatureService {
     // A signature this node made before answers again; otherwise it signs only if no other leader's run holds it.
     if (this.commitments.signatureOf(request.requestId) === undefined && this.commitments.beginLead(request.requestId, this.claimEndOf(request.requestId)) !== undefined) return 'yielded';
     const checkedAt = Date.now();
+    // Peers that refused an attempt are left out of the next: one participant that refuses every run
+    // would otherwise fail every attempt whose signers it is among (an EdDSA signing set in two rounds
+    // is the same each time).
+    const refusers = new Set<ParticipantId>();
     for (let attempt = 1; attempt <= LEAD_ATTEMPTS && !this.stopped; attempt += 1) {
       let response = this.commitments.signatureOf(request.requestId);
       let signedAt = Date.now();
       if (response === undefined) {
         try {
-          response = await this.signAsLeader(request);
+          response = await this.signAsLeader(request, refusers);
           signedAt = Date.now();
           this.commitments.keepSignature(request.requestId, response);
         } catch (error) {
@@ -362,6 +404,7 @@ export class SignatureService {
           // Without a presignature, signers or key here, another attempt would fail the same way while our
           // claim holds back nodes that may have them: release the request instead.
           if (error instanceof SigningFailed) return 'retry';
+          if (error instanceof RunRefused) refusers.add(error.from);
           continue;
         }
       }
@@ -369,12 +412,20 @@ export class SignatureService {
         await contract.respond(contractRequest, response);
       } catch (error) {
         if (error instanceof ChainCallFailed && error.panicMessage?.includes(SIGNER_ERRORS.requestNotFound) === true) return 'answered-elsewhere';
+        const reason = respondFailureOf(error);
+        this.metrics.respondFailures.inc({ reason });
         // No answer from the RPC: the transaction may still land, so this is not a reason to sign again yet.
-        if (error instanceof ChainUnavailable) {
+        if (reason === 'unavailable') {
           logger.warn('respond unconfirmed', { requestId: request.requestId, error: String(error) });
           return 'unconfirmed';
         }
-        throw error;
+        // Refused (balance, access key, nonce, congestion, a contract panic …): trying again here would
+        // hold the request for nothing, so the next leader answers it. A refusal by the contract or the
+        // RPC means this signature never lands, so it no longer binds this node; after an error of
+        // another kind that is not known, and the signature is kept.
+        logger.error('respond refused; releasing the request to the next leader', { requestId: request.requestId, reason, error: String(error) });
+        if (reason !== 'error') this.commitments.dropSignature(request.requestId);
+        return 'refused';
       }
       const blockTimeMs = Number(BigInt(request.block.timestampNanosec) / 1_000_000n);
       const latencyMs = Date.now() - blockTimeMs;
@@ -403,27 +454,38 @@ export class SignatureService {
 
   /**
    * A peer's lead notice. `started` holds back this node's takeover until the claim's lease ends (renewals
-   * extend it); `done` and `released` end the peer's claim, and this node looks at the request again now:
-   * its turn asks the contract before anything is signed, so a false notice costs one view.
+   * extend it, up to the peer's hold of the request); `done` and `released` end the peer's claim, and this
+   * node looks at the request again now: its turn asks the contract before anything is signed, so a false
+   * notice costs one view.
    */
   private async onLeadNotice(from: ParticipantId, requestId: string, phase: 'started' | 'done' | 'released'): Promise<void> {
+    // Only a participant can lead: anyone else on the mesh (a removed participant, say) would only hold requests up.
+    if (!this.isParticipant(from)) {
+      this.metrics.noticesIgnored.inc({ reason: 'not-participant' });
+      return;
+    }
     if (this.finished.has(requestId)) return;
-    let claimants = this.claims.get(requestId);
     if (phase === 'started') {
-      if (claimants === undefined) {
-        claimants = new Map();
-        setBounded(this.claims, requestId, claimants, FINISHED_MEMORY);
+      if (this.claims.started(from, requestId) === 'held-too-long') {
+        this.metrics.noticesIgnored.inc({ reason: 'held-too-long' });
+        return;
       }
-      claimants.set(from, Date.now() + this.leaseMs);
     } else {
-      claimants?.delete(from);
-      if (claimants?.size === 0) this.claims.delete(requestId);
+      this.claims.ended(from, requestId);
+      // Its run is over: a part this node put into it does not keep it from the next leader's run.
+      this.commitments.leaderEnded(requestId, from);
     }
     const entry = this.pending.get(requestId);
     if (entry === undefined || entry.leading) return;
     if (phase === 'done') this.schedule(entry, 0);
     else if (phase === 'released') this.schedule(entry, this.turnDelayAfterMs(entry.request, from));
     else this.schedule(entry, this.turnDelayMs(entry.request));
+  }
+
+  /** Whether `id` is a participant of the serving set or of the resharing under way. */
+  private isParticipant(id: ParticipantId): boolean {
+    const { context } = this.options;
+    return context.serving()?.participants.includes(id) === true || context.upcoming()?.participants.includes(id) === true;
   }
 
   /**
@@ -449,11 +511,12 @@ export class SignatureService {
     return { serving, key };
   }
 
-  private async signAsLeader(request: SignRequest): Promise<SignatureResponse> {
+  /** One signing run as leader, with signers among the reachable participants other than `leftOut`. */
+  private async signAsLeader(request: SignRequest, leftOut: ReadonlySet<ParticipantId>): Promise<SignatureResponse> {
     const { context } = this.options;
     const { serving, key } = this.servingKey(context.serving(), request);
     const scheme = schemeOf(key);
-    const reachable = new Set([context.me, ...context.network.reachablePeers()]);
+    const reachable = new Set([context.me, ...context.network.reachablePeers().filter((id) => !leftOut.has(id))]);
     const members = new Set(serving.participants);
     const usable = (participants: readonly ParticipantId[]) => participants.every((id) => reachable.has(id) && members.has(id));
     const presignature =
@@ -606,6 +669,7 @@ export class SignatureService {
     this.pending.delete(requestId);
     this.metrics.pending.set(this.pending.size);
     this.commitments.forget(requestId);
+    this.claims.forget(requestId);
     this.finished.add(requestId);
     if (this.finished.size > FINISHED_MEMORY) this.finished.delete(this.finished.values().next().value!);
     this.metrics.finished.inc({ outcome });

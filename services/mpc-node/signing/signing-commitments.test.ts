@@ -87,6 +87,31 @@ describe('SigningCommitments', () => {
     expect(commitments.follow(REQUEST, 1, noClaims)).toMatch(/participant 2/);
   });
 
+  it('frees this node for the next leader once the leader it follows announces its lead ended, and only that leader', () => {
+    const { commitments } = commitmentsAt();
+    commitments.follow(REQUEST, 1, noClaims);
+    commitments.leaderEnded(REQUEST, 2);
+    expect(commitments.follow(REQUEST, 2, noClaims)).toMatch(/participant 1/);
+    commitments.leaderEnded(REQUEST, 1);
+    expect(commitments.heldUntil(REQUEST, noClaims)).toBeUndefined();
+    expect(typeof commitments.follow(REQUEST, 2, noClaims)).toBe('object');
+    // A leader's end does not touch this node's own lead.
+    const own = commitmentsAt().commitments;
+    own.beginLead(REQUEST, noClaims);
+    own.leaderEnded(REQUEST, 1);
+    expect(own.follow(REQUEST, 1, noClaims)).toBe('this node leads the request itself');
+  });
+
+  it('drops a signature the contract refused: this node may then take part in another run', () => {
+    const { commitments } = commitmentsAt();
+    commitments.beginLead(REQUEST, noClaims);
+    commitments.keepSignature(REQUEST, SIGNATURE);
+    commitments.endLead(REQUEST);
+    commitments.dropSignature(REQUEST);
+    expect(commitments.signatureOf(REQUEST)).toBeUndefined();
+    expect(typeof commitments.follow(REQUEST, 2, noClaims)).toBe('object');
+  });
+
   it('forgets the oldest requests beyond its capacity', () => {
     const clock = { now: 0 };
     const commitments = new SigningCommitments({ holdMs: HOLD_MS, capacity: 2, now: () => clock.now });

@@ -3,13 +3,20 @@
  * a request at a time — its own lead, or one other leader's run — and a leader that made a signature
  * keeps it and answers with that same signature if it has to respond again. Every signing set has at
  * least `threshold` members and the contract keeps the threshold at 60 % of the participants or more,
- * so any two signing sets of a request share a node: two runs of one request can never both finish,
- * even when two nodes lead it at once. A request gets one signature, never two different ones.
+ * so any two signing sets of a request share a node: two runs of one request cannot both finish while
+ * those commitments hold, even when two nodes lead it at once.
  *
  * A commitment to another leader's run holds for `holdMs` from the moment this node joined it, and
  * after that for as long as that leader's lead claim is live (it renews the claim while it signs and
- * responds). Then it lapses, so a leader that died mid-run does not hold the request up forever; by
- * then a signature it made has landed, and the next leader's contract check sees the request answered.
+ * responds). It ends when that leader announces its lead ended (`done`, or `released` — e.g. the
+ * contract refused its `respond` — sent only once its run is over, so that run can no longer finish),
+ * or it lapses, so a leader that died mid-run does not hold the request up forever; by then a
+ * signature it made has landed, and the next leader's contract check sees the request answered.
+ *
+ * What this guarantees is that runs of one request never finish concurrently while the nodes in them
+ * are up and their commitments hold. After a commitment lapsed (a leader cut off, or holding longer
+ * than peers accept its claim) or a node restarted, a second run can finish and make a second
+ * signature; the contract accepts at most one `respond` per request either way.
  * The state is in memory: a node that restarts forgets its commitments (see the node README, Known limits).
  */
 import type { SignatureResponse } from '../../../shared/near/signer-abi.js';
@@ -85,6 +92,23 @@ export class SigningCommitments {
         if (this.parts.get(requestId) === joined) this.parts.delete(requestId);
       },
     };
+  }
+
+  /**
+   * `leader` announced that its lead of the request ended (`done` or `released`, sent once its run was
+   * over): a run of its can no longer finish, so this node's part in it no longer keeps it from another.
+   */
+  leaderEnded(requestId: string, leader: ParticipantId): void {
+    const part = this.parts.get(requestId);
+    if (part?.kind === 'following' && part.leader === leader) this.parts.delete(requestId);
+  }
+
+  /**
+   * The contract refused this node's `respond` with its kept signature (the call ran and failed, or was
+   * turned away before it ran): that signature can never be accepted, so it no longer binds this node.
+   */
+  dropSignature(requestId: string): void {
+    this.signatures.delete(requestId);
   }
 
   /** Keeps the signature this node's own run made: from now on it answers the request with this one. */
