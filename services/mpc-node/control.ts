@@ -192,6 +192,8 @@ export function decodeControlMessage(from: ParticipantId, body: Uint8Array): Con
 export type ControlHandler<T extends ControlMessageType> = (from: ParticipantId, message: ControlMessageOf<T>) => Promise<void>;
 
 export interface ControlChannelOptions {
+  /** This node's participant id: a refusal goes to every other participant of the refused run. */
+  readonly me: ParticipantId;
   /** Sends a mesh payload to one peer (MeshTransport.send). */
   readonly send: (to: ParticipantId, payload: Uint8Array) => Promise<void>;
   /** Control messages dropped, by reason: `malformed`, `no-handler`, `refused`. */
@@ -235,10 +237,12 @@ export class ControlChannel {
     handler(from, message).catch((error: unknown) => {
       this.options.rejected.inc({ reason: 'refused', type: message.type });
       this.options.onRefused(error, from, message.type);
-      // The sender's run would otherwise wait for this node until its timeout.
-      if (RUN_STARTING_TYPES.has(message.type) && 'instance' in message) {
+      // The run's other participants would otherwise wait for this node until its timeout: the sender,
+      // and the followers that accepted, each holding a slot (with sets of 5, three of them per refusal).
+      if (RUN_STARTING_TYPES.has(message.type) && 'instance' in message && 'participants' in message) {
         const reason = (error instanceof Error ? error.message : String(error)).slice(0, 500);
-        this.sendTo([from], { type: 'run-refused', instance: message.instance, reason }).catch(() => undefined);
+        const others = new Set([from, ...message.participants].filter((id) => id !== this.options.me));
+        for (const to of others) this.sendTo([to], { type: 'run-refused', instance: message.instance, reason }).catch(() => undefined);
       }
     });
   }

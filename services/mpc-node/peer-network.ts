@@ -79,6 +79,7 @@ export class PeerNetwork {
       send: (to, frame) => this.transport.send(to, meshPayload(MESH_PAYLOAD_KIND.protocolFrame, frame)),
     });
     this.control = new ControlChannel({
+      me: this.me,
       send: (to, payload) => this.transport.send(to, payload),
       rejected: options.metrics.counter('control_messages_rejected_total', 'Control messages dropped or refused, by reason'),
       onRefused: options.onControlRefused,

@@ -107,11 +107,15 @@ describe('mesh transport batching (HTTP on 127.0.0.1)', () => {
 
   it('sends a payload larger than the batch size in a frame of its own', async () => {
     const receiver = await startReceiver();
-    const { transport } = sender(receiver.url);
+    const { transport, metrics } = sender(receiver.url);
     const large = new Uint8Array(Buffer.alloc(1536 * 1024, 'mesh'));
     await Promise.all([transport.send(1, large), transport.send(1, encode('after'))]);
     await until(() => receiver.texts().length === 2);
     expect(metric(receiver.metrics, 'mesh_frames_received_total{from="0"}')).toBe(2);
+    // Bytes on the wire: both frames, the large one at least the payload, counted alike on both ends.
+    const sentBytes = metric(metrics, 'mesh_bytes_sent_total{to="1"}');
+    expect(sentBytes).toBeGreaterThan(large.length);
+    expect(metric(receiver.metrics, 'mesh_bytes_received_total{from="0"}')).toBe(sentBytes);
     const handled = receiver.log.flatMap((entry) => (entry === 'tick' ? [] : [entry.payload]));
     // Compared as a Buffer: jest's deep equality walks a 1.5 MiB array element by element for seconds.
     expect(handled.some((payload) => Buffer.from(large).equals(payload))).toBe(true);

@@ -164,6 +164,8 @@ export class MeshTransport {
   private readonly prekeysRejected;
   private readonly framesSent;
   private readonly payloadsSent;
+  private readonly bytesSent;
+  private readonly bytesReceived;
   private readonly sendFailures;
   private readonly requestRetries;
   private readonly handlerFailures;
@@ -190,6 +192,9 @@ export class MeshTransport {
     this.prekeysRejected = metrics.counter('mesh_prekeys_rejected_total', 'Prekeys a peer served that this node does not open sessions to, by peer and reason');
     this.framesSent = metrics.counter('mesh_frames_sent_total', 'Frames delivered to a peer, by recipient');
     this.payloadsSent = metrics.counter('mesh_payloads_sent_total', 'Payloads delivered to a peer (several share a frame under load), by recipient');
+    // What the mesh costs in data transfer (docs/cost.md): frame bytes, HTTP headers aside.
+    this.bytesSent = metrics.counter('mesh_bytes_sent_total', 'Frame bytes posted to a peer, resent frames included, by recipient');
+    this.bytesReceived = metrics.counter('mesh_bytes_received_total', 'Frame bytes of authenticated frames accepted, by sender');
     this.sendFailures = metrics.counter('mesh_send_failures_total', 'Sends that failed, by recipient and reason');
     this.requestRetries = metrics.counter('mesh_request_retries_total', 'Requests to a peer sent again after no answer or a 429/503, by recipient and kind (frame, prekey)');
     this.handlerFailures = metrics.counter('mesh_handler_failures_total', 'Authenticated payloads the node could not handle');
@@ -387,6 +392,7 @@ export class MeshTransport {
   /** Posts one frame; resolves once the peer accepted it, or said it was sealed to a stale prekey. */
   private async post(link: PeerLink, frame: Uint8Array): Promise<'accepted' | 'stale-prekey'> {
     const response = await this.request(link, link.frameUrl, frame);
+    this.bytesSent.inc({ to: String(link.peer.id) }, frame.length * response.attempts);
     if (response.status === STALE_PREKEY_STATUS) return 'stale-prekey';
     // The same bytes went again after an attempt whose answer was lost; a replay then means that attempt arrived.
     const arrivedBefore = response.retried && response.status === 400 && response.body === 'replay';
@@ -402,13 +408,13 @@ export class MeshTransport {
    * answer or a 429/503; one that never reaches it marks the peer unreachable. `retried`: the answer came
    * to a later attempt (an earlier one may have arrived).
    */
-  private async request(link: PeerLink, url: URL, body?: Uint8Array): Promise<PeerHttpResponse & { readonly retried: boolean }> {
+  private async request(link: PeerLink, url: URL, body?: Uint8Array): Promise<PeerHttpResponse & { readonly retried: boolean; readonly attempts: number }> {
     const method = body === undefined ? 'GET' : 'POST';
     for (let attempt = 0; ; attempt += 1) {
       let failure: MeshSendError;
       try {
         const response = await this.client.request(url, method, body, this.timeoutMs);
-        if (!RETRIED_STATUSES.has(response.status)) return { ...response, retried: attempt > 0 };
+        if (!RETRIED_STATUSES.has(response.status)) return { ...response, retried: attempt > 0, attempts: attempt + 1 };
         failure = new MeshSendError(link.peer.id, 'unreachable', `HTTP ${response.status}: ${response.body.slice(0, 200)}`);
       } catch (error) {
         failure = new MeshSendError(link.peer.id, 'unreachable', (error as Error).message, { cause: error });
@@ -500,13 +506,15 @@ export class MeshTransport {
       admitted();
       if (refused) return;
       let opened: { from: ParticipantId; payloads: Uint8Array[] };
+      const frame = new Uint8Array(Buffer.concat(chunks));
       try {
-        opened = this.inbound.open(new Uint8Array(Buffer.concat(chunks)));
+        opened = this.inbound.open(frame);
       } catch (error) {
         this.rejectFrame(response, error);
         return;
       }
       this.framesReceived.inc({ from: String(opened.from) });
+      this.bytesReceived.inc({ from: String(opened.from) }, frame.length);
       // Acknowledge first, handle after: the sender's send resolves when the frame is accepted, not when
       // this node has computed what it triggers. Handling first would hold every peer's send (and its
       // in-flight slot) behind this node's protocol work — a triple batch round can take seconds — and
