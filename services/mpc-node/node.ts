@@ -265,13 +265,17 @@ export class MpcNode {
       onAnswered: (latencyMs) => emf.recordSignLatency(latencyMs),
     });
     const keyLifecycle = new KeyLifecycle({ context });
+    const statePollsFailed = metrics.counter('node_contract_state_polls_failed_total', 'Contract-state polls that failed, by error (ChainUnavailable: the RPC; others: an unreadable state)');
     const stateAge = metrics.gauge('node_contract_state_age_seconds', 'Seconds since the last successful contract-state read, as of the last poll (grows through an RPC outage)');
     const stateSync: StateSync = new StateSync({
       contract,
       accountId: config.NODE_ACCOUNT_ID,
       intervalMs: config.STATE_POLL_MS,
       onChange: (change) => node?.applyState(change),
-      onError: (error) => logger.warn('contract state poll failed', { error: error instanceof Error ? error.message : String(error) }),
+      onError: (error) => {
+        statePollsFailed.inc({ error: error instanceof Error ? error.name : 'unknown' });
+        logger.warn('contract state poll failed', { error: error instanceof Error ? error.message : String(error) });
+      },
       onPollEnded: () => {
         loops.beat(CONTRACT_POLL_LOOP);
         if (stateSync.lastReadAt !== null) stateAge.set(Math.round((Date.now() - stateSync.lastReadAt) / 1000));

@@ -194,6 +194,7 @@ describe('node health: liveness apart from readiness', () => {
       const outage = await health(httpPort, '/readyz');
       expect(outage.status).toBe(503);
       expect(checkOf(outage, 'contract-state')).toMatchObject({ ok: false, detail: expect.stringMatching(/^contract state last read \d+ s ago$/) });
+      expect(await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text()).toMatch(/^node_contract_state_polls_failed_total\{error="ChainUnavailable"\} [1-9]\d*$/m);
 
       rpcDown = false;
       for (const end = Date.now() + 10_000; checkOf(await health(httpPort, '/readyz'), 'contract-state')?.ok !== true; await sleep(50)) {
