@@ -203,16 +203,19 @@ describe('seven node processes, threshold 5: keys by DKG, both curves signed, on
     expect(stockpileWarm(levels, STOCKPILE_TARGETS) ? 'warm' : describeStockpile(levels, STOCKPILE_TARGETS)).toBe('warm');
     report(`stockpile warm ${seconds(Date.now() - from)} after keygen: ${describeStockpile(levels, STOCKPILE_TARGETS)}`);
     // What the stockpile costs on the wire (docs/cost.md): every frame byte the nodes sent since they
-    // started (key generation included, a few percent) per ECDSA presignature made, its two triples and the
-    // EdDSA nonce commitments made beside it included.
+    // started, per triple made (key generation, presign rounds and EdDSA nonce commitments included, a
+    // few percent). A signature uses one presignature, made from two triples.
     const sent = await signing.sumMetric('mesh_bytes_sent_total');
     const received = await signing.sumMetric('mesh_bytes_received_total');
-    const presignatures = await signing.sumMetric('stockpile_runs_succeeded_total', { role: 'owner', kind: 'ecdsa-presign' });
-    expect(presignatures).toBeGreaterThanOrEqual(NODES * STOCKPILE_TARGETS.presignaturesPerNode);
+    const triples = (await signing.sumMetric('stockpile_runs_succeeded_total', { role: 'owner', kind: 'triples' })) * STOCKPILE_TARGETS.tripleBatchSize;
+    expect(triples).toBeGreaterThanOrEqual(NODES * STOCKPILE_TARGETS.triplesPerNode);
     // Resent frames count at the sender only, and a frame in flight at the read is not received yet.
     expect(received).toBeGreaterThan(0);
     expect(received).toBeLessThanOrEqual(sent);
-    report(`mesh: ${(sent / 1024).toFixed(0)} KiB sent by the ${NODES} nodes for ${presignatures} ECDSA presignatures: ${(sent / presignatures / 1024).toFixed(1)} KiB per presignature, all nodes together`);
+    report(
+      `mesh: ${(sent / 1024).toFixed(0)} KiB sent by the ${NODES} nodes for ${triples} triples (batches of ${STOCKPILE_TARGETS.tripleBatchSize}): ` +
+        `${(sent / triples / 1024).toFixed(1)} KiB per triple, all ${THRESHOLD} parties together`,
+    );
   });
 
   it('answers ECDSA and EdDSA requests with signatures verified under the derived keys', async () => {
