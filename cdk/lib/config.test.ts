@@ -33,10 +33,55 @@ describe('operator configuration', () => {
       account: '123456789012',
       region: 'us-east-1',
       near: { network: 'testnet', contractId: 'v1.signer-prod.testnet' },
-      lake: { shards: 'all', retentionDays: 7 },
-      node: { cpu: 1024, memoryMiB: 2048, meshPort: 443, containerPort: 8443, healthPort: 8080, logLevel: 'info' },
-      network: { natGateways: 1 },
+      lake: { source: 'public-lake-follower', shards: 'all', retentionDays: 7 },
+      node: { cpu: 1024, memoryMiB: 2048, meshPort: 443, containerPort: 8443, healthPort: 8080, logLevel: 'info', allowedPeerCidrs: ['0.0.0.0/0'] },
+      network: { mode: 'public', natGateways: 1 },
+      meshEndpoint: { mode: 'public', url: 'http://mpc.example.com:8443', domainName: 'mpc.example.com', port: 8443, hostedZoneId: 'Z0123456789EXAMPLE0AB' },
     });
+  });
+
+  it('defaults to the public network mode, the public-lake follower and peers from anywhere', () => {
+    const { lake, node, network } = EXAMPLE as { lake: Record<string, unknown>; node: Record<string, unknown>; network: Record<string, unknown> };
+    const { source: _source, ...lakeWithoutSource } = lake;
+    const { allowedPeerCidrs: _cidrs, ...nodeWithoutPeers } = node;
+    const { mode: _mode, ...networkWithoutMode } = network;
+    const config = parseOperatorConfig({ ...EXAMPLE, lake: lakeWithoutSource, node: nodeWithoutPeers, network: networkWithoutMode });
+    expect(config.network.mode).toBe('public');
+    expect(config.lake.source).toBe('public-lake-follower');
+    expect(config.node.allowedPeerCidrs).toEqual(['0.0.0.0/0']);
+  });
+
+  it('switches to the private mode with one override, keeping the keys of the other mode in place', () => {
+    const config = parseOperatorConfig(rawConfigFromContext({ ...CDK_CONTEXT, 'chainsig.network.mode': 'private', 'chainsig.node.meshPort': '8444' }));
+    expect(config.meshEndpoint).toEqual({
+      mode: 'private',
+      url: 'https://mpc.example.com:8444',
+      domainName: 'mpc.example.com',
+      port: 8444,
+      certificateArn: (CDK_CONTEXT.chainsig as { node: { certificateArn: string } }).node.certificateArn,
+    });
+    expect(parseOperatorConfig(rawConfigFromContext({ ...CDK_CONTEXT, 'chainsig.network.mode': 'private' })).meshEndpoint.url).toBe('https://mpc.example.com');
+  });
+
+  it('requires the hosted zone in public mode and the certificate in private mode', () => {
+    // withChanges merges into a section; these drop keys from it.
+    const { hostedZoneId: _zone, certificateArn: _certificate, ...node } = EXAMPLE.node as Record<string, unknown>;
+    expect(problemsOf({ ...EXAMPLE, node })).toContain(
+      'chainsig.node.hostedZoneId: required in network mode "public": the stack keeps mpc.example.com in this zone pointing at the running task',
+    );
+    expect(problemsOf({ ...EXAMPLE, node, network: { mode: 'private' } })).toContain(
+      'chainsig.node.certificateArn: required in network mode "private": the NLB terminates TLS for mpc.example.com with it',
+    );
+    expect(problemsOf(withChanges({ node: { hostedZoneId: '/hostedzone/Z1' } }))).toContain('chainsig.node.hostedZoneId: must be a Route 53 hosted zone id');
+    expect(problemsOf(withChanges({ network: { mode: 'hybrid' } }))).toContain('chainsig.network.mode');
+    expect(problemsOf(withChanges({ network: { natGateway: 2 } }))).toContain('chainsig.network: unknown key natGateway');
+  });
+
+  it('reads the lake source and the follower start height', () => {
+    const config = parseOperatorConfig(rawConfigFromContext({ ...CDK_CONTEXT, 'chainsig.lake.source': 'own-writer', 'chainsig.lake.followerStartHeight': '180000000' }));
+    expect(config.lake).toMatchObject({ source: 'own-writer', followerStartHeight: 180_000_000 });
+    expect(problemsOf(withChanges({ lake: { source: 'public-lake' } }))).toContain('chainsig.lake.source');
+    expect(problemsOf(withChanges({ lake: { followerStartHeight: -1 } }))).toContain('chainsig.lake.followerStartHeight');
   });
 
   it('applies dotted command-line overrides, coercing strings to numbers and lists', () => {
@@ -81,9 +126,9 @@ describe('operator configuration', () => {
     );
   });
 
-  it('requires the NLB certificate to be in the stack region', () => {
+  it('requires the NLB certificate to be in the stack region (private mode)', () => {
     const certificateArn = 'arn:aws:acm:eu-central-1:123456789012:certificate/11111111-2222-3333-4444-555555555555';
-    expect(problemsOf(withChanges({ node: { certificateArn } }))).toContain(
+    expect(problemsOf(withChanges({ node: { certificateArn }, network: { mode: 'private' } }))).toContain(
       'chainsig.node.certificateArn: the NLB needs a certificate in us-east-1, this one is in eu-central-1',
     );
   });

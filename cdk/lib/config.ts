@@ -53,7 +53,19 @@ const FARGATE_MEMORY_BY_CPU: Record<number, { min: number; max: number; step: nu
  */
 const unknownKeys = { error: (issue: { code?: string; keys?: string[] }) => (issue.code === 'unrecognized_keys' ? `unknown key ${issue.keys?.join(', ')} (docs/deploy.md lists the keys)` : undefined) };
 
-const lakeSchema = z.strictObject({  /** IAM principal (role ARN) the operator's NEAR Lake writer uses to put objects into the bucket. */
+/** Where the lake bucket's blocks come from (docs/decisions/0012-public-lake-follower.md, 0014). */
+export const LAKE_SOURCES = ['public-lake-follower', 'own-writer'] as const;
+export type LakeSource = (typeof LAKE_SOURCES)[number];
+
+const lakeSchema = z.strictObject({
+  /**
+   * "public-lake-follower": this stack runs services/lake-follower, which copies the signer shard of active
+   * blocks from NEAR's public Lake; "own-writer": the operator's own NEAR node and Lake writer fill the bucket.
+   */
+  source: z.enum(LAKE_SOURCES).default('public-lake-follower'),
+  /** The follower's first block when it has no checkpoint yet; default the newest final block. Follower only. */
+  followerStartHeight: count(0).optional(),
+  /** IAM principal (role ARN) the operator's NEAR Lake writer uses to put objects into the bucket. Own writer only. */
   writerPrincipalArn: z
     .string()
     .regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/.+$/, 'must be an IAM role or user ARN')
@@ -86,15 +98,24 @@ const nodeSchema = z
       .int()
       .refine((cpu) => cpu in FARGATE_MEMORY_BY_CPU, `must be one of ${Object.keys(FARGATE_MEMORY_BY_CPU).join(', ')} (Fargate CPU units)`),
     memoryMiB: count(512),
-    /** Public host name of the mesh endpoint; the operator points it at the NLB (output `MeshLoadBalancerDns`). */
+    /**
+     * Public host name of the mesh endpoint, part of the participant URL. Public mode: the A record the stack
+     * keeps pointing at the running task; private mode: the operator points it at the NLB (output `MeshLoadBalancerDns`).
+     */
     domainName: hostname,
-    /** ACM certificate for `domainName`, in the stack's region. */
+    /** Route 53 hosted zone that holds `domainName`. Public mode only (required there). */
+    hostedZoneId: z.string().regex(/^Z[A-Z\d]{1,31}$/, 'must be a Route 53 hosted zone id such as Z0123456789ABCDEFGHIJ').optional(),
+    /** ACM certificate for `domainName`, in the stack's region. Private mode only (required there). */
     certificateArn: z
       .string()
-      .regex(/^arn:aws[a-z-]*:acm:[a-z\d-]+:\d{12}:certificate\/[\w-]+$/, 'must be an ACM certificate ARN'),
-    /** TLS port of the mesh endpoint, as registered in the contract's participant URL. */
+      .regex(/^arn:aws[a-z-]*:acm:[a-z\d-]+:\d{12}:certificate\/[\w-]+$/, 'must be an ACM certificate ARN')
+      .optional(),
+    /** TLS port of the NLB, as registered in the contract's participant URL. Private mode only. */
     meshPort: count(1).max(65535).default(443),
-    /** Port the node's mesh listener uses inside the VPC (plain HTTP behind the TLS-terminating NLB). */
+    /**
+     * Port of the node's mesh listener (`MESH_LISTEN`, plain HTTP). Public mode: the port peers connect to, part
+     * of the participant URL; private mode: the NLB's target port inside the VPC.
+     */
     containerPort: count(1024).max(65535).default(8443),
     /** The node's own HTTP port (health, /metrics), probed by the NLB and the container health check. */
     healthPort: count(1024).max(65535).default(8080),
@@ -104,8 +125,12 @@ const nodeSchema = z
      * from the RPC or its peers, is not restarted (docs/decisions/0010-liveness-and-readiness.md).
      */
     healthCheckPath: z.string().regex(/^\/[\w./-]*$/, 'must be an absolute URL path').default('/livez'),
-    /** Peers allowed to reach the mesh port. Peers authenticate every message, so 0.0.0.0/0 is workable. */
-    allowedPeerCidrs: z.preprocess(commaList, z.array(cidr).min(1)),
+    /**
+     * Who may reach the mesh port. Every frame is authenticated to a registered participant and unauthenticated
+     * work is bounded (decision 0008), so the internet is the default: peers in public mode change their
+     * address with every task start, so a list of addresses would cut them off (decision 0014).
+     */
+    allowedPeerCidrs: z.preprocess(commaList, z.array(cidr).min(1)).default(['0.0.0.0/0']),
     logLevel: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   }, unknownKeys)
   .superRefine((node, ctx) => {
@@ -123,6 +148,58 @@ const nodeSchema = z
       });
     }
   });
+
+export const NETWORK_MODES = ['public', 'private'] as const;
+export type NetworkMode = (typeof NETWORK_MODES)[number];
+
+/**
+ * How peers reach the node, per network mode: the participant URL to register and what the stack builds
+ * for it. Keys of the other mode may stay in the configuration, so one `-c chainsig.network.mode=…` switches.
+ */
+export type MeshEndpoint =
+  | {
+      readonly mode: 'public';
+      /** `http://<domainName>:<containerPort>`: the node's own listener, every frame authenticated and encrypted by the mesh. */
+      readonly url: string;
+      readonly domainName: string;
+      readonly port: number;
+      readonly hostedZoneId: string;
+    }
+  | {
+      readonly mode: 'private';
+      /** `https://<domainName>[:<meshPort>]`: TLS ends at the NLB. */
+      readonly url: string;
+      readonly domainName: string;
+      readonly port: number;
+      readonly certificateArn: string;
+    };
+
+/** Records one configuration problem at a `chainsig` path. */
+type ReportProblem = (path: string[], message: string) => void;
+
+/** The mode's endpoint, or undefined after reporting what the mode needs and the configuration lacks. */
+function meshEndpointOf(config: OperatorConfigShape, report: ReportProblem): MeshEndpoint | undefined {
+  const { node, network } = config;
+  const requiredHere = `required in network mode "${network.mode}"`;
+  if (network.mode === 'public') {
+    if (node.hostedZoneId === undefined) {
+      report(['node', 'hostedZoneId'], `${requiredHere}: the stack keeps ${node.domainName} in this zone pointing at the running task`);
+      return undefined;
+    }
+    return { mode: 'public', url: `http://${node.domainName}:${node.containerPort}`, domainName: node.domainName, port: node.containerPort, hostedZoneId: node.hostedZoneId };
+  }
+  if (node.certificateArn === undefined) {
+    report(['node', 'certificateArn'], `${requiredHere}: the NLB terminates TLS for ${node.domainName} with it`);
+    return undefined;
+  }
+  const certificateRegion = node.certificateArn.split(':')[3];
+  if (certificateRegion !== config.region) {
+    report(['node', 'certificateArn'], `the NLB needs a certificate in ${config.region}, this one is in ${certificateRegion}`);
+    return undefined;
+  }
+  const url = `https://${node.domainName}${node.meshPort === 443 ? '' : `:${node.meshPort}`}`;
+  return { mode: 'private', url, domainName: node.domainName, port: node.meshPort, certificateArn: node.certificateArn };
+}
 
 const stockpileSchema = z
   .object({
@@ -142,7 +219,7 @@ const stockpileSchema = z
     message: 'must be at least minPresignatures',
   });
 
-export const operatorConfigSchema = z
+const operatorConfigShape = z
   .object({
     /** AWS account the operator deploys into (12 digits). */
     account: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id'),
@@ -160,23 +237,30 @@ export const operatorConfigSchema = z
     node: nodeSchema,
     stockpile: stockpileSchema,
     network: z
-      .object({
-        /** 1 is the cost-aware default (one NAT for both AZs); 2 keeps egress up when an AZ fails. */
-        natGateways: count(1).max(2).default(1),
-      })
+      .strictObject(
+        {
+          /**
+           * "public": tasks in public subnets with their own public IPv4, the mesh port open on the task, a
+           * Route 53 record kept on the running node; no NAT gateway, no load balancer. "private": tasks in
+           * private subnets behind a NAT gateway, the mesh endpoint a TLS NLB (decision 0014).
+           */
+          mode: z.enum(NETWORK_MODES).default('public'),
+          /** 1 is the cost-aware default (one NAT for both AZs); 2 keeps egress up when an AZ fails. Private mode only. */
+          natGateways: count(1).max(2).default(1),
+        },
+        unknownKeys,
+      )
       .prefault({}),
     alarmEmail: z.email().optional(),
-  })
-  .superRefine((config, ctx) => {
-    const certificateRegion = config.node.certificateArn.split(':')[3];
-    if (certificateRegion !== config.region) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['node', 'certificateArn'],
-        message: `the NLB needs a certificate in ${config.region}, this one is in ${certificateRegion}`,
-      });
-    }
   });
+type OperatorConfigShape = z.infer<typeof operatorConfigShape>;
+
+/** The configuration with what its keys imply together: the mesh endpoint of the network mode. */
+export const operatorConfigSchema = operatorConfigShape.transform((config, ctx) => {
+  const report: ReportProblem = (path, message) => ctx.addIssue({ code: 'custom', path, message, input: config });
+  const meshEndpoint = meshEndpointOf(config, report);
+  return meshEndpoint === undefined ? z.NEVER : { ...config, meshEndpoint };
+});
 
 export type OperatorConfig = z.infer<typeof operatorConfigSchema>;
 

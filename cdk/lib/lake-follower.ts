@@ -1,4 +1,4 @@
-import { Duration, IgnoreMode, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, IgnoreMode, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -9,6 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { taskPlacement, type TaskPlacement } from './node-network.js';
 import { PROJECT_ROOT } from './paths.js';
 
 /** Environment variables of the follower container, named as services/lake-follower/config.ts reads them. */
@@ -50,6 +51,8 @@ export interface LakeFollowerProps {
   readonly vpc: ec2.IVpc;
   /** Default: a cluster of its own in `vpc` (clusters cost nothing). */
   readonly cluster?: ecs.ICluster;
+  /** Default: private subnets, egress through the VPC's NAT gateway. In public mode: public subnets and a public IPv4. */
+  readonly placement?: TaskPlacement;
   /** The operator's lake bucket, whose notifications feed the indexer. */
   readonly lakeBucket: s3.Bucket;
   readonly publicLake: { readonly bucketName: string; readonly region: string };
@@ -127,6 +130,7 @@ export class LakeFollower extends Construct {
 
     const cluster = props.cluster ?? new ecs.Cluster(this, 'Cluster', { vpc: props.vpc, containerInsightsV2: ecs.ContainerInsights.DISABLED });
     const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', { vpc: props.vpc, description: 'lake follower: outbound only (S3, NEAR RPC)', allowAllOutbound: true });
+    const placement = props.placement ?? taskPlacement('private');
     this.service = new ecs.FargateService(this, 'Service', {
       cluster,
       taskDefinition,
@@ -135,9 +139,9 @@ export class LakeFollower extends Construct {
       minHealthyPercent: 0,
       maxHealthyPercent: 100,
       circuitBreaker: { enable: true, rollback: true },
-      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      vpcSubnets: placement.vpcSubnets,
       securityGroups: [securityGroup],
-      assignPublicIp: false,
+      assignPublicIp: placement.assignPublicIp,
       platformVersion: ecs.FargatePlatformVersion.LATEST,
     });
 
@@ -173,12 +177,14 @@ export class LakeFollower extends Construct {
       for (const alarm of [this.stalledAlarm, this.shardLayoutChangedAlarm, this.signerShardMovedAlarm]) alarm.addAlarmAction(new cloudwatchActions.SnsAction(props.alarmTopic));
     }
 
+    // cdk-nag names a resource as the template has it: a partition literal in a stack with a known region, else the pseudo parameter.
+    const partitionInFindings = Token.isUnresolved(partition) ? '<AWS::Partition>' : partition;
     Validations.of(taskDefinition).acknowledge(
       { id: 'AwsSolutions::AwsSolutions-ECS2', reason: 'The environment holds only non-secret configuration (bucket names, the contract id, the RPC URL); the follower has no secrets.' },
       { id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: 'ecr:GetAuthorizationToken supports no resource-level permissions; CDK adds it to the execution role for pulling the image asset.' },
     );
     Validations.of(this.taskRole).acknowledge(
-      { id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::${props.publicLake.bucketName}/*]`, reason: 'Public Lake keys are <height>/<file>.json, unknown in advance; the grant is s3:GetObject on that public bucket only.' },
+      { id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:${partitionInFindings}:s3:::${props.publicLake.bucketName}/*]`, reason: 'Public Lake keys are <height>/<file>.json, unknown in advance; the grant is s3:GetObject on that public bucket only.' },
       {
         id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(props.lakeBucket.node.defaultChild as s3.CfnBucket)}.Arn>/*]`,
         reason: 'Lake object keys are <height>/<file>.json, unknown in advance; the grant is s3:PutObject on the operator lake bucket only.',

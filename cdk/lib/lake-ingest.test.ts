@@ -1,4 +1,5 @@
-import { assertLocalEsbuild, lakeNotificationFilters } from './lake-ingest.js';
+import { lakeNotificationFilters } from './lake-ingest.js';
+import { assertLocalEsbuild } from './project-lambda.js';
 
 describe('lakeNotificationFilters', () => {
   it('takes every .json object when all shards are wanted (block.json included, for the lag metric)', () => {

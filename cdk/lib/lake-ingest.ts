@@ -1,18 +1,15 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import type { OperatorConfig } from './config.js';
-import { PROJECT_ROOT } from './paths.js';
+import { projectLambdaProps } from './project-lambda.js';
 
 /** Environment variables the lake indexer handler reads. */
 export const INDEXER_ENVIRONMENT = {
@@ -33,18 +30,6 @@ const INDEXER_TIMEOUT_SECONDS = 30;
 export function lakeNotificationFilters(shards: OperatorConfig['lake']['shards']): s3.NotificationKeyFilter[] {
   if (shards === 'all') return [{ suffix: '.json' }];
   return shards.map((shardId) => ({ suffix: `/shard_${shardId}.json` }));
-}
-
-/**
- * NodejsFunction silently falls back to bundling inside Docker when it cannot find esbuild, which fails on
- * machines without a Docker engine (and is slow where there is one). Fail early and say why instead.
- */
-export function assertLocalEsbuild(resolve: (id: string) => string = createRequire(import.meta.url).resolve): void {
-  try {
-    resolve('esbuild');
-  } catch {
-    throw new Error('esbuild is not installed (it is a devDependency: run `npm ci`); the indexer bundle must be built locally, not in Docker.');
-  }
 }
 
 /** The stack-wide Lambda CDK creates to configure bucket notifications (its construct id is fixed by CDK). */
@@ -70,8 +55,9 @@ export interface LakeIngestProps {
 }
 
 /**
- * NEAR Lake → lake-events queue → indexer Lambda. The bucket is the operator's own: its own NEAR Lake
- * writer fills it, so no third party's bucket is trusted for the blocks that trigger signatures.
+ * NEAR Lake → lake-events queue → indexer Lambda. The bucket is the operator's own; `lake.source` says what
+ * fills it: the public-lake follower (blocks from NEAR's public Lake, each one's parent checked before it is
+ * copied) or the operator's own NEAR node and Lake writer (no third party's data at all).
  */
 export class LakeIngest extends Construct {
   readonly bucket: s3.Bucket;
@@ -99,7 +85,8 @@ export class LakeIngest extends Construct {
       // empties it); the rollback of a failed creation deletes it while it is still empty.
       removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
-    if (lake.writerPrincipalArn !== undefined) {
+    // The follower writes with its task role (cdk/lib/lake-follower.ts); a writer principal is for an own writer only.
+    if (lake.source === 'own-writer' && lake.writerPrincipalArn !== undefined) {
       this.bucket.addToResourcePolicy(
         new iam.PolicyStatement({
           sid: 'NearLakeWriterPutsBlocks',
@@ -163,20 +150,14 @@ export class LakeIngest extends Construct {
       }),
     );
 
-    assertLocalEsbuild();
     this.indexer = new NodejsFunction(this, 'Indexer', {
+      ...projectLambdaProps(props.indexerEntry),
       description: `NEAR Lake indexer: sign requests to ${props.near.contractId}`,
-      entry: props.indexerEntry,
-      handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_24_X,
-      architecture: lambda.Architecture.ARM_64,
       memorySize: 256,
       timeout: Duration.seconds(INDEXER_TIMEOUT_SECONDS),
       reservedConcurrentExecutions: lake.indexerConcurrency,
       role,
       logGroup: this.logGroup,
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
       environment: {
         [INDEXER_ENVIRONMENT.requestsTable]: props.requestsTable.tableName,
         [INDEXER_ENVIRONMENT.signRequestsQueueUrl]: props.signRequestsQueue.queueUrl,
@@ -185,20 +166,6 @@ export class LakeIngest extends Construct {
         POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
         LOG_LEVEL: 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
-      },
-      bundling: {
-        // The project is ESM; near-api-js and @noble are ESM-only. The banner gives CommonJS dependencies
-        // bundled into the ESM output a working `require`.
-        format: OutputFormat.ESM,
-        target: 'node24',
-        mainFields: ['module', 'main'],
-        banner: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
-        // Bundle the AWS SDK too: the versions pinned in package-lock.json run, not whatever the runtime ships.
-        externalModules: [],
-        minify: true,
-        sourceMap: true,
-        // esbuild is a devDependency; never fall back to a Docker build.
-        forceDockerBundling: false,
       },
     });
     this.indexer.addEventSource(

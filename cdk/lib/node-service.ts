@@ -2,7 +2,6 @@ import { Duration, IgnoreMode, RemovalPolicy, Stack, Validations } from 'aws-cdk
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -11,7 +10,9 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import type { OperatorConfig } from './config.js';
+import type { MeshEndpoint, OperatorConfig } from './config.js';
+import { addMeshLoadBalancer, admitMeshPeers, type MeshLoadBalancer } from './mesh-load-balancer.js';
+import { taskPlacement } from './node-network.js';
 import { PROJECT_ROOT } from './paths.js';
 import { sealerEncryptionContextCondition, type StorageTableName } from './request-storage.js';
 
@@ -66,6 +67,8 @@ const NODE_IMAGE_CONTEXT_ALLOWLIST = [
 export interface NodeServiceProps {
   readonly near: OperatorConfig['near'];
   readonly node: OperatorConfig['node'];
+  /** How peers reach the node: its own public address (public mode) or a TLS NLB (private mode). */
+  readonly endpoint: MeshEndpoint;
   readonly metricsNamespace: string;
   readonly vpc: ec2.IVpc;
   readonly accessLogs: s3.IBucket;
@@ -80,15 +83,16 @@ export interface NodeServiceProps {
 const NODE_TABLES = ['keyShares', 'triples', 'presignatures'] as const satisfies readonly StorageTableName[];
 
 /**
- * The operator's MPC participant: one Fargate task behind a TLS NLB (the mesh endpoint registered in the
- * contract), its two key secrets, and a task role that reaches only this stack's key, tables and queue.
+ * The operator's MPC participant: one Fargate task reached at the participant URL registered in the contract
+ * (its own public address, or a TLS NLB in private mode), its two key secrets, and a task role that reaches
+ * only this stack's key, tables and queue.
  */
 export class NodeService extends Construct {
   readonly service: ecs.FargateService;
   readonly container: ecs.ContainerDefinition;
   readonly taskRole: iam.Role;
-  readonly loadBalancer: elbv2.NetworkLoadBalancer;
-  readonly targetGroup: elbv2.NetworkTargetGroup;
+  /** Private mode only: the NLB in front of the task. */
+  readonly meshLoadBalancer: MeshLoadBalancer | undefined;
   readonly accountKeySecret: secretsmanager.Secret;
   readonly meshIdentityKeySecret: secretsmanager.Secret;
   readonly meshUrl: string;
@@ -96,8 +100,8 @@ export class NodeService extends Construct {
 
   constructor(scope: Construct, id: string, props: NodeServiceProps) {
     super(scope, id);
-    const { node, near } = props;
-    this.meshUrl = `https://${node.domainName}${node.meshPort === 443 ? '' : `:${node.meshPort}`}`;
+    const { node, near, endpoint } = props;
+    this.meshUrl = endpoint.url;
 
     // The operator stores the real values after the first deployment (docs/deploy.md): the NEAR access key
     // in NEAR's own string form, the mesh identity as {"sign": hex32}. Until then the secrets hold a random
@@ -235,9 +239,10 @@ export class NodeService extends Construct {
     });
     const serviceSecurityGroup = new ec2.SecurityGroup(this, 'ServiceSecurityGroup', {
       vpc: props.vpc,
-      description: 'mpc-node tasks: inbound only from the mesh NLB',
+      description: endpoint.mode === 'public' ? 'mpc-node tasks: the mesh port from the peers, nothing else' : 'mpc-node tasks: inbound only from the mesh NLB',
       allowAllOutbound: true,
     });
+    const placement = taskPlacement(endpoint.mode);
     this.service = new ecs.FargateService(this, 'Service', {
       cluster,
       taskDefinition,
@@ -247,65 +252,34 @@ export class NodeService extends Construct {
       minHealthyPercent: 0,
       maxHealthyPercent: 100,
       circuitBreaker: { enable: true, rollback: true },
-      healthCheckGracePeriod: Duration.seconds(120),
-      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      // Without a load balancer there is no load-balancer health check to wait for; the container check decides.
+      ...(endpoint.mode === 'private' && { healthCheckGracePeriod: Duration.seconds(120) }),
+      vpcSubnets: placement.vpcSubnets,
       securityGroups: [serviceSecurityGroup],
-      assignPublicIp: false,
+      assignPublicIp: placement.assignPublicIp,
       platformVersion: ecs.FargatePlatformVersion.LATEST,
     });
 
-    const loadBalancerSecurityGroup = new ec2.SecurityGroup(this, 'MeshLoadBalancerSecurityGroup', {
-      vpc: props.vpc,
-      description: 'Mesh NLB: TLS from the other participants',
-      allowAllOutbound: false,
-    });
-    for (const peerCidr of node.allowedPeerCidrs) {
-      loadBalancerSecurityGroup.addIngressRule(ec2.Peer.ipv4(peerCidr), ec2.Port.tcp(node.meshPort), 'MPC mesh peers');
+    if (endpoint.mode === 'public') {
+      // The health port stays closed: the container check probes it on 127.0.0.1 inside the task.
+      admitMeshPeers(serviceSecurityGroup, node.allowedPeerCidrs, endpoint.port);
+      this.meshLoadBalancer = undefined;
+    } else {
+      this.meshLoadBalancer = addMeshLoadBalancer(this, {
+        vpc: props.vpc,
+        endpoint,
+        node,
+        accessLogs: props.accessLogs,
+        service: this.service,
+        serviceSecurityGroup,
+        container: this.container,
+      });
     }
-    this.loadBalancer = new elbv2.NetworkLoadBalancer(this, 'MeshLoadBalancer', {
-      vpc: props.vpc,
-      internetFacing: true,
-      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
-      securityGroups: [loadBalancerSecurityGroup],
-      // The single task lives in one AZ; without cross-zone a peer resolving the other AZ's address fails.
-      crossZoneEnabled: true,
-    });
-    this.loadBalancer.logAccessLogs(props.accessLogs, 'mesh-nlb');
-    this.loadBalancer.connections.allowTo(serviceSecurityGroup, ec2.Port.tcp(node.containerPort), 'mesh traffic to the node');
-    this.loadBalancer.connections.allowTo(serviceSecurityGroup, ec2.Port.tcp(node.healthPort), 'NLB health checks');
 
-    // TLS terminates at the NLB with the operator's ACM certificate; peers are authenticated by the node
-    // itself, message by message, against the identity keys registered in the contract.
-    const listener = this.loadBalancer.addListener('MeshTls', {
-      port: node.meshPort,
-      protocol: elbv2.Protocol.TLS,
-      certificates: [elbv2.ListenerCertificate.fromArn(node.certificateArn)],
-      sslPolicy: elbv2.SslPolicy.TLS13_13,
-    });
-    this.targetGroup = listener.addTargets('Node', {
-      port: node.containerPort,
-      protocol: elbv2.Protocol.TCP,
-      targets: [this.service.loadBalancerTarget({ containerName: this.container.containerName, containerPort: node.containerPort })],
-      deregistrationDelay: Duration.seconds(30),
-      healthCheck: {
-        protocol: elbv2.Protocol.HTTP,
-        port: String(node.healthPort),
-        path: node.healthCheckPath,
-        interval: Duration.seconds(10),
-        healthyThresholdCount: 2,
-        unhealthyThresholdCount: 2,
-      },
-    });
-
-    this.acknowledgeReviewedFindings(taskDefinition, cluster, loadBalancerSecurityGroup, node.allowedPeerCidrs);
+    this.acknowledgeReviewedFindings(taskDefinition, cluster);
   }
 
-  private acknowledgeReviewedFindings(
-    taskDefinition: ecs.FargateTaskDefinition,
-    cluster: ecs.Cluster,
-    loadBalancerSecurityGroup: ec2.SecurityGroup,
-    allowedPeerCidrs: readonly string[],
-  ): void {
+  private acknowledgeReviewedFindings(taskDefinition: ecs.FargateTaskDefinition, cluster: ecs.Cluster): void {
     Validations.of(taskDefinition).acknowledge(
       {
         id: 'AwsSolutions::AwsSolutions-ECS2',
@@ -326,11 +300,5 @@ export class NodeService extends Construct {
       id: 'AwsSolutions::AwsSolutions-ECS4',
       reason: "One service with one task: the free AWS/ECS CPU and memory metrics and the node's own metrics cover it; Container Insights would add custom-metric cost for nothing new.",
     });
-    if (allowedPeerCidrs.includes('0.0.0.0/0')) {
-      Validations.of(loadBalancerSecurityGroup).acknowledge({
-        id: 'AwsSolutions::AwsSolutions-EC23',
-        reason: "The mesh port is open to the internet by configuration (node.allowedPeerCidrs): peers run in other operators' networks, and every message is authenticated to a registered participant.",
-      });
-    }
   }
 }

@@ -12,6 +12,7 @@ import {
   SnsAlarmActionStrategy,
 } from 'cdk-monitoring-constructs';
 import { Construct } from 'constructs';
+import type { LakeSource } from './config.js';
 import type { NodeService } from './node-service.js';
 
 /** Custom metrics the mpc-node publishes (CloudWatch embedded metric format in its log, no API calls). */
@@ -49,6 +50,9 @@ export const INDEXER_ERROR_LOG_METRIC = 'LakeIndexerErrorLogs';
  */
 export const LAKE_SOURCE_SILENCE_MINUTES = 5;
 
+/** Minutes without a running node task before the public mode's "node down" alarm (the NLB's healthy-host alarm in private mode). */
+const NODE_ABSENT_MINUTES = 3;
+
 /** A request times out on chain after ~200 blocks; an indexer this far behind is already losing requests. */
 const LAKE_EVENTS_MAX_AGE_SECONDS = 60;
 const INDEXER_MAX_BLOCK_LAG_SECONDS = 60;
@@ -61,6 +65,11 @@ export interface ObservabilityProps {
   readonly dashboardName: string;
   readonly metricsNamespace: string;
   readonly minPresignatures: number;
+  /**
+   * An own Lake writer puts objects every block, so a silent queue means it stopped; the follower puts only
+   * blocks with contract activity, so silence is normal and its own lag alarm watches it instead.
+   */
+  readonly lakeSource: LakeSource;
   readonly alarmEmail?: string;
   readonly lakeEventsQueue: sqs.IQueue;
   readonly lakeEventsDeadLetterQueue: sqs.IQueue;
@@ -97,7 +106,7 @@ export class Observability extends Construct {
     const indexerMetric = (metricName: string, statistic: string = MetricStatistic.SUM) =>
       new cloudwatch.Metric({ namespace: props.metricsNamespace, metricName, dimensionsMap: INDEXER_SERVICE_DIMENSION, statistic, period: minute });
 
-    new MonitoringFacade(this, 'Monitoring', {
+    const monitoring = new MonitoringFacade(this, 'Monitoring', {
       alarmFactoryDefaults: {
         alarmNamePrefix: props.dashboardName,
         actionsEnabled: true,
@@ -114,7 +123,8 @@ export class Observability extends Construct {
         createSummaryDashboard: false,
         createAlarmDashboard: false,
       }),
-    })
+    });
+    monitoring
       .monitorSqsQueueWithDlq({
         queue: props.lakeEventsQueue,
         deadLetterQueue: props.lakeEventsDeadLetterQueue,
@@ -140,16 +150,19 @@ export class Observability extends Construct {
               {
                 metric: props.lakeEventsQueue.metricNumberOfMessagesSent({ period: minute, statistic: MetricStatistic.SUM }),
                 alarmFriendlyName: 'LakeSourceStopped',
-                addAlarm: {
-                  Critical: {
-                    threshold: 1,
-                    comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-                    // An idle queue reports no datapoints at all: silence is the failure.
-                    treatMissingDataOverride: cloudwatch.TreatMissingData.BREACHING,
-                    evaluationPeriods: LAKE_SOURCE_SILENCE_MINUTES,
-                    datapointsToAlarm: LAKE_SOURCE_SILENCE_MINUTES,
-                  },
-                },
+                addAlarm:
+                  props.lakeSource === 'own-writer'
+                    ? {
+                        Critical: {
+                          threshold: 1,
+                          comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+                          // An idle queue reports no datapoints at all: silence is the failure.
+                          treatMissingDataOverride: cloudwatch.TreatMissingData.BREACHING,
+                          evaluationPeriods: LAKE_SOURCE_SILENCE_MINUTES,
+                          datapointsToAlarm: LAKE_SOURCE_SILENCE_MINUTES,
+                        },
+                      }
+                    : {},
               },
             ],
           },
@@ -262,14 +275,9 @@ export class Observability extends Construct {
         alarmFriendlyName: 'SignRequests',
         addQueueMaxMessageAgeAlarm: { Critical: { maxAgeInSeconds: SIGN_REQUESTS_MAX_AGE_SECONDS } },
         addDeadLetterQueueMaxSizeAlarm: { Critical: { maxMessageCount: 0, ...ON_FIRST_DATAPOINT } },
-      })
-      .monitorNetworkLoadBalancer({
-        networkLoadBalancer: props.node.loadBalancer,
-        networkTargetGroup: props.node.targetGroup,
-        humanReadableName: 'Mesh endpoint',
-        alarmFriendlyName: 'MeshEndpoint',
-        addHealthyTaskCountAlarm: { Critical: { minHealthyTasks: 1 } },
-      })
+      });
+    this.monitorMeshEndpoint(monitoring, props.node);
+    monitoring
       .monitorSimpleFargateService({
         fargateService: props.node.service,
         humanReadableName: 'MPC node',
@@ -334,5 +342,49 @@ export class Observability extends Construct {
           },
         ],
       });
+  }
+
+  /**
+   * Is the node reachable? Private mode: the NLB's healthy targets (its /livez probe). Public mode has no
+   * probe from outside; the container check replaces a task that is not live, so a running task is the
+   * signal, and AWS/ECS publishes the service's CPU every minute only while one runs.
+   */
+  private monitorMeshEndpoint(monitoring: MonitoringFacade, node: NodeService): void {
+    const humanReadableName = 'Mesh endpoint';
+    const alarmFriendlyName = 'MeshEndpoint';
+    if (node.meshLoadBalancer !== undefined) {
+      monitoring.monitorNetworkLoadBalancer({
+        networkLoadBalancer: node.meshLoadBalancer.loadBalancer,
+        networkTargetGroup: node.meshLoadBalancer.targetGroup,
+        humanReadableName,
+        alarmFriendlyName,
+        addHealthyTaskCountAlarm: { Critical: { minHealthyTasks: 1 } },
+      });
+      return;
+    }
+    monitoring.monitorCustom({
+      humanReadableName,
+      alarmFriendlyName,
+      metricGroups: [
+        {
+          title: 'Node task running (CPU datapoints per minute)',
+          metrics: [
+            {
+              metric: node.service.metricCpuUtilization({ period: Duration.minutes(1), statistic: MetricStatistic.N }),
+              alarmFriendlyName: 'NodeTaskRunning',
+              addAlarm: {
+                Critical: {
+                  threshold: 1,
+                  comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+                  treatMissingDataOverride: cloudwatch.TreatMissingData.BREACHING,
+                  evaluationPeriods: NODE_ABSENT_MINUTES,
+                  datapointsToAlarm: NODE_ABSENT_MINUTES,
+                },
+              },
+            },
+          ],
+        },
+      ],
+    });
   }
 }

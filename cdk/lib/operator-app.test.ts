@@ -17,6 +17,13 @@ describe('createOperatorApp', () => {
     );
   });
 
+  it('refuses to build without the task DNS updater handler, naming the missing file', () => {
+    const missing = path.join(PROJECT_ROOT, 'lambdas', 'no-such-task-dns', 'handler.ts');
+    expect(() => createOperatorApp({ context: CDK_CONTEXT, taskDnsEntry: missing, cloudFormationValidation: false })).toThrow(
+      new OperatorConfigError('The task DNS updater handler lambdas/no-such-task-dns/handler.ts does not exist; the Lambda cannot be bundled without it.'),
+    );
+  });
+
   it('reports configuration problems before creating any construct', () => {
     const context = { ...CDK_CONTEXT, 'chainsig.node.memoryMiB': '1000' };
     expect(() => createOperatorApp({ context })).toThrow(/chainsig\.node\.memoryMiB: Fargate with 1024 CPU units needs 2048–8192 MiB/);

@@ -4,13 +4,14 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { OperatorConfigError, parseOperatorConfig, rawConfigFromContext, type OperatorConfig } from './config.js';
 import { OperatorStack } from './operator-stack.js';
-import { LAKE_INDEXER_ENTRY, PROJECT_ROOT } from './paths.js';
+import { LAKE_INDEXER_ENTRY, PROJECT_ROOT, TASK_DNS_ENTRY } from './paths.js';
 
 export interface OperatorAppOptions {
   /** Context for a programmatic app (tests); the CLI passes cdk.json and `-c` values itself. */
   readonly context?: Record<string, unknown>;
   readonly outdir?: string;
   readonly indexerEntry?: string;
+  readonly taskDnsEntry?: string;
   /** CDK's built-in CloudFormation schema validation; on by default, tests turn it off for speed. */
   readonly cloudFormationValidation?: boolean;
 }
@@ -32,20 +33,25 @@ export function createOperatorApp(options: OperatorAppOptions = {}): OperatorApp
     builtinCloudFormationValidation: options.cloudFormationValidation ?? true,
   });
   const config = parseOperatorConfig(rawConfigFromContext(app.node.getAllContext()));
-  const indexerEntry = options.indexerEntry ?? LAKE_INDEXER_ENTRY;
-  if (!existsSync(indexerEntry)) {
-    throw new OperatorConfigError(
-      `The lake indexer handler ${path.relative(PROJECT_ROOT, indexerEntry)} does not exist; the Lambda cannot be bundled without it.`,
-    );
-  }
+  const indexerEntry = existingHandler('lake indexer', options.indexerEntry ?? LAKE_INDEXER_ENTRY);
+  const taskDnsEntry = existingHandler('task DNS updater', options.taskDnsEntry ?? TASK_DNS_ENTRY);
   const stack = new OperatorStack(app, config.stackName, {
     env: { account: config.account, region: config.region },
     description: `NEAR chain-signatures MPC operator ${config.near.operatorAccountId} for ${config.near.contractId} (${config.near.network})`,
     config,
     indexerEntry,
+    taskDnsEntry,
   });
   registerNagChecks(app);
   return { app, config, stack };
+}
+
+/** The handler file a Lambda is bundled from; without it esbuild's error would name no Lambda. */
+function existingHandler(lambdaName: string, entry: string): string {
+  if (!existsSync(entry)) {
+    throw new OperatorConfigError(`The ${lambdaName} handler ${path.relative(PROJECT_ROOT, entry)} does not exist; the Lambda cannot be bundled without it.`);
+  }
+  return entry;
 }
 
 /** cdk-nag's AwsSolutions pack as a validation plugin: an unacknowledged finding fails `app.synth()`. */

@@ -1,115 +1,78 @@
-// Template tests of the whole operator stack, synthesized once from the committed cdk.json configuration
-// with cdk-nag's AwsSolutions pack registered exactly as `cdk synth` registers it.
-import { Validations, type CfnElement } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
+// Template tests of the whole operator stack in the committed cdk.json configuration (public network mode,
+// public-lake follower), synthesized with cdk-nag's AwsSolutions pack registered exactly as `cdk synth`
+// registers it. operator-stack-modes.test.ts covers what the network mode and the lake source change.
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import type { IConstruct } from 'constructs';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { parseOperatorConfig, rawConfigFromContext } from './config.js';
+import type { OperatorConfig } from './config.js';
 import { INDEXER_ENVIRONMENT } from './lake-ingest.js';
+import { LAKE_FOLLOWER_DOCKERFILE, LAKE_FOLLOWER_ENVIRONMENT, LAKE_FOLLOWER_METRICS, PUBLIC_NEAR_LAKE } from './lake-follower.js';
 import { MESH_IDENTITY_FIELDS, NODE_ENVIRONMENT, NODE_IMAGE_DOCKERFILE, NODE_SECRET_ENVIRONMENT } from './node-service.js';
-import { INDEXER_ERROR_LOG_METRIC, INDEXER_METRICS, LAKE_SOURCE_SILENCE_MINUTES, NODE_METRICS } from './observability.js';
-import { createOperatorApp } from './operator-app.js';
+import { INDEXER_ERROR_LOG_METRIC, INDEXER_METRICS, NODE_METRICS } from './observability.js';
+import {
+  CDK_CONTEXT,
+  acknowledgementsOfEveryConfiguration,
+  actionsOf,
+  resourcesOf,
+  sortedJson,
+  statementWithSid,
+  synthesizeOperator,
+  type PolicyStatement,
+  type SynthesizedOperator,
+} from './operator-stack.fixture.js';
 import { METRICS_NAMESPACE, NODE_DESIRED_COUNT_PARAMETER, type OperatorStack } from './operator-stack.js';
 import { METRICS_NAMESPACE as INDEXER_METRICS_NAMESPACE } from '../../lambdas/lake-indexer/create-handler.js';
 import { IndexerMetric } from '../../lambdas/lake-indexer/indexer.js';
+import { loadTaskDnsConfig } from '../../lambdas/task-dns/config.js';
+import { TASK_STATE_CHANGE } from '../../lambdas/task-dns/task-event.js';
 import { DecryptCommand, GenerateDataKeyCommand } from '@aws-sdk/client-kms';
 import { KmsDataKeyProvider, type KmsDataKeyClient } from '../../services/mpc-node/storage/kms-data-keys.js';
 import { Sealer } from '../../services/mpc-node/storage/sealer.js';
-import { LAKE_INDEXER_ENTRY, PROJECT_ROOT } from './paths.js';
+import { PROJECT_ROOT } from './paths.js';
 import { STOCKPILE_ENVIRONMENT, stockpilePolicy } from './stockpile-scaling.js';
 
-const CDK_CONTEXT = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'cdk.json'), 'utf8')).context as Record<string, unknown>;
-const CONFIG = parseOperatorConfig(rawConfigFromContext(CDK_CONTEXT));
-
+let operator: SynthesizedOperator;
+let CONFIG: OperatorConfig;
 let outdir: string;
 let stack: OperatorStack;
-let assembly: CloudAssembly;
 let template: Template;
 
 beforeAll(() => {
-  outdir = mkdtempSync(path.join(tmpdir(), 'chainsig-cdk-'));
-  // The real lambdas/lake-indexer/handler.ts, bundled exactly as `cdk deploy` bundles it.
-  const operator = createOperatorApp({ context: CDK_CONTEXT, outdir, indexerEntry: LAKE_INDEXER_ENTRY, cloudFormationValidation: false });
-  stack = operator.stack;
-  try {
-    assembly = operator.app.synth();
-  } catch (error) {
-    const reportPath = path.join(outdir, 'validation-report.json');
-    const report = existsSync(reportPath) ? readFileSync(reportPath, 'utf8') : '(no validation report)';
-    throw new Error(`synth failed: ${(error as Error).message}\n${report}`);
-  }
-  template = Template.fromJSON(assembly.getStackByName(stack.stackName).template);
+  operator = synthesizeOperator();
+  ({ config: CONFIG, outdir, stack, template } = operator);
 });
 
-afterAll(() => {
-  rmSync(outdir, { recursive: true, force: true });
-});
+afterAll(() => operator.dispose());
 
-const logicalId = (construct: IConstruct): string => stack.getLogicalId(construct.node.defaultChild as CfnElement);
-const ref = (construct: IConstruct) => ({ Ref: logicalId(construct) });
-const arnOf = (construct: IConstruct) => ({ 'Fn::GetAtt': [logicalId(construct), 'Arn'] });
-
-interface PolicyStatement {
-  Action: string | string[];
-  Resource: unknown;
-  Effect: string;
-  Sid?: string;
-}
-
-/** Every statement of the inline policies attached to a role. */
-function statementsOfRole(role: IConstruct): PolicyStatement[] {
-  const policies = template.findResources('AWS::IAM::Policy', {
-    Properties: { Roles: Match.arrayWith([ref(role)]) },
-  });
-  return Object.values(policies).flatMap((policy) => policy.Properties.PolicyDocument.Statement as PolicyStatement[]);
-}
-/** Order-free comparison: the minimizePolicies feature flag sorts and merges statement resources. */
-const sortedJson = (values: unknown[]): string[] => values.map((value) => JSON.stringify(value)).sort();
-const actionsOf = (statement: PolicyStatement): string[] => [statement.Action].flat();
-const resourcesOf = (statement: PolicyStatement): unknown[] => [statement.Resource].flat();
-const statementWithSid = (statements: PolicyStatement[], sid: string): PolicyStatement => {
-  const found = statements.find((statement) => statement.Sid === sid);
-  if (found === undefined) throw new Error(`no statement ${sid}`);
-  return found;
-};
+const logicalId = (construct: IConstruct): string => operator.logicalId(construct);
+const ref = (construct: IConstruct) => operator.ref(construct);
+const arnOf = (construct: IConstruct) => operator.arnOf(construct);
+const statementsOfRole = (role: IConstruct): PolicyStatement[] => operator.statementsOfRole(role);
+const alarmsOn = (metricName: string) => operator.alarmsOn(metricName);
+/** The node's task definition (the follower has one too). */
+const nodeContainer = () => template.toJSON().Resources[logicalId(stack.mpcNode.service.taskDefinition)].Properties.ContainerDefinitions[0];
 
 describe('cdk-nag AwsSolutions', () => {
   it('ran on the synth with no unacknowledged finding', () => {
-    const report = JSON.parse(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'));
-    const nag = report.pluginReports.find((plugin: { pluginName: string }) => plugin.pluginName === 'AwsSolutions');
-    expect(nag).toMatchObject({ conclusion: 'success', violations: [] });
-    expect(nag.suppressedViolations.length).toBeGreaterThan(0);
+    expect(operator.nagReport()).toMatchObject({ conclusion: 'success', violations: [] });
+    expect(operator.nagReport().suppressedViolations.length).toBeGreaterThan(0);
   });
 
   it('gives every acknowledgement a written reason', () => {
-    const acknowledgements = stack.node
-      .findAll()
-      .flatMap((construct) => construct.node.metadata)
-      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-      .flatMap((entry) => Object.entries(entry.data as Record<string, string>))
-      .filter(([id]) => id.startsWith('AwsSolutions::'))
-      .map(([id, reason]) => [id.slice('AwsSolutions::'.length), reason] as const);
-    expect(acknowledgements.map(([id]) => id).sort()).toEqual([
-      // Point-in-time recovery is off where it would keep used single-use shares (or public data) restorable.
-      'AwsSolutions-DDB3',
-      'AwsSolutions-DDB3',
-      'AwsSolutions-DDB3',
-      'AwsSolutions-EC23',
-      'AwsSolutions-ECS2',
-      'AwsSolutions-ECS4',
-      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForBackup]',
-      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSBackupServiceRolePolicyForRestores]',
-      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      'AwsSolutions-IAM5[Resource::*]',
-      `AwsSolutions-IAM5[Resource::<${logicalId(stack.lakeIngest.bucket)}.Arn>/*]`,
-      'AwsSolutions-S1',
-      'AwsSolutions-SMG4',
-      'AwsSolutions-SMG4',
-      'AwsSolutions-SNS2',
-    ]);
+    const acknowledgements = operator.acknowledgements();
+    expect(acknowledgements.map(([id]) => id).sort()).toEqual(
+      [
+        ...acknowledgementsOfEveryConfiguration(operator),
+        // The follower: its task definition, its image pull, its reads of the public lake and writes of the operator lake.
+        'AwsSolutions-ECS2',
+        'AwsSolutions-IAM5[Resource::*]',
+        'AwsSolutions-IAM5[Resource::arn:aws:s3:::near-lake-data-testnet/*]',
+        `AwsSolutions-IAM5[Resource::<${logicalId(stack.lakeIngest.bucket)}.Arn>/*]`,
+        // The task DNS updater's ec2:DescribeNetworkInterfaces.
+        'AwsSolutions-IAM5[Resource::*]',
+      ].sort(),
+    );
     for (const [, reason] of acknowledgements) expect(reason.length).toBeGreaterThan(40);
   });
 });
@@ -280,13 +243,11 @@ describe('node service', () => {
         MaximumPercent: 100,
         DeploymentCircuitBreaker: { Enable: true, Rollback: true },
       },
-      NetworkConfiguration: { AwsvpcConfiguration: { AssignPublicIp: 'DISABLED' } },
     });
   });
 
   it('configures the container as services/mpc-node/config.ts reads it: read-only root, health check, ports, resources by name', () => {
-    const [taskDefinition] = Object.values(template.findResources('AWS::ECS::TaskDefinition'));
-    const [container] = taskDefinition!.Properties.ContainerDefinitions;
+    const container = nodeContainer();
     expect(container).toMatchObject({
       ReadonlyRootFilesystem: true,
       PortMappings: [{ ContainerPort: CONFIG.node.containerPort, Protocol: 'tcp' }],
@@ -319,8 +280,7 @@ describe('node service', () => {
   });
 
   it('injects the two node keys from the two secrets at task start', () => {
-    const [taskDefinition] = Object.values(template.findResources('AWS::ECS::TaskDefinition'));
-    const [container] = taskDefinition!.Properties.ContainerDefinitions;
+    const container = nodeContainer();
     const secrets = Object.fromEntries((container.Secrets as { Name: string; ValueFrom: unknown }[]).map(({ Name, ValueFrom }) => [Name, ValueFrom]));
     const meshField = (field: string) => ({ 'Fn::Join': ['', [ref(stack.mpcNode.meshIdentityKeySecret), `:${field}::`]] });
     expect(secrets).toEqual({
@@ -341,9 +301,10 @@ describe('node service', () => {
   it('builds the image at deploy time from the project, ARM64, with only the sources in the context', () => {
     const manifest = JSON.parse(readFileSync(path.join(outdir, `${stack.artifactId}.assets.json`), 'utf8'));
     const images = Object.values(manifest.dockerImages) as { source: { directory: string; dockerFile: string; platform: string } }[];
-    expect(images).toHaveLength(1);
-    const { source } = images[0]!;
-    expect(source).toMatchObject({ dockerFile: NODE_IMAGE_DOCKERFILE, platform: 'linux/arm64' });
+    // The node's and the public-lake follower's.
+    expect(images.map((image) => image.source.dockerFile).sort()).toEqual([NODE_IMAGE_DOCKERFILE, LAKE_FOLLOWER_DOCKERFILE].sort());
+    const { source } = images.find((image) => image.source.dockerFile === NODE_IMAGE_DOCKERFILE)!;
+    expect(source).toMatchObject({ platform: 'linux/arm64' });
     const context = readdirSync(path.join(outdir, source.directory)).sort();
     expect(context).toEqual(expect.arrayContaining(['package-lock.json', 'package.json', 'services', 'shared', 'tsconfig.json']));
     expect(context).not.toContain('node_modules');
@@ -358,45 +319,6 @@ describe('node service', () => {
       expect(resource.DeletionPolicy).toBe('RetainExceptOnCreate');
       expect(resource.Properties.KmsKeyId).toEqual(arnOf(stack.storage.dataKey));
     }
-  });
-
-  it('terminates mesh TLS 1.3 at an internet-facing NLB with the configured certificate and port', () => {
-    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
-      Type: 'network',
-      Scheme: 'internet-facing',
-      LoadBalancerAttributes: Match.arrayWith([
-        { Key: 'load_balancing.cross_zone.enabled', Value: 'true' },
-        { Key: 'access_logs.s3.enabled', Value: 'true' },
-      ]),
-    });
-    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
-      Port: CONFIG.node.meshPort,
-      Protocol: 'TLS',
-      SslPolicy: 'ELBSecurityPolicy-TLS13-1-3-2021-06',
-      Certificates: [{ CertificateArn: CONFIG.node.certificateArn }],
-    });
-    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
-      Port: CONFIG.node.containerPort,
-      Protocol: 'TCP',
-      TargetType: 'ip',
-      HealthCheckProtocol: 'HTTP',
-      HealthCheckPort: String(CONFIG.node.healthPort),
-      HealthCheckPath: '/livez',
-    });
-  });
-
-  it('admits mesh peers to the NLB only, and the NLB only to the mesh and health ports', () => {
-    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
-      SecurityGroupIngress: CONFIG.node.allowedPeerCidrs.map((cidr) =>
-        Match.objectLike({ CidrIp: cidr, FromPort: CONFIG.node.meshPort, ToPort: CONFIG.node.meshPort, IpProtocol: 'tcp' }),
-      ),
-    });
-    const ingressPorts = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress')).map((rule) => {
-      expect(rule.Properties.SourceSecurityGroupId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/MeshLoadBalancerSecurityGroup/), 'GroupId'] });
-      expect(rule.Properties.FromPort).toBe(rule.Properties.ToPort);
-      return rule.Properties.FromPort;
-    });
-    expect(ingressPorts.sort()).toEqual([CONFIG.node.healthPort, CONFIG.node.containerPort].sort());
   });
 
   it('scopes the task role to its own key, tables, queue and policy parameter', () => {
@@ -428,14 +350,21 @@ describe('node service', () => {
     expect(actionsOf(statementWithSid(statements, 'ReadStockpilePolicy'))).toEqual(['ssm:GetParameter']);
   });
 
-  it('grants no wildcard action and no "*" resource on data to the node, its execution role or the indexer', () => {
-    const executionRole = stack.mpcNode.service.taskDefinition.executionRole!;
-    // ecr:GetAuthorizationToken is the one action AWS only offers on "*"; it reaches no data.
-    const isImagePullToken = (statement: PolicyStatement) => actionsOf(statement).join() === 'ecr:GetAuthorizationToken';
-    for (const role of [stack.mpcNode.taskRole, executionRole, stack.lakeIngest.indexer.role!]) {
+  it('grants no wildcard action and no "*" resource on data to any role of the stack\'s tasks and functions', () => {
+    // ecr:GetAuthorizationToken and ec2:DescribeNetworkInterfaces are offered on "*" only; neither reaches data.
+    const onlyOnEveryResource = ['ecr:GetAuthorizationToken', 'ec2:DescribeNetworkInterfaces'];
+    const roles = [
+      stack.mpcNode.taskRole,
+      stack.mpcNode.service.taskDefinition.executionRole!,
+      stack.lakeIngest.indexer.role!,
+      stack.lakeFollower!.taskRole,
+      stack.lakeFollower!.service.taskDefinition.executionRole!,
+      stack.taskDns!.role,
+    ];
+    for (const role of roles) {
       const statements = statementsOfRole(role);
       expect(statements.length).toBeGreaterThan(0);
-      for (const statement of statements.filter((candidate) => !isImagePullToken(candidate))) {
+      for (const statement of statements.filter((candidate) => !onlyOnEveryResource.includes(actionsOf(candidate).join()))) {
         expect(statement.Effect).toBe('Allow');
         for (const action of actionsOf(statement)) expect(action).not.toContain('*');
         expect(resourcesOf(statement)).not.toContain('*');
@@ -446,8 +375,7 @@ describe('node service', () => {
 
 describe('outputs', () => {
   it('names what the deployment guide needs', () => {
-    template.hasOutput('MeshUrl', { Value: `https://${CONFIG.node.domainName}` });
-    template.hasOutput('MeshLoadBalancerDns', { Value: { 'Fn::GetAtt': [logicalId(stack.mpcNode.loadBalancer), 'DNSName'] } });
+    template.hasOutput('MeshUrl', { Value: CONFIG.meshEndpoint.url });
     template.hasOutput('NearAccountKeySecretArn', { Value: ref(stack.mpcNode.accountKeySecret) });
     template.hasOutput('MeshIdentityKeySecretArn', { Value: ref(stack.mpcNode.meshIdentityKeySecret) });
     template.hasOutput('LakeBucketName', { Value: ref(stack.lakeIngest.bucket) });
@@ -459,29 +387,11 @@ describe('outputs', () => {
   });
 });
 
-describe('network', () => {
-  it('spans two AZs with private node subnets, one NAT and free gateway endpoints', () => {
-    template.resourceCountIs('AWS::EC2::Subnet', 4);
-    template.resourceCountIs('AWS::EC2::NatGateway', CONFIG.network.natGateways);
-    for (const service of ['dynamodb', 's3']) {
-      template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
-        VpcEndpointType: 'Gateway',
-        ServiceName: { 'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, `.${service}`]] },
-      });
-    }
-    template.hasResourceProperties('AWS::EC2::FlowLog', { LogDestinationType: 's3', TrafficType: 'REJECT' });
-  });
-});
-
 describe('observability', () => {
   it('watches the namespace the indexer actually publishes to', () => {
     expect(METRICS_NAMESPACE).toBe(INDEXER_METRICS_NAMESPACE);
   });
 
-  const alarmsOn = (metricName: string) =>
-    Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((alarm) =>
-      JSON.stringify(alarm.Properties).includes(`"MetricName":"${metricName}"`),
-    );
 
   it('creates one dashboard and sends every alarm to the alarm topic', () => {
     template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
@@ -517,8 +427,8 @@ describe('observability', () => {
     ]);
   });
 
-  it('alarms on indexer errors, indexer lag and on the mesh endpoint losing its healthy node', () => {
-    expect(alarmsOn('Errors')).toHaveLength(1);
+  it('alarms on indexer errors and indexer lag', () => {
+    expect(alarmsOn('Errors').filter((alarm) => JSON.stringify(alarm.Properties).includes(logicalId(stack.lakeIngest.indexer)))).toHaveLength(1);
     expect(alarmsOn(INDEXER_METRICS.blockLag).map((alarm) => alarm.Properties)).toEqual([
       expect.objectContaining({
         Namespace: METRICS_NAMESPACE,
@@ -526,9 +436,6 @@ describe('observability', () => {
         ComparisonOperator: 'GreaterThanThreshold',
         Threshold: 60,
       }),
-    ]);
-    expect(alarmsOn('HealthyHostCount').map((alarm) => alarm.Properties)).toEqual([
-      expect.objectContaining({ ComparisonOperator: 'LessThanThreshold', Threshold: 1 }),
     ]);
   });
 });
@@ -701,22 +608,9 @@ describe('least privilege', () => {
 });
 
 describe('alarms for a silent indexer', () => {
-  const alarmsOn = (metricName: string) =>
-    Object.values(template.findResources('AWS::CloudWatch::Alarm')).filter((alarm) =>
-      JSON.stringify(alarm.Properties).includes(`"MetricName":"${metricName}"`),
-    );
 
   it('names the indexer metrics exactly as the indexer publishes them', () => {
     for (const [name, value] of Object.entries(INDEXER_METRICS)) expect([name, value]).toEqual([name, IndexerMetric[value as keyof typeof IndexerMetric]]);
-  });
-
-  it('alarms when the lake source stops delivering objects (missing data counts as stopped)', () => {
-    const [alarm] = alarmsOn('NumberOfMessagesSent');
-    expect(alarmsOn('NumberOfMessagesSent')).toHaveLength(1);
-    expect(JSON.stringify(alarm!.Properties)).toContain(logicalId(stack.lakeIngest.queue));
-    expect(alarm!.Properties).toMatchObject({ ComparisonOperator: 'LessThanThreshold', Threshold: 1, TreatMissingData: 'breaching' });
-    const periods = alarm!.Properties.EvaluationPeriods * (alarm!.Properties.Metrics?.[0]?.MetricStat?.Period ?? alarm!.Properties.Period);
-    expect(periods).toBe(LAKE_SOURCE_SILENCE_MINUTES * 60);
   });
 
   it('pages on the first unreadable accepted sign call', () => {
@@ -761,5 +655,167 @@ describe('CDK feature flags', () => {
 
   it('closes the default security group of the VPC', () => {
     template.resourceCountIs('Custom::VpcRestrictDefaultSG', 1);
+  });
+});
+
+describe('public network mode (the default)', () => {
+  it('has no NAT gateway, no load balancer and only public subnets, keeping the free gateway endpoints', () => {
+    expect(CONFIG.network.mode).toBe('public');
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    template.resourceCountIs('AWS::EC2::EIP', 0);
+    template.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 0);
+    template.resourceCountIs('AWS::EC2::Subnet', 2);
+    for (const subnet of Object.values(template.findResources('AWS::EC2::Subnet'))) expect(subnet.Properties.MapPublicIpOnLaunch).toBe(true);
+    for (const service of ['dynamodb', 's3']) {
+      template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+        VpcEndpointType: 'Gateway',
+        ServiceName: { 'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, `.${service}`]] },
+      });
+    }
+    template.hasResourceProperties('AWS::EC2::FlowLog', { LogDestinationType: 's3', TrafficType: 'REJECT' });
+  });
+
+  it.each(['node', 'follower'] as const)('runs the %s task in the public subnets with a public IPv4 of its own', (task) => {
+    const service = task === 'node' ? stack.mpcNode.service : stack.lakeFollower!.service;
+    const publicSubnets = stack.network.vpc.publicSubnets.map((subnet) => ref(subnet));
+    expect(template.toJSON().Resources[logicalId(service)].Properties.NetworkConfiguration.AwsvpcConfiguration).toMatchObject({
+      AssignPublicIp: 'ENABLED',
+      Subnets: publicSubnets,
+    });
+  });
+
+  it('opens the mesh port of the node task to the allowed peers, and nothing else (the health port stays closed)', () => {
+    const serviceGroupId = stack.mpcNode.service.connections.securityGroups[0]!;
+    const group = template.toJSON().Resources[logicalId(serviceGroupId)];
+    expect(group.Properties.SecurityGroupIngress).toEqual(
+      CONFIG.node.allowedPeerCidrs.map((cidr) => ({ CidrIp: cidr, Description: 'MPC mesh peers', FromPort: CONFIG.node.containerPort, ToPort: CONFIG.node.containerPort, IpProtocol: 'tcp' })),
+    );
+    expect(CONFIG.node.allowedPeerCidrs).toEqual(['0.0.0.0/0']);
+    template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
+    // The follower accepts nothing.
+    expect(template.toJSON().Resources[logicalId(stack.lakeFollower!.service.connections.securityGroups[0]!)].Properties.SecurityGroupIngress).toBeUndefined();
+  });
+
+  it('registers the node itself as the participant URL: plain HTTP to its mesh port, under the kept DNS name', () => {
+    expect(CONFIG.meshEndpoint).toMatchObject({ mode: 'public', port: CONFIG.node.containerPort, hostedZoneId: CONFIG.node.hostedZoneId });
+    template.hasOutput('MeshUrl', { Value: `http://${CONFIG.node.domainName}:${CONFIG.node.containerPort}` });
+    expect(template.toJSON().Outputs.MeshLoadBalancerDns).toBeUndefined();
+    template.hasOutput('TaskDnsLogGroupName', { Value: ref(stack.taskDns!.logGroup) });
+    expect(nodeContainer().Environment).toEqual(expect.arrayContaining([{ Name: NODE_ENVIRONMENT.meshListen, Value: `0.0.0.0:${CONFIG.node.containerPort}` }]));
+  });
+
+  it('invokes the DNS updater on every "running, meant to keep running" event of the node service, and nothing else', () => {
+    const rules = Object.values(template.findResources('AWS::Events::Rule'));
+    expect(rules).toHaveLength(1);
+    expect(rules[0]!.Properties).toMatchObject({
+      State: 'ENABLED',
+      EventPattern: {
+        source: ['aws.ecs'],
+        'detail-type': [TASK_STATE_CHANGE],
+        detail: {
+          clusterArn: [arnOf(stack.mpcNode.service.cluster)],
+          group: [{ 'Fn::Join': ['', ['service:', { 'Fn::GetAtt': [logicalId(stack.mpcNode.service), 'Name'] }]] }],
+          lastStatus: ['RUNNING'],
+          desiredStatus: ['RUNNING'],
+        },
+      },
+      Targets: [{ Arn: arnOf(stack.taskDns!.updater), Id: expect.any(String) }],
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: arnOf(stack.taskDns!.updater),
+      Principal: 'events.amazonaws.com',
+      SourceArn: arnOf(stack.taskDns!.rule),
+    });
+  });
+
+  it('configures the updater as lambdas/task-dns reads it: the hosted zone, the record name, TTL 60', () => {
+    const updater = template.toJSON().Resources[logicalId(stack.taskDns!.updater)];
+    expect(updater.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], Handler: 'index.handler', Role: arnOf(stack.taskDns!.role) });
+    const environment = updater.Properties.Environment.Variables as Record<string, string>;
+    expect(loadTaskDnsConfig(environment)).toEqual({ hostedZoneId: CONFIG.node.hostedZoneId, recordName: CONFIG.node.domainName, ttlSeconds: 60 });
+    const assetHash = (updater.Properties.Code.S3Key as string).replace(/\.zip$/, '');
+    const manifest = JSON.parse(readFileSync(path.join(outdir, `${stack.artifactId}.assets.json`), 'utf8'));
+    expect(readFileSync(path.join(outdir, manifest.files[assetHash].source.path, 'index.mjs'), 'utf8')).toMatch(/export\s*\{[^}]*handler/);
+  });
+
+  it('lets the updater change only the A record of the participant name, by UPSERT, and read interfaces', () => {
+    const statements = statementsOfRole(stack.taskDns!.role);
+    const grants = Object.fromEntries(statements.map((statement) => [statement.Sid ?? actionsOf(statement).join(','), statement]));
+    expect(Object.keys(grants).sort()).toEqual(['ReadTaskAddress', 'UpsertParticipantRecord', 'logs:CreateLogStream,logs:PutLogEvents']);
+    expect(grants.UpsertParticipantRecord).toEqual({
+      Sid: 'UpsertParticipantRecord',
+      Effect: 'Allow',
+      Action: 'route53:ChangeResourceRecordSets',
+      Resource: `arn:aws:route53:::hostedzone/${CONFIG.node.hostedZoneId}`,
+      Condition: {
+        'ForAllValues:StringEquals': {
+          'route53:ChangeResourceRecordSetsNormalizedRecordNames': [CONFIG.node.domainName],
+          'route53:ChangeResourceRecordSetsRecordTypes': ['A'],
+          'route53:ChangeResourceRecordSetsActions': ['UPSERT'],
+        },
+      },
+    });
+    expect(grants.ReadTaskAddress).toEqual({ Sid: 'ReadTaskAddress', Effect: 'Allow', Action: 'ec2:DescribeNetworkInterfaces', Resource: '*' });
+    expect(resourcesOf(grants['logs:CreateLogStream,logs:PutLogEvents']!)).toEqual([arnOf(stack.taskDns!.logGroup)]);
+    // The node's own role gets nothing of this.
+    expect(statementsOfRole(stack.mpcNode.taskRole).flatMap(actionsOf).filter((action) => /^(route53|ec2):/.test(action))).toEqual([]);
+  });
+
+  it('pages when the updater fails, and when no node task runs for three minutes', () => {
+    expect(alarmsOn('Errors').map((alarm) => JSON.stringify(alarm.Properties)).filter((json) => json.includes(logicalId(stack.taskDns!.updater)))).toHaveLength(1);
+    expect(template.toJSON().Resources[logicalId(stack.taskDns!.failureAlarm)].Properties).toMatchObject({
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      DatapointsToAlarm: 1,
+      AlarmActions: [ref(stack.observability.alarmTopic)],
+    });
+    const [running] = alarmsOn('CPUUtilization').filter((alarm) => JSON.stringify(alarm.Properties).includes('"SampleCount"'));
+    expect(running!.Properties).toMatchObject({
+      ComparisonOperator: 'LessThanThreshold',
+      Threshold: 1,
+      TreatMissingData: 'breaching',
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 3,
+      AlarmActions: [ref(stack.observability.alarmTopic)],
+    });
+    expect(JSON.stringify(running!.Properties)).toContain(JSON.stringify({ 'Fn::GetAtt': [logicalId(stack.mpcNode.service), 'Name'] }));
+    expect(alarmsOn('HealthyHostCount')).toEqual([]);
+  });
+});
+
+describe('public-lake follower (the default lake source)', () => {
+  it('runs the follower in the node cluster on the public lake of the configured network', () => {
+    expect(CONFIG.lake.source).toBe('public-lake-follower');
+    template.resourceCountIs('AWS::ECS::Service', 2);
+    const follower = template.toJSON().Resources[logicalId(stack.lakeFollower!.service)];
+    expect(follower.Properties).toMatchObject({ Cluster: ref(stack.mpcNode.service.cluster), DesiredCount: 1, LaunchType: 'FARGATE' });
+    const taskDefinition = template.toJSON().Resources[logicalId(stack.lakeFollower!.service.taskDefinition)];
+    const environment = Object.fromEntries(
+      (taskDefinition.Properties.ContainerDefinitions[0].Environment as { Name: string; Value: unknown }[]).map(({ Name, Value }) => [Name, Value]),
+    );
+    expect(environment).toMatchObject({
+      [LAKE_FOLLOWER_ENVIRONMENT.publicLakeBucket]: PUBLIC_NEAR_LAKE[CONFIG.near.network].bucketName,
+      [LAKE_FOLLOWER_ENVIRONMENT.publicLakeRegion]: PUBLIC_NEAR_LAKE[CONFIG.near.network].region,
+      [LAKE_FOLLOWER_ENVIRONMENT.lakeBucket]: ref(stack.lakeIngest.bucket),
+      [LAKE_FOLLOWER_ENVIRONMENT.contractId]: CONFIG.near.contractId,
+      [LAKE_FOLLOWER_ENVIRONMENT.nearRpcUrl]: CONFIG.near.rpcUrl,
+      [LAKE_FOLLOWER_ENVIRONMENT.metricsNamespace]: METRICS_NAMESPACE,
+    });
+    expect(environment[LAKE_FOLLOWER_ENVIRONMENT.startHeight]).toBeUndefined();
+    template.hasOutput('LakeFollowerLogGroupName', { Value: ref(stack.lakeFollower!.logGroup) });
+  });
+
+  it("sends the follower's stall, layout and shard alarms to the alarm topic, instead of the own writer's silence alarm", () => {
+    for (const metricName of Object.values(LAKE_FOLLOWER_METRICS)) {
+      expect(alarmsOn(metricName).map((alarm) => alarm.Properties.AlarmActions)).toEqual([[ref(stack.observability.alarmTopic)]]);
+    }
+    // The follower writes only blocks with contract activity: a quiet lake-events queue is normal.
+    expect(alarmsOn('NumberOfMessagesSent')).toEqual([]);
+  });
+
+  it('gives no Lake writer principal access to the lake bucket', () => {
+    const policy = Object.values(template.findResources('AWS::S3::BucketPolicy', { Properties: { Bucket: ref(stack.lakeIngest.bucket) } }))[0]!;
+    expect(JSON.stringify(policy)).not.toContain('NearLakeWriterPutsBlocks');
   });
 });

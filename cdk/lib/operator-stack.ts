@@ -3,12 +3,14 @@ import type { Construct } from 'constructs';
 import { AccessLogs } from './access-logs.js';
 import { KeyShareBackup } from './key-share-backup.js';
 import type { OperatorConfig } from './config.js';
+import { LakeFollower, PUBLIC_NEAR_LAKE } from './lake-follower.js';
 import { LakeIngest } from './lake-ingest.js';
-import { NodeNetwork } from './node-network.js';
+import { NodeNetwork, taskPlacement } from './node-network.js';
 import { NodeService } from './node-service.js';
 import { Observability } from './observability.js';
 import { RequestStorage } from './request-storage.js';
 import { StockpileScaling } from './stockpile-scaling.js';
+import { TaskPublicDns } from './task-public-dns.js';
 
 /** CloudWatch namespace of the indexer's and the node's metrics; the indexer's code fixes it (create-handler.ts). */
 export const METRICS_NAMESPACE = 'ChainSignatures';
@@ -24,6 +26,8 @@ export interface OperatorStackProps extends StackProps {
   readonly config: OperatorConfig;
   /** TypeScript entry of the lake indexer Lambda (exports `handler`). */
   readonly indexerEntry: string;
+  /** TypeScript entry of the task DNS updater Lambda of the public mode (exports `handler`). */
+  readonly taskDnsEntry: string;
 }
 
 /** Everything one MPC operator runs in its own AWS account. */
@@ -36,10 +40,15 @@ export class OperatorStack extends Stack {
   readonly mpcNode: NodeService;
   readonly scaling: StockpileScaling;
   readonly observability: Observability;
+  /** Public network mode only: keeps the participant URL's host name on the running node task. */
+  readonly taskDns: TaskPublicDns | undefined;
+  /** `lake.source` "public-lake-follower" only. */
+  readonly lakeFollower: LakeFollower | undefined;
 
   constructor(scope: Construct, id: string, props: OperatorStackProps) {
     super(scope, id, props);
     const { config } = props;
+    const { meshEndpoint } = config;
     Tags.of(this).add('chainsig:contract', config.near.contractId);
     Tags.of(this).add('chainsig:operator', config.near.operatorAccountId);
 
@@ -62,12 +71,14 @@ export class OperatorStack extends Stack {
       signRequestsQueue: this.storage.signRequestsQueue,
     });
     this.network = new NodeNetwork(this, 'Network', {
+      mode: meshEndpoint.mode,
       natGateways: config.network.natGateways,
       flowLogsBucket: this.accessLogs.bucket,
     });
     this.mpcNode = new NodeService(this, 'Node', {
       near: config.near,
       node: config.node,
+      endpoint: meshEndpoint,
       metricsNamespace: METRICS_NAMESPACE,
       vpc: this.network.vpc,
       accessLogs: this.accessLogs.bucket,
@@ -81,6 +92,7 @@ export class OperatorStack extends Stack {
       dashboardName: this.stackName,
       metricsNamespace: METRICS_NAMESPACE,
       minPresignatures: config.stockpile.minPresignatures,
+      lakeSource: config.lake.source,
       ...(config.alarmEmail !== undefined && { alarmEmail: config.alarmEmail }),
       lakeEventsQueue: this.lakeIngest.queue,
       lakeEventsDeadLetterQueue: this.lakeIngest.deadLetterQueue,
@@ -90,17 +102,48 @@ export class OperatorStack extends Stack {
       signRequestsDeadLetterQueue: this.storage.signRequestsDeadLetterQueue,
       node: this.mpcNode,
     });
+    const alarmTopic = this.observability.alarmTopic;
+    this.taskDns =
+      meshEndpoint.mode === 'public'
+        ? new TaskPublicDns(this, 'TaskDns', { service: this.mpcNode.service, endpoint: meshEndpoint, entry: props.taskDnsEntry, alarmTopic })
+        : undefined;
+    this.lakeFollower =
+      config.lake.source === 'public-lake-follower'
+        ? new LakeFollower(this, 'LakeFollower', {
+            vpc: this.network.vpc,
+            // The node's cluster: one cluster, and the follower needs no capacity of its own.
+            cluster: this.mpcNode.service.cluster,
+            placement: taskPlacement(meshEndpoint.mode),
+            lakeBucket: this.lakeIngest.bucket,
+            publicLake: PUBLIC_NEAR_LAKE[config.near.network],
+            near: { contractId: config.near.contractId, rpcUrl: config.near.rpcUrl },
+            metricsNamespace: METRICS_NAMESPACE,
+            ...(config.lake.followerStartHeight !== undefined && { startHeight: config.lake.followerStartHeight }),
+            alarmTopic,
+          })
+        : undefined;
 
     // Stack-level outputs keep plain names: docs/deploy.md refers to them.
     const outputs: Record<string, { value: string; description: string }> = {
       LakeBucketName: {
         value: this.lakeIngest.bucket.bucketName,
-        description: "Where the operator's NEAR Lake writer puts <height>/block.json and shard_<n>.json",
+        description:
+          config.lake.source === 'own-writer'
+            ? "Where the operator's NEAR Lake writer puts <height>/block.json and shard_<n>.json"
+            : 'Where the public-lake follower puts the signer shard and block.json of active blocks',
       },
-      MeshLoadBalancerDns: {
-        value: this.mpcNode.loadBalancer.loadBalancerDnsName,
-        description: `Point ${config.node.domainName} (CNAME or alias) at this name`,
-      },
+      ...(this.mpcNode.meshLoadBalancer !== undefined && {
+        MeshLoadBalancerDns: {
+          value: this.mpcNode.meshLoadBalancer.loadBalancer.loadBalancerDnsName,
+          description: `Point ${config.node.domainName} (CNAME or alias) at this name`,
+        },
+      }),
+      ...(this.taskDns !== undefined && {
+        TaskDnsLogGroupName: { value: this.taskDns.logGroup.logGroupName, description: `Task DNS updater logs (each update of ${config.node.domainName})` },
+      }),
+      ...(this.lakeFollower !== undefined && {
+        LakeFollowerLogGroupName: { value: this.lakeFollower.logGroup.logGroupName, description: 'Public-lake follower logs' },
+      }),
       MeshUrl: { value: this.mpcNode.meshUrl, description: "The participant url to register in the contract" },
       NearAccountKeySecretArn: { value: this.mpcNode.accountKeySecret.secretArn, description: "Ed25519 seed of the node's NEAR access key" },
       MeshIdentityKeySecretArn: { value: this.mpcNode.meshIdentityKeySecret.secretArn, description: 'Ed25519 seed of the mesh identity' },
