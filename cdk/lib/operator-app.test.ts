@@ -25,7 +25,7 @@ describe('createOperatorApp', () => {
   });
 
   it('reports configuration problems before creating any construct', () => {
-    const context = { ...CDK_CONTEXT, 'chainsig.node.memoryMiB': '1000' };
+    const context = { ...CDK_CONTEXT, 'chainsig.node.cpu': '1024', 'chainsig.node.memoryMiB': '1000' };
     expect(() => createOperatorApp({ context })).toThrow(/chainsig\.node\.memoryMiB: Fargate with 1024 CPU units needs 2048–8192 MiB/);
   });
 
