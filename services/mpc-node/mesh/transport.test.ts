@@ -1,5 +1,6 @@
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { request as httpRequest, type ClientRequest } from 'node:http';
+import { connect } from 'node:net';
 import { ByteWriter } from '../../../shared/codec/binary.js';
 import { MetricsRegistry } from '../observability/metrics.js';
 import { generateMeshIdentity, OutboundChannel, SESSION_HEADER_BYTES } from './channel.js';
@@ -381,6 +382,34 @@ describe('mesh transport batching (HTTP on 127.0.0.1)', () => {
         request.destroy();
       }
       expect(metric(receiver.metrics, 'mesh_frames_rejected_total{reason="unknown-sender"}')).toBe(1);
+    });
+
+    it('closes connections beyond the cap at once, and connections that send no whole headers in time with 408', async () => {
+      const receiver = await startReceiver(undefined, 0, { maxConnections: 2, headersTimeoutMs: 300 });
+      const { port } = new URL(receiver.url);
+      const opened = Date.now();
+      const rawConnection = (data?: string) => {
+        const socket = connect(Number(port), '127.0.0.1');
+        const received: Buffer[] = [];
+        socket.on('connect', () => (data === undefined ? undefined : socket.write(data)));
+        socket.on('data', (chunk: Buffer) => received.push(chunk));
+        socket.on('error', () => undefined);
+        const closed = new Promise<{ afterMs: number; answer: string }>((resolve) => socket.on('close', () => resolve({ afterMs: Date.now() - opened, answer: Buffer.concat(received).toString('latin1').split('\r\n')[0]! })));
+        return { socket, closed };
+      };
+      const idle = rawConnection();
+      const trickling = rawConnection('POST /mesh/v1/frame HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const third = rawConnection();
+      expect((await third.closed).answer).toBe('');
+      expect(metric(receiver.metrics, 'mesh_connections_dropped_total')).toBe(1);
+      for (const connection of [idle, trickling]) {
+        const { afterMs, answer } = await connection.closed;
+        expect(answer).toBe('HTTP/1.1 408 Request Timeout');
+        expect(afterMs).toBeGreaterThanOrEqual(300);
+      }
+      // The slots are free again: a peer's prekey read goes through.
+      expect((await fetch(new URL('/mesh/v1/prekey', receiver.url))).status).toBe(200);
     });
 
     it('refuses a declared size over the frame limit before reading it', async () => {

@@ -63,6 +63,13 @@ export interface MeshTransportOptions {
   readonly retryDelaysMs?: readonly number[];
   /** Frame requests whose session header has not been admitted yet, at most; more are answered 503 at once. */
   readonly maxUnadmittedRequests?: number;
+  /**
+   * Open connections to the mesh server, at most; more are closed at once (`mesh_connections_dropped_total`).
+   * Default 1024, far above what the peers keep open (a few keep-alive sockets each).
+   */
+  readonly maxConnections?: number;
+  /** A connection must have sent a request's whole headers within this long, or it gets 408 and is closed. Default 10 s. */
+  readonly headersTimeoutMs?: number;
   /** Called when a peer that answered stops answering: a ping or a frame could not reach it, or its prekey does not verify. */
   readonly onPeerLost?: (peer: ParticipantId) => void;
 }
@@ -114,6 +121,8 @@ const BATCH_FRAME_BYTES = 1024 * 1024;
  * than one, so that a large frame (a triple round) does not hold up everything sent after it.
  */
 const DEFAULT_IN_FLIGHT_PER_PEER = 4;
+const DEFAULT_MAX_CONNECTIONS = 1024;
+const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
 
 /** A payload in a peer's outbox and the caller waiting for the frame that will carry it. */
 interface PendingSend {
@@ -166,6 +175,7 @@ export class MeshTransport {
   private readonly payloadsSent;
   private readonly bytesSent;
   private readonly bytesReceived;
+  private readonly connectionsDropped;
   private readonly sendFailures;
   private readonly requestRetries;
   private readonly handlerFailures;
@@ -195,6 +205,7 @@ export class MeshTransport {
     // What the mesh costs in data transfer (docs/cost.md): frame bytes, HTTP headers aside.
     this.bytesSent = metrics.counter('mesh_bytes_sent_total', 'Frame bytes posted to a peer, resent frames included, by recipient');
     this.bytesReceived = metrics.counter('mesh_bytes_received_total', 'Frame bytes of authenticated frames accepted, by sender');
+    this.connectionsDropped = metrics.counter('mesh_connections_dropped_total', 'Connections to the mesh server closed at once because maxConnections were open');
     this.sendFailures = metrics.counter('mesh_send_failures_total', 'Sends that failed, by recipient and reason');
     this.requestRetries = metrics.counter('mesh_request_retries_total', 'Requests to a peer sent again after no answer or a 429/503, by recipient and kind (frame, prekey)');
     this.handlerFailures = metrics.counter('mesh_handler_failures_total', 'Authenticated payloads the node could not handle');
@@ -202,8 +213,15 @@ export class MeshTransport {
   }
 
   async start(): Promise<string> {
-    const server = createServer((request, response) => this.handle(request, response));
+    // In the public network mode the server faces the internet (decision 0014): before a request's headers
+    // are in, nothing has been checked, so idle and trickling connections are bounded in number and time.
+    const headersTimeoutMs = this.options.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+    const server = createServer({ connectionsCheckingInterval: Math.min(headersTimeoutMs / 2, 5_000) }, (request, response) => this.handle(request, response));
     server.keepAliveTimeout = 30_000;
+    // Set as properties: Node 20 applies these, not the same names among createServer's options.
+    server.headersTimeout = headersTimeoutMs;
+    server.maxConnections = this.options.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    server.on('drop', () => this.connectionsDropped.inc());
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(this.options.listenPort, this.options.listenHost, () => resolve());
