@@ -104,8 +104,13 @@ describe.each([
     expect(newcomer.index).toBe(NODES);
     const before = await Promise.all([sign(0, 'Secp256k1'), sign(1, 'Ed25519')]);
     for (const record of before) verifySignRecord(record);
-    // Not a participant yet: its node waits for the contract to name it, and serves nothing.
-    expect(await signing.nodeMetrics(NODES)).toBeNull();
+    // Not a participant yet: its node is up and live (decision 0010), waits for the contract to name it,
+    // says so on /readyz, and serves nothing.
+    const waiting = await fetch(`http://127.0.0.1:${newcomer.httpPort}/readyz`);
+    expect(waiting.status).toBe(503);
+    expect(await waiting.json()).toEqual({ healthy: false, checks: [{ name: 'participant', ok: false, detail: `waiting to be a participant of ${signing.network.contracts.mpcSigner}` }] });
+    expect((await fetch(`http://127.0.0.1:${newcomer.httpPort}/livez`)).status).toBe(200);
+    expect(await signing.nodeMetrics(NODES)).not.toMatch(/^node_serving_epoch /m);
 
     const { parameters, epochId } = await signing.admit([newcomer], NEW_THRESHOLD);
     expect(epochId).toBe(1);
