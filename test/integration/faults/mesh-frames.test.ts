@@ -2,7 +2,8 @@
 // reordered on the way. Three in-process nodes (threshold 2), every direction through the fault proxy;
 // the runs are real two-round FROST signatures (test/support/faults/mesh-scenario.ts).
 import { firstOf, isFrame, randomly, type ProxiedRequest } from '../../support/faults/mesh-proxy.js';
-import { failures, isAllowedRunError, metricValue, signAmong, proxiedClusterPerFile, succeeded, until } from '../../support/faults/mesh-scenario.js';
+import { failures, isAllowedRunError, metricValue, signAmong, proxiedClusterPerFile, succeeded } from '../../support/faults/mesh-scenario.js';
+import { until } from '../../support/until.js';
 import { withFaultSeed } from '../../support/faults/seed.js';
 
 const RUN_TIMEOUT_MS = 5_000;
@@ -32,7 +33,7 @@ describe('mesh faults on single requests', () => {
       expect(mesh().proxy.applied.get('drop-answer')).toBe(1);
       // The receiver had taken it: the copy sent again (maybe after the run ended) is refused as a replay,
       // which the sender takes as delivered.
-      await until(() => metricValue(metricsOf(1), 'mesh_frames_rejected_total{reason="replay"}') > replaysBefore, 'the copy refused as a replay');
+      await until(() => metricValue(metricsOf(1), 'mesh_frames_rejected_total{reason="replay"}') > replaysBefore, 5_000, 'the copy refused as a replay', 10);
       expect(metricValue(metricsOf(1), 'mesh_frames_rejected_total{reason="replay"}') - replaysBefore).toBe(1);
       expect(metricValue(metricsOf(0), 'mesh_send_failures_total{reason="refused",to="1"}')).toBe(0);
     }));
@@ -63,7 +64,7 @@ describe('mesh faults on single requests', () => {
       const duplicates = (mesh().proxy.applied.get('duplicate') ?? 0) - duplicatesBefore;
       expect(duplicates).toBeGreaterThan(0);
       // A copy goes once its original was answered, so the last may still be on its way.
-      await until(() => replays() - replaysBefore >= duplicates, 'every duplicate refused');
+      await until(() => replays() - replaysBefore >= duplicates, 5_000, 'every duplicate refused', 10);
       expect(replays() - replaysBefore).toBe(duplicates);
       // Duplicates and reordering within a round cost nothing: the runs all sign.
       expect(signed).toBe(6);

@@ -5,7 +5,8 @@ import { MeshSendError } from '../../../services/mpc-node/mesh/transport.js';
 import { ParticipantUnreachable } from '../../../services/mpc-node/peer-network.js';
 import { ProtocolTimeout } from '../../../services/mpc-node/protocol-router.js';
 import { cut, isFrame, randomly } from '../../support/faults/mesh-proxy.js';
-import { failures, msUntilSigned, signAmong, proxiedClusterPerFile, until } from '../../support/faults/mesh-scenario.js';
+import { failures, msUntilSigned, signAmong, proxiedClusterPerFile } from '../../support/faults/mesh-scenario.js';
+import { until } from '../../support/until.js';
 import { withFaultSeed } from '../../support/faults/seed.js';
 
 const RUN_TIMEOUT_MS = 2_000;
@@ -25,7 +26,7 @@ describe('mesh partitions and slow links', () => {
       expect(!cutOff.ok && (cutOff.error instanceof MeshSendError || cutOff.error instanceof ParticipantUnreachable)).toBe(true);
       const waiting = parts.get(1)!;
       expect(!waiting.ok && waiting.error instanceof ProtocolTimeout).toBe(true);
-      await until(() => !nodeNetwork(0).reachablePeers().includes(1), 'node 0 to see node 1 unreachable');
+      await until(() => !nodeNetwork(0).reachablePeers().includes(1), 5_000, 'node 0 to see node 1 unreachable', 10);
       // The other direction and the other pairs work throughout.
       expect(nodeNetwork(1).reachablePeers()).toContain(0);
       expect(failures(await signAmong(mesh().cluster, [1, 2], RUN_TIMEOUT_MS))).toEqual([]);
@@ -33,7 +34,7 @@ describe('mesh partitions and slow links', () => {
       mesh().proxy.setRules([]);
       const healedAt = Date.now();
       const signedAfterMs = await msUntilSigned(mesh().cluster, [0, 1], healedAt, RUN_TIMEOUT_MS, 10_000);
-      await until(() => nodeNetwork(0).reachablePeers().includes(1), 'node 0 to see node 1 again at its next ping');
+      await until(() => nodeNetwork(0).reachablePeers().includes(1), 5_000, 'node 0 to see node 1 again at its next ping', 10);
       const reachableAfterMs = Date.now() - healedAt;
       console.log(`mesh fault recovery: asymmetric partition healed → first signature after ${signedAfterMs} ms, node 1 reachable again at node 0 after ≤ ${reachableAfterMs} ms`);
     }));

@@ -4,7 +4,8 @@
 // proxy; the runs are real two-round FROST signatures (test/support/faults/mesh-scenario.ts).
 import { ParticipantRemoved } from '../../../services/mpc-node/peer-network.js';
 import { isFrame } from '../../support/faults/mesh-proxy.js';
-import { failures, isAllowedRunError, metricValue, signAmong, proxiedClusterPerFile, until } from '../../support/faults/mesh-scenario.js';
+import { failures, isAllowedRunError, metricValue, signAmong, proxiedClusterPerFile } from '../../support/faults/mesh-scenario.js';
+import { until } from '../../support/until.js';
 import { withFaultSeed } from '../../support/faults/seed.js';
 
 const RUN_TIMEOUT_MS = 3_000;
@@ -23,7 +24,7 @@ describe('mesh: a participant removed from the set', () => {
       const removed: number[] = [];
       context(0).network.onPeerRemoved((peer) => removed.push(peer));
       const run = signAmong(mesh().cluster, [0, REMOVED], RUN_TIMEOUT_MS);
-      await until(() => (mesh().proxy.applied.get('delay') ?? 0) > 0, 'the removed node to have sent its round-1 frame');
+      await until(() => (mesh().proxy.applied.get('delay') ?? 0) > 0, 5_000, 'the removed node to have sent its round-1 frame', 10);
 
       for (const node of REMAINING) {
         const listed = mesh().cluster.peersOf(node).filter((peer) => peer.id !== REMOVED);

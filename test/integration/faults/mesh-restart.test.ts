@@ -2,7 +2,8 @@
 // restarted and replayed after it. Three in-process nodes (threshold 2), every direction through the
 // fault proxy; the runs are real two-round FROST signatures (test/support/faults/mesh-scenario.ts).
 import { isFrame } from '../../support/faults/mesh-proxy.js';
-import { failures, isAllowedRunError, metricValue, msUntilSigned, signAmong, proxiedClusterPerFile, until } from '../../support/faults/mesh-scenario.js';
+import { failures, isAllowedRunError, metricValue, msUntilSigned, signAmong, proxiedClusterPerFile } from '../../support/faults/mesh-scenario.js';
+import { until } from '../../support/until.js';
 import { withFaultSeed } from '../../support/faults/seed.js';
 
 const RUN_TIMEOUT_MS = 3_000;
@@ -17,7 +18,7 @@ describe('mesh: a peer that restarts', () => {
       // Node 1's frames to node 0 come late, so that the run is still going when node 1 dies.
       mesh().proxy.setRules([(request) => (isFrame(request) && request.from === 1 && request.to === 0 ? { kind: 'delay', ms: 500 } : undefined)], random);
       const run = signAmong(mesh().cluster, [0, 1], RUN_TIMEOUT_MS);
-      await until(() => (mesh().proxy.applied.get('delay') ?? 0) > 0, 'node 1 to have sent its round-1 frame');
+      await until(() => (mesh().proxy.applied.get('delay') ?? 0) > 0, 5_000, 'node 1 to have sent its round-1 frame', 10);
       expect(context(0).network.router.runningCount).toBe(1);
       const killedAt = Date.now();
       await mesh().cluster.stopNode(1);

@@ -10,6 +10,7 @@ import { StorageMetrics } from '../../../services/mpc-node/storage/storage-metri
 import { AwsFaults, type AwsFaultRule } from '../../support/faults/aws-faults.js';
 import { withFaultSeed, type FaultRandom } from '../../support/faults/seed.js';
 import { startTestCluster, type TestCluster } from '../../support/node-cluster.js';
+import { until } from '../../support/until.js';
 
 const TARGET = 2;
 const BATCH = 4;
@@ -22,14 +23,6 @@ const PAIRS = [[0, 1], [0, 2], [1, 2]] as const;
  * triples put back or lost and counted). Never a timeout, abort or refusal between the healthy nodes.
  */
 const ALLOWED_FAILURE_REASONS: ReadonlySet<string> = new Set(['error']);
-
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 interface FaultyCluster {
   readonly cluster: TestCluster;

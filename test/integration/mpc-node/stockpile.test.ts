@@ -11,6 +11,7 @@ import { runDkg } from '../../../shared/crypto/keygen/test-helpers.js';
 import type { NodeContext, ServingKey, ServingState } from '../../../services/mpc-node/node-context.js';
 import { MetricsRegistry } from '../../../services/mpc-node/observability/metrics.js';
 import { startTestCluster, TEST_DOMAINS, type TestCluster } from '../../support/node-cluster.js';
+import { until } from '../../support/until.js';
 
 const TARGET = 4;
 const BATCH = 4;
@@ -20,14 +21,6 @@ const PAIRS = [[0, 1], [0, 2], [1, 2]] as const;
  * timeout, an abort or a refusal between them is a bug to find, not noise to allow.
  */
 const ALLOWED_FAILURE_REASONS: ReadonlySet<string> = new Set();
-
-async function until(condition: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 /** Every asset of a partition, taken out of the store (destructive: only for the final checks). */
 async function drain(store: { takeAny(partition: string): Promise<Asset | undefined> }, partition: string): Promise<Asset[]> {

@@ -130,15 +130,6 @@ export async function msUntilSigned(cluster: TestCluster, signers: readonly Part
   }
 }
 
-/** Waits (bounded) until `condition` holds. */
-export async function until(condition: () => boolean, what: string, withinMs = 5_000): Promise<void> {
-  const deadline = Date.now() + withinMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`not within ${withinMs} ms: ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
 /** The value of one rendered series (`name{labels}`), 0 if it was never set. */
 export function metricValue(rendered: string, series: string): number {
   const line = rendered.split('\n').find((candidate) => candidate.startsWith(`${series} `));
