@@ -119,15 +119,27 @@ function parseListen(listen: string): { host: string; port: number } {
   return { host: listen.slice(0, colon), port: Number(listen.slice(colon + 1)) };
 }
 
+/** Logs a list when it differs from the one before, so a steady state is logged once, not on every change; an empty list is remembered, not logged. */
+class ListChangeLog<T> {
+  private last = '[]';
+
+  constructor(private readonly log: (list: readonly T[]) => void) {}
+
+  report(list: readonly T[]): void {
+    const text = JSON.stringify(list);
+    if (text === this.last) return;
+    this.last = text;
+    if (list.length > 0) this.log(list);
+  }
+}
+
 export class MpcNode {
   private stopping = false;
   private stopped: Promise<void> | undefined;
   private serving: ServingState | null = null;
   private upcoming: SetParameters | null = null;
-  /** The unserved domains last logged, as JSON. */
-  private reportedUnserved = '[]';
-  /** The participant entries the mesh cannot use, last logged, as JSON. */
-  private reportedUnusable = '[]';
+  private readonly unservedLog: ListChangeLog<UnservedDomain>;
+  private readonly unusableLog: ListChangeLog<UnusableParticipant>;
   private readonly receiveAbort = new AbortController();
   private readonly servingEpoch;
   private readonly domainsGauge;
@@ -156,6 +168,9 @@ export class MpcNode {
     this.domainsGauge = metrics.gauge('node_domains', 'Domains of the contract, by whether this node signs for them (served) or not (unserved)');
     this.unusableGauge = metrics.gauge('node_participants_unusable', 'Participant entries whose mesh URL or key this node cannot use (left out of the mesh)');
     this.stateChangesFailed = metrics.counter('node_state_changes_failed_total', 'Contract state changes whose handling threw (logged; the next change is handled as usual)');
+    const { logger } = context;
+    this.unservedLog = new ListChangeLog((unserved) => logger.warn('the contract has domains this node does not sign for (docs/decisions/0009-unserved-domains.md)', { unserved }));
+    this.unusableLog = new ListChangeLog((unusable) => logger.error('the contract names participants this node cannot reach on the mesh; serving the others', { unusable }));
   }
 
   /**
@@ -171,18 +186,20 @@ export class MpcNode {
     loops.watch(CONTRACT_POLL_LOOP, limits.loopSilenceMs);
     const eventLoopLag = new EventLoopLag(metrics);
     eventLoopLag.start(EVENT_LOOP_WINDOW_MS);
-    let node: MpcNode | undefined;
+    const listen = parseListen(config.MESH_LISTEN);
+    // The node once it exists: the readiness checks and the services' callbacks reach it through this.
+    const holder: { node?: MpcNode } = {};
     const http = await startNodeHttpServer({
-      host: parseListen(config.MESH_LISTEN).host === '127.0.0.1' ? '127.0.0.1' : '0.0.0.0',
+      host: listen.host === '127.0.0.1' ? '127.0.0.1' : '0.0.0.0',
       port: config.HTTP_PORT,
       metrics,
       liveness: () => [loops.asCheck()],
       readiness: () =>
-        node?.readinessChecks(limits) ?? [{ name: 'participant', check: () => ({ ok: false, detail: `waiting to be a participant of ${config.MPC_CONTRACT_ID}` }) }],
+        holder.node?.readinessChecks(limits) ?? [{ name: 'participant', check: () => ({ ok: false, detail: `waiting to be a participant of ${config.MPC_CONTRACT_ID}` }) }],
     });
     logger.info('operations endpoint listening', { http: http.url });
     try {
-      return await MpcNode.startParticipant(deps, { metrics, loops, limits, http, eventLoopLag, constructed: (started) => (node = started) });
+      return await MpcNode.startParticipant(deps, { metrics, loops, limits, http, eventLoopLag, listen, holder });
     } catch (error) {
       eventLoopLag.stop();
       await http.stop();
@@ -192,11 +209,18 @@ export class MpcNode {
 
   private static async startParticipant(
     deps: MpcNodeDependencies,
-    setup: { metrics: MetricsRegistry; loops: LoopWatch; limits: HealthLimits; http: NodeHttpServer; eventLoopLag: EventLoopLag; constructed: (node: MpcNode) => void },
+    setup: {
+      metrics: MetricsRegistry;
+      loops: LoopWatch;
+      limits: HealthLimits;
+      http: NodeHttpServer;
+      eventLoopLag: EventLoopLag;
+      listen: { host: string; port: number };
+      holder: { node?: MpcNode };
+    },
   ): Promise<MpcNode> {
     const { config, logger } = deps;
-    const { metrics, loops, limits, http } = setup;
-    let node: MpcNode | undefined;
+    const { metrics, loops, limits, http, listen, holder } = setup;
     const contract = new MpcSignerClient(deps.chain);
     const identitySecretKey = hexSecret(config.MESH_SIGN_SECRET_KEY);
     const tlsPublicKey = tlsPublicKeyOf(identitySecretKey);
@@ -211,7 +235,6 @@ export class MpcNode {
     storageMetrics.observeDynamoDb(deps.dynamodb);
     const sealer = new Sealer(deps.dataKeys, { metrics: storageMetrics });
     const { peers, unusable } = meshPeersOf(entries);
-    const listen = parseListen(config.MESH_LISTEN);
     const network = new PeerNetwork({
       identity,
       peers,
@@ -233,11 +256,11 @@ export class MpcNode {
       metrics,
       logger,
       protocolTimeoutMs: config.PROTOCOL_TIMEOUT_MS,
-      serving: () => node?.serving ?? null,
-      upcoming: () => node?.upcoming ?? null,
+      serving: () => holder.node?.serving ?? null,
+      upcoming: () => holder.node?.upcoming ?? null,
     };
     // A domain whose share could not be read (DynamoDB or KMS error) is read again with backoff.
-    const servingKeys = new ServingKeyLoader({ context, onReloaded: (job, keys) => node?.servingKeysReloaded(job, keys) });
+    const servingKeys = new ServingKeyLoader({ context, onReloaded: (job, keys) => holder.node?.servingKeysReloaded(job, keys) });
     const demand = new DemandTracker();
     const emf = new EmfMetricsPublisher({ namespace: config.METRICS_NAMESPACE, ...(deps.emfOutput !== undefined ? { output: deps.emfOutput } : {}) });
     const inbox = new SqsSignRequestInbox({ sqs: deps.sqs, queueUrl: config.SIGN_REQUESTS_QUEUE_URL, contractId: config.MPC_CONTRACT_ID });
@@ -271,7 +294,7 @@ export class MpcNode {
       contract,
       accountId: config.NODE_ACCOUNT_ID,
       intervalMs: config.STATE_POLL_MS,
-      onChange: (change) => node?.applyState(change),
+      onChange: (change) => holder.node?.applyState(change),
       onError: (error) => {
         statePollsFailed.inc({ error: error instanceof Error ? error.name : 'unknown' });
         logger.warn('contract state poll failed', { error: error instanceof Error ? error.message : String(error) });
@@ -286,8 +309,7 @@ export class MpcNode {
       loops,
       eventLoopLag: setup.eventLoopLag,
     });
-    node = started;
-    setup.constructed(started);
+    holder.node = started;
     started.reportUnusable(unusable);
 
     // The contract no longer names it, so the id is all there is to log.
@@ -358,7 +380,7 @@ export class MpcNode {
     const { logger } = this.context;
     this.updateMeshPeers(change.view);
     const serve = change.jobs.find((job): job is ServeJob => job.kind === 'serve');
-    this.reportUnserved(serve?.unserved ?? []);
+    this.unservedLog.report(serve?.unserved ?? []);
     this.domainsGauge.set(serve?.domains.length ?? 0, { state: 'served' });
     this.domainsGauge.set(serve?.unserved.length ?? 0, { state: 'unserved' });
     try {
@@ -374,21 +396,10 @@ export class MpcNode {
     this.keyLifecycle.onStateChange(change);
   }
 
-  /** Logs the domains this node does not sign for whenever that list changes (not on every state change). */
-  private reportUnserved(unserved: readonly UnservedDomain[]): void {
-    const text = JSON.stringify(unserved);
-    if (text === this.reportedUnserved) return;
-    this.reportedUnserved = text;
-    if (unserved.length > 0) this.context.logger.warn('the contract has domains this node does not sign for (docs/decisions/0009-unserved-domains.md)', { unserved });
-  }
-
-  /** Logs the participant entries the mesh cannot use whenever that list changes. */
+  /** Counts the participant entries the mesh cannot use, and logs them whenever that list changes. */
   private reportUnusable(unusable: readonly UnusableParticipant[]): void {
     this.unusableGauge.set(unusable.length);
-    const text = JSON.stringify(unusable);
-    if (text === this.reportedUnusable) return;
-    this.reportedUnusable = text;
-    if (unusable.length > 0) this.context.logger.error('the contract names participants this node cannot reach on the mesh; serving the others', { unusable });
+    this.unusableLog.report(unusable);
   }
 
   /** Links to participants a resharing adds (or whose registration changed) once the contract names them. */
