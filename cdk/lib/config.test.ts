@@ -34,7 +34,7 @@ describe('operator configuration', () => {
       region: 'us-east-1',
       near: { network: 'testnet', contractId: 'v1.signer-prod.testnet' },
       lake: { source: 'public-lake-follower', shards: 'all', retentionDays: 7 },
-      node: { cpu: 512, memoryMiB: 1024, meshPort: 443, containerPort: 8443, healthPort: 8080, logLevel: 'info', allowedPeerCidrs: ['0.0.0.0/0'] },
+      node: { cpu: 256, memoryMiB: 1024, meshPort: 443, containerPort: 8443, healthPort: 8080, logLevel: 'info', allowedPeerCidrs: ['0.0.0.0/0'] },
       network: { mode: 'public', natGateways: 1 },
       meshEndpoint: { mode: 'public', url: 'http://mpc.example.com:8443', domainName: 'mpc.example.com', port: 8443, hostedZoneId: 'Z0123456789EXAMPLE0AB' },
     });

@@ -134,20 +134,23 @@ async function drain(instance: LakeFollower): Promise<number[]> {
 }
 
 describe('LakeFollower copies only what the indexer needs', () => {
-  it('puts the signer shard and block.json of blocks with contract activity, nothing else, shard first', async () => {
+  it('puts the signer shard and block.json of blocks with contract activity other than answers, nothing else, shard first', async () => {
     const w = world();
     w.publicLake.write(10);
     w.publicLake.write(11, { shards: { 3: [otherContractCall(11)], 7: [sign(11, 'a')] } });
     // Activity on another shard only: not the signer's.
     w.publicLake.write(12, { shards: { 3: [otherContractCall(12)], 7: [] } });
     w.publicLake.write(13);
+    // The request's end (its yield callback) only: not copied.
     w.publicLake.write(14, { shards: { 3: [], 7: [signCallback(14, 'a', 'answered')] } });
-    w.publicLake.write(15);
+    // Any other method of the contract is copied (a vote here).
+    const vote = executedReceipt(15, { receiptId: hashOf('vote 15'), predecessorId: 'node0.near', receiverId: MPC_CONTRACT, actions: [functionCall('vote_new_parameters', {})], status: { SuccessValue: '' } });
+    w.publicLake.write(15, { shards: { 3: [], 7: [vote] } });
     const { follower: instance, metrics } = follower(w);
     await instance.start();
     expect(await drain(instance)).toEqual([10, 11, 12, 13, 14, 15]);
 
-    expect(w.operatorLake.puts).toEqual([`${folder(11)}/shard_7.json`, `${folder(11)}/block.json`, `${folder(14)}/shard_7.json`, `${folder(14)}/block.json`]);
+    expect(w.operatorLake.puts).toEqual([`${folder(11)}/shard_7.json`, `${folder(11)}/block.json`, `${folder(15)}/shard_7.json`, `${folder(15)}/block.json`]);
     // Byte for byte what the public lake holds.
     for (const key of w.operatorLake.puts) expect(w.operatorLake.objects.get(key)).toEqual(w.publicLake.objects.get(key));
     // Two GETs per block (block.json, the signer's shard) and the miss of height 16 that ended the drain; no listing.
@@ -366,6 +369,36 @@ describe('runFollower', () => {
     expect(w.operatorLake.puts).toEqual([`${folder(10)}/shard_7.json`, `${folder(10)}/block.json`]);
     expect(w.operatorLake.checkpointValue?.height).toBe(10);
     expect(metrics.drain(w.clock.now).counters).toMatchObject({ StepFailures: 4, BlocksRead: 1 });
+  });
+});
+
+describe('runFollower paces itself to the chain', () => {
+  it('looks again at once while catching up, and waits a poll interval after a block found at the head', async () => {
+    const w = world();
+    for (const height of [10, 11, 12]) w.publicLake.write(height);
+    const { follower: instance, metrics } = follower(w);
+    await instance.start();
+    const stop = new AbortController();
+    const sleeps: { ms: number; gets: number }[] = [];
+    await runFollower(instance, stop.signal, {
+      pollIntervalMs: 500,
+      retryBaseMs: 100,
+      retryMaxMs: 500,
+      metrics,
+      logger: silent,
+      sleep: async (ms) => {
+        sleeps.push({ ms, gets: w.publicLake.gets.length });
+        // The chain makes a block during each of the first two waits; the third wait ends the run.
+        if (sleeps.length === 1) w.publicLake.write(13);
+        if (sleeps.length === 2) w.publicLake.write(14);
+        if (sleeps.length === 3) stop.abort();
+      },
+    });
+    // 10, 11, 12 back to back (3 block.json + 3 shard GETs), then 13 missed: wait. 13 found at the head:
+    // wait instead of missing 14 at once. 14 found after that wait: look at once (it may be catching up).
+    expect(sleeps.map(({ ms }) => ms)).toEqual([500, 500, 500]);
+    expect(sleeps.map(({ gets }) => gets)).toEqual([7, 9, 12]);
+    expect(w.publicLake.gets.filter((key) => key.endsWith('block.json')).map((key) => Number(key.slice(0, 12)))).toEqual([10, 11, 12, 13, 13, 14, 15]);
   });
 });
 

@@ -252,7 +252,11 @@ export class LakeFollower {
 }
 
 export interface RunFollowerOptions {
-  /** Wait between looks when the next block is not there yet. */
+  /**
+   * Wait between looks when the next block is not there yet, and after a block found at the head (one
+   * that followed a miss): the block after it is about a block time away, so looking at once would
+   * only miss. While catching up (a block found right after another) the next look is immediate.
+   */
   readonly pollIntervalMs: number;
   /** Backoff after a failed step: base, doubling per consecutive failure, up to max. */
   readonly retryBaseMs: number;
@@ -279,12 +283,15 @@ export async function runFollower(follower: LakeFollower, signal: AbortSignal, o
   const { metrics, logger } = options;
   const sleep = options.sleep ?? abortableSleep;
   let failures = 0;
+  let lastMissed = false;
   while (!signal.aborted) {
     let waitMs = 0;
     try {
       const result = await follower.step();
       failures = 0;
-      if (result.kind === 'waiting') waitMs = options.pollIntervalMs;
+      // At 0.6 s blocks and a 500 ms poll this takes the public lake GETs from ≈ 2.2 to ≈ 1.65 per block at the same delay (decision 0012).
+      if (result.kind === 'waiting' || lastMissed) waitMs = options.pollIntervalMs;
+      lastMissed = result.kind === 'waiting';
     } catch (error) {
       failures += 1;
       waitMs = Math.min(options.retryMaxMs, options.retryBaseMs * 2 ** (failures - 1));

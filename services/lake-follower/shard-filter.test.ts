@@ -10,10 +10,22 @@ describe('judgeShard: which signer shards the operator lake needs', () => {
     expect(judge(shardFile(7, 0, [acceptedSign(7, 'a', 'alice.near', ecdsaArgs('p', '11'.repeat(32)))]))).toEqual({ copy: true, reason: 'contract-activity', contractOutcomes: 1 });
   });
 
-  it('copies a shard where a request closed (its yield callback ran) or a node responded', () => {
-    expect(judge(shardFile(8, 0, [signCallback(8, 'a', 'answered')]))).toMatchObject({ copy: true, contractOutcomes: 1 });
+  it('skips a shard whose only contract receipts end requests: a node\'s respond, the yield callback', () => {
     const respond = executedReceipt(9, { receiptId: hashOf('respond'), predecessorId: MPC_NODE_ACCOUNT, receiverId: MPC_CONTRACT, actions: [functionCall('respond', {})], status: { SuccessValue: '' } });
-    expect(judge(shardFile(9, 0, [respond]))).toMatchObject({ copy: true, contractOutcomes: 1 });
+    expect(judge(shardFile(8, 0, [signCallback(8, 'a', 'answered')]))).toEqual({ copy: false, reason: 'answers-only', answers: 1 });
+    expect(judge(shardFile(8, 0, [signCallback(8, 'b', 'timed_out')]))).toEqual({ copy: false, reason: 'answers-only', answers: 1 });
+    expect(judge(shardFile(9, 0, [respond, signCallback(9, 'a', 'answered')]))).toEqual({ copy: false, reason: 'answers-only', answers: 2 });
+  });
+
+  it('copies a shard with a sign call beside answers, and one with any other contract method (a vote, a method a newer indexer reads)', () => {
+    const respond = executedReceipt(12, { receiptId: hashOf('respond2'), predecessorId: MPC_NODE_ACCOUNT, receiverId: MPC_CONTRACT, actions: [functionCall('respond', {})], status: { SuccessValue: '' } });
+    const sign = acceptedSign(12, 'c', 'alice.near', ecdsaArgs('p', '22'.repeat(32)));
+    expect(judge(shardFile(12, 0, [respond, sign]))).toEqual({ copy: true, reason: 'contract-activity', contractOutcomes: 1 });
+    const vote = executedReceipt(13, { receiptId: hashOf('vote'), predecessorId: MPC_NODE_ACCOUNT, receiverId: MPC_CONTRACT, actions: [functionCall('vote_new_parameters', {})], status: { SuccessValue: '' } });
+    expect(judge(shardFile(13, 0, [vote]))).toEqual({ copy: true, reason: 'contract-activity', contractOutcomes: 1 });
+    // A respond batched with another call is not only an answer.
+    const batched = executedReceipt(14, { receiptId: hashOf('batch'), predecessorId: MPC_NODE_ACCOUNT, receiverId: MPC_CONTRACT, actions: [functionCall('respond', {}), functionCall('request_app_private_key', {})], status: { SuccessValue: '' } });
+    expect(judge(shardFile(14, 0, [batched]))).toEqual({ copy: true, reason: 'contract-activity', contractOutcomes: 1 });
   });
 
   it('skips a shard whose receipts all ran on other accounts, and an empty chunk', () => {
