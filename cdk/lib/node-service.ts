@@ -16,10 +16,13 @@ import { taskPlacement } from './node-network.js';
 import { PROJECT_ROOT } from './paths.js';
 import { sealerEncryptionContextCondition, type StorageTableName } from './request-storage.js';
 
+/** The tables the node reads and writes. The requests table is the indexer's: the node is not told its name. */
+const NODE_TABLES = ['keyShares', 'triples', 'presignatures'] as const satisfies readonly StorageTableName[];
+type NodeTableName = (typeof NODE_TABLES)[number];
+
 /**
- * Environment variables of the mpc-node container, named as services/mpc-node/config.ts reads them.
- * `metricsNamespace` and `stockpilePolicyParameter` are this stack's half of two contracts the node
- * does not implement yet (CloudWatch metrics for the alarms, demand-following stockpile).
+ * Environment variables of the mpc-node container, named as services/mpc-node/config.ts reads them (the
+ * stockpile's own are in ./stockpile-scaling.ts).
  */
 export const NODE_ENVIRONMENT = {
   accountId: 'NODE_ACCOUNT_ID',
@@ -33,11 +36,10 @@ export const NODE_ENVIRONMENT = {
   logLevel: 'LOG_LEVEL',
   metricsNamespace: 'METRICS_NAMESPACE',
   tables: {
-    requests: 'REQUESTS_TABLE',
     keyShares: 'KEY_SHARES_TABLE',
     triples: 'TRIPLES_TABLE',
     presignatures: 'PRESIGNATURES_TABLE',
-  } satisfies Record<StorageTableName, string>,
+  } satisfies Record<NodeTableName, string>,
 } as const;
 
 /** Secret environment variables, injected by ECS from Secrets Manager when the task starts. */
@@ -79,8 +81,6 @@ export interface NodeServiceProps {
   readonly desiredCount: number;
 }
 
-/** The tables the node reads and writes. The requests table is the indexer's: the node gets its name only. */
-const NODE_TABLES = ['keyShares', 'triples', 'presignatures'] as const satisfies readonly StorageTableName[];
 
 /**
  * The operator's MPC participant: one Fargate task reached at the participant URL registered in the contract
@@ -221,10 +221,7 @@ export class NodeService extends Construct {
         [NODE_ENVIRONMENT.kmsKeyId]: props.dataKey.keyArn,
         [NODE_ENVIRONMENT.logLevel]: node.logLevel,
         [NODE_ENVIRONMENT.metricsNamespace]: props.metricsNamespace,
-        // All four names: services/mpc-node/config.ts requires REQUESTS_TABLE, though the node never opens it.
-        ...Object.fromEntries(
-          (Object.keys(props.tables) as StorageTableName[]).map((name) => [NODE_ENVIRONMENT.tables[name], props.tables[name].tableName]),
-        ),
+        ...Object.fromEntries(NODE_TABLES.map((name) => [NODE_ENVIRONMENT.tables[name], props.tables[name].tableName])),
       },
       // ECS reads these with the execution role when the task starts; the task role cannot read them.
       secrets: {

@@ -268,7 +268,6 @@ describe('node service', () => {
       [NODE_ENVIRONMENT.kmsKeyId]: arnOf(stack.storage.dataKey),
       [NODE_ENVIRONMENT.logLevel]: CONFIG.node.logLevel,
       [NODE_ENVIRONMENT.metricsNamespace]: METRICS_NAMESPACE,
-      [NODE_ENVIRONMENT.tables.requests]: ref(stack.storage.tables.requests),
       [NODE_ENVIRONMENT.tables.keyShares]: ref(stack.storage.tables.keyShares),
       [NODE_ENVIRONMENT.tables.triples]: ref(stack.storage.tables.triples),
       [NODE_ENVIRONMENT.tables.presignatures]: ref(stack.storage.tables.presignatures),
@@ -570,9 +569,10 @@ describe('least privilege', () => {
     });
   });
 
-  it('gives the node no access to the requests table it never uses', () => {
+  it('gives the node no access to the requests table it never uses, nor its name', () => {
     const statements = statementsOfRole(stack.mpcNode.taskRole);
     expect(JSON.stringify(statements)).not.toContain(logicalId(stack.storage.tables.requests));
+    expect(JSON.stringify(nodeContainer().Environment)).not.toContain(logicalId(stack.storage.tables.requests));
   });
 
   it('gives the indexer no use of the key that seals key shares', () => {

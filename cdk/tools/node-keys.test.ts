@@ -35,7 +35,6 @@ describe('node key generation', () => {
       KEY_SHARES_TABLE: 'key-shares',
       TRIPLES_TABLE: 'triples',
       PRESIGNATURES_TABLE: 'presignatures',
-      REQUESTS_TABLE: 'requests',
       MESH_LISTEN: '0.0.0.0:8443',
       MESH_SIGN_SECRET_KEY: mesh.sign,
       KMS_KEY_ID: 'arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000',

@@ -9,7 +9,6 @@ const valid = {
   KEY_SHARES_TABLE: 'node1-key-shares',
   TRIPLES_TABLE: 'node1-triples',
   PRESIGNATURES_TABLE: 'node1-presignatures',
-  REQUESTS_TABLE: 'sign-requests',
   MESH_LISTEN: '127.0.0.1:7001',
   MESH_SIGN_SECRET_KEY: 'aa'.repeat(32),
   SEALING: 'local-file',

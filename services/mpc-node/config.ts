@@ -25,7 +25,6 @@ const environmentSchema = z
     KEY_SHARES_TABLE: tableName,
     TRIPLES_TABLE: tableName,
     PRESIGNATURES_TABLE: tableName,
-    REQUESTS_TABLE: tableName,
     MESH_LISTEN: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'host:port to listen on for peer messages'),
     MESH_SIGN_SECRET_KEY: z.string().regex(HEX_32, '32 bytes of hex (the mesh identity: the Ed25519 secret whose public key is the registered tls_public_key)'),
     SEALING: z.enum(['kms', 'local-file']).default('kms'),

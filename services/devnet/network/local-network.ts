@@ -436,7 +436,6 @@ export async function startLocalNetwork(options: StartLocalNetworkOptions = {}):
       KEY_SHARES_TABLE: operator.nodeTables.keyShares,
       TRIPLES_TABLE: operator.nodeTables.triples,
       PRESIGNATURES_TABLE: operator.nodeTables.presignatures,
-      REQUESTS_TABLE: operator.requestsTable,
       MESH_LISTEN: `127.0.0.1:${participant.meshPort}`,
       MESH_SIGN_SECRET_KEY: bytesToHex(participant.mesh.identitySecretKey),
       SEALING: 'local-file',

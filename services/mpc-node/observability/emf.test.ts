@@ -90,7 +90,6 @@ describe('EmfMetricsPublisher', () => {
       KEY_SHARES_TABLE: 'key-shares',
       TRIPLES_TABLE: 'triples',
       PRESIGNATURES_TABLE: 'presignatures',
-      REQUESTS_TABLE: 'requests',
       MESH_LISTEN: '0.0.0.0:9000',
       MESH_SIGN_SECRET_KEY: '11'.repeat(32),
       SEALING: 'local-file',

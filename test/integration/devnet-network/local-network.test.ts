@@ -155,7 +155,6 @@ describe('local network launcher', () => {
       expect(operator.signRequestsQueue).toBe(`${resourcePrefix}-op${index}-sign-requests.fifo`);
       expect(environment).toMatchObject({
         SIGN_REQUESTS_QUEUE_URL: operator.signRequestsQueueUrl,
-        REQUESTS_TABLE: operator.requestsTable,
         KEY_SHARES_TABLE: operator.nodeTables.keyShares,
         TRIPLES_TABLE: operator.nodeTables.triples,
         PRESIGNATURES_TABLE: operator.nodeTables.presignatures,
@@ -163,7 +162,9 @@ describe('local network launcher', () => {
     }
     expect(ports.size).toBe(6);
     const distinct = (key: string) => new Set([0, 1, 2].map((index) => network.nodeEnvironment(index)[key])).size;
-    expect(['SIGN_REQUESTS_QUEUE_URL', 'REQUESTS_TABLE', 'KEY_SHARES_TABLE'].map(distinct)).toEqual([3, 3, 3]);
+    expect(['SIGN_REQUESTS_QUEUE_URL', 'KEY_SHARES_TABLE'].map(distinct)).toEqual([3, 3]);
+    // The requests table is the indexer's; the node is not told its name.
+    expect(network.nodeEnvironment(0)).not.toHaveProperty('REQUESTS_TABLE');
     expect(() => network.nodeEnvironment(3)).toThrow(RangeError);
   });
 

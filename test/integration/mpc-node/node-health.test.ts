@@ -114,7 +114,6 @@ describe('node health: liveness apart from readiness', () => {
       KEY_SHARES_TABLE: `${prefix}-key-shares`,
       TRIPLES_TABLE: `${prefix}-triples`,
       PRESIGNATURES_TABLE: `${prefix}-presignatures`,
-      REQUESTS_TABLE: `${prefix}-requests`,
       MESH_LISTEN: `127.0.0.1:${meshPort}`,
       // participantInfo's key: the registered tls_public_key is this secret's.
       MESH_SIGN_SECRET_KEY: bytesToHex(sha256(utf8ToBytes(`node-key:${account}`))),
