@@ -599,6 +599,11 @@ describe('least privilege', () => {
         expect(viaService).toMatch(/(dynamodb|secretsmanager)\./);
       }
     }
+    // Through DynamoDB: what the AWS managed key aws/dynamodb allows DynamoDB, no wildcard and nothing more.
+    const throughDynamoDb = usage.find((statement) => JSON.stringify(statement.Condition).includes('dynamodb.'));
+    expect([...actionsOf(throughDynamoDb!)].sort()).toEqual(
+      ['kms:CreateGrant', 'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'],
+    );
     // The account (its administrators) still manages the key, so the stack stays deployable and deletable.
     const administration = statements.find((statement) => JSON.stringify(statement.Principal).includes(':root') && actionsOf(statement).includes('kms:PutKeyPolicy'));
     expect(administration).toBeDefined();

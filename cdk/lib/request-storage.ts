@@ -65,8 +65,21 @@ const KEY_ADMINISTRATION_ACTIONS = [
   'kms:UpdateKeyDescription',
 ];
 
-/** What DynamoDB does with a table's customer-managed key on behalf of a caller (AWS's DynamoDB key policy). */
-const DYNAMODB_TABLE_KEY_ACTIONS = ['kms:CreateGrant', 'kms:Decrypt', 'kms:DescribeKey', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'];
+/**
+ * What DynamoDB does with a table's customer-managed key on behalf of a caller: the actions of the AWS managed
+ * key `aws/dynamodb`'s own policy (Encrypt, Decrypt, ReEncrypt*, GenerateDataKey*, CreateGrant, DescribeKey),
+ * spelled out instead of wildcards.
+ */
+const DYNAMODB_TABLE_KEY_ACTIONS = [
+  'kms:CreateGrant',
+  'kms:Decrypt',
+  'kms:DescribeKey',
+  'kms:Encrypt',
+  'kms:GenerateDataKey',
+  'kms:GenerateDataKeyWithoutPlaintext',
+  'kms:ReEncryptFrom',
+  'kms:ReEncryptTo',
+];
 
 /**
  * The key policy of the data key. The default one gives the account root `kms:*`, which lets any IAM
