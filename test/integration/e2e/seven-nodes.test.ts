@@ -222,11 +222,17 @@ describe('seven node processes, threshold 5: keys by DKG, both curves signed, on
     // What else the bytes paid for: resent requests and runs that failed (their bytes bought nothing).
     const retries = await signing.sumMetric('mesh_request_retries_total');
     const failedRuns = await signing.sumMetric('stockpile_runs_failed_total', { role: 'owner' });
+    const failures: string[] = [];
+    for (const kind of ['triples', 'ecdsa-presign', 'eddsa-presign'])
+      for (const reason of ['timeout', 'abort', 'refused', 'error']) {
+        const count = await signing.sumMetric('stockpile_runs_failed_total', { role: 'owner', kind, reason });
+        if (count > 0) failures.push(`${kind} ${reason} ${count}`);
+      }
     const presignatures = await signing.sumMetric('stockpile_runs_succeeded_total', { role: 'owner', kind: 'ecdsa-presign' });
     report(
       `mesh: ${(sent / 1024).toFixed(0)} KiB sent (${(received / 1024).toFixed(0)} KiB received) by the ${NODES} nodes for ${triples} triples (batches of ${STOCKPILE_TARGETS.tripleBatchSize}) ` +
         `and ${presignatures} ECDSA presignatures: ${(sent / triples / 1024).toFixed(1)} KiB per triple, all ${THRESHOLD} parties together; ` +
-        `${retries} requests resent, ${failedRuns} owned runs failed`,
+        `${retries} requests resent, ${failedRuns} owned runs failed (${failures.join(', ') || 'none'})`,
     );
   });
 
