@@ -1,90 +1,12 @@
 import { jest } from '@jest/globals';
-import type { LakeBlock } from '../../shared/near/lake-types.js';
-import { acceptedSign, blockFile, blockHashAt, ecdsaArgs, executedReceipt, functionCall, hashOf, MPC_CONTRACT, shardFile, signCallback } from '../../test/integration/lake-indexer/lake-fixtures.js';
-import type { Checkpoint } from './checkpoint.js';
+import { acceptedSign, blockHashAt, ecdsaArgs, executedReceipt, functionCall, hashOf, MPC_CONTRACT, signCallback } from '../../test/integration/lake-indexer/lake-fixtures.js';
+import { FakeChain, FakeOperatorLake, FakePublicLake, folder, TWO_SHARD_LAYOUT as LAYOUT } from '../../test/support/lake-follower-fakes.js';
 import { ChainDiscontinuity, LakeFollower, runFollower, ShardFileMissing, type FollowerLogger, type LakeFollowerOptions } from './follower.js';
 import { FollowerMetric, FollowerMetrics } from './metrics.js';
-import type { ChainInfo, OperatorLake, PublicLake } from './ports.js';
-import { parseShardLayout, type ShardLayout } from './shard-layout.js';
+import { parseShardLayout } from './shard-layout.js';
 
-// MPC_CONTRACT (v1.signer.test.near) sorts after "m": shard 7 in this layout, alice.near on shard 3.
-const LAYOUT = parseShardLayout({ V2: { boundary_accounts: ['m'], shard_ids: [3, 7] } });
 // A resharding splits shard 7 at "u": the contract moves to shard 9.
 const SPLIT_LAYOUT = parseShardLayout({ V2: { boundary_accounts: ['m', 'u'], shard_ids: [3, 8, 9] } });
-const folder = (height: number) => String(height).padStart(12, '0');
-const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
-
-type Outcomes = Parameters<typeof shardFile>[2];
-
-class FakePublicLake implements PublicLake {
-  readonly objects = new Map<string, Uint8Array>();
-  readonly gets: string[] = [];
-  readonly lists: (number | null)[] = [];
-
-  /** Writes a block as a Lake writer does: every shard file, then block.json. */
-  write(height: number, options: { shards?: Record<number, Outcomes>; parent?: number; epoch?: string; writeBlockJson?: boolean } = {}): void {
-    const shards = options.shards ?? { 3: [], 7: [] };
-    const parent = options.parent ?? height - 1;
-    for (const [shardId, outcomes] of Object.entries(shards)) this.objects.set(`${folder(height)}/shard_${shardId}.json`, encode(shardFile(height, Number(shardId), outcomes)));
-    const base = blockFile(height);
-    const block: LakeBlock = {
-      ...base,
-      header: { ...base.header, prev_height: parent, prev_hash: blockHashAt(parent), epoch_id: options.epoch ?? 'epoch-1' },
-      chunks: Object.keys(shards).map((shardId) => ({ ...base.chunks[0]!, shard_id: Number(shardId) })),
-    };
-    if (options.writeBlockJson ?? true) this.objects.set(`${folder(height)}/block.json`, encode(block));
-  }
-
-  async get(key: string): Promise<Uint8Array | null> {
-    this.gets.push(key);
-    return this.objects.get(key) ?? null;
-  }
-
-  async listHeightsAfter(afterHeight: number | null, limit: number): Promise<number[]> {
-    this.lists.push(afterHeight);
-    const heights = new Set([...this.objects.keys()].map((key) => Number(key.slice(0, 12))));
-    return [...heights].filter((height) => afterHeight === null || height > afterHeight).sort((a, b) => a - b).slice(0, limit);
-  }
-}
-
-class FakeOperatorLake implements OperatorLake {
-  readonly objects = new Map<string, Uint8Array>();
-  readonly puts: string[] = [];
-  checkpointValue: Checkpoint | null = null;
-  checkpointWrites = 0;
-  failPutOf: string | null = null;
-
-  async put(key: string, body: Uint8Array): Promise<void> {
-    if (key === this.failPutOf) throw new Error(`S3 is down for ${key}`);
-    this.puts.push(key);
-    this.objects.set(key, body);
-  }
-  async blockKeysAbove(height: number): Promise<Set<string>> {
-    return new Set([...this.objects.keys()].filter((key) => Number(key.slice(0, 12)) > height));
-  }
-  async readCheckpoint(): Promise<Checkpoint | null> {
-    return this.checkpointValue;
-  }
-  async writeCheckpoint(checkpoint: Checkpoint): Promise<void> {
-    this.checkpointWrites += 1;
-    this.checkpointValue = checkpoint;
-  }
-}
-
-class FakeChain implements ChainInfo {
-  readonly layoutCalls: number[] = [];
-  constructor(
-    private readonly layoutAt: (height: number) => ShardLayout = () => LAYOUT,
-    private readonly final = 100,
-  ) {}
-  async shardLayoutAt(height: number): Promise<ShardLayout> {
-    this.layoutCalls.push(height);
-    return this.layoutAt(height);
-  }
-  async finalHeight(): Promise<number> {
-    return this.final;
-  }
-}
 
 const silent: FollowerLogger = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 const sign = (height: number, label: string) => acceptedSign(height, label, 'alice.near', ecdsaArgs(label, '22'.repeat(32)));

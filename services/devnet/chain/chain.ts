@@ -106,6 +106,8 @@ export class DevnetChain {
   private stopped = false;
   private pendingGenesisCalls: readonly GenesisCall[] = [];
   private stopCause: unknown = undefined;
+  /** Milliseconds since the epoch that stamp blocks (monotonic per chain regardless). */
+  private now: () => number = Date.now;
 
   private constructor(
     readonly config: ChainConfig,
@@ -123,12 +125,15 @@ export class DevnetChain {
     library: readonly ContractDefinition[];
     genesis: { accounts: readonly GenesisAccount[]; calls?: readonly GenesisCall[] };
     store?: ChainStore;
+    /** The clock that stamps blocks; default `Date.now`. Tests that run two chains side by side share one. */
+    now?: () => number;
   }): DevnetChain {
     const library = new Map(options.library.map((definition) => [definition.name, definition]));
     const contracts = newContractCatalog(library);
     const restored = options.store?.load() ?? null;
     if (restored !== null) {
       const chain = new DevnetChain(options.config, contracts, restored.state, options.store ?? null);
+      if (options.now !== undefined) chain.now = options.now;
       for (const block of restored.blocks) chain.index(block);
       if (chain.headBlock === undefined) throw new ChainConfigError('the chain store holds state but no blocks');
       return chain;
@@ -148,6 +153,7 @@ export class DevnetChain {
       state.totalSupply += account.balance;
     }
     const chain = new DevnetChain(options.config, contracts, state, options.store ?? null);
+    if (options.now !== undefined) chain.now = options.now;
     chain.pendingGenesisCalls = options.genesis.calls ?? [];
     const genesis = chain.seal(
       { height: 0, prevHash: ZERO_HASH, prevHeight: null, random: new Uint8Array(32), prevStateRoot: ZERO_HASH },
@@ -354,7 +360,7 @@ export class DevnetChain {
     const previous = this.headBlock.header;
     const height = previous.height + 1;
     const randomSeed = sha256Bytes(fromBase58(previous.randomValue), randomBytes(32));
-    const timestampNs = bigintMax(BigInt(Date.now()) * 1_000_000n, previous.timestampNs + 1n);
+    const timestampNs = bigintMax(BigInt(this.now()) * 1_000_000n, previous.timestampNs + 1n);
     const transactions = [...this.pool.values()].slice(0, MAX_TRANSACTIONS_PER_BLOCK);
     for (const transaction of transactions) this.pool.delete(transaction.hash);
     this.injectGenesisCalls();
@@ -392,7 +398,7 @@ export class DevnetChain {
     parent: { height: number; prevHash: CryptoHash; prevHeight: number | null; random: Uint8Array; prevStateRoot: CryptoHash; timestampNs?: bigint },
     chunk: ReturnType<typeof applyChunk>,
   ): ChainBlock {
-    const timestampNs = parent.timestampNs ?? BigInt(Date.now()) * 1_000_000n;
+    const timestampNs = parent.timestampNs ?? BigInt(this.now()) * 1_000_000n;
     const txRoot = hashId(...chunk.included.map((entry) => entry.transaction.hash));
     const receiptsRoot = hashId(...chunk.delivered.map((receipt) => receipt.receiptId));
     const outcomeRoot = hashId(...[...chunk.included, ...chunk.executed].map((entry) => `${entry.outcome.id}:${JSON.stringify(statusKey(entry.outcome))}`));

@@ -42,8 +42,9 @@ class SignerUnderTest {
   readonly chain: DevnetChain;
   private readonly signers: Map<string, LocalSigner>;
 
-  constructor(contract: { library: true } | { wasm: Uint8Array }) {
+  constructor(contract: { library: true } | { wasm: Uint8Array }, now: () => number) {
     this.chain = DevnetChain.open({
+      now,
       config: defaultChainConfig({ yieldTimeoutBlocks: YIELD_TIMEOUT_BLOCKS }),
       library: [mpcSignerContract],
       genesis: {
@@ -131,16 +132,25 @@ describe.each([
   ['3.14.0', 'signer-3_14_0.wasm', (value: unknown) => value],
   ['3.14.1', 'signer-3_14_1.wasm', as3140],
 ])('our signer model against near/mpc %s, step by step', (_version, file, normaliseReal) => {
-  const model = new SignerUnderTest({ library: true });
-  const real = new SignerUnderTest({ wasm: new Uint8Array(readFileSync(`${FIXTURES}${file}`)) });
+  // One clock for both chains, read once per pair of blocks: block timestamps (and what contracts derive
+  // from them, e.g. an attestation's expiry in seconds) are equal even when the pair straddles a second.
+  const clock = { ms: Date.now() };
+  const model = new SignerUnderTest({ library: true }, () => clock.ms);
+  const real = new SignerUnderTest({ wasm: new Uint8Array(readFileSync(`${FIXTURES}${file}`)) }, () => clock.ms);
   const pending: { label: string; model: string; real: string }[] = [];
 
-  /** Produces blocks on both chains together (so heights stay equal) until `done` holds on both. */
+  /** The next block on both chains, stamped with the same time (so heights and timestamps stay equal). */
+  function produceBoth(): void {
+    clock.ms = Date.now();
+    const [ours, theirs] = [model.chain.produceBlock().header, real.chain.produceBlock().header];
+    expect([ours.height, ours.timestampNs]).toEqual([theirs.height, theirs.timestampNs]);
+  }
+
+  /** Produces blocks on both chains together until `done` holds on both. */
   function produceUntil(done: () => boolean, maxBlocks = 40): void {
     for (let produced = 0; !done(); produced += 1) {
       if (produced >= maxBlocks) throw new Error(`not done after ${maxBlocks} blocks`);
-      model.chain.produceBlock();
-      real.chain.produceBlock();
+      produceBoth();
     }
   }
 
@@ -193,8 +203,7 @@ describe.each([
     const hashes = await submit(USER, 'sign', { request }, { deposit, gas });
     pending.push({ label, ...hashes });
     produceUntil(() => model.chain.transactionResult(hashes.model).phase === 'included' && real.chain.transactionResult(hashes.real).phase === 'included');
-    model.chain.produceBlock();
-    real.chain.produceBlock();
+    produceBoth();
   }
 
   function finishSign(label: string): void {
