@@ -133,6 +133,14 @@ describe('operator configuration', () => {
     );
   });
 
+  it('reads the dashboard switch from cdk.json or the command line, off unless asked for', () => {
+    expect(parseOperatorConfig(EXAMPLE).observability.dashboard).toBe(false);
+    for (const [value, expected] of [[true, true], [false, false], ['true', true], ['false', false]] as const) {
+      expect(parseOperatorConfig(withChanges({ observability: { dashboard: value } })).observability.dashboard).toBe(expected);
+    }
+    expect(problemsOf(withChanges({ observability: { dashboard: 'yes' } }))).toContain('chainsig.observability.dashboard');
+  });
+
   it('keeps the mesh and health ports apart', () => {
     expect(problemsOf(withChanges({ node: { healthPort: 8443 } }))).toContain('chainsig.node.healthPort: must differ from containerPort');
   });

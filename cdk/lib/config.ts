@@ -46,6 +46,9 @@ const FARGATE_MEMORY_BY_CPU: Record<number, { min: number; max: number; step: nu
   16384: { min: 32768, max: 122880, step: 8192 },
 };
 
+/** A switch from cdk.json (a JSON boolean) or from `-c chainsig.…=true|false` on the command line (a string). */
+const contextBoolean = z.union([z.boolean(), z.enum(['true', 'false']).transform((value) => value === 'true')]);
+
 /**
  * Sections refuse keys they do not know, so an option that no longer exists fails the synth instead of
  * being ignored: `lake.bucketName` (a fixed name blocks redeploying next to the bucket a deleted stack
@@ -247,6 +250,19 @@ const operatorConfigShape = z
           mode: z.enum(NETWORK_MODES).default('public'),
           /** 1 is the cost-aware default (one NAT for both AZs); 2 keeps egress up when an AZ fails. Private mode only. */
           natGateways: count(1).max(2).default(1),
+        },
+        unknownKeys,
+      )
+      .prefault({}),
+    observability: z
+      .strictObject(
+        {
+          /**
+           * The stack's CloudWatch dashboard ($3 a month unless among the account's three free ones, which hold
+           * 50 metrics each; this one has more). Off by default: the alarms page without it, and every metric
+           * it shows is in the console's metrics view anyway (docs/cost.md).
+           */
+          dashboard: contextBoolean.default(false),
         },
         unknownKeys,
       )

@@ -63,6 +63,8 @@ const ON_FIRST_DATAPOINT = { datapointsToAlarm: 1, evaluationPeriods: 1 } as con
 
 export interface ObservabilityProps {
   readonly dashboardName: string;
+  /** Whether to create the dashboard (`observability.dashboard`); the alarms exist either way. */
+  readonly dashboard: boolean;
   readonly metricsNamespace: string;
   readonly minPresignatures: number;
   /**
@@ -80,7 +82,7 @@ export interface ObservabilityProps {
   readonly node: NodeService;
 }
 
-/** One dashboard and the alarms an operator is paged for, all sent to one SNS topic. */
+/** The alarms an operator is paged for, all sent to one SNS topic, and optionally one dashboard. */
 export class Observability extends Construct {
   readonly alarmTopic: sns.Topic;
 
@@ -119,7 +121,7 @@ export class Observability extends Construct {
       metricFactoryDefaults: { period: Duration.minutes(1) },
       dashboardFactory: new DefaultDashboardFactory(this, 'Dashboards', {
         dashboardNamePrefix: props.dashboardName,
-        createDashboard: true,
+        createDashboard: props.dashboard,
         createSummaryDashboard: false,
         createAlarmDashboard: false,
       }),

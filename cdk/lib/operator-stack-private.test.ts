@@ -17,7 +17,8 @@ let stack: OperatorStack;
 let template: Template;
 
 beforeAll(() => {
-  operator = synthesizeOperator({ 'network.mode': 'private', 'lake.source': 'own-writer' });
+  // The dashboard is switched on here the way an operator would on the command line (`-c chainsig.observability.dashboard=true`).
+  operator = synthesizeOperator({ 'network.mode': 'private', 'lake.source': 'own-writer', 'observability.dashboard': 'true' });
   ({ config: CONFIG, stack, template } = operator);
 });
 
@@ -30,6 +31,22 @@ describe('cdk-nag AwsSolutions (private mode, own writer)', () => {
     // Nothing beyond what every configuration has: no follower, no DNS updater.
     expect(acknowledgements.map(([id]) => id).sort()).toEqual(acknowledgementsOfEveryConfiguration(operator).sort());
     for (const [, reason] of acknowledgements) expect(reason.length).toBeGreaterThan(40);
+  });
+});
+
+describe('the dashboard, when switched on', () => {
+  it('is one dashboard, and the alarms are the same as without it', () => {
+    expect(CONFIG.observability.dashboard).toBe(true);
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    const withoutDashboard = synthesizeOperator({ 'network.mode': 'private', 'lake.source': 'own-writer' });
+    try {
+      withoutDashboard.template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+      const alarmNames = (synthesized: SynthesizedOperator) =>
+        Object.values(synthesized.template.findResources('AWS::CloudWatch::Alarm')).map((alarm) => JSON.stringify(alarm.Properties.AlarmDescription ?? alarm.Properties.MetricName ?? '')).sort();
+      expect(alarmNames(operator)).toEqual(alarmNames(withoutDashboard));
+    } finally {
+      withoutDashboard.dispose();
+    }
   });
 });
 

@@ -392,8 +392,9 @@ describe('observability', () => {
   });
 
 
-  it('creates one dashboard and sends every alarm to the alarm topic', () => {
-    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+  it('creates no dashboard by default and sends every alarm to the alarm topic', () => {
+    expect(CONFIG.observability.dashboard).toBe(false);
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
     expect(alarms.length).toBeGreaterThanOrEqual(9);
     for (const alarm of alarms) expect(alarm.Properties.AlarmActions).toEqual([ref(stack.observability.alarmTopic)]);

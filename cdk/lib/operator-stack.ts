@@ -90,6 +90,7 @@ export class OperatorStack extends Stack {
     this.scaling = new StockpileScaling(this, 'Scaling', { stockpile: config.stockpile, node: this.mpcNode });
     this.observability = new Observability(this, 'Observability', {
       dashboardName: this.stackName,
+      dashboard: config.observability.dashboard,
       metricsNamespace: METRICS_NAMESPACE,
       minPresignatures: config.stockpile.minPresignatures,
       lakeSource: config.lake.source,
