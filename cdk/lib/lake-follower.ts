@@ -30,7 +30,15 @@ export const LAKE_FOLLOWER_METRICS = {
   shardLayoutChanges: 'ShardLayoutChanges',
   signerShardMoves: 'SignerShardMoves',
 } as const;
-const FOLLOWER_SERVICE_DIMENSION = { service: 'lake-follower' };
+/** What the dashboard shows of the follower besides its alarmed lag: how far it reads and what that costs. */
+export const LAKE_FOLLOWER_DASHBOARD_METRICS = {
+  blocksRead: 'BlocksRead',
+  activeBlocks: 'ActiveBlocks',
+  publicLakeGets: 'PublicLakeGets',
+  publicLakeLists: 'PublicLakeLists',
+  stepFailures: 'StepFailures',
+} as const;
+export const FOLLOWER_SERVICE_DIMENSION = { service: 'lake-follower' };
 
 /** NEAR's public Lake buckets (requester pays), both in eu-central-1. */
 export const PUBLIC_NEAR_LAKE = {

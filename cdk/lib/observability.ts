@@ -13,6 +13,7 @@ import {
 } from 'cdk-monitoring-constructs';
 import { Construct } from 'constructs';
 import type { LakeSource } from './config.js';
+import { FOLLOWER_SERVICE_DIMENSION, LAKE_FOLLOWER_DASHBOARD_METRICS, LAKE_FOLLOWER_METRICS } from './lake-follower.js';
 import type { NodeService } from './node-service.js';
 
 /** Custom metrics the mpc-node publishes (CloudWatch embedded metric format in its log, no API calls). */
@@ -344,6 +345,23 @@ export class Observability extends Construct {
           },
         ],
       });
+    if (props.lakeSource === 'public-lake-follower') this.dashboardFollower(monitoring, props.metricsNamespace);
+  }
+
+  /** The follower on the dashboard (no alarms here: ./lake-follower.ts has them). */
+  private dashboardFollower(monitoring: MonitoringFacade, namespace: string): void {
+    const follower = (metricName: string, statistic: string = MetricStatistic.SUM) =>
+      new cloudwatch.Metric({ namespace, metricName, dimensionsMap: FOLLOWER_SERVICE_DIMENSION, statistic, period: Duration.minutes(1) });
+    const { blocksRead, activeBlocks, publicLakeGets, publicLakeLists, stepFailures } = LAKE_FOLLOWER_DASHBOARD_METRICS;
+    monitoring.monitorCustom({
+      humanReadableName: 'Public-lake follower',
+      alarmFriendlyName: 'Follower',
+      metricGroups: [
+        { title: 'Lag (seconds behind the chain)', metrics: [follower(LAKE_FOLLOWER_METRICS.lagSeconds, MetricStatistic.MAX)] },
+        { title: 'Blocks read, and copied (contract activity)', metrics: [follower(blocksRead), follower(activeBlocks)] },
+        { title: 'Public lake requests (requester pays) and failed steps', metrics: [follower(publicLakeGets), follower(publicLakeLists), follower(stepFailures)] },
+      ],
+    });
   }
 
   /**

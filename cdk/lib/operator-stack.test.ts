@@ -7,7 +7,8 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { OperatorConfig } from './config.js';
 import { INDEXER_ENVIRONMENT } from './lake-ingest.js';
-import { LAKE_FOLLOWER_DOCKERFILE, LAKE_FOLLOWER_ENVIRONMENT, LAKE_FOLLOWER_METRICS, PUBLIC_NEAR_LAKE } from './lake-follower.js';
+import { LAKE_FOLLOWER_DASHBOARD_METRICS, LAKE_FOLLOWER_DOCKERFILE, LAKE_FOLLOWER_ENVIRONMENT, LAKE_FOLLOWER_METRICS, PUBLIC_NEAR_LAKE } from './lake-follower.js';
+import { FollowerMetric } from '../../services/lake-follower/metrics.js';
 import { MESH_IDENTITY_FIELDS, NODE_ENVIRONMENT, NODE_IMAGE_DOCKERFILE, NODE_SECRET_ENVIRONMENT } from './node-service.js';
 import { INDEXER_ERROR_LOG_METRIC, INDEXER_METRICS, NODE_METRICS } from './observability.js';
 import {
@@ -810,6 +811,21 @@ describe('public-lake follower (the default lake source)', () => {
     });
     expect(environment[LAKE_FOLLOWER_ENVIRONMENT.startHeight]).toBeUndefined();
     template.hasOutput('LakeFollowerLogGroupName', { Value: ref(stack.lakeFollower!.logGroup) });
+  });
+
+  it('shows the follower on the dashboard when it is switched on, with no alarm more', () => {
+    const withDashboard = synthesizeOperator({ 'observability.dashboard': 'true' });
+    try {
+      const [dashboard] = Object.values(withDashboard.template.findResources('AWS::CloudWatch::Dashboard'));
+      const body = JSON.stringify(dashboard!.Properties.DashboardBody);
+      for (const metricName of [LAKE_FOLLOWER_METRICS.lagSeconds, ...Object.values(LAKE_FOLLOWER_DASHBOARD_METRICS)]) {
+        expect(body).toContain(`\\"${metricName}\\",\\"service\\",\\"lake-follower\\"`);
+        expect((Object.values(FollowerMetric) as string[]).includes(metricName)).toBe(true);
+      }
+      expect(Object.keys(withDashboard.template.findResources('AWS::CloudWatch::Alarm')).sort()).toEqual(Object.keys(template.findResources('AWS::CloudWatch::Alarm')).sort());
+    } finally {
+      withDashboard.dispose();
+    }
   });
 
   it("sends the follower's stall, layout and shard alarms to the alarm topic, instead of the own writer's silence alarm", () => {
