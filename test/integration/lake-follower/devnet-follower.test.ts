@@ -27,6 +27,8 @@ const CHECKPOINT_KEY = 'lake-follower/checkpoint';
 /** 200 blocks of yield are 40 s: room for a follower restart in the middle of a request's life. */
 const BLOCK_TIME_MS = 200;
 const BLOCK_FOLDER = /^(\d{12})\//;
+/** Client lanes (one access key each): 0–1 for the answered requests, the rest for requests in flight at the kill. */
+const LANES = 8;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 jest.setTimeout(5 * 60_000);
@@ -150,7 +152,7 @@ describe('public-lake follower on the devnet', () => {
       resourcePrefix: prefix,
       publicLakeBucket,
       logDirectory,
-      clientLanes: 4,
+      clientLanes: LANES,
       nodeOverrides: { PRESIGNATURE_TARGET: '4', TRIPLE_TARGET: '8', TRIPLE_BATCH_SIZE: '8', SIGN_TAKEOVER_MS: '3000', LOG_LEVEL: 'info' },
     });
     startFollower();
@@ -176,19 +178,27 @@ describe('public-lake follower on the devnet', () => {
     for (const record of await Promise.all([sign(0, 'Secp256k1'), sign(1, 'Ed25519')])) verifySignRecord(record);
 
     // Mid-stream: requests in flight, the follower has copied objects above its last checkpoint — then it dies.
-    const inFlight = Promise.all([sign(2, 'Secp256k1'), sign(3, 'Ed25519')]);
+    // Only a request's own block is copied, and a checkpoint written in the step that copied it leaves
+    // nothing above it; so while nothing is, one more request is sent each second, on a lane of its own.
+    const inFlight = [sign(2, 'Secp256k1'), sign(3, 'Ed25519')];
+    let lastSentAt = Date.now();
     const killedAfter = await waitFor('an object copied above the checkpoint', async () => {
       const checkpoint = await readCheckpoint();
-      if (checkpoint === null) return undefined;
-      const above = copiedKeys(first).filter((key) => Number(BLOCK_FOLDER.exec(key)![1]) > checkpoint.height);
-      return above.length > 0 ? checkpoint : undefined;
+      const above = checkpoint === null ? [] : copiedKeys(first).filter((key) => Number(BLOCK_FOLDER.exec(key)![1]) > checkpoint.height);
+      if (above.length > 0) return checkpoint!;
+      // Lanes 2 and 3 carry the first two; 4 to 7 the extra ones.
+      if (inFlight.length < LANES - 2 && Date.now() - lastSentAt > 1_000) {
+        inFlight.push(sign(inFlight.length + 2, inFlight.length % 2 === 0 ? 'Secp256k1' : 'Ed25519'));
+        lastSentAt = Date.now();
+      }
+      return undefined;
     });
     first.child.kill('SIGKILL');
     expect(await first.exited).toBeNull();
     // Blocks keep coming while no follower runs.
     await sleep(1_500);
     const second = startFollower();
-    for (const record of await inFlight) verifySignRecord(record);
+    for (const record of await Promise.all(inFlight)) verifySignRecord(record);
     verifySignRecord(await sign(0, 'Secp256k1'));
 
     // Resumed from the checkpoint the first run left (not from START_HEIGHT), finding its later objects in the bucket.
