@@ -12,6 +12,7 @@
  * `follower.public_lake_usd_per_month` (gets per block × 4.38 M blocks × $0.0004 per 1,000 GETs).
  */
 import { LakeFollower, runFollower, type FollowerLogger } from '../../services/lake-follower/follower.js';
+import { blockKey } from '../../services/lake-follower/lake-block.js';
 import { FollowerMetrics } from '../../services/lake-follower/metrics.js';
 import { MPC_CONTRACT } from '../integration/lake-indexer/lake-fixtures.js';
 import { seededRandom } from '../support/faults/seed.js';
@@ -80,7 +81,7 @@ export const lakeFollowerSuite: BenchSuite = {
     await following;
 
     // Every GET up to the last block; the polls for the block after it are the next block's.
-    const lastGet = publicLake.gets.lastIndexOf(`${String(last).padStart(12, '0')}/block.json`);
+    const lastGet = publicLake.gets.lastIndexOf(blockKey(last));
     const gets = publicLake.gets.slice(0, lastGet + 2);
     const blockJsonGets = gets.filter((key) => key.endsWith('block.json')).length;
     const delays = [...handledAt].map(([height, at]) => (at - writtenAt.get(height)!) / TIME_SCALE);

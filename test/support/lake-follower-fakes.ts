@@ -3,7 +3,7 @@
  * writes blocks into as a Lake writer would, the operator's bucket, and the chain's shard layout. Used by
  * the follower's unit tests and its benchmark; the S3 adapters have their own tests against fauxqs.
  */
-import type { LakeBlock } from '../../shared/near/lake-types.js';
+import { lakeBlockFolder, type LakeBlock } from '../../shared/near/lake-types.js';
 import type { Checkpoint } from '../../services/lake-follower/checkpoint.js';
 import type { ChainInfo, OperatorLake, PublicLake } from '../../services/lake-follower/ports.js';
 import { parseShardLayout, type ShardLayout } from '../../services/lake-follower/shard-layout.js';
@@ -12,7 +12,8 @@ import { blockFile, blockHashAt, shardFile } from '../integration/lake-indexer/l
 /** MPC_CONTRACT (v1.signer.test.near) sorts after "m": shard 7 in this layout, alice.near on shard 3. */
 export const TWO_SHARD_LAYOUT = parseShardLayout({ V2: { boundary_accounts: ['m'], shard_ids: [3, 7] } });
 
-export const folder = (height: number) => String(height).padStart(12, '0');
+/** A block's folder in a lake (the follower's own key format; the S3 and devnet tests spell it out themselves). */
+export const folder = lakeBlockFolder;
 const encode = (value: unknown) => new TextEncoder().encode(JSON.stringify(value));
 
 export type Outcomes = Parameters<typeof shardFile>[2];

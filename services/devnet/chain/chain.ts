@@ -106,14 +106,13 @@ export class DevnetChain {
   private stopped = false;
   private pendingGenesisCalls: readonly GenesisCall[] = [];
   private stopCause: unknown = undefined;
-  /** Milliseconds since the epoch that stamp blocks (monotonic per chain regardless). */
-  private now: () => number = Date.now;
-
   private constructor(
     readonly config: ChainConfig,
     private readonly contracts: ContractCatalog,
     private readonly state: ChainState,
     private readonly store: ChainStore | null,
+    /** Milliseconds since the epoch that stamp blocks (monotonic per chain regardless). */
+    private readonly now: () => number,
   ) {}
 
   /**
@@ -132,8 +131,7 @@ export class DevnetChain {
     const contracts = newContractCatalog(library);
     const restored = options.store?.load() ?? null;
     if (restored !== null) {
-      const chain = new DevnetChain(options.config, contracts, restored.state, options.store ?? null);
-      if (options.now !== undefined) chain.now = options.now;
+      const chain = new DevnetChain(options.config, contracts, restored.state, options.store ?? null, options.now ?? Date.now);
       for (const block of restored.blocks) chain.index(block);
       if (chain.headBlock === undefined) throw new ChainConfigError('the chain store holds state but no blocks');
       return chain;
@@ -152,8 +150,7 @@ export class DevnetChain {
       state.accounts.set(account.accountId, { amount: account.balance, locked: 0n, contract, keys, storage: new Map() });
       state.totalSupply += account.balance;
     }
-    const chain = new DevnetChain(options.config, contracts, state, options.store ?? null);
-    if (options.now !== undefined) chain.now = options.now;
+    const chain = new DevnetChain(options.config, contracts, state, options.store ?? null, options.now ?? Date.now);
     chain.pendingGenesisCalls = options.genesis.calls ?? [];
     const genesis = chain.seal(
       { height: 0, prevHash: ZERO_HASH, prevHeight: null, random: new Uint8Array(32), prevStateRoot: ZERO_HASH },
