@@ -74,8 +74,8 @@ export interface LakeFollowerProps {
 
 /**
  * The public-lake follower (services/lake-follower): one small always-on Fargate task (0.25 vCPU, 0.5 GB,
- * ARM64) that reads NEAR's public Lake as the paying requester and puts the signer shard and block.json of
- * active blocks into the operator's lake bucket. A task of its own rather than a container in the node's
+ * ARM64) that reads NEAR's public Lake as the paying requester and puts the signer shard of active blocks,
+ * with its block's header as object metadata, into the operator's lake bucket. A task of its own rather than a container in the node's
  * task, because a task has one role: as a sidecar, the node would get write access to the lake and the
  * follower the node's key and tables (docs/decisions/0012-public-lake-follower.md).
  */

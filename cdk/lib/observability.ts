@@ -26,7 +26,7 @@ export const NODE_METRICS = {
 
 /** Metrics the lake indexer publishes (Powertools, dimension service=lake-indexer; names from lambdas/lake-indexer/indexer.ts). */
 export const INDEXER_METRICS = {
-  /** Seconds between a block's timestamp and its block.json being indexed. */
+  /** Seconds between a block's timestamp and its header being indexed (block.json, or the header the follower attaches to a shard). */
   blockLag: 'BlockLagSeconds',
   /** Sign calls found in shards, once per indexing attempt (a retried message counts again). */
   signRequestsFound: 'SignRequestsFound',
@@ -261,8 +261,8 @@ export class Observability extends Construct {
                   Critical: {
                     threshold: INDEXER_MAX_BLOCK_LAG_SECONDS,
                     comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                    // Only block.json notifications produce the metric (lake.shards "all"); a stalled indexer
-                    // also shows as lake-events queue age.
+                    // Only block.json notifications (own writer, lake.shards "all") and follower-copied shards produce
+                    // the metric; a stalled indexer also shows as lake-events queue age.
                     treatMissingDataOverride: cloudwatch.TreatMissingData.NOT_BREACHING,
                   },
                 },

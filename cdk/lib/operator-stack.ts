@@ -131,7 +131,7 @@ export class OperatorStack extends Stack {
         description:
           config.lake.source === 'own-writer'
             ? "Where the operator's NEAR Lake writer puts <height>/block.json and shard_<n>.json"
-            : 'Where the public-lake follower puts the signer shard and block.json of active blocks',
+            : 'Where the public-lake follower puts the signer shard of active blocks',
       },
       ...(this.mpcNode.meshLoadBalancer !== undefined && {
         MeshLoadBalancerDns: {

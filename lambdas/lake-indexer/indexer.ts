@@ -20,7 +20,7 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { LakeParseError, parseLakeBlock, parseLakeShard, type ParsedBlock } from '../../shared/near/lake-parser.js';
+import { BLOCK_HEADER_METADATA, LakeParseError, parseBlockHeaderMetadata, parseLakeBlock, parseLakeShard, type ParsedBlock } from '../../shared/near/lake-parser.js';
 import {
   attachBlock,
   encodeSignRequest,
@@ -45,7 +45,10 @@ export type IndexerLogger = Pick<Logger, 'debug' | 'info' | 'warn' | 'error'>;
 export const IndexerMetric = {
   ShardsProcessed: 'ShardsProcessed',
   BlocksProcessed: 'BlocksProcessed',
-  /** Seconds between a block's timestamp and its block.json being indexed: how far behind the chain head the indexer runs. */
+  /**
+   * Seconds between a block's timestamp and its header being indexed (its block.json, or the header the
+   * public-lake follower attaches to the shard it copies): how far behind the chain head the indexer runs.
+   */
   BlockLagSeconds: 'BlockLagSeconds',
   SignRequestsFound: 'SignRequestsFound',
   SignRequestsEnqueued: 'SignRequestsEnqueued',
@@ -152,10 +155,7 @@ export class LakeIndexer {
     if (key.kind === 'shard') {
       await this.indexShard(object, key.height);
     } else if (key.kind === 'block') {
-      const block = await this.block(object.bucket, key.height);
-      this.options.metrics.addMetric(IndexerMetric.BlocksProcessed, MetricUnit.Count, 1);
-      const lagSeconds = (this.now() - Number(block.timestampNanosec / 1_000_000n)) / 1000;
-      this.options.metrics.addMetric(IndexerMetric.BlockLagSeconds, MetricUnit.Seconds, Math.max(0, lagSeconds));
+      this.recordBlockIndexed(await this.block(object.bucket, key.height));
     } else {
       this.options.metrics.addMetric(IndexerMetric.IgnoredObjects, MetricUnit.Count, 1);
       this.options.logger.warn('ignoring an object that is not a Lake block or shard file', { object: s3Url(object) });
@@ -164,7 +164,9 @@ export class LakeIndexer {
 
   private async indexShard(object: LakeObjectRef, height: number): Promise<void> {
     const { contractId, maxObjectBytes, lake, metrics, logger } = this.options;
-    const activity = readShardActivity(await lake.read(object, maxObjectBytes), s3Url(object), contractId, maxObjectBytes);
+    const shard = await lake.read(object, maxObjectBytes);
+    const activity = readShardActivity(shard.bytes, s3Url(object), contractId, maxObjectBytes);
+    const attachedBlock = this.attachedBlock(object, height, shard.metadata);
     metrics.addMetric(IndexerMetric.ShardsProcessed, MetricUnit.Count, 1);
     metrics.addMetric(IndexerMetric.SignRequestsFound, MetricUnit.Count, activity.signCalls.length);
     metrics.addMetric(IndexerMetric.SignCompletions, MetricUnit.Count, activity.completions.length);
@@ -175,7 +177,7 @@ export class LakeIndexer {
       metrics.addMetric(IndexerMetric.UnreadableSignCalls, MetricUnit.Count, activity.unreadable.length);
       for (const call of activity.unreadable) logger.error('accepted sign call cannot be indexed', { object: s3Url(object), ...call });
     }
-    const requests = activity.signCalls.length === 0 ? [] : attachBlock(activity.signCalls, await this.block(object.bucket, height), contractId);
+    const requests = activity.signCalls.length === 0 ? [] : attachBlock(activity.signCalls, attachedBlock ?? (await this.block(object.bucket, height)), contractId);
     await settleAll('sign requests and completions', [
       ...requests.map((request) => this.publish(request)),
       ...activity.completions.map((completion) => this.close(completion)),
@@ -211,17 +213,36 @@ export class LakeIndexer {
     }
   }
 
+  private recordBlockIndexed(block: ParsedBlock): void {
+    this.options.metrics.addMetric(IndexerMetric.BlocksProcessed, MetricUnit.Count, 1);
+    const lagSeconds = (this.now() - Number(block.timestampNanosec / 1_000_000n)) / 1000;
+    this.options.metrics.addMetric(IndexerMetric.BlockLagSeconds, MetricUnit.Seconds, Math.max(0, lagSeconds));
+  }
+
+  /**
+   * The block header the public-lake follower attached to this shard (decision 0016), or null for an own
+   * Lake writer's shard, whose block is read from block.json. A follower-copied shard is the only object of
+   * its block, so its header is also what the lag metric sees.
+   */
+  private attachedBlock(object: LakeObjectRef, height: number, metadata: Readonly<Record<string, string>>): ParsedBlock | null {
+    const block = parseBlockHeaderMetadata(metadata, s3Url(object));
+    if (block === null) return null;
+    if (block.height !== height) throw new LakeParseError(s3Url(object), `metadata ${BLOCK_HEADER_METADATA.height}`, `block ${block.height} attached to a shard stored under height ${height}`);
+    this.recordBlockIndexed(block);
+    return block;
+  }
+
   private async readBlockFile(object: LakeObjectRef): Promise<Uint8Array> {
     for (const delayMs of BLOCK_WAIT_SCHEDULE_MS) {
       try {
-        return await this.options.lake.read(object, this.options.maxObjectBytes);
+        return (await this.options.lake.read(object, this.options.maxObjectBytes)).bytes;
       } catch (error) {
         if (!(error instanceof LakeObjectMissing)) throw error;
         await this.sleep(delayMs);
       }
     }
     // Still missing: fail the message; its retry (after the visibility timeout) looks again.
-    return this.options.lake.read(object, this.options.maxObjectBytes);
+    return (await this.options.lake.read(object, this.options.maxObjectBytes)).bytes;
   }
 
   private async block(bucket: string, height: number): Promise<ParsedBlock> {

@@ -23,14 +23,20 @@ export class LakeObjectTooLarge extends Error {
   }
 }
 
+/** An object's bytes and its S3 user metadata (names lowercase, without `x-amz-meta-`). */
+export interface LakeObjectContent {
+  readonly bytes: Uint8Array;
+  readonly metadata: Readonly<Record<string, string>>;
+}
+
 export interface LakeObjectSource {
-  read(object: LakeObjectRef, maxBytes: number): Promise<Uint8Array>;
+  read(object: LakeObjectRef, maxBytes: number): Promise<LakeObjectContent>;
 }
 
 export class S3LakeBucket implements LakeObjectSource {
   constructor(private readonly s3: S3Client) {}
 
-  async read(object: LakeObjectRef, maxBytes: number): Promise<Uint8Array> {
+  async read(object: LakeObjectRef, maxBytes: number): Promise<LakeObjectContent> {
     let response;
     try {
       response = await this.s3.send(new GetObjectCommand({ Bucket: object.bucket, Key: object.key }));
@@ -55,6 +61,6 @@ export class S3LakeBucket implements LakeObjectSource {
       }
       chunks.push(chunk);
     }
-    return Buffer.concat(chunks, size);
+    return { bytes: Buffer.concat(chunks, size), metadata: response.Metadata ?? {} };
   }
 }

@@ -1,4 +1,5 @@
 import { jest } from '@jest/globals';
+import { blockHeaderMetadata, parseLakeBlock } from '../../shared/near/lake-parser.js';
 import { acceptedSign, blockHashAt, ecdsaArgs, executedReceipt, functionCall, hashOf, MPC_CONTRACT, signCallback } from '../../test/integration/lake-indexer/lake-fixtures.js';
 import { FakeChain, FakeOperatorLake, FakePublicLake, folder, TWO_SHARD_LAYOUT as LAYOUT } from '../../test/support/lake-follower-fakes.js';
 import { ChainDiscontinuity, LakeFollower, runFollower, ShardFileMissing, type FollowerLogger, type LakeFollowerOptions } from './follower.js';
@@ -12,6 +13,9 @@ const silent: FollowerLogger = { debug: () => undefined, info: () => undefined, 
 const sign = (height: number, label: string) => acceptedSign(height, label, 'alice.near', ecdsaArgs(label, '22'.repeat(32)));
 const otherContractCall = (height: number) =>
   executedReceipt(height, { receiptId: hashOf(`other ${height}`), predecessorId: 'alice.near', receiverId: 'token.near', actions: [functionCall('ft_transfer', {})], status: { SuccessValue: '' } });
+
+/** The signer's shard file of a block (shard 7 in the two-shard layout). */
+const signerShard = (height: number, shardId = 7) => `${folder(height)}/shard_${shardId}.json`;
 
 interface World {
   readonly publicLake: FakePublicLake;
@@ -56,7 +60,7 @@ async function drain(instance: LakeFollower): Promise<number[]> {
 }
 
 describe('LakeFollower copies only what the indexer needs', () => {
-  it('puts the signer shard and block.json of blocks with contract activity other than answers, nothing else, shard first', async () => {
+  it('puts the signer shard of blocks with contract activity other than answers, with its block header as metadata, nothing else', async () => {
     const w = world();
     w.publicLake.write(10);
     w.publicLake.write(11, { shards: { 3: [otherContractCall(11)], 7: [sign(11, 'a')] } });
@@ -72,16 +76,35 @@ describe('LakeFollower copies only what the indexer needs', () => {
     await instance.start();
     expect(await drain(instance)).toEqual([10, 11, 12, 13, 14, 15]);
 
-    expect(w.operatorLake.puts).toEqual([`${folder(11)}/shard_7.json`, `${folder(11)}/block.json`, `${folder(15)}/shard_7.json`, `${folder(15)}/block.json`]);
-    // Byte for byte what the public lake holds.
-    for (const key of w.operatorLake.puts) expect(w.operatorLake.objects.get(key)).toEqual(w.publicLake.objects.get(key));
+    expect(w.operatorLake.puts).toEqual([signerShard(11), signerShard(15)]);
+    for (const height of [11, 15]) {
+      // Byte for byte what the public lake holds, and the block.json fields the indexer reads (decision 0016).
+      expect(w.operatorLake.objects.get(signerShard(height))).toEqual(w.publicLake.objects.get(signerShard(height)));
+      const block = parseLakeBlock(w.publicLake.objects.get(`${folder(height)}/block.json`)!, { source: 'block.json', maxBytes: 1 << 20 });
+      expect(w.operatorLake.metadata.get(signerShard(height))).toEqual(blockHeaderMetadata(block));
+      expect(block.height).toBe(height);
+    }
     // Two GETs per block (block.json, the signer's shard) and the miss of height 16 that ended the drain; no listing.
     const handledGets = w.publicLake.gets.filter((key) => key < folder(16));
     expect(handledGets).toHaveLength(2 * 6);
     expect(new Set(handledGets.filter((key) => key.includes('shard_')).map((key) => key.slice(13)))).toEqual(new Set(['shard_7.json']));
     expect(w.publicLake.lists).toEqual([]);
     expect(w.chain.layoutCalls).toEqual([10]);
-    expect(metrics.drain(w.clock.now).counters).toEqual({ BlocksRead: 6, ActiveBlocks: 2, ObjectsCopied: 4, PublicLakeGets: 2 * 6 + 1 });
+    expect(metrics.drain(w.clock.now).counters).toEqual({ BlocksRead: 6, ActiveBlocks: 2, ObjectsCopied: 2, PublicLakeGets: 2 * 6 + 1 });
+  });
+
+  it('fails the step and puts nothing when an active block has no header field the indexer needs', async () => {
+    const w = world();
+    w.publicLake.write(10, { shards: { 3: [], 7: [sign(10, 'q')] } });
+    const key = `${folder(10)}/block.json`;
+    const block = JSON.parse(new TextDecoder().decode(w.publicLake.objects.get(key)!)) as { header: Record<string, unknown> };
+    delete block.header.random_value;
+    w.publicLake.objects.set(key, new TextEncoder().encode(JSON.stringify(block)));
+    const { follower: instance } = follower(w);
+    await instance.start();
+    await expect(instance.step()).rejects.toMatchObject({ name: 'LakeParseError', source: key, path: '$.header.random_value' });
+    expect(w.operatorLake.puts).toEqual([]);
+    expect(instance.lastHandled()).toBeNull();
   });
 
   it('begins at the final block when no start height is configured', async () => {
@@ -90,7 +113,7 @@ describe('LakeFollower copies only what the indexer needs', () => {
     const { follower: instance } = follower(w, { startHeight: undefined });
     await instance.start();
     expect(await drain(instance)).toEqual([42]);
-    expect(w.operatorLake.puts).toEqual([`${folder(42)}/shard_7.json`, `${folder(42)}/block.json`]);
+    expect(w.operatorLake.puts).toEqual([signerShard(42)]);
   });
 });
 
@@ -111,7 +134,7 @@ describe('LakeFollower never skips a block', () => {
     w.clock.now += 1;
     expect(await drain(instance)).toEqual([13]);
     expect(w.publicLake.lists).toEqual([11]);
-    expect(w.operatorLake.puts).toEqual([`${folder(13)}/shard_7.json`, `${folder(13)}/block.json`]);
+    expect(w.operatorLake.puts).toEqual([signerShard(13)]);
     expect(metrics.drain(w.clock.now).counters).toMatchObject({ BlocksRead: 3, SkippedHeights: 1, PublicLakeLists: 1 });
   });
 
@@ -128,7 +151,7 @@ describe('LakeFollower never skips a block', () => {
     expect(instance.lastHandled()?.height).toBe(10);
     w.publicLake.write(11, { shards: { 3: [], 7: [sign(11, 'c')] } });
     expect(await drain(instance)).toEqual([11, 12]);
-    expect(w.operatorLake.puts.map((key) => key.slice(0, 12))).toEqual([folder(11), folder(11), folder(12), folder(12)]);
+    expect(w.operatorLake.puts).toEqual([signerShard(11), signerShard(12)]);
   });
 
   it('waits for a listed folder until its block.json, written last, is there', async () => {
@@ -143,7 +166,7 @@ describe('LakeFollower never skips a block', () => {
     expect(w.publicLake.lists).toEqual([10]);
     w.publicLake.write(11, { shards: { 3: [], 7: [sign(11, 'e')] } });
     expect(await drain(instance)).toEqual([11]);
-    expect(w.operatorLake.puts).toEqual([`${folder(11)}/shard_7.json`, `${folder(11)}/block.json`]);
+    expect(w.operatorLake.puts).toEqual([signerShard(11)]);
   });
 
   it('fails the step when the signer shard is missing beside an existing block.json', async () => {
@@ -186,8 +209,8 @@ describe('LakeFollower resumes after a crash from its checkpoint, with no gap an
     await first.follower.checkpoint();
     expect(w.operatorLake.checkpointValue).toMatchObject({ height: 17, hash: blockHashAt(17), shardId: 7 });
     for (let height = 18; height <= 25; height += 1) await first.follower.step();
-    // Crash in the middle of block 28: its shard is put, its block.json is not.
-    w.operatorLake.failPutOf = `${folder(28)}/block.json`;
+    // Crash at block 28: its shard is not put (20 and 24 are, after the checkpoint at 17).
+    w.operatorLake.failPutOf = signerShard(28);
     await first.follower.step(); // 26
     await first.follower.step(); // 27
     await expect(first.follower.step()).rejects.toThrow(/S3 is down/);
@@ -198,10 +221,9 @@ describe('LakeFollower resumes after a crash from its checkpoint, with no gap an
     await second.follower.start();
     expect(await drain(second.follower)).toEqual(Array.from({ length: 13 }, (_, index) => 18 + index));
     const putsAfterRestart = w.operatorLake.puts.slice(putsBeforeCrash.length);
-    expect(putsAfterRestart).toEqual([`${folder(28)}/block.json`]);
-    const expected = [12, 16, 20, 24, 28].flatMap((height) => [`${folder(height)}/shard_7.json`, `${folder(height)}/block.json`]);
-    expect(w.operatorLake.puts).toEqual(expected);
-    expect(second.metrics.drain(w.clock.now).counters).toMatchObject({ BlocksRead: 13, ObjectsAlreadyPresent: 5, ObjectsCopied: 1 });
+    expect(putsAfterRestart).toEqual([signerShard(28)]);
+    expect(w.operatorLake.puts).toEqual([12, 16, 20, 24, 28].map((height) => signerShard(height)));
+    expect(second.metrics.drain(w.clock.now).counters).toMatchObject({ BlocksRead: 13, ObjectsAlreadyPresent: 2, ObjectsCopied: 1 });
     // The replay checks continuity against the checkpointed hash: a checkpoint from another chain is refused.
     expect(second.follower.lastHandled()).toMatchObject({ height: 30, hash: blockHashAt(30) });
   });
@@ -249,7 +271,7 @@ describe('LakeFollower follows the signer across a resharding', () => {
     await instance.start();
     expect(await drain(instance)).toEqual([10, 11, 12, 13]);
     expect(chain.layoutCalls).toEqual([10, 12]);
-    expect(w.operatorLake.puts).toEqual([`${folder(10)}/shard_7.json`, `${folder(10)}/block.json`, `${folder(12)}/shard_9.json`, `${folder(12)}/block.json`]);
+    expect(w.operatorLake.puts).toEqual([signerShard(10), signerShard(12, 9)]);
     expect(metrics.drain(w.clock.now).counters).toMatchObject({ ShardLayoutChanges: 1, SignerShardMoves: 1 });
     expect(warnings).toEqual(['no checkpoint: following from a start height; earlier blocks are not read', 'NEAR shard layout changed', 'signer contract moved to another shard']);
     expect(instance.lastHandled()).toMatchObject({ epochId: 'epoch-2', shardId: 9 });
@@ -288,7 +310,7 @@ describe('runFollower', () => {
     });
     expect(sleeps).toEqual([100, 200, 400, 500, 50]);
     expect(errors).toHaveLength(4);
-    expect(w.operatorLake.puts).toEqual([`${folder(10)}/shard_7.json`, `${folder(10)}/block.json`]);
+    expect(w.operatorLake.puts).toEqual([signerShard(10)]);
     expect(w.operatorLake.checkpointValue?.height).toBe(10);
     expect(metrics.drain(w.clock.now).counters).toMatchObject({ StepFailures: 4, BlocksRead: 1 });
   });

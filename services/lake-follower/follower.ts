@@ -1,9 +1,9 @@
 /**
  * The public-lake follower: reads NEAR's public Lake block by block and puts into the operator's lake
- * bucket only the signer contract's shard file and the block.json beside it, for blocks where that
- * shard has contract activity (./shard-filter.ts). The operator's bucket then raises the same S3
- * notifications as with an own Lake writer, so the indexer is unchanged, and its PUTs follow sign
- * activity instead of the block rate.
+ * bucket only the signer contract's shard file, for blocks where that shard has contract activity
+ * (./shard-filter.ts), with the fields of its block.json the indexer uses attached as S3 metadata
+ * (decision 0016: one PUT per such block instead of two). The operator's bucket then raises the same S3
+ * notifications as with an own Lake writer, and its PUTs follow sign activity instead of the block rate.
  *
  * No block is skipped: each block must name the previous one as its parent (prev_hash), and the next
  * height is found by trying `last + 1` and, when it stays absent, by listing — a height the chain never
@@ -12,6 +12,7 @@
  * unchanged. A restart resumes from the checkpoint (./checkpoint.ts) and puts only what is missing.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { blockHeaderMetadata, parseLakeBlock } from '../../shared/near/lake-parser.js';
 import { lakeBlockFolder } from '../../shared/near/lake-types.js';
 import type { Checkpoint } from './checkpoint.js';
 import { blockKey, parseLakeBlockHead, shardKey, type LakeBlockHead } from './lake-block.js';
@@ -192,17 +193,15 @@ export class LakeFollower {
         metrics.count(FollowerMetric.UnreadableShards);
         logger.error('signer shard unreadable; copied for the indexer to report', { key, error: verdict.error });
       }
-      // The shard before block.json, the order Lake writers use (block.json marks a block complete).
-      for (const [objectKey, body] of [[key, shardBytes], [blockKey(head.height), blockBytes]] as const) {
-        if (this.present.has(objectKey)) {
-          metrics.count(FollowerMetric.ObjectsAlreadyPresent);
-          continue;
-        }
-        await operatorLake.put(objectKey, body);
-        this.present.add(objectKey);
-        copied.push(objectKey);
+      if (this.present.has(key)) {
+        metrics.count(FollowerMetric.ObjectsAlreadyPresent);
+      } else {
+        const block = parseLakeBlock(blockBytes, { source: blockKey(head.height), maxBytes: maxObjectBytes });
+        await operatorLake.put(key, shardBytes, blockHeaderMetadata(block));
+        this.present.add(key);
+        copied.push(key);
         metrics.count(FollowerMetric.ObjectsCopied);
-        logger.info('object copied', { key: objectKey, height: head.height, bytes: body.byteLength });
+        logger.info('object copied', { key, height: head.height, bytes: shardBytes.byteLength });
       }
       metrics.count(FollowerMetric.ActiveBlocks);
     }

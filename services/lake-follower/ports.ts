@@ -12,7 +12,8 @@ export interface PublicLake {
 
 /** The operator's own lake bucket, the one whose notifications feed the lake indexer. */
 export interface OperatorLake {
-  put(key: string, body: Uint8Array): Promise<void>;
+  /** Puts an object with S3 user metadata (names without `x-amz-meta-`). */
+  put(key: string, body: Uint8Array, metadata: Readonly<Record<string, string>>): Promise<void>;
   /** Every lake object key above block `height`. */
   blockKeysAbove(height: number): Promise<Set<string>>;
   readCheckpoint(): Promise<Checkpoint | null>;

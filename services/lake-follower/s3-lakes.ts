@@ -77,8 +77,8 @@ export class S3OperatorLake implements OperatorLake {
     private readonly checkpointKey: string,
   ) {}
 
-  async put(key: string, body: Uint8Array): Promise<void> {
-    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/json' }));
+  async put(key: string, body: Uint8Array, metadata: Readonly<Record<string, string>>): Promise<void> {
+    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: 'application/json', Metadata: { ...metadata } }));
   }
 
   async blockKeysAbove(height: number): Promise<Set<string>> {

@@ -1,7 +1,7 @@
 /**
  * Which blocks the operator's lake needs. The lake indexer reads each shard notification on its own —
  * no block order, no gap check — and everything it acts on (shared/near/sign-request.ts) is a receipt
- * outcome whose executor is the MPC contract. A shard is copied (with its block.json, for the entropy)
+ * outcome whose executor is the MPC contract. A shard is copied (with its block's header, for the entropy)
  * when the contract executed a receipt there that is not merely the end of a request: a sign call,
  * a vote, any method a newer indexer may read. Shards whose only contract receipts are answers — a
  * node's `respond`, the yield callback, its timeout path — are not copied (decision 0012): they would

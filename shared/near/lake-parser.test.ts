@@ -13,7 +13,7 @@ import {
   signCallback,
   acceptedSign,
 } from '../../test/integration/lake-indexer/lake-fixtures.js';
-import { LakeParseError, parseLakeBlock, parseLakeShard } from './lake-parser.js';
+import { BLOCK_HEADER_METADATA, LakeParseError, blockHeaderMetadata, parseBlockHeaderMetadata, parseLakeBlock, parseLakeShard } from './lake-parser.js';
 
 const options = { source: '000000000100/shard_0.json', maxBytes: 1 << 20 };
 
@@ -184,5 +184,50 @@ describe('parseLakeBlock', () => {
     expect(() => parseLakeBlock(withHeader({ random_value: '0OIl' }), blockOptions)).toThrow(/\$\.header\.random_value: not base58/);
     expect(() => parseLakeBlock(withHeader({ timestamp_nanosec: '-5' }), blockOptions)).toThrow(/\$\.header\.timestamp_nanosec/);
     expect(() => parseLakeBlock(JSON.stringify({ ...file, header: undefined }), blockOptions)).toThrow(/\$\.header: expected an object/);
+  });
+});
+
+describe('block header metadata (what the public-lake follower attaches to a shard)', () => {
+  const source = 's3://lake/000000000100/shard_0.json';
+  const block = parseLakeBlock(JSON.stringify(blockFile(100)), { source: 'block.json', maxBytes: 1 << 20 });
+
+  it('round-trips the four header fields the indexer reads, as S3 metadata strings', () => {
+    const metadata = blockHeaderMetadata(block);
+    expect(metadata).toEqual({
+      'near-block-height': '100',
+      'near-block-hash': block.hash,
+      'near-block-timestamp-nanosec': block.timestampNanosec.toString(),
+      'near-block-random-value': randomValueAt(100),
+    });
+    expect(Object.values(metadata).every((value) => /^[\x20-\x7e]+$/.test(value))).toBe(true);
+    expect(parseBlockHeaderMetadata(metadata, source)).toEqual(block);
+    // Other metadata (any writer may add some) is ignored.
+    expect(parseBlockHeaderMetadata({ ...metadata, 'content-owner': 'x' }, source)).toEqual(block);
+  });
+
+  it('is null when a shard carries none of the fields (an own Lake writer: read block.json)', () => {
+    expect(parseBlockHeaderMetadata(undefined, source)).toBeNull();
+    expect(parseBlockHeaderMetadata({}, source)).toBeNull();
+    expect(parseBlockHeaderMetadata({ 'content-owner': 'x' }, source)).toBeNull();
+  });
+
+  it('names the missing or bad field of a partial or malformed header', () => {
+    const metadata = blockHeaderMetadata(block);
+    const failure = (changed: Record<string, string | undefined>) => {
+      const value = Object.fromEntries(Object.entries({ ...metadata, ...changed }).filter(([, field]) => field !== undefined)) as Record<string, string>;
+      try {
+        parseBlockHeaderMetadata(value, source);
+      } catch (error) {
+        if (error instanceof LakeParseError) return { source: error.source, path: error.path, reason: error.reason };
+        throw error;
+      }
+      throw new Error('expected a LakeParseError');
+    };
+    expect(failure({ [BLOCK_HEADER_METADATA.random_value]: undefined })).toEqual({ source, path: 'metadata near-block-random-value', reason: 'expected a string, got nothing (the field is missing)' });
+    expect(failure({ [BLOCK_HEADER_METADATA.height]: '-1' })).toMatchObject({ path: 'metadata near-block-height', reason: expect.stringMatching(/non-negative integer/) });
+    expect(failure({ [BLOCK_HEADER_METADATA.height]: '9'.repeat(20) })).toMatchObject({ path: 'metadata near-block-height' });
+    expect(failure({ [BLOCK_HEADER_METADATA.timestamp_nanosec]: '1.5' })).toMatchObject({ path: 'metadata near-block-timestamp-nanosec' });
+    expect(failure({ [BLOCK_HEADER_METADATA.random_value]: base58.encode(new Uint8Array(31)) })).toMatchObject({ path: 'metadata near-block-random-value', reason: 'expected 32 bytes, got 31' });
+    expect(failure({ [BLOCK_HEADER_METADATA.hash]: undefined })).toMatchObject({ path: 'metadata near-block-hash' });
   });
 });

@@ -1,6 +1,6 @@
 /**
  * A typed parser for the NEAR Lake files the lake indexer reads (`shard_<i>.json`, `block.json`; raw
- * shapes in ./lake-types.ts). It validates every field the indexer reads and returns a camelCase view
+ * shapes in ./lake-types.ts), and for the block header the public-lake follower attaches to a shard. It validates every field the indexer reads and returns a camelCase view
  * of just those fields; fields it does not read are neither validated nor copied, so unknown or
  * changed fields elsewhere in nearcore's format cannot stop the indexer. A missing or mistyped field
  * the indexer needs is a {@link LakeParseError} naming the file and the JSON path of the bad field.
@@ -250,20 +250,61 @@ export function parseLakeShard(input: Uint8Array | string, options: LakeParseOpt
 export function parseLakeBlock(input: Uint8Array | string, options: LakeParseOptions): ParsedBlock {
   const reader = new JsonReader(options.source);
   const block = reader.object(decodeJson(input, options), '$');
-  const header = reader.object(block.header, '$.header');
-  const timestamp = reader.string(header.timestamp_nanosec, '$.header.timestamp_nanosec');
-  if (!/^\d{1,20}$/.test(timestamp)) reader.fail('$.header.timestamp_nanosec', `expected a decimal u64, got "${timestamp.slice(0, 40)}"`);
-  const randomValueText = reader.string(header.random_value, '$.header.random_value');
+  return readBlockHeader(reader, reader.object(block.header, '$.header'), (field) => `$.header.${field}`);
+}
+
+/**
+ * S3 user-metadata names of the block header fields the public-lake follower attaches to the shard it
+ * copies, in place of a second PUT for block.json (decision 0016). Own Lake writers attach none.
+ */
+export const BLOCK_HEADER_METADATA = {
+  height: 'near-block-height',
+  hash: 'near-block-hash',
+  timestamp_nanosec: 'near-block-timestamp-nanosec',
+  random_value: 'near-block-random-value',
+} as const;
+
+type BlockHeaderField = keyof typeof BLOCK_HEADER_METADATA;
+
+/** The {@link BLOCK_HEADER_METADATA} of a block: S3 metadata values are strings. */
+export function blockHeaderMetadata(block: ParsedBlock): Record<string, string> {
+  return {
+    [BLOCK_HEADER_METADATA.height]: String(block.height),
+    [BLOCK_HEADER_METADATA.hash]: block.hash,
+    [BLOCK_HEADER_METADATA.timestamp_nanosec]: block.timestampNanosec.toString(),
+    [BLOCK_HEADER_METADATA.random_value]: base58.encode(block.randomValue),
+  };
+}
+
+/**
+ * The block header a shard object carries as S3 user metadata (names lowercase, as S3 returns them), or
+ * null when it carries none (an own Lake writer's object: read block.json). Some fields without the
+ * others, or a bad value, is a {@link LakeParseError} at `metadata <name>`.
+ */
+export function parseBlockHeaderMetadata(metadata: Readonly<Record<string, string>> | undefined, source: string): ParsedBlock | null {
+  const fields = Object.keys(BLOCK_HEADER_METADATA) as BlockHeaderField[];
+  const values: { [field: string]: string | number | undefined } = Object.fromEntries(fields.map((field) => [field, metadata?.[BLOCK_HEADER_METADATA[field]]]));
+  if (fields.every((field) => values[field] === undefined)) return null;
+  // The header reader wants the height as a number, as block.json has it.
+  if (typeof values.height === 'string' && /^\d{1,15}$/.test(values.height)) values.height = Number(values.height);
+  return readBlockHeader(new JsonReader(source), values, (field) => `metadata ${BLOCK_HEADER_METADATA[field as BlockHeaderField]}`);
+}
+
+/** The header fields of {@link ParsedBlock}, from block.json's `header` or the metadata's values. */
+function readBlockHeader(reader: JsonReader, header: JsonObject, path: (field: BlockHeaderField) => string): ParsedBlock {
+  const timestamp = reader.string(header.timestamp_nanosec, path('timestamp_nanosec'));
+  if (!/^\d{1,20}$/.test(timestamp)) reader.fail(path('timestamp_nanosec'), `expected a decimal u64, got "${timestamp.slice(0, 40)}"`);
+  const randomValueText = reader.string(header.random_value, path('random_value'));
   let randomValue: Uint8Array;
   try {
     randomValue = base58.decode(randomValueText);
   } catch {
-    return reader.fail('$.header.random_value', 'not base58');
+    return reader.fail(path('random_value'), 'not base58');
   }
-  if (randomValue.length !== 32) reader.fail('$.header.random_value', `expected 32 bytes, got ${randomValue.length}`);
+  if (randomValue.length !== 32) reader.fail(path('random_value'), `expected 32 bytes, got ${randomValue.length}`);
   return {
-    height: reader.count(header.height, '$.header.height'),
-    hash: reader.string(header.hash, '$.header.hash'),
+    height: reader.count(header.height, path('height')),
+    hash: reader.string(header.hash, path('hash')),
     timestampNanosec: BigInt(timestamp),
     randomValue,
   };

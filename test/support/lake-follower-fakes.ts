@@ -51,15 +51,17 @@ export class FakePublicLake implements PublicLake {
 
 export class FakeOperatorLake implements OperatorLake {
   readonly objects = new Map<string, Uint8Array>();
+  readonly metadata = new Map<string, Readonly<Record<string, string>>>();
   readonly puts: string[] = [];
   checkpointValue: Checkpoint | null = null;
   checkpointWrites = 0;
   failPutOf: string | null = null;
 
-  async put(key: string, body: Uint8Array): Promise<void> {
+  async put(key: string, body: Uint8Array, metadata: Readonly<Record<string, string>>): Promise<void> {
     if (key === this.failPutOf) throw new Error(`S3 is down for ${key}`);
     this.puts.push(key);
     this.objects.set(key, body);
+    this.metadata.set(key, metadata);
   }
   async blockKeysAbove(height: number): Promise<Set<string>> {
     return new Set([...this.objects.keys()].filter((key) => Number(key.slice(0, 12)) > height));

@@ -1,4 +1,4 @@
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { S3Event } from 'aws-lambda';
 import { encodeEventKey, objectCreatedRecord, startS3EventBridge } from './s3-event-bridge.js';
@@ -37,11 +37,12 @@ describe('S3 event notification records', () => {
 });
 
 describe('S3 event bridge fan-out', () => {
-  /** A bucket listing of complete block folders, and an SQS that records what it is sent. */
-  function fakes(keys: readonly string[]) {
+  /** A bucket listing (with objects' user metadata), and an SQS that records what it is sent. */
+  function fakes(keys: readonly string[], metadata: Readonly<Record<string, Record<string, string>>> = {}) {
     const sent: { queueUrl: string; body: string }[] = [];
     const s3 = {
       send: async (command: unknown) => {
+        if (command instanceof HeadObjectCommand) return { Metadata: metadata[command.input.Key!] ?? {} };
         if (!(command instanceof ListObjectsV2Command)) throw new Error('unexpected S3 call');
         const after = command.input.StartAfter ?? '';
         return { Contents: keys.filter((key) => key > after).map((Key) => ({ Key, Size: 10, ETag: '"e"', LastModified: new Date(0) })), IsTruncated: false };
@@ -77,6 +78,19 @@ describe('S3 event bridge fan-out', () => {
     const bodiesOf = (queueUrl: string) => sent.filter((message) => message.queueUrl === queueUrl).map((message) => message.body);
     expect(bodiesOf(queueUrls[1]!)).toEqual(bodiesOf(queueUrls[0]!));
     expect(bodiesOf(queueUrls[2]!)).toEqual(bodiesOf(queueUrls[0]!));
+  });
+
+  it("announces a folder without block.json once its shard carries the block header (the follower's), not before", async () => {
+    const keys = ['000000000001/block.json', '000000000001/shard_0.json', '000000000002/shard_3.json', '000000000003/shard_3.json', '000000000004/shard_3.json'];
+    // 2 and 4 come from the follower (header attached); 3 is a writer's folder still without its block.json.
+    const header = { 'near-block-height': '2', 'near-block-hash': 'h', 'near-block-timestamp-nanosec': '1', 'near-block-random-value': 'r' };
+    const { s3, sqs, sent } = fakes(keys, { '000000000002/shard_3.json': header, '000000000004/shard_3.json': { ...header, 'near-block-height': '4' } });
+    const bridge = await startS3EventBridge({ s3, sqs, bucket: 'lake', queueUrl: 'http://sqs/lake-events', region: 'us-east-1', pollIntervalMs: 1 });
+    await until(() => bridge.sentCount() >= 2);
+    // Several more polls: folder 3 stays incomplete, so nothing after it is announced either.
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await bridge.stop();
+    expect(sent.map((message) => (JSON.parse(message.body) as S3Event).Records[0]!.s3.object.key)).toEqual(['000000000001/shard_0.json', '000000000002/shard_3.json']);
   });
 
   it('needs at least one queue', async () => {

@@ -2,15 +2,17 @@
  * S3 → SQS event notifications for the devnet, which the emulators do not deliver: the bridge reads
  * the Lake bucket's listing — when nudged (the Lake writer does after each block, as S3 notifies on
  * each put), else every `pollIntervalMs` — and, for each new `shard_*.json` of a complete block folder (one whose
- * `block.json` exists, which the writer puts last), sends the `ObjectCreated:Put` notification S3
+ * `block.json` exists, which the writer puts last, or whose shard carries its block header: the public-lake
+ * follower's single object per block, decision 0016), sends the `ObjectCreated:Put` notification S3
  * would send to the lake-events queue — one record per message, key URL-encoded, size and ETag
  * from the listing, sequencers increasing. Given several queues (one per operator), it sends each
  * notification to every one of them, as an SNS topic between the bucket and the queues would on AWS.
  */
-import { ListObjectsV2Command, type S3Client, type _Object } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListObjectsV2Command, type S3Client, type _Object } from '@aws-sdk/client-s3';
 import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { S3Event, S3EventRecord } from 'aws-lambda';
 import { randomBytes } from 'node:crypto';
+import { BLOCK_HEADER_METADATA } from '../../../shared/near/lake-parser.js';
 import { lakeBlockFolder } from '../../../shared/near/lake-types.js';
 
 const DEFAULT_POLL_MS = 200;
@@ -118,6 +120,17 @@ export async function startS3EventBridge(options: S3EventBridgeOptions): Promise
     sent += 1;
   }
 
+  /** A listed folder is complete once block.json is in it, or a shard that carries the block's header (the follower's). */
+  async function isComplete(files: readonly _Object[]): Promise<boolean> {
+    if (files.some((object) => fileOf(object.Key!) === 'block.json')) return true;
+    for (const object of files) {
+      if (!SHARD_FILE.test(fileOf(object.Key!))) continue;
+      const head = await options.s3.send(new HeadObjectCommand({ Bucket: options.bucket, Key: object.Key! }));
+      if (head.Metadata?.[BLOCK_HEADER_METADATA.height] !== undefined) return true;
+    }
+    return false;
+  }
+
   /** Announces every complete folder after the cursor; stops at the first incomplete one. */
   async function poll(): Promise<void> {
     for (;;) {
@@ -130,7 +143,7 @@ export async function startS3EventBridge(options: S3EventBridgeOptions): Promise
       if (page.IsTruncated && names.length > 1) names.pop();
       for (const name of names) {
         const files = folders.get(name)!;
-        if (!files.some((object) => fileOf(object.Key!) === 'block.json')) return;
+        if (!(await isComplete(files))) return;
         for (const object of files) if (SHARD_FILE.test(fileOf(object.Key!))) await announce(object);
         cursor = `${name}/~`;
       }

@@ -1,10 +1,10 @@
 // The public-lake follower end to end on the devnet: the chain's Lake writer fills a stand-in "public" bucket,
-// the follower (services/lake-follower/main.ts, its own process) copies the signer's shard and block.json of
-// active blocks into the operators' lake bucket, the S3-event bridge notifies, the indexers enqueue and three
+// the follower (services/lake-follower/main.ts, its own process) copies the signer's shard of active blocks,
+// with the block's header as metadata, into the operators' lake bucket, the S3-event bridge notifies, the indexers enqueue and three
 // MPC node processes answer real sign requests. The follower is killed (SIGKILL) mid-stream and restarted:
 // the operators' bucket must then hold exactly the active blocks' objects, each put once.
 import { jest } from '@jest/globals';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -229,9 +229,20 @@ describe('public-lake follower on the devnet', () => {
     // The requests were answered, so there were answer-only blocks to leave out.
     expect(answerOnlyBlocks).toBeGreaterThan(0);
     const folderOf = (height: number) => String(height).padStart(12, '0');
-    const expectedKeys = activeHeights.flatMap((height) => [`${folderOf(height)}/block.json`, `${folderOf(height)}/shard_0.json`]).sort();
+    const expectedKeys = activeHeights.map((height) => `${folderOf(height)}/shard_0.json`).sort();
     const lakeKeys = (await operatorKeys()).filter((key) => BLOCK_FOLDER.test(key) && Number(BLOCK_FOLDER.exec(key)![1]) <= final.height).sort();
     expect(lakeKeys).toEqual(expectedKeys);
+    // Each carries the header fields of its block that the indexer reads, instead of a block.json beside it.
+    for (const height of activeHeights) {
+      const { header } = chain.blockAt(height)!;
+      const { Metadata } = await s3.send(new HeadObjectCommand({ Bucket: signing.network.resources.bucket, Key: `${folderOf(height)}/shard_0.json` }));
+      expect(Metadata).toEqual({
+        'near-block-height': String(height),
+        'near-block-hash': header.hash,
+        'near-block-timestamp-nanosec': header.timestampNs.toString(),
+        'near-block-random-value': header.randomValue,
+      });
+    }
 
     // No duplicate: across both runs each object was put once, and together they put every one of them.
     const copied = [...copiedKeys(first), ...copiedKeys(second)].filter((key) => Number(BLOCK_FOLDER.exec(key)![1]) <= final.height);

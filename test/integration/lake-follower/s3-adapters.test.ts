@@ -1,7 +1,7 @@
 // The follower's S3 side against fauxqs: every request to the stand-in public lake says the requester pays
 // (NEAR's Lake buckets refuse other accounts' GETs and LISTs without it), none to the operator's bucket does;
 // only the needed objects land in the operator's bucket; the checkpoint round-trips through S3.
-import { CreateBucketCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateBucketCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { HttpRequest } from '@smithy/types';
 import { randomUUID } from 'node:crypto';
 import { deleteBucket } from '../../../services/devnet/network/aws-resources.js';
@@ -99,12 +99,14 @@ describe('lake follower on S3 (fauxqs)', () => {
     for (let result = await second.step(); result.kind === 'handled'; result = await second.step()) handled.push(result.height);
     expect(handled).toEqual([100, 101, 102, 103, 104, 105]);
 
-    expect(await keysOf(operatorBucket)).toEqual([`${folder(101)}/block.json`, `${folder(101)}/shard_0.json`, 'lake-follower/checkpoint'].sort());
+    expect(await keysOf(operatorBucket)).toEqual([`${folder(101)}/shard_0.json`, 'lake-follower/checkpoint']);
+    const copied = await s3.send(new HeadObjectCommand({ Bucket: operatorBucket, Key: `${folder(101)}/shard_0.json` }));
+    expect(copied.Metadata).toMatchObject({ 'near-block-height': '101' });
     const toPublic = sent.filter((request) => request.bucket === publicBucket);
     expect(new Set(toPublic.map((request) => request.command))).toEqual(new Set(['GetObjectCommand', 'ListObjectsV2Command']));
     expect(toPublic.filter((request) => request.requestPayer !== 'requester')).toEqual([]);
     const toOperator = sent.filter((request) => request.bucket === operatorBucket);
-    expect(toOperator.filter((request) => request.command === 'PutObjectCommand')).toHaveLength(2 + 1);
+    expect(toOperator.filter((request) => request.command === 'PutObjectCommand')).toHaveLength(1 + 1);
     expect(toOperator.filter((request) => request.requestPayer !== undefined)).toEqual([]);
     expect(second.lastHandled()).toMatchObject({ height: 105, shardId: 0 });
   });

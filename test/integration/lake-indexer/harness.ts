@@ -95,7 +95,8 @@ export interface IndexerHarness {
   readonly poller: SqsLambdaPoller;
   readonly metrics: RecordingMetrics;
   readonly queue: CountingQueue;
-  putLakeFile(key: string, body: string | Uint8Array): Promise<void>;
+  /** Puts a lake object, with S3 user metadata if given (as the public-lake follower attaches a block header). */
+  putLakeFile(key: string, body: string | Uint8Array, metadata?: Record<string, string>): Promise<void>;
   /** Sends one S3 `ObjectCreated:Put` notification per key to the lake-events queue. */
   notify(keys: readonly string[]): Promise<void>;
   sendRawEvents(bodies: readonly string[]): Promise<void>;
@@ -204,8 +205,8 @@ export async function createIndexerHarness(name: string, options: HarnessOptions
     poller,
     metrics,
     queue,
-    putLakeFile: async (key, body) => {
-      if (body.length <= MULTIPART_PART_BYTES) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body }));
+    putLakeFile: async (key, body, metadata) => {
+      if (body.length <= MULTIPART_PART_BYTES) await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ...(metadata === undefined ? {} : { Metadata: metadata }) }));
       else await putMultipart(s3, bucket, key, Buffer.from(body));
     },
     notify: (keys) => sendRawEvents(keys.map((key) => s3Notification(bucket, key))),
