@@ -130,6 +130,8 @@ describe('lake ingest', () => {
       Architectures: ['arm64'],
       ReservedConcurrentExecutions: CONFIG.lake.indexerConcurrency,
       Role: arnOf(stack.lakeIngest.indexer.role!),
+      // Lambda's START/END/REPORT lines are not ingested (docs/cost.md: log bytes per request).
+      LoggingConfig: Match.objectLike({ LogFormat: 'JSON', SystemLogLevel: 'WARN', ApplicationLogLevel: 'INFO' }),
       Environment: {
         Variables: Match.objectLike({
           POWERTOOLS_SERVICE_NAME: 'lake-indexer',

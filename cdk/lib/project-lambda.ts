@@ -27,6 +27,12 @@ export function projectLambdaProps(entry: string): NodejsFunctionProps {
     handler: 'handler',
     runtime: lambda.Runtime.NODEJS_24_X,
     architecture: lambda.Architecture.ARM_64,
+    // JSON log format so that Lambda's own START/END/REPORT lines obey a level: at WARN they are left out, a
+    // fifth of the indexer's log bytes per request (docs/cost.md; duration and errors are Lambda metrics
+    // anyway). The handlers' Powertools logs and EMF records are JSON lines already; INFO matches LOG_LEVEL.
+    loggingFormat: lambda.LoggingFormat.JSON,
+    systemLogLevelV2: lambda.SystemLogLevel.WARN,
+    applicationLogLevelV2: lambda.ApplicationLogLevel.INFO,
     projectRoot: PROJECT_ROOT,
     depsLockFilePath: path.join(PROJECT_ROOT, 'package-lock.json'),
     bundling: {
