@@ -1,18 +1,19 @@
-// Template tests of the public-lake follower construct in a bare stack (a VPC, a lake bucket and an alarm
-// topic standing in for the operator stack's), with cdk-nag's AwsSolutions pack registered as `cdk synth` does.
+// Template tests of the public-lake follower construct in a bare stack (a lake bucket and an alarm topic
+// standing in for the operator stack's), with cdk-nag's AwsSolutions pack registered as `cdk synth` does.
 import { App, Stack, Validations } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { loadLakeFollowerConfig } from '../../services/lake-follower/config.js';
+import { FOLLOWER_LEASE_TABLE_KEY } from '../../services/lake-follower/dynamodb-lease.js';
 import { FollowerMetric } from '../../services/lake-follower/metrics.js';
-import { CHECKPOINT_KEY, LAKE_FOLLOWER_DOCKERFILE, LAKE_FOLLOWER_METRICS, LakeFollower, PUBLIC_NEAR_LAKE } from './lake-follower.js';
+import { CHECKPOINT_KEY, LAKE_FOLLOWER_ENTRY, LAKE_FOLLOWER_ENVIRONMENT, LAKE_FOLLOWER_METRICS, LakeFollower, PUBLIC_NEAR_LAKE } from './lake-follower.js';
 import { registerNagChecks } from './operator-app.js';
 import { PROJECT_ROOT } from './paths.js';
+import { projectLambdaProps } from './project-lambda.js';
 
 const NAMESPACE = 'ChainSignatures';
 let outdir: string;
@@ -26,15 +27,13 @@ beforeAll(() => {
   outdir = mkdtempSync(path.join(tmpdir(), 'lake-follower-cdk-'));
   const app = new App({ outdir });
   stack = new Stack(app, 'FollowerTest', { env: { account: '123456789012', region: 'eu-central-1' } });
-  const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 1 });
   lakeBucket = new s3.Bucket(stack, 'LakeBucket', { enforceSSL: true, blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL });
   topic = new sns.Topic(stack, 'Alarms', { enforceSSL: true });
   // Findings of the stand-ins, not of the construct under test (the operator stack has its own answers to them).
-  Validations.of(vpc).acknowledge({ id: 'AwsSolutions::AwsSolutions-VPC7', reason: 'test stand-in for the operator VPC, which has its own flow log' });
   Validations.of(lakeBucket).acknowledge({ id: 'AwsSolutions::AwsSolutions-S1', reason: 'test stand-in for the operator lake bucket, which logs to its access-log bucket' });
   Validations.of(topic).acknowledge({ id: 'AwsSolutions::AwsSolutions-SNS2', reason: 'test stand-in for the operator alarm topic, whose encryption is decided there' });
   follower = new LakeFollower(stack, 'LakeFollower', {
-    vpc,
+    handlerEntry: LAKE_FOLLOWER_ENTRY,
     lakeBucket,
     publicLake: PUBLIC_NEAR_LAKE.mainnet,
     near: { contractId: 'v1.signer', rpcUrl: 'https://rpc.mainnet.near.org' },
@@ -53,6 +52,8 @@ beforeAll(() => {
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
 
 const logicalId = (construct: { node: { defaultChild?: unknown } }): string => stack.getLogicalId(construct.node.defaultChild as s3.CfnBucket);
+const arnOf = (construct: { node: { defaultChild?: unknown } }) => ({ 'Fn::GetAtt': [logicalId(construct), 'Arn'] });
+const functionResource = () => template.toJSON().Resources[logicalId(follower.function)];
 
 describe('LakeFollower construct', () => {
   it('passes cdk-nag, each of its acknowledgements with a reason', () => {
@@ -65,36 +66,87 @@ describe('LakeFollower construct', () => {
       .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
       .flatMap((entry) => Object.entries(entry.data as Record<string, string>));
     expect(acknowledged.map(([id]) => id.replace(`<${logicalId(lakeBucket)}.Arn>`, '<LakeBucket>')).sort()).toEqual([
-      'AwsSolutions::AwsSolutions-ECS2',
-      'AwsSolutions::AwsSolutions-ECS4',
-      'AwsSolutions::AwsSolutions-IAM5[Resource::*]',
+      // The lease table without point-in-time recovery.
+      'AwsSolutions::AwsSolutions-DDB3',
+      // Object keys of the operator lake (PutObject) and of the public lake (GetObject).
       'AwsSolutions::AwsSolutions-IAM5[Resource::<LakeBucket>/*]',
       'AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::near-lake-data-mainnet/*]',
     ]);
     for (const [, reason] of acknowledged) expect(reason.length).toBeGreaterThan(40);
   });
 
-  it('runs one 0.25 vCPU / 0.5 GB ARM64 task, never two at once', () => {
-    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
-      Cpu: '256',
-      Memory: '512',
-      RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
+  it('runs as a 256 MB Lambda function of the project kind, for up to 15 minutes, at most three at once', () => {
+    const expected = projectLambdaProps(LAKE_FOLLOWER_ENTRY);
+    expect(functionResource().Properties).toMatchObject({
+      Handler: 'index.handler',
+      Runtime: expected.runtime!.name,
+      Architectures: [expected.architecture!.name],
+      MemorySize: 256,
+      Timeout: 900,
+      ReservedConcurrentExecutions: 3,
+      Role: arnOf(follower.role),
+      LoggingConfig: { LogFormat: 'JSON', SystemLogLevel: 'WARN', ApplicationLogLevel: 'INFO', LogGroup: { Ref: logicalId(follower.logGroup) } },
     });
-    template.hasResourceProperties('AWS::ECS::Service', {
-      DesiredCount: 1,
-      LaunchType: 'FARGATE',
-      DeploymentConfiguration: Match.objectLike({ MinimumHealthyPercent: 0, MaximumPercent: 100 }),
-      NetworkConfiguration: { AwsvpcConfiguration: Match.objectLike({ AssignPublicIp: 'DISABLED' }) },
-    });
-    expect(existsSync(path.join(PROJECT_ROOT, LAKE_FOLLOWER_DOCKERFILE))).toBe(true);
+    expect(functionResource().Properties.VpcConfig).toBeUndefined();
+    expect(LAKE_FOLLOWER_ENTRY).toBe(path.join(PROJECT_ROOT, 'lambdas/lake-follower/handler.ts'));
+    expect(existsSync(LAKE_FOLLOWER_ENTRY)).toBe(true);
   });
 
-  it('gives the container an environment the follower accepts, with no secrets', () => {
-    const [taskDefinition] = Object.values(template.findResources('AWS::ECS::TaskDefinition'));
-    const [container] = taskDefinition!.Properties.ContainerDefinitions as { Environment: { Name: string; Value: unknown }[]; Secrets?: unknown; ReadonlyRootFilesystem: boolean }[];
-    expect(container!.Secrets).toBeUndefined();
-    expect(container!.ReadonlyRootFilesystem).toBe(true);
-    const environment = Object.fromEntries(container!.Environment.map(({ Name, Value }) => [Name, typeof Value === 'string' ? Value : 'resolved-bucket-name']));
+  it('bundled the handler with local esbuild into an ESM file (no Docker)', () => {
+    const assetHash = (functionResource().Properties.Code.S3Key as string).replace(/\.zip$/, '');
+    const manifest = JSON.parse(readFileSync(path.join(outdir, `${stack.artifactId}.assets.json`), 'utf8'));
+    const bundleDirectory = path.join(outdir, manifest.files[assetHash].source.path);
+    expect(readdirSync(bundleDirectory).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+    expect(readFileSync(path.join(bundleDirectory, 'index.mjs'), 'utf8')).toMatch(/export\s*\{[^}]*handler/);
+    expect(manifest.dockerImages ?? {}).toEqual({});
+  });
+
+  it('invokes it every minute, and drops a tick rather than retrying or delivering it late', () => {
+    const rules = Object.values(template.findResources('AWS::Events::Rule'));
+    expect(rules).toHaveLength(1);
+    expect(rules[0]!.Properties).toMatchObject({
+      State: 'ENABLED',
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [{ Arn: arnOf(follower.function), Id: expect.any(String), RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 } }],
+    });
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      FunctionName: arnOf(follower.function),
+      Principal: 'events.amazonaws.com',
+      SourceArn: arnOf(follower.schedule),
+    });
+    // Lambda's own queue of asynchronous invocations (a throttled or failed tick) keeps it no longer either.
+    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: logicalId(follower.function) },
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: 0,
+      MaximumEventAgeInSeconds: 60,
+    });
+  });
+
+  it('keeps the lease in an on-demand table keyed as the lease adapter writes it, without PITR, deleted with the stack', () => {
+    template.resourceCountIs('AWS::DynamoDB::GlobalTable', 1);
+    const table = template.toJSON().Resources[logicalId(follower.leaseTable)];
+    expect(FOLLOWER_LEASE_TABLE_KEY).toBe('lease');
+    expect(table.Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: FOLLOWER_LEASE_TABLE_KEY, KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: FOLLOWER_LEASE_TABLE_KEY, AttributeType: 'S' }],
+    });
+    expect(table.Properties.TableName).toBeUndefined();
+    expect(table.Properties.Replicas).toEqual([{ Region: 'eu-central-1', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: false } }]);
+    expect(table.DeletionPolicy).toBe('Delete');
+  });
+
+  it('gives the function an environment the follower accepts, with the lease table and no secrets', () => {
+    const variables = functionResource().Properties.Environment.Variables as Record<string, unknown>;
+    expect(variables[LAKE_FOLLOWER_ENVIRONMENT.lakeBucket]).toEqual({ Ref: logicalId(lakeBucket) });
+    expect(variables[LAKE_FOLLOWER_ENVIRONMENT.leaseTable]).toEqual({ Ref: logicalId(follower.leaseTable) });
+    const resolved: Record<string, string> = { [logicalId(lakeBucket)]: 'resolved-bucket-name', [logicalId(follower.leaseTable)]: 'resolved-lease-table' };
+    const environment = Object.fromEntries(
+      Object.entries(variables).map(([name, value]) => [name, typeof value === 'string' ? value : resolved[(value as { Ref: string }).Ref]!]),
+    );
     expect(loadLakeFollowerConfig(environment)).toMatchObject({
       publicLakeBucket: 'near-lake-data-mainnet',
       publicLakeRegion: 'eu-central-1',
@@ -103,13 +155,22 @@ describe('LakeFollower construct', () => {
       rpcUrl: 'https://rpc.mainnet.near.org',
       checkpointKey: CHECKPOINT_KEY,
       startHeight: undefined,
+      lease: { table: 'resolved-lease-table' },
     });
-    expect(environment.METRICS_NAMESPACE).toBe(NAMESPACE);
+    expect(environment).toMatchObject({ METRICS_NAMESPACE: NAMESPACE, POWERTOOLS_LOG_LEVEL: 'INFO', NODE_OPTIONS: '--enable-source-maps' });
+    expect(Object.keys(environment).sort()).toEqual(
+      [...Object.values(LAKE_FOLLOWER_ENVIRONMENT).filter((name) => name !== LAKE_FOLLOWER_ENVIRONMENT.startHeight), 'POWERTOOLS_LOG_LEVEL', 'NODE_OPTIONS'].sort(),
+    );
   });
 
-  it('lets the task read the public lake and write only objects of the operator lake', () => {
-    const policies = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: stack.getLogicalId(follower.taskRole.node.defaultChild as never) }] } }));
-    const statements = policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement as { Sid: string; Action: string; Resource: unknown }[]);
+  it('lets its own role read the public lake, write only objects of the operator lake, hold the lease and write its own logs', () => {
+    const role = template.toJSON().Resources[logicalId(follower.role)];
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } },
+    ]);
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    const policies = Object.values(template.findResources('AWS::IAM::Policy', { Properties: { Roles: [{ Ref: logicalId(follower.role) }] } }));
+    const statements = policies.flatMap((policy) => policy.Properties.PolicyDocument.Statement as { Sid?: string; Action: string | string[]; Resource: unknown }[]);
     const bucketArn = { 'Fn::GetAtt': [logicalId(lakeBucket), 'Arn'] };
     const objectArn = (suffix: string) => ({ 'Fn::Join': ['', [bucketArn, suffix]] });
     const publicArn = (suffix: string) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:s3:::near-lake-data-mainnet${suffix}`]] });
@@ -119,7 +180,16 @@ describe('LakeFollower construct', () => {
       { Sid: 'WriteOperatorLake', Action: 's3:PutObject', Resource: objectArn('/*') },
       { Sid: 'ListOperatorLake', Action: 's3:ListBucket', Resource: bucketArn },
       { Sid: 'ReadCheckpoint', Action: 's3:GetObject', Resource: objectArn(`/${CHECKPOINT_KEY}`) },
+      { Sid: 'FollowerLease', Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], Resource: arnOf(follower.leaseTable) },
+      { Sid: undefined, Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Resource: arnOf(follower.logGroup) },
     ]);
+  });
+
+  it('runs no task: no ECS resource, no security group, no VPC', () => {
+    const types = new Set(Object.values(template.toJSON().Resources as Record<string, { Type: string }>).map((resource) => resource.Type));
+    expect([...types].filter((type) => type.startsWith('AWS::ECS::') || type.startsWith('AWS::EC2::'))).toEqual([]);
+    template.resourceCountIs('AWS::EC2::SecurityGroup', 0);
+    expect(existsSync(path.join(PROJECT_ROOT, 'services/lake-follower/Dockerfile'))).toBe(false);
   });
 
   it('alarms on a stalled or missing follower, a layout change and a moved signer, with the names the follower publishes', () => {

@@ -1,18 +1,21 @@
-import { Duration, IgnoreMode, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
-import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { taskPlacement, type TaskPlacement } from './node-network.js';
+import path from 'node:path';
+import { FOLLOWER_LEASE_TABLE_KEY } from '../../services/lake-follower/dynamodb-lease.js';
 import { PROJECT_ROOT } from './paths.js';
+import { projectLambdaProps } from './project-lambda.js';
 
-/** Environment variables of the follower container, named as services/lake-follower/config.ts reads them. */
+/** Environment variables of the follower function, named as services/lake-follower/config.ts reads them. */
 export const LAKE_FOLLOWER_ENVIRONMENT = {
   publicLakeBucket: 'PUBLIC_LAKE_BUCKET',
   publicLakeRegion: 'PUBLIC_LAKE_REGION',
@@ -22,6 +25,7 @@ export const LAKE_FOLLOWER_ENVIRONMENT = {
   startHeight: 'START_HEIGHT',
   checkpointKey: 'CHECKPOINT_KEY',
   metricsNamespace: 'METRICS_NAMESPACE',
+  leaseTable: 'LEASE_TABLE',
 } as const;
 
 /** Metrics services/lake-follower publishes (Powertools EMF, dimension service=lake-follower). */
@@ -46,21 +50,27 @@ export const PUBLIC_NEAR_LAKE = {
   testnet: { bucketName: 'near-lake-data-testnet', region: 'eu-central-1' },
 } as const;
 
-export const LAKE_FOLLOWER_DOCKERFILE = 'services/lake-follower/Dockerfile';
-const IMAGE_CONTEXT_ALLOWLIST = ['*', '!package.json', '!package-lock.json', '!tsconfig.json', '!shared', '!services', `!${LAKE_FOLLOWER_DOCKERFILE}`];
+/** The follower handler the deployed Lambda runs (written in lambdas/, exports `handler`). */
+export const LAKE_FOLLOWER_ENTRY = path.join(PROJECT_ROOT, 'lambdas', 'lake-follower', 'handler.ts');
 export const CHECKPOINT_KEY = 'lake-follower/checkpoint';
 /**
  * A request lives ~200 blocks (two minutes on mainnet); a follower a minute behind has used half of it.
  * Three one-minute datapoints, as the indexer's lag alarm.
  */
 const MAX_LAG_SECONDS = 60;
+/** Lambda's longest timeout: each invocation follows for nearly all of it, so a hand-over comes every ~15 minutes. */
+const FOLLOWER_TIMEOUT = Duration.minutes(15);
+/**
+ * One run following, one waiting for its hand-over, one tick that finds the lease held and returns at once.
+ * More would only be invocations that return at once; fewer would throttle the waiting run.
+ */
+const FOLLOWER_CONCURRENCY = 3;
+/** A tick not delivered within this is dropped: the next minute's tick replaces it. */
+const TICK_MAX_AGE = Duration.seconds(60);
 
 export interface LakeFollowerProps {
-  readonly vpc: ec2.IVpc;
-  /** Default: a cluster of its own in `vpc` (clusters cost nothing). */
-  readonly cluster?: ecs.ICluster;
-  /** Default: private subnets, egress through the VPC's NAT gateway. In public mode: public subnets and a public IPv4. */
-  readonly placement?: TaskPlacement;
+  /** TypeScript entry of the follower Lambda (lambdas/lake-follower/handler.ts, exports `handler`). */
+  readonly handlerEntry: string;
   /** The operator's lake bucket, whose notifications feed the indexer. */
   readonly lakeBucket: s3.Bucket;
   readonly publicLake: { readonly bucketName: string; readonly region: string };
@@ -73,15 +83,25 @@ export interface LakeFollowerProps {
 }
 
 /**
- * The public-lake follower (services/lake-follower): one small always-on Fargate task (0.25 vCPU, 0.5 GB,
- * ARM64) that reads NEAR's public Lake as the paying requester and puts the signer shard of active blocks,
- * with its block's header as object metadata, into the operator's lake bucket. A task of its own rather than a container in the node's
- * task, because a task has one role: as a sidecar, the node would get write access to the lake and the
- * follower the node's key and tables (docs/decisions/0012-public-lake-follower.md).
+ * The public-lake follower (lambdas/lake-follower, services/lake-follower): reads NEAR's public Lake as the
+ * paying requester and puts the signer shard of active blocks, with its block's header as object metadata,
+ * into the operator's lake bucket.
+ *
+ * It runs as a 256 MB ARM64 Lambda function invoked every minute by an EventBridge schedule. An invocation
+ * follows for up to its 15-minute timeout while it holds the lease in a small DynamoDB table of its own, then
+ * checkpoints and hands over to the invocation waiting for it, so runs never overlap and no block is skipped
+ * (services/lake-follower/scheduled-run.ts). A scheduled Lambda rather than an always-on Fargate task for the
+ * cost: running continuously, ≈ $8.76/month against ≈ $10.86 for the smallest task and the public IPv4 it
+ * needs in the public network mode (docs/cost.md); and it needs no VPC, security group or image. A function of its own, not
+ * part of the node's task nor of the indexer, because its role is its own: as a sidecar, the node would get
+ * write access to the lake and the follower the node's key and tables (docs/decisions/0012-public-lake-follower.md,
+ * amended 2026-12-08).
  */
 export class LakeFollower extends Construct {
-  readonly service: ecs.FargateService;
-  readonly taskRole: iam.Role;
+  readonly function: NodejsFunction;
+  readonly role: iam.Role;
+  readonly leaseTable: dynamodb.TableV2;
+  readonly schedule: events.Rule;
   readonly logGroup: logs.LogGroup;
   readonly stalledAlarm: cloudwatch.Alarm;
   readonly shardLayoutChangedAlarm: cloudwatch.Alarm;
@@ -92,36 +112,48 @@ export class LakeFollower extends Construct {
     const partition = Stack.of(this).partition;
     const publicBucketArn = `arn:${partition}:s3:::${props.publicLake.bucketName}`;
 
-    this.taskRole = new iam.Role(this, 'TaskRole', {
-      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: 'lake follower: reads the public NEAR Lake (requester pays), writes the operator lake bucket',
+    // One item, the lease (services/lake-follower/dynamodb-lease.ts); no fixed name, nothing to keep.
+    this.leaseTable = new dynamodb.TableV2(this, 'LeaseTable', {
+      partitionKey: { name: FOLLOWER_LEASE_TABLE_KEY, type: dynamodb.AttributeType.STRING },
+      billing: dynamodb.Billing.onDemand(),
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: false },
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
+    // A role of our own instead of AWSLambdaBasicExecutionRole: it may write only to this log group.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Lake follower: reads the public NEAR Lake (requester pays), writes the operator lake bucket, holds the follower lease',
     });
     // Requester pays needs no extra permission: the request header makes this account the payer.
-    this.taskRole.addToPolicy(new iam.PolicyStatement({ sid: 'ListPublicLake', actions: ['s3:ListBucket'], resources: [publicBucketArn] }));
-    this.taskRole.addToPolicy(new iam.PolicyStatement({ sid: 'ReadPublicLake', actions: ['s3:GetObject'], resources: [`${publicBucketArn}/*`] }));
-    this.taskRole.addToPolicy(new iam.PolicyStatement({ sid: 'WriteOperatorLake', actions: ['s3:PutObject'], resources: [props.lakeBucket.arnForObjects('*')] }));
+    this.role.addToPolicy(new iam.PolicyStatement({ sid: 'ListPublicLake', actions: ['s3:ListBucket'], resources: [publicBucketArn] }));
+    this.role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadPublicLake', actions: ['s3:GetObject'], resources: [`${publicBucketArn}/*`] }));
+    this.role.addToPolicy(new iam.PolicyStatement({ sid: 'WriteOperatorLake', actions: ['s3:PutObject'], resources: [props.lakeBucket.arnForObjects('*')] }));
     // Listing finds what a run before a crash already put; without ListBucket a missing checkpoint would read as 403, not 404.
-    this.taskRole.addToPolicy(new iam.PolicyStatement({ sid: 'ListOperatorLake', actions: ['s3:ListBucket'], resources: [props.lakeBucket.bucketArn] }));
-    this.taskRole.addToPolicy(new iam.PolicyStatement({ sid: 'ReadCheckpoint', actions: ['s3:GetObject'], resources: [props.lakeBucket.arnForObjects(CHECKPOINT_KEY)] }));
-
-    const taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
-      cpu: 256,
-      memoryLimitMiB: 512,
-      runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.ARM64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
-      taskRole: this.taskRole,
-    });
-    this.logGroup = new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
-    taskDefinition.addContainer('lake-follower', {
-      image: ecs.ContainerImage.fromAsset(PROJECT_ROOT, {
-        file: LAKE_FOLLOWER_DOCKERFILE,
-        platform: Platform.LINUX_ARM64,
-        ignoreMode: IgnoreMode.DOCKER,
-        exclude: IMAGE_CONTEXT_ALLOWLIST,
+    this.role.addToPolicy(new iam.PolicyStatement({ sid: 'ListOperatorLake', actions: ['s3:ListBucket'], resources: [props.lakeBucket.bucketArn] }));
+    this.role.addToPolicy(new iam.PolicyStatement({ sid: 'ReadCheckpoint', actions: ['s3:GetObject'], resources: [props.lakeBucket.arnForObjects(CHECKPOINT_KEY)] }));
+    // Conditional put (acquire), update (renew) and delete (release); GetItem covers the item returned when a condition fails.
+    this.role.addToPolicy(
+      new iam.PolicyStatement({
+        sid: 'FollowerLease',
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        resources: [this.leaseTable.tableArn],
       }),
-      logging: ecs.LogDrivers.awsLogs({ streamPrefix: 'lake-follower', logGroup: this.logGroup }),
-      readonlyRootFilesystem: true,
-      // SIGTERM writes the checkpoint; the replay after a harder stop costs only GETs.
-      stopTimeout: Duration.seconds(30),
+    );
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      ...projectLambdaProps(props.handlerEntry),
+      description: `Public-lake follower: copies the signer shard of ${props.near.contractId}'s active blocks from ${props.publicLake.bucketName}`,
+      // Twice the measured peak: the bundled follower, one run catching up through 400 blocks of 133 KB shards,
+      // peaked at 117 MiB (Node 20, fauxqs; docs/benchmarks.md). 128 MB would leave no room; 256 MB also gives
+      // it a seventh of a vCPU, ≈ 55 ms per block at the 7.6 ms of CPU a block measured at full speed.
+      memorySize: 256,
+      timeout: FOLLOWER_TIMEOUT,
+      reservedConcurrentExecutions: FOLLOWER_CONCURRENCY,
+      role: this.role,
+      logGroup: this.logGroup,
       environment: {
         [LAKE_FOLLOWER_ENVIRONMENT.publicLakeBucket]: props.publicLake.bucketName,
         [LAKE_FOLLOWER_ENVIRONMENT.publicLakeRegion]: props.publicLake.region,
@@ -130,32 +162,24 @@ export class LakeFollower extends Construct {
         [LAKE_FOLLOWER_ENVIRONMENT.nearRpcUrl]: props.near.rpcUrl,
         [LAKE_FOLLOWER_ENVIRONMENT.checkpointKey]: CHECKPOINT_KEY,
         [LAKE_FOLLOWER_ENVIRONMENT.metricsNamespace]: props.metricsNamespace,
+        [LAKE_FOLLOWER_ENVIRONMENT.leaseTable]: this.leaseTable.tableName,
         ...(props.startHeight !== undefined && { [LAKE_FOLLOWER_ENVIRONMENT.startHeight]: String(props.startHeight) }),
         POWERTOOLS_LOG_LEVEL: 'INFO',
         NODE_OPTIONS: '--enable-source-maps',
       },
     });
+    // No retry of a failed or throttled tick, and none older than a minute: the next minute's tick replaces it.
+    this.function.configureAsyncInvoke({ retryAttempts: 0, maxEventAge: TICK_MAX_AGE });
 
-    const cluster = props.cluster ?? new ecs.Cluster(this, 'Cluster', { vpc: props.vpc, containerInsightsV2: ecs.ContainerInsights.DISABLED });
-    const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', { vpc: props.vpc, description: 'lake follower: outbound only (S3, NEAR RPC)', allowAllOutbound: true });
-    const placement = props.placement ?? taskPlacement('private');
-    this.service = new ecs.FargateService(this, 'Service', {
-      cluster,
-      taskDefinition,
-      desiredCount: 1,
-      // Never two followers at once: the old one stops (and checkpoints) before the new one starts, so no object is put twice.
-      minHealthyPercent: 0,
-      maxHealthyPercent: 100,
-      circuitBreaker: { enable: true, rollback: true },
-      vpcSubnets: placement.vpcSubnets,
-      securityGroups: [securityGroup],
-      assignPublicIp: placement.assignPublicIp,
-      platformVersion: ecs.FargatePlatformVersion.LATEST,
+    this.schedule = new events.Rule(this, 'Schedule', {
+      description: 'Every minute: a follower run takes over the lease when the running one hands over, or returns at once',
+      schedule: events.Schedule.rate(Duration.minutes(1)),
+      targets: [new targets.LambdaFunction(this.function, { retryAttempts: 0, maxEventAge: TICK_MAX_AGE })],
     });
 
     const metric = (metricName: string, statistic: string) =>
       new cloudwatch.Metric({ namespace: props.metricsNamespace, metricName, dimensionsMap: FOLLOWER_SERVICE_DIMENSION, statistic, period: Duration.minutes(1) });
-    // The lag is published every minute, also while nothing arrives; no datapoint means no follower.
+    // The lag is published every minute, also while nothing arrives; no datapoint means no run is following.
     this.stalledAlarm = new cloudwatch.Alarm(this, 'StalledAlarm', {
       alarmDescription: `The public-lake follower is more than ${MAX_LAG_SECONDS} s behind the chain, or not running: sign requests are not reaching the indexer.`,
       metric: metric(LAKE_FOLLOWER_METRICS.lagSeconds, 'Maximum'),
@@ -187,22 +211,16 @@ export class LakeFollower extends Construct {
 
     // cdk-nag names a resource as the template has it: a partition literal in a stack with a known region, else the pseudo parameter.
     const partitionInFindings = Token.isUnresolved(partition) ? '<AWS::Partition>' : partition;
-    Validations.of(taskDefinition).acknowledge(
-      { id: 'AwsSolutions::AwsSolutions-ECS2', reason: 'The environment holds only non-secret configuration (bucket names, the contract id, the RPC URL); the follower has no secrets.' },
-      { id: 'AwsSolutions::AwsSolutions-IAM5[Resource::*]', reason: 'ecr:GetAuthorizationToken supports no resource-level permissions; CDK adds it to the execution role for pulling the image asset.' },
-    );
-    Validations.of(this.taskRole).acknowledge(
+    Validations.of(this.role).acknowledge(
       { id: `AwsSolutions::AwsSolutions-IAM5[Resource::arn:${partitionInFindings}:s3:::${props.publicLake.bucketName}/*]`, reason: 'Public Lake keys are <height>/<file>.json, unknown in advance; the grant is s3:GetObject on that public bucket only.' },
       {
         id: `AwsSolutions::AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(props.lakeBucket.node.defaultChild as s3.CfnBucket)}.Arn>/*]`,
         reason: 'Lake object keys are <height>/<file>.json, unknown in advance; the grant is s3:PutObject on the operator lake bucket only.',
       },
     );
-    if (props.cluster === undefined) {
-      Validations.of(cluster).acknowledge({
-        id: 'AwsSolutions::AwsSolutions-ECS4',
-        reason: "One service with one task: the free AWS/ECS CPU and memory metrics and the follower's own lag metric cover it; Container Insights would add custom-metric cost for nothing new.",
-      });
-    }
+    Validations.of(this.leaseTable).acknowledge({
+      id: 'AwsSolutions::AwsSolutions-DDB3',
+      reason: 'The table holds one ephemeral lease item, rewritten every 10 s and worthless a minute later; point-in-time recovery would have nothing to restore.',
+    });
   }
 }

@@ -85,7 +85,7 @@ export class LakeIngest extends Construct {
       // empties it); the rollback of a failed creation deletes it while it is still empty.
       removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
     });
-    // The follower writes with its task role (cdk/lib/lake-follower.ts); a writer principal is for an own writer only.
+    // The follower writes with its function's role (cdk/lib/lake-follower.ts); a writer principal is for an own writer only.
     if (lake.source === 'own-writer' && lake.writerPrincipalArn !== undefined) {
       this.bucket.addToResourcePolicy(
         new iam.PolicyStatement({

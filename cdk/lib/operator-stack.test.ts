@@ -7,7 +7,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import type { OperatorConfig } from './config.js';
 import { INDEXER_ENVIRONMENT } from './lake-ingest.js';
-import { LAKE_FOLLOWER_DASHBOARD_METRICS, LAKE_FOLLOWER_DOCKERFILE, LAKE_FOLLOWER_ENVIRONMENT, LAKE_FOLLOWER_METRICS, PUBLIC_NEAR_LAKE } from './lake-follower.js';
+import { CHECKPOINT_KEY, LAKE_FOLLOWER_DASHBOARD_METRICS, LAKE_FOLLOWER_ENVIRONMENT, LAKE_FOLLOWER_METRICS, PUBLIC_NEAR_LAKE } from './lake-follower.js';
 import { FollowerMetric } from '../../services/lake-follower/metrics.js';
 import { MESH_IDENTITY_FIELDS, NODE_ENVIRONMENT, NODE_IMAGE_DOCKERFILE, NODE_SECRET_ENVIRONMENT } from './node-service.js';
 import { INDEXER_ERROR_LOG_METRIC, INDEXER_METRICS, NODE_METRICS } from './observability.js';
@@ -51,7 +51,7 @@ const ref = (construct: IConstruct) => operator.ref(construct);
 const arnOf = (construct: IConstruct) => operator.arnOf(construct);
 const statementsOfRole = (role: IConstruct): PolicyStatement[] => operator.statementsOfRole(role);
 const alarmsOn = (metricName: string) => operator.alarmsOn(metricName);
-/** The node's task definition (the follower has one too). */
+/** The node's task definition (the stack's only one: the follower is a Lambda function). */
 const nodeContainer = () => template.toJSON().Resources[logicalId(stack.mpcNode.service.taskDefinition)].Properties.ContainerDefinitions[0];
 
 describe('cdk-nag AwsSolutions', () => {
@@ -65,9 +65,8 @@ describe('cdk-nag AwsSolutions', () => {
     expect(acknowledgements.map(([id]) => id).sort()).toEqual(
       [
         ...acknowledgementsOfEveryConfiguration(operator),
-        // The follower: its task definition, its image pull, its reads of the public lake and writes of the operator lake.
-        'AwsSolutions-ECS2',
-        'AwsSolutions-IAM5[Resource::*]',
+        // The follower: its lease table without PITR, its reads of the public lake and writes of the operator lake.
+        'AwsSolutions-DDB3',
         'AwsSolutions-IAM5[Resource::arn:aws:s3:::near-lake-data-testnet/*]',
         `AwsSolutions-IAM5[Resource::<${logicalId(stack.lakeIngest.bucket)}.Arn>/*]`,
         // The task DNS updater's ec2:DescribeNetworkInterfaces.
@@ -303,9 +302,9 @@ describe('node service', () => {
   it('builds the image at deploy time from the project, ARM64, with only the sources in the context', () => {
     const manifest = JSON.parse(readFileSync(path.join(outdir, `${stack.artifactId}.assets.json`), 'utf8'));
     const images = Object.values(manifest.dockerImages) as { source: { directory: string; dockerFile: string; platform: string } }[];
-    // The node's and the public-lake follower's.
-    expect(images.map((image) => image.source.dockerFile).sort()).toEqual([NODE_IMAGE_DOCKERFILE, LAKE_FOLLOWER_DOCKERFILE].sort());
-    const { source } = images.find((image) => image.source.dockerFile === NODE_IMAGE_DOCKERFILE)!;
+    // The node's only: the public-lake follower is a Lambda function bundled by esbuild.
+    expect(images.map((image) => image.source.dockerFile)).toEqual([NODE_IMAGE_DOCKERFILE]);
+    const { source } = images[0]!;
     expect(source).toMatchObject({ platform: 'linux/arm64' });
     const context = readdirSync(path.join(outdir, source.directory)).sort();
     expect(context).toEqual(expect.arrayContaining(['package-lock.json', 'package.json', 'services', 'shared', 'tsconfig.json']));
@@ -359,8 +358,7 @@ describe('node service', () => {
       stack.mpcNode.taskRole,
       stack.mpcNode.service.taskDefinition.executionRole!,
       stack.lakeIngest.indexer.role!,
-      stack.lakeFollower!.taskRole,
-      stack.lakeFollower!.service.taskDefinition.executionRole!,
+      stack.lakeFollower!.role,
       stack.taskDns!.role,
     ];
     for (const role of roles) {
@@ -684,13 +682,19 @@ describe('public network mode (the default)', () => {
     template.hasResourceProperties('AWS::EC2::FlowLog', { LogDestinationType: 's3', TrafficType: 'REJECT' });
   });
 
-  it.each(['node', 'follower'] as const)('runs the %s task in the public subnets with a public IPv4 of its own', (task) => {
-    const service = task === 'node' ? stack.mpcNode.service : stack.lakeFollower!.service;
+  it('runs the node task, the only task, in the public subnets with a public IPv4 of its own', () => {
+    template.resourceCountIs('AWS::ECS::Service', 1);
     const publicSubnets = stack.network.vpc.publicSubnets.map((subnet) => ref(subnet));
-    expect(template.toJSON().Resources[logicalId(service)].Properties.NetworkConfiguration.AwsvpcConfiguration).toMatchObject({
+    expect(template.toJSON().Resources[logicalId(stack.mpcNode.service)].Properties.NetworkConfiguration.AwsvpcConfiguration).toMatchObject({
       AssignPublicIp: 'ENABLED',
       Subnets: publicSubnets,
     });
+  });
+
+  it('keeps the follower out of the VPC: no public IPv4, no security group of its own', () => {
+    expect(template.toJSON().Resources[logicalId(stack.lakeFollower!.function)].Properties.VpcConfig).toBeUndefined();
+    // The node task's security group is the only one.
+    expect(Object.keys(template.findResources('AWS::EC2::SecurityGroup'))).toEqual([logicalId(stack.mpcNode.service.connections.securityGroups[0]!)]);
   });
 
   it('opens the mesh port of the node task to the allowed peers, and nothing else (the health port stays closed)', () => {
@@ -701,8 +705,6 @@ describe('public network mode (the default)', () => {
     );
     expect(CONFIG.node.allowedPeerCidrs).toEqual(['0.0.0.0/0']);
     template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
-    // The follower accepts nothing.
-    expect(template.toJSON().Resources[logicalId(stack.lakeFollower!.service.connections.securityGroups[0]!)].Properties.SecurityGroupIngress).toBeUndefined();
   });
 
   it('registers the node itself as the participant URL: plain HTTP to its mesh port, under the kept DNS name', () => {
@@ -714,9 +716,9 @@ describe('public network mode (the default)', () => {
   });
 
   it('invokes the DNS updater on every "running, meant to keep running" event of the node service, and nothing else', () => {
-    const rules = Object.values(template.findResources('AWS::Events::Rule'));
-    expect(rules).toHaveLength(1);
-    expect(rules[0]!.Properties).toMatchObject({
+    // The stack's other rule is the follower's one-minute schedule.
+    expect(Object.keys(template.findResources('AWS::Events::Rule')).sort()).toEqual([logicalId(stack.taskDns!.rule), logicalId(stack.lakeFollower!.schedule)].sort());
+    expect(template.toJSON().Resources[logicalId(stack.taskDns!.rule)].Properties).toMatchObject({
       State: 'ENABLED',
       EventPattern: {
         source: ['aws.ecs'],
@@ -794,25 +796,37 @@ describe('public network mode (the default)', () => {
 });
 
 describe('public-lake follower (the default lake source)', () => {
-  it('runs the follower in the node cluster on the public lake of the configured network', () => {
+  it('runs the follower as a Lambda function on a one-minute schedule, on the public lake of the configured network', () => {
     expect(CONFIG.lake.source).toBe('public-lake-follower');
-    template.resourceCountIs('AWS::ECS::Service', 2);
-    const follower = template.toJSON().Resources[logicalId(stack.lakeFollower!.service)];
-    expect(follower.Properties).toMatchObject({ Cluster: ref(stack.mpcNode.service.cluster), DesiredCount: 1, LaunchType: 'FARGATE' });
-    const taskDefinition = template.toJSON().Resources[logicalId(stack.lakeFollower!.service.taskDefinition)];
-    const environment = Object.fromEntries(
-      (taskDefinition.Properties.ContainerDefinitions[0].Environment as { Name: string; Value: unknown }[]).map(({ Name, Value }) => [Name, Value]),
-    );
+    const follower = template.toJSON().Resources[logicalId(stack.lakeFollower!.function)];
+    expect(follower.Properties).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], MemorySize: 256, Timeout: 900, ReservedConcurrentExecutions: 3, Role: arnOf(stack.lakeFollower!.role) });
+    const environment = follower.Properties.Environment.Variables as Record<string, unknown>;
     expect(environment).toMatchObject({
       [LAKE_FOLLOWER_ENVIRONMENT.publicLakeBucket]: PUBLIC_NEAR_LAKE[CONFIG.near.network].bucketName,
       [LAKE_FOLLOWER_ENVIRONMENT.publicLakeRegion]: PUBLIC_NEAR_LAKE[CONFIG.near.network].region,
       [LAKE_FOLLOWER_ENVIRONMENT.lakeBucket]: ref(stack.lakeIngest.bucket),
       [LAKE_FOLLOWER_ENVIRONMENT.contractId]: CONFIG.near.contractId,
       [LAKE_FOLLOWER_ENVIRONMENT.nearRpcUrl]: CONFIG.near.rpcUrl,
+      [LAKE_FOLLOWER_ENVIRONMENT.checkpointKey]: CHECKPOINT_KEY,
       [LAKE_FOLLOWER_ENVIRONMENT.metricsNamespace]: METRICS_NAMESPACE,
+      [LAKE_FOLLOWER_ENVIRONMENT.leaseTable]: ref(stack.lakeFollower!.leaseTable),
     });
     expect(environment[LAKE_FOLLOWER_ENVIRONMENT.startHeight]).toBeUndefined();
+    expect(template.toJSON().Resources[logicalId(stack.lakeFollower!.schedule)].Properties).toMatchObject({
+      ScheduleExpression: 'rate(1 minute)',
+      Targets: [{ Arn: arnOf(stack.lakeFollower!.function), RetryPolicy: { MaximumRetryAttempts: 0, MaximumEventAgeInSeconds: 60 } }],
+    });
     template.hasOutput('LakeFollowerLogGroupName', { Value: ref(stack.lakeFollower!.logGroup) });
+  });
+
+  it("gives the follower nothing of the node's or the indexer's: no key, no request or stockpile table, no queue", () => {
+    const statements = statementsOfRole(stack.lakeFollower!.role);
+    const others = [stack.storage.dataKey, ...Object.values(stack.storage.tables), stack.storage.signRequestsQueue, stack.lakeIngest.queue];
+    for (const construct of others) expect(JSON.stringify(statements)).not.toContain(logicalId(construct));
+    expect(statements.flatMap(actionsOf).filter((action) => /^(kms|sqs|secretsmanager|ssm):/.test(action))).toEqual([]);
+    // DynamoDB only on its own lease table.
+    const onDynamoDb = statements.filter((statement) => actionsOf(statement).some((action) => action.startsWith('dynamodb:')));
+    expect(onDynamoDb.map((statement) => [statement.Sid, resourcesOf(statement)])).toEqual([['FollowerLease', [arnOf(stack.lakeFollower!.leaseTable)]]]);
   });
 
   it('shows the follower on the dashboard when it is switched on, with no alarm more', () => {

@@ -3,9 +3,9 @@ import type { Construct } from 'constructs';
 import { AccessLogs } from './access-logs.js';
 import { KeyShareBackup } from './key-share-backup.js';
 import type { OperatorConfig } from './config.js';
-import { LakeFollower, PUBLIC_NEAR_LAKE } from './lake-follower.js';
+import { LAKE_FOLLOWER_ENTRY, LakeFollower, PUBLIC_NEAR_LAKE } from './lake-follower.js';
 import { LakeIngest } from './lake-ingest.js';
-import { NodeNetwork, taskPlacement } from './node-network.js';
+import { NodeNetwork } from './node-network.js';
 import { NodeService } from './node-service.js';
 import { Observability } from './observability.js';
 import { RequestStorage } from './request-storage.js';
@@ -111,10 +111,7 @@ export class OperatorStack extends Stack {
     this.lakeFollower =
       config.lake.source === 'public-lake-follower'
         ? new LakeFollower(this, 'LakeFollower', {
-            vpc: this.network.vpc,
-            // The node's cluster: one cluster, and the follower needs no capacity of its own.
-            cluster: this.mpcNode.service.cluster,
-            placement: taskPlacement(meshEndpoint.mode),
+            handlerEntry: LAKE_FOLLOWER_ENTRY,
             lakeBucket: this.lakeIngest.bucket,
             publicLake: PUBLIC_NEAR_LAKE[config.near.network],
             near: { contractId: config.near.contractId, rpcUrl: config.near.rpcUrl },

@@ -1,6 +1,6 @@
 /**
- * The follower's configuration from environment variables (the Fargate task's, or a devnet child
- * process's). Everything wrong is reported at once in one {@link LakeFollowerConfigError}.
+ * The follower's configuration from environment variables (the Lambda function's, or the devnet's
+ * schedule process's). Everything wrong is reported at once in one {@link LakeFollowerConfigError}.
  */
 import { z } from 'zod';
 
@@ -30,6 +30,17 @@ const environmentSchema = z.object({
   RETRY_BASE_MS: milliseconds(200, 1),
   RETRY_MAX_MS: milliseconds(30_000, 1),
   MAX_OBJECT_BYTES: z.coerce.number().int().min(1024).default(64 * 1024 * 1024),
+  /** The DynamoDB table of the lease that keeps runs one at a time (./lease.ts). */
+  LEASE_TABLE: z.string({ error: 'is required' }).regex(/^[\w.-]{3,255}$/, 'must be a DynamoDB table name'),
+  LEASE_MS: milliseconds(30_000, 100),
+  LEASE_RENEW_MS: milliseconds(10_000, 10),
+  HANDOVER_WINDOW_MS: milliseconds(75_000, 0),
+  /** Time kept back at the end of an invocation for the last checkpoint, the release and the metrics flush. */
+  STOP_MARGIN_MS: milliseconds(30_000, 0),
+  MIN_RUN_MS: milliseconds(60_000, 0),
+  /** The devnet's schedule process only (./main.ts): how often it invokes a run, and how long a run may last. */
+  SCHEDULE_INTERVAL_MS: milliseconds(60_000, 10),
+  RUN_MS: milliseconds(870_000, 100),
 });
 
 export interface LakeFollowerConfig {
@@ -48,6 +59,15 @@ export interface LakeFollowerConfig {
   readonly retryBaseMs: number;
   readonly retryMaxMs: number;
   readonly maxObjectBytes: number;
+  readonly lease: {
+    readonly table: string;
+    readonly leaseMs: number;
+    readonly renewEveryMs: number;
+    readonly handOverWindowMs: number;
+    readonly stopMarginMs: number;
+    readonly minRunMs: number;
+  };
+  readonly localSchedule: { readonly intervalMs: number; readonly runMs: number };
 }
 
 export class LakeFollowerConfigError extends Error {
@@ -62,6 +82,7 @@ export function loadLakeFollowerConfig(env: Record<string, string | undefined>):
   if (!parsed.success) throw new LakeFollowerConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')} ${issue.message}`));
   const value = parsed.data;
   if (value.PUBLIC_LAKE_BUCKET === value.LAKE_BUCKET) throw new LakeFollowerConfigError(['LAKE_BUCKET must differ from PUBLIC_LAKE_BUCKET']);
+  if (value.LEASE_RENEW_MS >= value.LEASE_MS) throw new LakeFollowerConfigError([`LEASE_RENEW_MS (${value.LEASE_RENEW_MS}) must be below LEASE_MS (${value.LEASE_MS}), or the lease lapses between renewals`]);
   return {
     publicLakeBucket: value.PUBLIC_LAKE_BUCKET,
     publicLakeRegion: value.PUBLIC_LAKE_REGION,
@@ -78,5 +99,14 @@ export function loadLakeFollowerConfig(env: Record<string, string | undefined>):
     retryBaseMs: value.RETRY_BASE_MS,
     retryMaxMs: value.RETRY_MAX_MS,
     maxObjectBytes: value.MAX_OBJECT_BYTES,
+    lease: {
+      table: value.LEASE_TABLE,
+      leaseMs: value.LEASE_MS,
+      renewEveryMs: value.LEASE_RENEW_MS,
+      handOverWindowMs: value.HANDOVER_WINDOW_MS,
+      stopMarginMs: value.STOP_MARGIN_MS,
+      minRunMs: value.MIN_RUN_MS,
+    },
+    localSchedule: { intervalMs: value.SCHEDULE_INTERVAL_MS, runMs: value.RUN_MS },
   };
 }

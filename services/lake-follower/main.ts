@@ -1,67 +1,37 @@
 /**
- * The public-lake follower process (the Fargate task's command; the devnet tests run it too): config from
- * the environment, S3 clients for the public and the operator's bucket, the NEAR RPC for the shard
- * layout, Powertools JSON logs and EMF metrics on stdout. Stops on SIGINT/SIGTERM after writing its
- * checkpoint.
+ * The devnet's stand-in for the follower's Lambda schedule (the devnet tests run it as a process): every
+ * `SCHEDULE_INTERVAL_MS` it starts a run, as EventBridge invokes the function every minute, and gives each
+ * run `RUN_MS`, as the function's timeout does; the runs take turns through the lease (./scheduled-run.ts).
+ * SIGINT/SIGTERM stops every run: the one following writes its checkpoint and gives the lease up.
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { S3Client } from '@aws-sdk/client-s3';
 import { pathToFileURL } from 'node:url';
 import { loadLakeFollowerConfig } from './config.js';
-import { LakeFollower, runFollower } from './follower.js';
-import { FollowerMetric, FollowerMetrics, type FollowerMetricsSnapshot } from './metrics.js';
-import { NearRpcChainInfo } from './near-rpc.js';
-import { S3OperatorLake, S3PublicLake } from './s3-lakes.js';
+import { createScheduledFollower } from './follow.js';
 
-export const SERVICE_NAME = 'lake-follower';
-export const DEFAULT_METRICS_NAMESPACE = 'ChainSignatures';
-
-/** One EMF document per flush: the counters that moved and the lag (always, once a block was handled: the stall alarm needs it). */
-export function publishSnapshot(metrics: Pick<Metrics, 'addMetric' | 'publishStoredMetrics'>, snapshot: FollowerMetricsSnapshot): boolean {
-  const entries = Object.entries(snapshot.counters);
-  if (entries.length === 0 && snapshot.lagSeconds === undefined) return false;
-  for (const [name, value] of entries) metrics.addMetric(name, MetricUnit.Count, value);
-  if (snapshot.lagSeconds !== undefined) metrics.addMetric(FollowerMetric.LagSeconds, MetricUnit.Seconds, snapshot.lagSeconds);
-  metrics.publishStoredMetrics();
-  return true;
-}
-
-export async function runLakeFollowerProcess(environment: Readonly<Record<string, string | undefined>>, signal: AbortSignal): Promise<void> {
+export async function runLocalSchedule(environment: Readonly<Record<string, string | undefined>>, signal: AbortSignal): Promise<void> {
   const config = loadLakeFollowerConfig(environment);
-  const logger = new Logger({ serviceName: SERVICE_NAME });
-  const emf = new Metrics({ namespace: environment.METRICS_NAMESPACE ?? DEFAULT_METRICS_NAMESPACE, serviceName: SERVICE_NAME });
-  // Local endpoints (the devnet's fauxqs) have no DNS for virtual-hosted bucket names.
-  const forcePathStyle = environment.AWS_ENDPOINT_URL_S3 !== undefined;
-  const publicS3 = new S3Client({ forcePathStyle, cacheMiddleware: true, ...(config.publicLakeRegion !== undefined && { region: config.publicLakeRegion }) });
-  const operatorS3 = new S3Client({ forcePathStyle, cacheMiddleware: true });
-  const metrics = new FollowerMetrics();
-  const follower = new LakeFollower({
-    contractId: config.contractId,
-    publicLake: new S3PublicLake(publicS3, config.publicLakeBucket, config.maxObjectBytes),
-    operatorLake: new S3OperatorLake(operatorS3, config.lakeBucket, config.checkpointKey),
-    chain: new NearRpcChainInfo(config.rpcUrl),
-    metrics,
-    logger,
-    ...(config.startHeight !== undefined && { startHeight: config.startHeight }),
-    listAfterMs: config.listAfterMs,
-    maxListIntervalMs: config.maxListIntervalMs,
-    checkpointIntervalMs: config.checkpointIntervalMs,
-    maxObjectBytes: config.maxObjectBytes,
-  });
-  const flush = (): void => void publishSnapshot(emf, metrics.drain(Date.now()));
-  const metricsTimer = setInterval(flush, config.metricsIntervalMs);
-  try {
-    await follower.start();
-    logger.info('following the public lake', { publicLakeBucket: config.publicLakeBucket, lakeBucket: config.lakeBucket, contractId: config.contractId });
-    await runFollower(follower, signal, { pollIntervalMs: config.pollIntervalMs, retryBaseMs: config.retryBaseMs, retryMaxMs: config.retryMaxMs, metrics, logger });
-    logger.info('stopped', { last: follower.lastHandled() ?? undefined });
-  } finally {
-    clearInterval(metricsTimer);
-    flush();
-    publicS3.destroy();
-    operatorS3.destroy();
-  }
+  const follower = createScheduledFollower(config, environment);
+  const runs = new Set<Promise<void>>();
+  let invocations = 0;
+  const invoke = (): void => {
+    invocations += 1;
+    const holder = `local-${process.pid}-${invocations}`;
+    const run: Promise<void> = follower
+      .run(holder, Date.now() + config.localSchedule.runMs, signal)
+      .then((outcome) => follower.logger.debug('run ended', { holder, outcome }))
+      .catch((error: unknown) => follower.logger.error('run failed', { holder, error: error as Error }))
+      .finally(() => runs.delete(run));
+    runs.add(run);
+  };
+  invoke();
+  const schedule = setInterval(invoke, config.localSchedule.intervalMs);
+  await new Promise<void>((resolve) => (signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true })));
+  clearInterval(schedule);
+  await Promise.all(runs);
+  follower.destroy();
+  // What a Lambda function's memory size must hold (the devnet test reports it).
+  const usage = process.resourceUsage();
+  follower.logger.info('schedule stopped', { invocations, peakRssMiB: Math.round(usage.maxRSS / 1024), cpuMs: Math.round((usage.userCPUTime + usage.systemCPUTime) / 1000) });
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
@@ -69,7 +39,7 @@ if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.a
   for (const signalName of ['SIGINT', 'SIGTERM'] as const) process.once(signalName, () => stop.abort());
   // Started by a test or launcher with an IPC channel: stop with it, so one that dies leaves no follower behind.
   if (process.env.LAKE_FOLLOWER_EXIT_WITH_PARENT === '1' && process.connected) process.once('disconnect', () => stop.abort());
-  runLakeFollowerProcess(process.env, stop.signal)
+  runLocalSchedule(process.env, stop.signal)
     .then(() => {
       if (process.connected) process.disconnect();
     })

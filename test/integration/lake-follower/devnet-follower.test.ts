@@ -1,9 +1,13 @@
 // The public-lake follower end to end on the devnet: the chain's Lake writer fills a stand-in "public" bucket,
-// the follower (services/lake-follower/main.ts, its own process) copies the signer's shard of active blocks,
-// with the block's header as metadata, into the operators' lake bucket, the S3-event bridge notifies, the indexers enqueue and three
+// the follower (services/lake-follower/main.ts, its own process: the devnet's stand-in for the Lambda
+// schedule, here a run every half second for 1.5 s each, taking turns through the lease table in DynamoDB
+// Local) copies the signer's shard of active blocks, with the block's header as metadata, into the operators'
+// lake bucket, the S3-event bridge notifies, the indexers enqueue and three
 // MPC node processes answer real sign requests. The follower is killed (SIGKILL) mid-stream and restarted:
 // the operators' bucket must then hold exactly the active blocks' objects, each put once.
 import { jest } from '@jest/globals';
+import { build } from 'esbuild';
+import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
@@ -17,12 +21,31 @@ import { verifySignRecord, type SignRecord } from '../../../services/devnet/demo
 import { localAwsEnvironment } from '../../../services/devnet/emulators/index.js';
 import { startSigningNetwork, type SigningNetwork } from '../../../services/devnet/network/signing-network.js';
 import { decodeCheckpoint, type Checkpoint } from '../../../services/lake-follower/checkpoint.js';
+import { followerLeaseTableDefinition } from '../../../services/lake-follower/dynamodb-lease.js';
 import { FollowerMetric } from '../../../services/lake-follower/metrics.js';
 import { localAwsFromEnvironment } from '../../support/local-aws.js';
 import { quietPowertools } from '../devnet-network/support.js';
 
 const PROJECT_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const FOLLOWER_ENTRY = join(PROJECT_ROOT, 'services/lake-follower/main.ts');
+
+/** The follower bundled as the Lambda function's is (minified ESM, everything inlined), so its memory is the function's. */
+async function bundleFollower(directory: string): Promise<string> {
+  const outfile = join(directory, 'lake-follower.mjs');
+  await build({
+    entryPoints: [FOLLOWER_ENTRY],
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'esm',
+    mainFields: ['module', 'main'],
+    minify: true,
+    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    outfile,
+    logLevel: 'warning',
+  });
+  return outfile;
+}
 const CHECKPOINT_KEY = 'lake-follower/checkpoint';
 /** 200 blocks of yield are 40 s: room for a follower restart in the middle of a request's life. */
 const BLOCK_TIME_MS = 200;
@@ -56,9 +79,12 @@ describe('public-lake follower on the devnet', () => {
   let signing: SigningNetwork;
   let restorePowertools: () => void;
   let s3: S3Client;
+  let dynamodb: DynamoDBClient;
+  let followerBundle: string;
   const logDirectory = mkdtempSync(join(tmpdir(), 'lake-follower-'));
   const prefix = `lf-${randomUUID().slice(0, 8)}`;
   const publicLakeBucket = `${prefix}-public-lake`;
+  const leaseTable = `${prefix}-follower-lease`;
   const runs: FollowerRun[] = [];
   let counter = 0;
 
@@ -68,7 +94,7 @@ describe('public-lake follower on the devnet', () => {
     const log = openSync(logFile, 'a');
     let child: ChildProcess;
     try {
-      child = spawn(process.execPath, ['--import', 'tsx', FOLLOWER_ENTRY], {
+      child = spawn(process.execPath, [followerBundle], {
         cwd: PROJECT_ROOT,
         env: {
           ...process.env,
@@ -86,6 +112,14 @@ describe('public-lake follower on the devnet', () => {
           METRICS_INTERVAL_MS: '1000',
           RETRY_BASE_MS: '100',
           RETRY_MAX_MS: '2000',
+          // Runs of 1.5 s started every 0.5 s (Lambda: 15 min, every minute), so the test sees hand-overs.
+          LEASE_TABLE: leaseTable,
+          SCHEDULE_INTERVAL_MS: '500',
+          RUN_MS: '1500',
+          MIN_RUN_MS: '300',
+          LEASE_MS: '1000',
+          LEASE_RENEW_MS: '200',
+          HANDOVER_WINDOW_MS: '1200',
           POWERTOOLS_LOG_LEVEL: 'INFO',
           POWERTOOLS_METRICS_DISABLED: 'false',
           LAKE_FOLLOWER_EXIT_WITH_PARENT: '1',
@@ -145,6 +179,9 @@ describe('public-lake follower on the devnet', () => {
     restorePowertools = quietPowertools();
     const aws = localAwsFromEnvironment();
     s3 = new S3Client({ region: aws.region, endpoint: aws.s3, forcePathStyle: true, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    dynamodb = new DynamoDBClient({ region: aws.region, endpoint: aws.dynamodb, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    await dynamodb.send(new CreateTableCommand(followerLeaseTableDefinition(leaseTable)));
+    followerBundle = await bundleFollower(logDirectory);
     signing = await startSigningNetwork({
       nodes: 3,
       blockTimeMs: BLOCK_TIME_MS,
@@ -162,6 +199,8 @@ describe('public-lake follower on the devnet', () => {
     for (const run of runs) if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL');
     await Promise.all(runs.map((run) => run.exited));
     await signing?.stop();
+    await dynamodb?.send(new DeleteTableCommand({ TableName: leaseTable }));
+    dynamodb?.destroy();
     s3?.destroy();
     restorePowertools?.();
     if (process.env.E2E_KEEP_LOGS === undefined) rmSync(logDirectory, { recursive: true, force: true });
@@ -182,7 +221,9 @@ describe('public-lake follower on the devnet', () => {
     // nothing above it; so while nothing is, one more request is sent each second, on a lane of its own.
     const inFlight = [sign(2, 'Secp256k1'), sign(3, 'Ed25519')];
     let lastSentAt = Date.now();
-    const killedAfter = await waitFor('an object copied above the checkpoint', async () => {
+    const killedAfter = await waitFor('a hand-over, then an object copied above the checkpoint', async () => {
+      const holds = logRecords(first).filter((record) => record.message === 'follower run holds the lease').length;
+      if (holds < 2) return undefined;
       const checkpoint = await readCheckpoint();
       const above = checkpoint === null ? [] : copiedKeys(first).filter((key) => Number(BLOCK_FOLDER.exec(key)![1]) > checkpoint.height);
       if (above.length > 0) return checkpoint!;
@@ -205,9 +246,25 @@ describe('public-lake follower on the devnet', () => {
     const resumed = await waitFor('the restart to resume', () => logRecords(second).find((record) => record.message === 'resuming after the checkpointed block'));
     expect(resumed).toMatchObject({ height: killedAfter.height, hash: killedAfter.hash });
 
+    // Runs took turns through the lease: in each process a run that followed stopped before the next began
+    // (the killed process's last run never stopped), and hand-overs happened in both processes' lifetimes.
+    const turns = runs.map((run) =>
+      logRecords(run)
+        .filter((record) => record.message === 'follower run holds the lease' || record.message === 'run stopped')
+        .map((record) => (record.message === 'run stopped' ? 'stopped' : 'holds')),
+    );
+    for (const sequence of turns) {
+      expect(sequence[0]).toBe('holds');
+      expect(sequence.filter((turn, index) => index > 0 && turn === sequence[index - 1])).toEqual([]);
+    }
+    const runsThatFollowed = turns.flat().filter((turn) => turn === 'holds').length;
+    expect(runsThatFollowed).toBeGreaterThanOrEqual(3);
+
     // Stop gracefully: the last checkpoint names the last block handled.
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
+    const usage = logRecords(second).find((record) => record.message === 'schedule stopped')!;
+    expect(usage.invocations as number).toBeGreaterThan(0);
     const final = (await readCheckpoint())!;
     expect(final.height).toBeGreaterThan(killedAfter.height);
     expect(final.hash).toBe(chain.blockAt(final.height)!.header.hash);
@@ -258,7 +315,8 @@ describe('public-lake follower on the devnet', () => {
       `lake follower measurements: blocks 0..${final.height} (${final.height + 1}), active ${activeHeights.length} ` +
         `(${activeHeights.filter((height) => height > signingFrom).length} of them in the ${final.height - signingFrom} blocks of the signing phase), answers only (not copied) ${answerOnlyBlocks}, objects put ${copied.length}, ` +
         `blocks read ${blocksRead} (replayed ${blocksRead - (final.height + 1)}), public GETs ${total(FollowerMetric.PublicLakeGets)}, LISTs ${total(FollowerMetric.PublicLakeLists)}, ` +
-        `already present ${total(FollowerMetric.ObjectsAlreadyPresent)}, requests signed ${counter}\n`,
+        `already present ${total(FollowerMetric.ObjectsAlreadyPresent)}, requests signed ${counter}, runs that held the lease ${runsThatFollowed}, ` +
+        `restarted schedule process: peak RSS ${usage.peakRssMiB as number} MiB, CPU ${usage.cpuMs as number} ms for ${metricTotal(second, FollowerMetric.BlocksRead)} blocks\n`,
     );
   });
 });
