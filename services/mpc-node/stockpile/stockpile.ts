@@ -486,23 +486,35 @@ export class Stockpile {
           batchSize,
         });
         if (!(await followersStored.confirmed(protocolTimeoutMs))) fail('not every follower confirmed it stored its triples');
-        // Each stored triple is counted as soon as it is stored, so a failed put leaves the counts true.
-        await Promise.all(
-          triples.map(async (triple, i) => {
-            await stores.triples.put({ partition, id: tripleId(instanceHex, i), participants: job.set, payload: encodeTriple(triple) });
-            this.own.added(partition);
-          }),
-        );
+        await this.storeOwnShares(stores.triples, partition, job.set, triples.map((triple, i) => ({ id: tripleId(instanceHex, i), payload: encodeTriple(triple) })));
         return;
       }
       const presignKey = { domainId: job.key.domain.id, epochId: job.key.epochId };
       const payload = await this.presign(job, instance, instanceHex, presignKey, consumed, fail);
       if (!(await followersStored.confirmed(protocolTimeoutMs))) fail('not every follower confirmed it stored its share');
-      await stores.presignatures.put({ partition, id: instanceHex, participants: job.set, payload });
-      this.own.added(partition);
+      await this.storeOwnShares(stores.presignatures, partition, job.set, [{ id: instanceHex, payload }]);
     } finally {
       followersStored.cancel();
     }
+  }
+
+  /**
+   * Stores this node's shares of a run all or none. When a put fails the run fails and its followers are
+   * told to drop their shares, so none of this run's shares may stay here either: the puts that succeeded,
+   * and a failed one that DynamoDB applied although its answer was lost, are taken out again. The shares
+   * are counted (and offered to presign runs) only once all of them are stored.
+   */
+  private async storeOwnShares(store: AssetStore, partition: string, participants: readonly ParticipantId[], shares: readonly { id: string; payload: Uint8Array }[]): Promise<void> {
+    const puts = await Promise.allSettled(shares.map(({ id, payload }) => store.put({ partition, id, participants, payload })));
+    const failed = puts.find((put): put is PromiseRejectedResult => put.status === 'rejected');
+    if (failed === undefined) {
+      this.own.added(partition, shares.length);
+      return;
+    }
+    const takes = await Promise.allSettled(shares.map(({ id }) => store.take(partition, id)));
+    const left = shares.filter((_, i) => takes[i]!.status === 'rejected').map(({ id }) => id);
+    this.context.logger.warn('stockpile run failed storing its shares; took back the ones stored', { partition, shares: shares.length, putsFailed: puts.filter((put) => put.status === 'rejected').length, notTakenBack: left });
+    throw failed.reason;
   }
 
   /** Runs the presign of `job` with its followers; returns this node's encoded presignature share. */

@@ -6,7 +6,7 @@ import { decodeEddsaPresignature } from '../../../shared/crypto/eddsa/presign.js
 import { runProtocols } from '../../../shared/crypto/runner.js';
 import { parsePartition, presignaturePartition, tripleId, triplePartition } from '../../../services/mpc-node/assets.js';
 import { Stockpile, type OwnerRunReport } from '../../../services/mpc-node/stockpile/index.js';
-import type { Asset } from '../../../services/mpc-node/storage/asset-store.js';
+import type { Asset, AssetStore } from '../../../services/mpc-node/storage/asset-store.js';
 import { runDkg } from '../../../shared/crypto/keygen/test-helpers.js';
 import type { NodeContext, ServingKey, ServingState } from '../../../services/mpc-node/node-context.js';
 import { MetricsRegistry } from '../../../services/mpc-node/observability/metrics.js';
@@ -298,6 +298,69 @@ describe('stockpile with one set and two generation slots', () => {
       ecdsaTarget = 4;
       await until(() => stockpiles[0]!.presignaturesAvailable(0) >= 4, 40_000, 'four presignatures at node 0');
       expect(reports.filter((r) => r.outcome !== 'succeeded').map((r) => r.error)).toEqual([]);
+    } finally {
+      await Promise.all(stockpiles.map((stockpile) => stockpile.stop()));
+      await cluster.stop();
+    }
+  });
+});
+
+describe('stockpile when an owner cannot store all its shares of a run', () => {
+  it('keeps none of that run: takes back what it stored (also a put applied without an answer), and its follower drops its own', async () => {
+    // Two nodes at threshold 2: node 0's one set is {0, 1}.
+    const cluster = await startTestCluster({ nodes: 2, threshold: 2, protocolTimeoutMs: 15_000, pingIntervalMs: 200 });
+    const reports: OwnerRunReport[] = [];
+    const [owner, follower] = cluster.nodes.map(({ context }) => context) as [NodeContext, NodeContext];
+    const partition = triplePartition(0, [0, 1]);
+    // The third put of node 0's first own batch reaches DynamoDB, but its answer never comes back (every SDK attempt lost).
+    const triples = owner.stores.triples;
+    let failedId: string | undefined;
+    (owner.stores as { triples: AssetStore }).triples = Object.assign(Object.create(triples) as AssetStore, {
+      put: async (asset: Asset) => {
+        await triples.put(asset);
+        if (failedId === undefined && asset.partition === partition && asset.id.endsWith('#2')) {
+          failedId = asset.id;
+          throw new Error('DynamoDB PutItem: socket hang up (answer lost after 3 attempts)');
+        }
+      },
+    });
+    const stockpiles = cluster.nodes.map(
+      ({ context }) =>
+        new Stockpile({
+          context,
+          presignatureTarget: () => 0,
+          // Node 1 makes a batch of its own too (node 0 follows it, storing through the same store, unfaulted).
+          tripleTarget: context.me === 0 ? 8 : 4,
+          tripleBatchSize: 4,
+          maxConcurrentGenerations: 1,
+          planIntervalMs: 100,
+          backoff: { baseMs: 100, maxMs: 1_000 },
+          onOwnerRun: (report) => reports.push(report),
+        }),
+    );
+    const idsAt = (context: NodeContext) => context.stores.triples.idsStoredBefore(partition, Number.POSITIVE_INFINITY);
+    try {
+      await Promise.all(stockpiles.map((stockpile) => stockpile.start()));
+      const ownedTriples = () => Number(/stockpile_owned_assets\{domain="",kind="triples"\} (\d+)/.exec(owner.metrics.render())?.[1] ?? 0);
+      // Seven would do if it still counted the three triples it stored of the failed batch (it did before the fix).
+      const ownSucceeded = () => reports.some((report) => report.partition === partition && report.outcome === 'succeeded');
+      await until(() => failedId !== undefined && ownSucceeded() && ownedTriples() >= 7 && stockpiles[0]!.ownerRunsInFlight === 0, 40_000, 'node 0 to own its triples after the failed batch');
+      const [failed, ...others] = reports.filter((report) => report.outcome !== 'succeeded');
+      expect(others).toEqual([]);
+      expect(failed).toMatchObject({ kind: 'triples', partition, outcome: 'failed', error: expect.stringMatching(/answer lost/) });
+      expect(failedId!.split('#')[0]).toBe(failed!.instance);
+      // Neither node keeps a share of the failed batch; node 0 took back even the put whose answer was lost.
+      const ofFailedRun = (ids: string[]) => ids.filter((id) => id.startsWith(`${failed!.instance}#`));
+      for (const deadline = Date.now() + 10_000; ofFailedRun(await idsAt(follower)).length > 0; await new Promise((resolve) => setTimeout(resolve, 50))) {
+        if (Date.now() > deadline) throw new Error('the follower kept its shares of the failed batch');
+      }
+      expect(ofFailedRun(await idsAt(owner))).toEqual([]);
+      // What node 0 holds and counts, node 1 holds too.
+      const held = await idsAt(owner);
+      expect(held).toHaveLength(8);
+      const followerIds = new Set(await idsAt(follower));
+      expect(held.filter((id) => !followerIds.has(id))).toEqual([]);
+      expect(ownedTriples()).toBe(8);
     } finally {
       await Promise.all(stockpiles.map((stockpile) => stockpile.stop()));
       await cluster.stop();
