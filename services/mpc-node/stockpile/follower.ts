@@ -16,11 +16,38 @@ import { StockpileRequestRefused } from './errors.js';
 import type { StockpileMetrics } from './metrics.js';
 import { setBounded } from '../bounded-map.js';
 
+/**
+ * How many follower runs this node takes at once; requests beyond are refused, so peers cannot make it run
+ * unbounded work. Triple batches (seconds of CPU each) and presign runs (milliseconds) have their own
+ * slots, so a node busy with batches still joins the presign runs that turn its stock into presignatures;
+ * within each, one owner gets at most `maxRunsPerOwner`, so no single peer can take the slots the others
+ * need (an honest owner runs at most its own `maxConcurrentGenerations` of any kind at once).
+ */
 export interface FollowerLimits {
-  /** Follower runs at once; requests beyond are refused (a peer cannot make this node run unbounded work). */
-  readonly maxConcurrentRuns: number;
+  readonly maxTripleRuns: number;
+  readonly maxPresignRuns: number;
+  readonly maxRunsPerOwner: number;
   /** Largest triple batch this node joins. */
   readonly maxBatchSize: number;
+}
+
+type FollowerPool = 'triples' | 'presign';
+
+/** Runs under way in one pool: all of them, and per owner. */
+class PoolOccupancy {
+  total = 0;
+  private readonly byOwner = new Map<ParticipantId, number>();
+
+  of(owner: ParticipantId): number {
+    return this.byOwner.get(owner) ?? 0;
+  }
+
+  add(owner: ParticipantId, delta: 1 | -1): void {
+    this.total += delta;
+    const next = this.of(owner) + delta;
+    if (next === 0) this.byOwner.delete(owner);
+    else this.byOwner.set(owner, next);
+  }
 }
 
 type StockpileRequest = ControlMessageOf<'triples'> | ControlMessageOf<'ecdsa-presign'> | ControlMessageOf<'eddsa-presign'>;
@@ -95,6 +122,7 @@ export class StockpileFollower {
   /** `shares-dropped` notices that came before this node had stored the run: instance → who sent it. */
   private readonly earlyDrops = new Map<string, ParticipantId>();
   private idleWaiters: (() => void)[] = [];
+  private readonly pools: Readonly<Record<FollowerPool, PoolOccupancy>> = { triples: new PoolOccupancy(), presign: new PoolOccupancy() };
 
   constructor(
     private readonly context: NodeContext,
@@ -140,9 +168,14 @@ export class StockpileFollower {
       if (request.tripleIds[0] === request.tripleIds[1]) refuse('the nonce and multiplication triples are the same');
     }
     if (this.seen.has(request.instance)) refuse('instance already ran here');
-    if (this.running >= this.limits.maxConcurrentRuns) refuse(`already running ${this.running} follower runs`);
+    const poolName: FollowerPool = request.type === 'triples' ? 'triples' : 'presign';
+    const pool = this.pools[poolName];
+    const poolLimit = poolName === 'triples' ? this.limits.maxTripleRuns : this.limits.maxPresignRuns;
+    if (pool.total >= poolLimit) refuse(`already running ${pool.total} ${poolName} follower runs`);
+    if (pool.of(from) >= this.limits.maxRunsPerOwner) refuse(`already running ${pool.of(from)} ${poolName} follower runs for participant ${from}`);
     // From here on the slot and the instance id are claimed synchronously, before any await.
     this.remember(request.instance);
+    pool.add(from, 1);
     this.running += 1;
     this.metrics.started(request.type, 'follower');
     try {
@@ -152,6 +185,7 @@ export class StockpileFollower {
       this.metrics.failed(request.type, 'follower', error);
       throw error;
     } finally {
+      pool.add(from, -1);
       this.running -= 1;
       if (this.running === 0) for (const wake of this.idleWaiters.splice(0)) wake();
     }

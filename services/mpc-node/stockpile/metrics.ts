@@ -1,5 +1,6 @@
 /** The stockpile's metrics: own levels per kind and domain, and runs by kind, role and outcome. */
 import { ProtocolAbort } from '../../../shared/crypto/errors.js';
+import { RunRefused } from '../control.js';
 import type { Counter, Gauge, MetricsRegistry } from '../observability/metrics.js';
 import { ProtocolTimeout } from '../protocol-router.js';
 import { StockpileRequestRefused } from './errors.js';
@@ -11,7 +12,8 @@ export type RunRole = 'owner' | 'follower';
 export function failureReason(error: unknown): string {
   if (error instanceof ProtocolTimeout) return 'timeout';
   if (error instanceof ProtocolAbort) return 'abort';
-  if (error instanceof StockpileRequestRefused) return 'refused';
+  // This node refused (a follower), or a participant refused this node's run (an owner).
+  if (error instanceof StockpileRequestRefused || error instanceof RunRefused) return 'refused';
   return 'error';
 }
 

@@ -16,7 +16,7 @@ import { assetStoreOf, setFits, type NodeContext, type ServingKey, type ServingS
 import type { Asset, AssetStore } from '../storage/asset-store.js';
 import { StockpileRunFailed } from './errors.js';
 import { ShareAudit, type FollowedPartition, type ShareAuditOptions, type ShareAuditReport } from './share-audit.js';
-import { StockpileFollower } from './follower.js';
+import { StockpileFollower, type FollowerLimits } from './follower.js';
 import { failureReason, StockpileMetrics, type RunKind } from './metrics.js';
 import { OwnAssets } from './own-assets.js';
 import { combinations, SetRotation } from './participant-sets.js';
@@ -46,8 +46,11 @@ export interface StockpileOptions {
   readonly tripleBatchSize: number;
   /** Owner runs at once, all kinds together. */
   readonly maxConcurrentGenerations: number;
-  /** Follower runs at once; peers' requests beyond are refused. Default 4 × maxConcurrentGenerations. */
-  readonly maxConcurrentFollowerRuns?: number;
+  /**
+   * Follower runs at once (./follower.ts FollowerLimits): triple batches and presign runs each default to
+   * 4 × maxConcurrentGenerations, one owner's to 2 × maxConcurrentGenerations in each.
+   */
+  readonly followerLimits?: Partial<Omit<FollowerLimits, 'maxBatchSize'>>;
   /** Largest triple batch this node joins as a follower. Default max(64, tripleBatchSize). */
   readonly maxFollowerBatchSize?: number;
   /** Owned presignatures per domain, and owned triples, usable or not, are capped at this × their target. Default 2. */
@@ -132,7 +135,9 @@ export class Stockpile {
     this.follower = new StockpileFollower(
       this.context,
       {
-        maxConcurrentRuns: options.maxConcurrentFollowerRuns ?? 4 * options.maxConcurrentGenerations,
+        maxTripleRuns: options.followerLimits?.maxTripleRuns ?? 4 * options.maxConcurrentGenerations,
+        maxPresignRuns: options.followerLimits?.maxPresignRuns ?? 4 * options.maxConcurrentGenerations,
+        maxRunsPerOwner: options.followerLimits?.maxRunsPerOwner ?? 2 * options.maxConcurrentGenerations,
         maxBatchSize: options.maxFollowerBatchSize ?? Math.max(64, options.tripleBatchSize),
       },
       this.metrics,

@@ -5,7 +5,9 @@ import { generateTriples } from '../../../shared/crypto/ecdsa/triples/index.js';
 import { decodeEddsaPresignature } from '../../../shared/crypto/eddsa/presign.js';
 import { runProtocols } from '../../../shared/crypto/runner.js';
 import { parsePartition, presignaturePartition, tripleId, triplePartition } from '../../../services/mpc-node/assets.js';
+import { StockpileFollower } from '../../../services/mpc-node/stockpile/follower.js';
 import { Stockpile, type OwnerRunReport } from '../../../services/mpc-node/stockpile/index.js';
+import { StockpileMetrics } from '../../../services/mpc-node/stockpile/metrics.js';
 import type { Asset, AssetStore } from '../../../services/mpc-node/storage/asset-store.js';
 import { runDkg } from '../../../shared/crypto/keygen/test-helpers.js';
 import type { NodeContext, ServingKey, ServingState } from '../../../services/mpc-node/node-context.js';
@@ -607,4 +609,59 @@ describe('stockpile across a resharing to a new threshold', () => {
       await cluster.stop();
     }
   }, RESHARING_TEST_LIMIT_MS);
+});
+
+describe('stockpile follower slots', () => {
+  // Node 0 follows; nodes 1 and 2 ask it to join runs whose own side they never run, so each accepted run
+  // holds its slot until the protocol timeout.
+  const PROTOCOL_TIMEOUT_MS = 4_000;
+  let cluster: TestCluster;
+  let follower: NodeContext;
+
+  /** Sum of a counter over the lines whose labels include `labels`. */
+  const counter = (name: string, labels: Record<string, string>): number =>
+    follower.metrics
+      .render()
+      .split('\n')
+      .filter((line) => line.startsWith(`${name}{`) && Object.entries(labels).every(([key, value]) => line.includes(`${key}="${value}"`)))
+      .reduce((sum, line) => sum + Number(line.slice(line.lastIndexOf(' ') + 1)), 0);
+  const accepted = (kind: string) => counter('stockpile_runs_started_total', { kind, role: 'follower' });
+  /** Requests refused before their run started: the control channel counts a run that failed later as refused too. */
+  const refused = (type: string) =>
+    counter('control_messages_rejected_total', { reason: 'refused', type }) - counter('stockpile_runs_failed_total', { kind: type, role: 'follower' });
+  const askTriples = (owner: 1 | 2) =>
+    cluster.nodes[owner]!.context.network.control.sendTo([0], { type: 'triples', instance: randomBytes(32).toString('hex'), participants: [0, owner], threshold: 2, batchSize: 2 });
+
+  beforeAll(async () => {
+    cluster = await startTestCluster({ nodes: 3, threshold: 2, protocolTimeoutMs: PROTOCOL_TIMEOUT_MS, pingIntervalMs: 200 });
+    follower = cluster.nodes[0]!.context;
+    // maxConcurrentGenerations 1: 4 triple batches and 4 presign runs at once, 2 of each per owner.
+    new StockpileFollower(follower, { maxTripleRuns: 4, maxPresignRuns: 4, maxRunsPerOwner: 2, maxBatchSize: 8 }, new StockpileMetrics(follower.metrics)).register();
+  });
+  afterAll(async () => {
+    await cluster.stop();
+  });
+
+  it('gives one owner at most its share of the triple slots, keeps presign slots apart, and frees slots when runs end', async () => {
+    for (let i = 0; i < 3; i += 1) await askTriples(1);
+    await until(() => accepted('triples') + refused('triples') === 3, 5_000, 'node 1\'s three requests');
+    // The third of node 1's requests is over its share, although the pool has room.
+    expect([accepted('triples'), refused('triples')]).toEqual([2, 1]);
+
+    // Node 2 still gets its share; then the pool is full.
+    for (let i = 0; i < 3; i += 1) await askTriples(2);
+    await until(() => accepted('triples') + refused('triples') === 6, 5_000, 'node 2\'s three requests');
+    expect([accepted('triples'), refused('triples')]).toEqual([4, 2]);
+
+    // With every triple slot taken, a presign run is still joined.
+    await cluster.nodes[1]!.context.network.control.sendTo([0], { type: 'eddsa-presign', instance: randomBytes(32).toString('hex'), participants: [0, 1], domainId: 1, epochId: 0 });
+    await until(() => accepted('eddsa-presign') === 1, 5_000, 'the presign run');
+    expect(refused('eddsa-presign')).toBe(0);
+
+    // The stuck runs end at the protocol timeout and give their slots back.
+    await until(() => counter('stockpile_runs_failed_total', { role: 'follower', reason: 'timeout' }) === 5, 3 * PROTOCOL_TIMEOUT_MS, 'the runs to time out');
+    await askTriples(1);
+    await until(() => accepted('triples') === 5, 5_000, 'a new run after the timeouts');
+    expect(refused('triples')).toBe(2);
+  });
 });
