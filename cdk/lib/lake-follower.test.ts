@@ -10,9 +10,9 @@ import path from 'node:path';
 import { loadLakeFollowerConfig } from '../../services/lake-follower/config.js';
 import { FOLLOWER_LEASE_TABLE_KEY } from '../../services/lake-follower/dynamodb-lease.js';
 import { FollowerMetric } from '../../services/lake-follower/metrics.js';
-import { CHECKPOINT_KEY, LAKE_FOLLOWER_ENTRY, LAKE_FOLLOWER_ENVIRONMENT, LAKE_FOLLOWER_METRICS, LakeFollower, PUBLIC_NEAR_LAKE } from './lake-follower.js';
+import { CHECKPOINT_KEY, LAKE_FOLLOWER_ENVIRONMENT, LAKE_FOLLOWER_METRICS, LakeFollower, PUBLIC_NEAR_LAKE } from './lake-follower.js';
 import { registerNagChecks } from './operator-app.js';
-import { PROJECT_ROOT } from './paths.js';
+import { LAKE_FOLLOWER_ENTRY, PROJECT_ROOT } from './paths.js';
 import { projectLambdaProps } from './project-lambda.js';
 
 const NAMESPACE = 'ChainSignatures';

@@ -10,9 +10,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import path from 'node:path';
 import { FOLLOWER_LEASE_TABLE_KEY } from '../../services/lake-follower/dynamodb-lease.js';
-import { PROJECT_ROOT } from './paths.js';
 import { projectLambdaProps } from './project-lambda.js';
 
 /** Environment variables of the follower function, named as services/lake-follower/config.ts reads them. */
@@ -50,8 +48,6 @@ export const PUBLIC_NEAR_LAKE = {
   testnet: { bucketName: 'near-lake-data-testnet', region: 'eu-central-1' },
 } as const;
 
-/** The follower handler the deployed Lambda runs (written in lambdas/, exports `handler`). */
-export const LAKE_FOLLOWER_ENTRY = path.join(PROJECT_ROOT, 'lambdas', 'lake-follower', 'handler.ts');
 export const CHECKPOINT_KEY = 'lake-follower/checkpoint';
 /**
  * A request lives ~200 blocks (two minutes on mainnet); a follower a minute behind has used half of it.

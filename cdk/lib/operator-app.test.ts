@@ -24,6 +24,13 @@ describe('createOperatorApp', () => {
     );
   });
 
+  it('refuses to build without the public-lake follower handler, naming the missing file', () => {
+    const missing = path.join(PROJECT_ROOT, 'lambdas', 'no-such-follower', 'handler.ts');
+    expect(() => createOperatorApp({ context: CDK_CONTEXT, lakeFollowerEntry: missing, cloudFormationValidation: false })).toThrow(
+      new OperatorConfigError('The public-lake follower handler lambdas/no-such-follower/handler.ts does not exist; the Lambda cannot be bundled without it.'),
+    );
+  });
+
   it('reports configuration problems before creating any construct', () => {
     const context = { ...CDK_CONTEXT, 'chainsig.node.cpu': '1024', 'chainsig.node.memoryMiB': '1000' };
     expect(() => createOperatorApp({ context })).toThrow(/chainsig\.node\.memoryMiB: Fargate with 1024 CPU units needs 2048–8192 MiB/);

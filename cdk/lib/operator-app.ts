@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { OperatorConfigError, parseOperatorConfig, rawConfigFromContext, type OperatorConfig } from './config.js';
 import { OperatorStack } from './operator-stack.js';
-import { LAKE_INDEXER_ENTRY, PROJECT_ROOT, TASK_DNS_ENTRY } from './paths.js';
+import { LAKE_FOLLOWER_ENTRY, LAKE_INDEXER_ENTRY, PROJECT_ROOT, TASK_DNS_ENTRY } from './paths.js';
 
 export interface OperatorAppOptions {
   /** Context for a programmatic app (tests); the CLI passes cdk.json and `-c` values itself. */
@@ -12,6 +12,7 @@ export interface OperatorAppOptions {
   readonly outdir?: string;
   readonly indexerEntry?: string;
   readonly taskDnsEntry?: string;
+  readonly lakeFollowerEntry?: string;
   /** CDK's built-in CloudFormation schema validation; on by default, tests turn it off for speed. */
   readonly cloudFormationValidation?: boolean;
 }
@@ -35,12 +36,14 @@ export function createOperatorApp(options: OperatorAppOptions = {}): OperatorApp
   const config = parseOperatorConfig(rawConfigFromContext(app.node.getAllContext()));
   const indexerEntry = existingHandler('lake indexer', options.indexerEntry ?? LAKE_INDEXER_ENTRY);
   const taskDnsEntry = existingHandler('task DNS updater', options.taskDnsEntry ?? TASK_DNS_ENTRY);
+  const lakeFollowerEntry = existingHandler('public-lake follower', options.lakeFollowerEntry ?? LAKE_FOLLOWER_ENTRY);
   const stack = new OperatorStack(app, config.stackName, {
     env: { account: config.account, region: config.region },
     description: `NEAR chain-signatures MPC operator ${config.near.operatorAccountId} for ${config.near.contractId} (${config.near.network})`,
     config,
     indexerEntry,
     taskDnsEntry,
+    lakeFollowerEntry,
   });
   registerNagChecks(app);
   return { app, config, stack };

@@ -3,7 +3,7 @@ import type { Construct } from 'constructs';
 import { AccessLogs } from './access-logs.js';
 import { KeyShareBackup } from './key-share-backup.js';
 import type { OperatorConfig } from './config.js';
-import { LAKE_FOLLOWER_ENTRY, LakeFollower, PUBLIC_NEAR_LAKE } from './lake-follower.js';
+import { LakeFollower, PUBLIC_NEAR_LAKE } from './lake-follower.js';
 import { LakeIngest } from './lake-ingest.js';
 import { NodeNetwork } from './node-network.js';
 import { NodeService } from './node-service.js';
@@ -28,6 +28,8 @@ export interface OperatorStackProps extends StackProps {
   readonly indexerEntry: string;
   /** TypeScript entry of the task DNS updater Lambda of the public mode (exports `handler`). */
   readonly taskDnsEntry: string;
+  /** TypeScript entry of the public-lake follower Lambda (exports `handler`; `lake.source` "public-lake-follower" only). */
+  readonly lakeFollowerEntry: string;
 }
 
 /** Everything one MPC operator runs in its own AWS account. */
@@ -111,7 +113,7 @@ export class OperatorStack extends Stack {
     this.lakeFollower =
       config.lake.source === 'public-lake-follower'
         ? new LakeFollower(this, 'LakeFollower', {
-            handlerEntry: LAKE_FOLLOWER_ENTRY,
+            handlerEntry: props.lakeFollowerEntry,
             lakeBucket: this.lakeIngest.bucket,
             publicLake: PUBLIC_NEAR_LAKE[config.near.network],
             near: { contractId: config.near.contractId, rpcUrl: config.near.rpcUrl },

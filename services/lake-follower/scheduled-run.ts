@@ -12,7 +12,7 @@
  * A one-minute schedule and a window longer than a minute mean a waiting run is there before the holder
  * stops: the hand-over costs the next run's start (a checkpoint read and one listing), about a second.
  */
-import type { FollowerLogger } from './follower.js';
+import { abortableSleep, type FollowerLogger } from './follower.js';
 import type { FollowerLeaseStore, LeaseState } from './lease.js';
 
 export interface ScheduledRunOptions {
@@ -47,22 +47,10 @@ export type ScheduledRunOutcome =
   /** Waited for a hand-over until too little time was left, or was stopped first. */
   | { readonly kind: 'no-time' };
 
-const realSleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    if (signal?.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal?.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal?.addEventListener('abort', done, { once: true });
-  });
-
 export async function runScheduledFollower(options: ScheduledRunOptions): Promise<ScheduledRunOutcome> {
   const { holder, lease, logger } = options;
   const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? realSleep;
+  const sleep = options.sleep ?? abortableSleep;
 
   // 1. The lease, now or after a hand-over.
   for (;;) {

@@ -116,7 +116,6 @@ export function checkRequestedKey(from: ParticipantId, request: ControlMessageOf
 }
 
 export class StockpileFollower {
-  private running = 0;
   private readonly seen = new Set<string>();
   private readonly storedRuns = new Map<string, StoredRun>();
   /** `shares-dropped` notices that came before this node had stored the run: instance → who sent it. */
@@ -138,13 +137,14 @@ export class StockpileFollower {
     control.on('shares-dropped', (from, message) => this.onSharesDropped(from, message.instance));
   }
 
+  /** Follower runs under way, of both kinds. */
   get runningCount(): number {
-    return this.running;
+    return this.pools.triples.total + this.pools.presign.total;
   }
 
   /** Resolves once no follower run is under way. */
   async idle(): Promise<void> {
-    while (this.running > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+    while (this.runningCount > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
   private async handle(from: ParticipantId, request: StockpileRequest): Promise<void> {
@@ -176,7 +176,6 @@ export class StockpileFollower {
     // From here on the slot and the instance id are claimed synchronously, before any await.
     this.remember(request.instance);
     pool.add(from, 1);
-    this.running += 1;
     this.metrics.started(request.type, 'follower');
     try {
       await this.run(from, request, set, key);
@@ -186,8 +185,7 @@ export class StockpileFollower {
       throw error;
     } finally {
       pool.add(from, -1);
-      this.running -= 1;
-      if (this.running === 0) for (const wake of this.idleWaiters.splice(0)) wake();
+      if (this.runningCount === 0) for (const wake of this.idleWaiters.splice(0)) wake();
     }
   }
 

@@ -7,6 +7,7 @@
 // the operators' bucket must then hold exactly the active blocks' objects, each put once.
 import { jest } from '@jest/globals';
 import { build } from 'esbuild';
+import { projectLambdaProps } from '../../../cdk/lib/project-lambda.js';
 import { CreateTableCommand, DeleteTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { sha256 } from '@noble/hashes/sha2.js';
@@ -29,18 +30,22 @@ import { quietPowertools } from '../devnet-network/support.js';
 const PROJECT_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 const FOLLOWER_ENTRY = join(PROJECT_ROOT, 'services/lake-follower/main.ts');
 
-/** The follower bundled as the Lambda function's is (minified ESM, everything inlined), so its memory is the function's. */
+/**
+ * The follower bundled with the Lambda functions' esbuild settings (cdk/lib/project-lambda.ts: minified ESM,
+ * everything inlined), so its memory is the function's; for the Node running this test, not the Lambda's.
+ */
 async function bundleFollower(directory: string): Promise<string> {
   const outfile = join(directory, 'lake-follower.mjs');
+  const { bundling } = projectLambdaProps(FOLLOWER_ENTRY);
   await build({
     entryPoints: [FOLLOWER_ENTRY],
     bundle: true,
     platform: 'node',
-    target: 'node20',
+    target: `node${process.versions.node.split('.')[0]}`,
     format: 'esm',
-    mainFields: ['module', 'main'],
-    minify: true,
-    banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+    mainFields: bundling!.mainFields!,
+    minify: bundling!.minify!,
+    banner: { js: bundling!.banner! },
     outfile,
     logLevel: 'warning',
   });
